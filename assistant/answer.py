@@ -1,0 +1,126 @@
+"""The answer chain: question -> retrieve -> compose -> verify -> ``Answer``.
+
+``Assistant`` wires the parts from the settings once (model load, keyword index) and answers
+many questions; the CLI, the web layer and the regression runner all call ``Assistant.answer``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from assistant.citations import closest_matches, verify
+from assistant.composer import Composer
+from assistant.errors import EmptyStoreError, QuestionError
+from assistant.extractive_composer import ExtractiveComposer
+from assistant.models import Answer
+from assistant.retrieval import DenseRetriever, HybridRetriever, KeywordRetriever
+from assistant.settings import Settings
+from vectorstore.chunking import SentenceChunker
+from vectorstore.embedder import MiniLmEmbedder
+from vectorstore.ingestion import IngestReport, ingest
+from vectorstore.keyword import Bm25Index
+from vectorstore.store import ChromaStore
+
+ABSTAIN_TEXT = ("The articles do not say. None of the passages I found answers this question; "
+                "the closest ones are listed below, but they are not an answer.")
+
+
+def validate_question(question: object, max_chars: int) -> str:
+    """The question, stripped.
+
+    Raises:
+        QuestionError: not text, empty or whitespace only, or longer than ``max_chars``.
+    """
+    if not isinstance(question, str):
+        raise QuestionError("The question must be text.")
+    q = question.strip()
+    if not q:
+        raise QuestionError("The question is empty: type a question about the articles.")
+    if len(q) > max_chars:
+        raise QuestionError(f"The question is {len(q)} characters long; the limit is {max_chars} "
+                            "(ASSISTANT_MAX_QUESTION_CHARS). Ask something shorter.")
+    return q
+
+
+def open_store(settings: Settings) -> ChromaStore:
+    """The store the settings point at: a Chroma server if ``chroma_url`` is set, else the local folder."""
+    return ChromaStore(path=settings.chroma_path, url=settings.chroma_url, collection=settings.collection)
+
+
+class Assistant:
+    """Answers questions over the ingested articles.
+
+    Args:
+        settings: the configuration.
+        store, embedder: reuse already-open parts (tests share one model per session).
+    """
+
+    def __init__(self, settings: Settings, store: ChromaStore | None = None,
+                 embedder: MiniLmEmbedder | None = None) -> None:
+        self.settings = settings
+        self.store = store or open_store(settings)
+        self.embedder = embedder or MiniLmEmbedder(settings.embedding_model, device=settings.device)
+        self.chunker = SentenceChunker(settings.chunk_target_chars, settings.chunk_max_chars)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the keyword index and the chain from what the store holds now."""
+        s = self.settings
+        self.index = Bm25Index(self.store.all_chunks())
+        self.retriever = HybridRetriever(
+            dense=DenseRetriever(store=self.store, embedder=self.embedder, k=s.candidates),
+            keyword=KeywordRetriever(index=self.index, k=s.candidates),
+            rrf_k=s.rrf_k, top_k=s.top_k,
+        )
+        self.composer: Composer = ExtractiveComposer(self.store, self.index, s.abstain_threshold,
+                                                     s.max_answer_sentences)
+        self.chain = self._build_chain()
+
+    def ingest(self, paths: list[Path], prune: bool = False, progress: bool | None = None) -> IngestReport:
+        """Ingest files or folders, then refresh the index."""
+        report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress)
+        if report.ingested or report.pruned:
+            self.refresh()
+        return report
+
+    def answer(self, question: str) -> Answer:
+        """Answer one question.
+
+        Raises:
+            QuestionError: the question is empty or too long.
+            EmptyStoreError: nothing has been ingested.
+        """
+        return self.chain.invoke(question)
+
+    def _build_chain(self) -> Runnable:
+        def validate(question: str) -> dict:
+            q = validate_question(question, self.settings.max_question_chars)
+            if len(self.index) == 0:
+                raise EmptyStoreError("Nothing is ingested yet: run 'python -m assistant ingest' "
+                                      "(or 'make run', which ingests the seeds).")
+            return {"question": q, "vector": self.embedder.embed_query(q)}
+
+        def retrieve(state: dict):
+            return self.retriever.passages(state["question"])
+
+        def compose(state: dict):
+            return self.composer.compose(state["question"], state["vector"], state["passages"])
+
+        return (
+            RunnableLambda(validate, name="validate")
+            | RunnablePassthrough.assign(passages=RunnableLambda(retrieve, name="retrieve"))
+            | RunnablePassthrough.assign(draft=RunnableLambda(compose, name="compose"))
+            | RunnableLambda(self._finish, name="verify")
+        ).with_config(run_name="answer")
+
+    def _finish(self, state: dict) -> Answer:
+        draft = state["draft"]
+        question = state["question"]
+        verified = verify(self.store, draft) if not draft.abstained else None
+        if verified is None or not verified.sentences:
+            return Answer(question, ABSTAIN_TEXT, True, [], state["passages"],
+                          closest_matches(self.store, draft.closest), question, draft.support)
+        text = " ".join(f"{sentence} {''.join(f'[{n}]' for n in ns)}" for sentence, ns in verified.sentences)
+        return Answer(question, text, False, verified.citations, state["passages"], [], question, draft.support)

@@ -1,0 +1,25 @@
+"""Near-duplicate detection: wire copy and repeated quotes appear in several articles."""
+
+from __future__ import annotations
+
+from vectorstore.terms import words
+
+
+def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    w = words(text)
+    if len(w) < n:
+        return {tuple(w)} if w else set()
+    return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+def near_duplicate(a: str, b: str, containment: float = 0.8) -> bool:
+    """Whether two passages say the same words: most word 3-grams of the shorter one occur in the other.
+
+    "...protect Ice Officers! Governor Pritzker also!" Trump posted." and the same quote with a
+    different attribution count as duplicates; two sentences sharing a name do not.
+    """
+    sa, sb = _shingles(a), _shingles(b)
+    if not sa or not sb:
+        return False
+    small, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+    return len(small & large) / len(small) >= containment

@@ -1,0 +1,119 @@
+"""The extractive composer: answers with the articles' own sentences. No LLM, exact by construction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.composer import Claim, Draft, Evidence
+from assistant.duplicates import near_duplicate
+from assistant.models import Location, Passage
+from assistant.support import answer_type_score, coverage, profile_question
+from vectorstore.keyword import Bm25Index
+from vectorstore.store import ChromaStore
+from vectorstore.terms import terms
+
+# Weights of the sentence score. Documented in the README; tuned on tests/regression/seeds.yaml.
+W_DENSE = 0.45
+W_LEXICAL = 0.40
+W_TYPE = 0.15
+
+
+@dataclass
+class _Candidate:
+    evidence: Evidence
+    terms: set[str]
+    dense: float
+    lexical: float
+    kinds: set[str]
+    score: float
+    rank: int
+
+
+class ExtractiveComposer:
+    """Picks the sentences that answer the question, from one or several articles.
+
+    Each candidate sentence (from the retrieved passages) is scored by
+    ``W_DENSE * cosine(question, sentence) + W_LEXICAL * weighted term coverage + W_TYPE *
+    answer-type match`` (a time for "when", a number for "how many", ...). The best sentence
+    must reach ``abstain_threshold`` or the composer abstains. Further sentences are added
+    while they score close to the best and add something the answer lacks: a question term
+    not yet covered, or a kind of answer not yet given. Near-duplicates are merged, not repeated.
+
+    Args:
+        store: for the stored sentence vectors.
+        index: for term weights (IDF) and the corpus vocabulary.
+        abstain_threshold: minimum score of the best sentence.
+        max_sentences: most sentences in an answer.
+        keep_ratio: a further sentence must score at least this share of the best.
+    """
+
+    def __init__(self, store: ChromaStore, index: Bm25Index, abstain_threshold: float = 0.45,
+                 max_sentences: int = 3, keep_ratio: float = 0.75) -> None:
+        self.store = store
+        self.index = index
+        self.abstain_threshold = abstain_threshold
+        self.max_sentences = max_sentences
+        self.keep_ratio = keep_ratio
+
+    def compose(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
+        profile = profile_question(question, self.index.idf)
+        candidates = self._candidates(profile, question_vector, passages)
+        if not candidates:
+            return Draft([], True, 0.0, [])
+        best = candidates[0]
+        closest = [c.evidence for c in candidates[:3]]
+        missing_names = [n for n in profile.names if not self.index.known(n)]
+        if best.score < self.abstain_threshold or missing_names:
+            return Draft([], True, best.score, closest)
+
+        chosen = [best]
+        covered = set(best.terms) & set(profile.weights)
+        kinds = set(best.kinds)
+        for cand in candidates[1:]:
+            if len(chosen) >= self.max_sentences or cand.score < self.keep_ratio * best.score:
+                break
+            dup = next((c for c in chosen if near_duplicate(c.evidence.text, cand.evidence.text)), None)
+            if dup is not None:
+                if cand.evidence.location.article_id != dup.evidence.location.article_id:
+                    dup.evidence.also_in.append(cand.evidence.location)
+                continue
+            new_terms = (cand.terms & set(profile.weights)) - covered
+            new_kinds = cand.kinds - kinds
+            if not new_terms and not new_kinds:
+                continue
+            chosen.append(cand)
+            covered |= new_terms
+            kinds |= cand.kinds
+
+        chosen = self._readable_order(chosen)
+        claims = [Claim(c.evidence.text, [c.evidence]) for c in chosen]
+        return Draft(claims, False, best.score, closest)
+
+    def _candidates(self, profile, qvec: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
+        vectors = self.store.sentence_vectors([p.chunk.id for p in passages])
+        out: list[_Candidate] = []
+        for rank, p in enumerate(passages):
+            c = p.chunk
+            for span in c.sentences:
+                text = c.text[span.start - c.start: span.end - c.start]
+                vec = vectors.get((c.article_id, span.start, span.end))
+                dense = float(np.dot(qvec, vec)) if vec is not None else 0.0
+                s_terms = set(terms(text))
+                lexical = coverage(profile, s_terms)
+                type_score, kinds = answer_type_score(profile, text)
+                score = W_DENSE * max(dense, 0.0) + W_LEXICAL * lexical + W_TYPE * type_score
+                loc = Location(c.article_id, c.source, span.start, span.end, c.title, c.outlet, c.published)
+                ev = Evidence(loc, text, score, list(p.also_in) if len(c.sentences) == 1 else [])
+                out.append(_Candidate(ev, s_terms, dense, lexical, kinds, score, rank))
+        out.sort(key=lambda c: (-c.score, c.rank, c.evidence.location.start))
+        return out
+
+    @staticmethod
+    def _readable_order(chosen: list[_Candidate]) -> list[_Candidate]:
+        """Articles in the order their best sentence was chosen; sentences in article order."""
+        article_rank: dict[str, int] = {}
+        for c in chosen:
+            article_rank.setdefault(c.evidence.location.article_id, len(article_rank))
+        return sorted(chosen, key=lambda c: (article_rank[c.evidence.location.article_id], c.evidence.location.start))

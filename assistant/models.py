@@ -1,0 +1,95 @@
+"""Shared data types. The storage types (``Article``, ``Chunk``, ``Span``) come from
+``vectorstore.models``; the answer types are defined here. Serialise only at the edges
+(``Answer.to_dict`` is the ``ask --json`` contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vectorstore.models import Article, Chunk, ScoredChunk, Span
+
+__all__ = ["Article", "Chunk", "ScoredChunk", "Span", "Location", "Passage", "Citation", "Answer"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a piece of text stands: ``article(article_id).text[start:end]``."""
+
+    article_id: str
+    source: str
+    start: int
+    end: int
+    title: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"article_id": self.article_id, "source": self.source, "title": self.title,
+                "outlet": self.outlet, "published": self.published, "start": self.start, "end": self.end}
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk; near-duplicates found in other articles are kept in ``also_in``."""
+
+    chunk: Chunk
+    score: float
+    also_in: list[Location] = field(default_factory=list)
+
+    @property
+    def location(self) -> Location:
+        c = self.chunk
+        return Location(c.article_id, c.source, c.start, c.end, c.title, c.outlet, c.published)
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        out = {"article_id": c.article_id, "source": c.source, "start": c.start, "end": c.end,
+               "text": c.text, "score": round(self.score, 6)}
+        if self.also_in:
+            out["also_in"] = [loc.to_dict() for loc in self.also_in]
+        return out
+
+
+@dataclass
+class Citation:
+    """A cited sentence: ``text`` is exactly the article's text at ``start:end``."""
+
+    n: int
+    location: Location
+    text: str
+    also_in: list[Location] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        loc = self.location
+        out = {"n": self.n, "article_id": loc.article_id, "source": loc.source, "title": loc.title,
+               "outlet": loc.outlet, "published": loc.published, "start": loc.start, "end": loc.end,
+               "text": self.text}
+        if self.also_in:
+            out["also_in"] = [a.to_dict() for a in self.also_in]
+        return out
+
+
+@dataclass
+class Answer:
+    """The result of answering one question."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Passage] = field(default_factory=list)
+    closest: list[Citation] = field(default_factory=list)
+    searched: str | None = None
+    support: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The ``ask --json`` shape."""
+        out = {"question": self.question, "answer": self.answer, "abstained": self.abstained,
+               "citations": [c.to_dict() for c in self.citations],
+               "retrieved": [p.to_dict() for p in self.retrieved],
+               "support": round(self.support, 4)}
+        if self.abstained:
+            out["closest_matches"] = [c.to_dict() for c in self.closest]
+        if self.searched and self.searched != self.question:
+            out["searched"] = self.searched
+        return out

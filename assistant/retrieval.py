@@ -1,0 +1,109 @@
+"""Hybrid retrieval: dense (Chroma) + keyword (BM25), fused by reciprocal rank fusion, with
+near-duplicate passages collapsed. Each stage is a LangChain ``BaseRetriever`` so other
+LangChain code can reuse it; ``HybridRetriever.passages`` is what the answer chain calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.duplicates import near_duplicate
+from assistant.models import Location, Passage, ScoredChunk
+from vectorstore.keyword import Bm25Index
+from vectorstore.store import ChromaStore
+
+
+def _to_documents(scored: list[ScoredChunk]) -> list[Document]:
+    return [Document(page_content=s.chunk.text, id=s.chunk.id,
+                     metadata={"article_id": s.chunk.article_id, "source": s.chunk.source,
+                               "start": s.chunk.start, "end": s.chunk.end, "score": s.score, "chunk": s.chunk})
+            for s in scored]
+
+
+class DenseRetriever(BaseRetriever):
+    """Nearest chunks by embedding cosine similarity, from the Chroma store."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    store: ChromaStore
+    embedder: Any
+    k: int = 20
+
+    def search(self, query: str) -> list[ScoredChunk]:
+        return self.store.query(self.embedder.embed_query(query), self.k)
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return _to_documents(self.search(query))
+
+
+class KeywordRetriever(BaseRetriever):
+    """Best chunks by BM25 over the shared term tokenizer."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    index: Bm25Index
+    k: int = 20
+
+    def search(self, query: str) -> list[ScoredChunk]:
+        return self.index.search(query, self.k)
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return _to_documents(self.search(query))
+
+
+def reciprocal_rank_fusion(rankings: dict[str, list[ScoredChunk]], k: int = 60) -> list[ScoredChunk]:
+    """Fuse ranked lists: each chunk scores ``sum(1 / (k + rank))`` over the lists it is in.
+
+    Returns chunks best first; ``ranks`` records each list's 1-based rank for the chunk.
+    """
+    fused: dict[str, ScoredChunk] = {}
+    for name, ranking in rankings.items():
+        for rank, item in enumerate(ranking, start=1):
+            entry = fused.setdefault(item.chunk.id, ScoredChunk(item.chunk, 0.0))
+            entry.score += 1.0 / (k + rank)
+            entry.ranks[name] = rank
+    return sorted(fused.values(), key=lambda s: (-s.score, s.chunk.article_id, s.chunk.index))
+
+
+def collapse_duplicates(ranked: list[ScoredChunk]) -> list[Passage]:
+    """Merge near-duplicate chunks into the best-ranked one, which remembers where else it appears."""
+    passages: list[Passage] = []
+    for item in ranked:
+        for p in passages:
+            if p.chunk.article_id != item.chunk.article_id and near_duplicate(p.chunk.text, item.chunk.text):
+                c = item.chunk
+                p.also_in.append(Location(c.article_id, c.source, c.start, c.end, c.title, c.outlet, c.published))
+                break
+        else:
+            passages.append(Passage(item.chunk, item.score))
+    return passages
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + keyword retrieval fused by RRF, near-duplicates collapsed, ``top_k`` kept."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    dense: DenseRetriever
+    keyword: KeywordRetriever
+    rrf_k: int = 60
+    top_k: int = 5
+
+    def passages(self, query: str, limit: int | None = None) -> list[Passage]:
+        """The best passages for ``query``, best first (``limit`` defaults to ``top_k``)."""
+        fused = reciprocal_rank_fusion({"dense": self.dense.search(query), "keyword": self.keyword.search(query)},
+                                       self.rrf_k)
+        return collapse_duplicates(fused)[: limit or self.top_k]
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        docs = []
+        for p in self.passages(query):
+            c = p.chunk
+            docs.append(Document(page_content=c.text, id=c.id, metadata={
+                "article_id": c.article_id, "source": c.source, "start": c.start, "end": c.end,
+                "score": p.score, "also_in": [loc.to_dict() for loc in p.also_in], "chunk": c}))
+        return docs
+
+

@@ -1,0 +1,76 @@
+"""The one settings object. Only this module reads the environment.
+
+Override order (later wins): code default < environment (``ASSISTANT_*``, or a ``.env``
+file) < CLI flag (passed as keyword arguments to ``Settings``). An unknown key, in the
+environment prefix or as a keyword, fails loudly and names the allowed keys.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "ASSISTANT_"
+
+
+class SettingsError(Exception):
+    """A setting has a bad value or an unknown name; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with its default. Components receive values, never this object's source."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", env_file=".env",
+                                      env_file_encoding="utf-8")
+
+    data_dir: Path = Field(Path(".data"), description="Folder for the embedded Chroma store.")
+    chroma_url: str | None = Field(None, description="Use a Chroma server instead, e.g. http://127.0.0.1:8000.")
+    collection: str = Field("news", description="Prefix of the Chroma collection names.")
+    seeds_dir: Path = Field(Path("seeds"), description="Articles ingested by default and by 'make run'.")
+    embedding_model: Path | None = Field(None, description="A sentence-transformers folder; empty = the bundled all-MiniLM-L6-v2.")
+    device: str = Field("cpu", description="Torch device for the embedder.")
+    chunk_target_chars: int = Field(350, ge=50, description="Chunks close at a paragraph break once this long.")
+    chunk_max_chars: int = Field(700, ge=100, description="Hard upper bound of a chunk (a longer sentence stays whole).")
+    candidates: int = Field(20, ge=1, le=200, description="Chunks each retriever returns before fusion.")
+    top_k: int = Field(5, ge=1, le=50, description="Passages in 'retrieved' and considered for the answer.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    max_answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an extractive answer.")
+    abstain_threshold: float = Field(0.45, ge=0.0, le=1.0, description="Below this support score the assistant says the articles do not say.")
+    max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
+    llm: str = Field("extractive", description="Answer composer: 'extractive' (default, no LLM).")
+
+    @field_validator("chroma_url", "embedding_model", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v):
+        return None if v in ("", None) else v
+
+    @property
+    def chroma_path(self) -> Path:
+        """The embedded store's folder."""
+        return self.data_dir / "chroma"
+
+
+def load_settings(**overrides) -> Settings:
+    """Build the settings from defaults, the environment and ``overrides`` (CLI flags).
+
+    ``None`` overrides are ignored, so unset CLI flags leave the environment in force.
+
+    Raises:
+        SettingsError: an unknown ``ASSISTANT_*`` variable or keyword, or a bad value.
+    """
+    allowed = sorted(Settings.model_fields)
+    unknown_env = [k for k in os.environ if k.startswith(ENV_PREFIX) and k[len(ENV_PREFIX):].lower() not in allowed]
+    if unknown_env:
+        raise SettingsError(f"unknown setting(s) {', '.join(sorted(unknown_env))}; allowed: "
+                            + ", ".join(ENV_PREFIX + k.upper() for k in allowed))
+    unknown = [k for k in overrides if k not in allowed]
+    if unknown:
+        raise SettingsError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        raise SettingsError(f"invalid settings: {problems}") from exc

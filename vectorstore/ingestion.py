@@ -1,0 +1,136 @@
+"""Ingestion: files -> articles -> chunks -> vectors -> store. Idempotent and incremental."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from vectorstore.chunking import SentenceChunker
+from vectorstore.embedder import Embedder
+from vectorstore.loading import UnreadableFile, find_files, load_article, load_metadata
+from vectorstore.models import Article, Chunk
+from vectorstore.store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did; ``summary()`` is the one line shown to the user."""
+
+    ingested: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    chunks_written: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [f"{len(self.ingested)} ingested", f"{len(self.unchanged)} unchanged", f"{len(self.skipped)} skipped"]
+        if self.pruned:
+            parts.append(f"{len(self.pruned)} pruned")
+        return (f"Ingest finished: {', '.join(parts)}; {self.chunks_written} chunks written "
+                f"in {self.seconds:.1f}s.")
+
+    def to_dict(self) -> dict:
+        return {"ingested": self.ingested, "unchanged": self.unchanged,
+                "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+                "pruned": self.pruned, "chunks_written": self.chunks_written, "seconds": round(self.seconds, 3)}
+
+
+def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: SentenceChunker,
+           prune: bool = False, root: Path | None = None, progress: bool | None = None) -> IngestReport:
+    """Ingest article files and folders into ``store``.
+
+    Unchanged articles (same content hash) are left alone; changed ones have their chunks
+    replaced; unreadable files are skipped and reported, never fatal.
+
+    Args:
+        paths: files and/or folders (searched recursively).
+        store: where to write.
+        embedder: makes the vectors.
+        chunker: splits articles into chunks.
+        prune: also drop stored articles whose source file no longer exists.
+        root: folder that ``source`` paths are relative to (default: the working folder).
+        progress: show progress bars (default: only on a terminal).
+
+    Returns:
+        An ``IngestReport``.
+    """
+    import time
+
+    started = time.perf_counter()
+    root = (root or Path.cwd()).resolve()
+    report = IngestReport()
+    files, skipped = find_files(paths)
+    report.skipped.extend((str(p), why) for p, why in skipped)
+    stored = store.article_index()
+    metadata_by_dir: dict[Path, dict] = {}
+    seen: dict[str, str] = {}
+    todo: list[tuple[Article, list[Chunk]]] = []
+
+    for path in tqdm(files, desc="Reading", unit="file", disable=_no_bar(progress, len(files))):
+        try:
+            folder = path.parent
+            if folder not in metadata_by_dir:
+                metadata_by_dir[folder] = load_metadata(folder)
+            article = load_article(path, metadata_by_dir[folder].get(path.name), root)
+        except UnreadableFile as exc:
+            report.skipped.append((str(path), str(exc)))
+            continue
+        if article.id in seen:
+            report.skipped.append((str(path), f"article id '{article.id}' is already used by {seen[article.id]}; rename the file"))
+            continue
+        seen[article.id] = article.source
+        old = stored.get(article.id)
+        if old and old.get("content_hash") == article.content_hash:
+            report.unchanged.append(article.id)
+            continue
+        todo.append((article, chunker.chunk(article)))
+
+    if todo:
+        texts: list[str] = []
+        for article, chunks in todo:
+            texts.extend(c.text for c in chunks)
+            texts.extend(article.text[s.start:s.end] for c in chunks for s in c.sentences)
+        vectors = _embed(embedder, texts, progress)
+        row = 0
+        for article, chunks in tqdm(todo, desc="Storing", unit="article", disable=_no_bar(progress, len(todo))):
+            n_chunks = len(chunks)
+            n_sents = sum(len(c.sentences) for c in chunks)
+            chunk_vecs = vectors[row:row + n_chunks]
+            sent_vecs = vectors[row + n_chunks:row + n_chunks + n_sents]
+            row += n_chunks + n_sents
+            store.replace_article(article, chunks, chunk_vecs, sent_vecs)
+            report.ingested.append(article.id)
+            report.chunks_written += n_chunks
+
+    if prune:
+        for aid, meta in stored.items():
+            source = Path(meta.get("source") or "")
+            if not source.is_absolute():
+                source = root / source
+            if not source.exists():
+                store.delete_article(aid)
+                report.pruned.append(aid)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _embed(embedder: Embedder, texts: list[str], progress: bool | None, batch: int = 64) -> np.ndarray:
+    parts = []
+    with tqdm(total=len(texts), desc="Embedding", unit="text", disable=_no_bar(progress, len(texts))) as bar:
+        for i in range(0, len(texts), batch):
+            parts.append(embedder.embed_documents(texts[i:i + batch]))
+            bar.update(len(texts[i:i + batch]))
+    return np.concatenate(parts)
+
+
+def _no_bar(progress: bool | None, size: int) -> bool | None:
+    if progress is None:
+        return None if size > 1 else True  # tqdm: None = off when not a terminal
+    return not progress

@@ -1,0 +1,63 @@
+"""Data types produced by the storage layer and passed upward unchanged.
+
+``assistant.models`` re-exports these beside the answer types, so callers have one place to
+import every shared type from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One source article: its exact text and what is known about it.
+
+    ``text`` is the text every offset refers to: the file's characters for ``.txt``/``.md``,
+    the extracted main text for ``.html``.
+    """
+
+    id: str
+    source: str
+    text: str
+    title: str | None = None
+    outlet: str | None = None
+    published: str | None = None  # ISO date, e.g. "2025-10-08"
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence's place in its article: ``article.text[start:end]``."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences from one article, with its exact offsets.
+
+    Invariant: ``article.text[start:end] == text``; ``sentences`` are absolute spans inside it.
+    """
+
+    id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...] = ()
+    source: str = ""
+    title: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+
+
+@dataclass
+class ScoredChunk:
+    """A chunk with the score a retriever gave it (higher is better)."""
+
+    chunk: Chunk
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,192 @@
+"""The Chroma store: chunks (for dense search), sentences (their vectors, for answer
+scoring) and articles (full text and metadata), in three collections sharing one prefix.
+
+Embedded (``PersistentClient`` on a folder) by default; a Chroma server (``HttpClient``) when
+given a URL. Vectors always come from the project's embedder: collections are created with
+no embedding function, so Chroma never loads or downloads a model of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from vectorstore.models import Article, Chunk, ScoredChunk, Span
+
+_BATCH = 1000
+
+
+class StoreError(Exception):
+    """The store cannot be opened or reached; the message says which setting to fix."""
+
+
+def _meta_value(value):
+    return "" if value is None else value
+
+
+def _none_if_empty(value):
+    return None if value in ("", None) else value
+
+
+class ChromaStore:
+    """Articles, chunks and sentence vectors in Chroma.
+
+    Args:
+        path: folder for the embedded store (ignored when ``url`` is given).
+        url: a Chroma server, e.g. ``http://127.0.0.1:8000``.
+        collection: prefix of the three collection names.
+
+    Raises:
+        StoreError: the server cannot be reached or the folder cannot be used.
+    """
+
+    def __init__(self, path: str | Path | None = None, url: str | None = None,
+                 collection: str = "news") -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        self.url = url
+        try:
+            if url:
+                parsed = urlparse(url if "://" in url else f"http://{url}")
+                if not parsed.hostname:
+                    raise StoreError(f"ASSISTANT_CHROMA_URL '{url}' has no host: use e.g. http://127.0.0.1:8000")
+                self.client = chromadb.HttpClient(
+                    host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https", settings=chroma_settings,
+                )
+                self.location = url
+            else:
+                if path is None:
+                    raise StoreError("no store location: set ASSISTANT_DATA_DIR or ASSISTANT_CHROMA_URL")
+                Path(path).mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+                self.location = str(path)
+            space = {"hnsw:space": "cosine"}
+            self.chunks = self.client.get_or_create_collection(f"{collection}-chunks", embedding_function=None, metadata=space)
+            self.sentences = self.client.get_or_create_collection(f"{collection}-sentences", embedding_function=None, metadata=space)
+            self.articles = self.client.get_or_create_collection(f"{collection}-articles", embedding_function=None, metadata=space)
+        except StoreError:
+            raise
+        except Exception as exc:  # chromadb raises many types; the user needs one message
+            where = f"the Chroma server at {url} (ASSISTANT_CHROMA_URL)" if url else f"the store folder '{path}' (ASSISTANT_DATA_DIR)"
+            raise StoreError(f"cannot open {where}: {exc}") from exc
+        self._article_cache: dict[str, Article] = {}
+
+    # -- writing -------------------------------------------------------------------------
+    def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
+                        sentence_vectors: np.ndarray) -> None:
+        """Store ``article`` with its chunks and sentence vectors, replacing any older version.
+
+        ``sentence_vectors`` has one row per sentence, in chunk order then sentence order.
+        """
+        self.delete_article(article.id)
+        self._add(self.chunks, [c.id for c in chunks], chunk_vectors, [c.text for c in chunks],
+                  [self._chunk_meta(c) for c in chunks])
+        ids, docs, metas = [], [], []
+        for c in chunks:
+            for j, s in enumerate(c.sentences):
+                ids.append(f"{c.id}-s{j}")
+                docs.append(article.text[s.start:s.end])
+                metas.append({"article_id": article.id, "chunk_id": c.id, "start": s.start, "end": s.end})
+        self._add(self.sentences, ids, sentence_vectors, docs, metas)
+        mean = chunk_vectors.mean(axis=0) if len(chunk_vectors) else np.zeros(chunk_vectors.shape[1])
+        mean = mean / (np.linalg.norm(mean) or 1.0)
+        self._add(self.articles, [article.id], mean[None, :], [article.text], [{
+            "source": article.source, "title": _meta_value(article.title), "outlet": _meta_value(article.outlet),
+            "published": _meta_value(article.published), "content_hash": article.content_hash,
+            "chunks": len(chunks),
+        }])
+        self._article_cache.pop(article.id, None)
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove an article and everything derived from it (no error if absent)."""
+        for col in (self.chunks, self.sentences):
+            col.delete(where={"article_id": article_id})
+        self.articles.delete(ids=[article_id])
+        self._article_cache.pop(article_id, None)
+
+    @staticmethod
+    def _add(col, ids, vectors, docs, metas) -> None:
+        for i in range(0, len(ids), _BATCH):
+            col.add(ids=ids[i:i + _BATCH], embeddings=np.asarray(vectors[i:i + _BATCH], dtype=np.float32),
+                    documents=docs[i:i + _BATCH], metadatas=metas[i:i + _BATCH])
+
+    @staticmethod
+    def _chunk_meta(c: Chunk) -> dict:
+        return {
+            "article_id": c.article_id, "index": c.index, "start": c.start, "end": c.end,
+            "source": c.source, "title": _meta_value(c.title), "outlet": _meta_value(c.outlet),
+            "published": _meta_value(c.published),
+            "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+        }
+
+    # -- reading -------------------------------------------------------------------------
+    def count(self) -> int:
+        """Number of chunks stored."""
+        return self.chunks.count()
+
+    def article_index(self) -> dict[str, dict]:
+        """``{article id: metadata}`` for every stored article (no text), e.g. to compare hashes."""
+        out = {}
+        got = self.articles.get(include=["metadatas"])
+        for aid, meta in zip(got["ids"], got["metadatas"]):
+            out[aid] = {k: _none_if_empty(v) for k, v in meta.items()}
+        return out
+
+    def article(self, article_id: str) -> Article | None:
+        """The stored article with its full text, or ``None``."""
+        hit = self._article_cache.get(article_id)
+        if hit is not None:
+            return hit
+        got = self.articles.get(ids=[article_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        m = got["metadatas"][0]
+        art = Article(id=article_id, source=m["source"], text=got["documents"][0],
+                      title=_none_if_empty(m.get("title")), outlet=_none_if_empty(m.get("outlet")),
+                      published=_none_if_empty(m.get("published")), content_hash=m.get("content_hash", ""))
+        self._article_cache[article_id] = art
+        return art
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every stored chunk, in article then chunk order (for the keyword index)."""
+        chunks: list[Chunk] = []
+        total = self.chunks.count()
+        for offset in range(0, total, _BATCH):
+            got = self.chunks.get(include=["documents", "metadatas"], limit=_BATCH, offset=offset)
+            chunks.extend(self._to_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+        chunks.sort(key=lambda c: (c.article_id, c.index))
+        return chunks
+
+    def query(self, vector: np.ndarray, k: int) -> list[ScoredChunk]:
+        """The ``k`` chunks nearest to ``vector``; score is the cosine similarity."""
+        n = min(k, self.chunks.count())
+        if n == 0:
+            return []
+        got = self.chunks.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
+                                include=["documents", "metadatas", "distances"])
+        return [ScoredChunk(self._to_chunk(i, d, m), 1.0 - float(dist))
+                for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[tuple[str, int, int], np.ndarray]:
+        """Stored sentence vectors of the given chunks, keyed by ``(article id, start, end)``."""
+        if not chunk_ids:
+            return {}
+        where = {"chunk_id": {"$in": list(chunk_ids)}} if len(chunk_ids) > 1 else {"chunk_id": chunk_ids[0]}
+        got = self.sentences.get(where=where, include=["embeddings", "metadatas"])
+        return {(m["article_id"], int(m["start"]), int(m["end"])): np.asarray(e, dtype=np.float32)
+                for m, e in zip(got["metadatas"], got["embeddings"])}
+
+    @staticmethod
+    def _to_chunk(cid: str, doc: str, m: dict) -> Chunk:
+        return Chunk(
+            id=cid, article_id=m["article_id"], index=int(m["index"]), start=int(m["start"]), end=int(m["end"]),
+            text=doc, sentences=tuple(Span(s, e) for s, e in json.loads(m.get("sentences") or "[]")),
+            source=m.get("source", ""), title=_none_if_empty(m.get("title")),
+            outlet=_none_if_empty(m.get("outlet")), published=_none_if_empty(m.get("published")),
+        )

@@ -1,0 +1,48 @@
+"""Word-level terms shared by the keyword index and the answer's lexical scoring.
+
+One tokenizer for both, so a word that matches in BM25 also counts as covered in an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves s t don ve ll re d m says said say tell told according many much
+    """.split()
+)
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[’'.-][A-Za-z0-9]+)*")
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball stem of a lower-case word."""
+    return _stemmer.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words with possessives and dotted abbreviations normalised ("U.S." -> "us")."""
+    out = []
+    for w in _WORD.findall(text):
+        w = w.lower().replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        out.append(w.replace(".", "").replace("'", ""))
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Content terms: stemmed words that are not stop words, in order, with repeats."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
