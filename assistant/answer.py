@@ -74,8 +74,8 @@ class Assistant:
             keyword=KeywordRetriever(index=self.index, k=s.candidates),
             rrf_k=s.rrf_k, top_k=s.top_k,
         )
-        self.composer: Composer = ExtractiveComposer(self.store, self.index, s.abstain_threshold,
-                                                     s.max_answer_sentences)
+        self.composer: Composer = ExtractiveComposer(self.store, self.index, self.embedder.embed_query,
+                                                     s.abstain_threshold, s.max_answer_sentences)
         self.chain = self._build_chain()
 
     def ingest(self, paths: list[Path], prune: bool = False, progress: bool | None = None) -> IngestReport:
@@ -103,7 +103,7 @@ class Assistant:
             return {"question": q, "vector": self.embedder.embed_query(q)}
 
         def retrieve(state: dict):
-            return self.retriever.passages(state["question"])
+            return self.retriever.passages(state["question"], limit=self.settings.answer_passages)
 
         def compose(state: dict):
             return self.composer.compose(state["question"], state["vector"], state["passages"])
@@ -120,7 +120,8 @@ class Assistant:
         question = state["question"]
         verified = verify(self.store, draft) if not draft.abstained else None
         if verified is None or not verified.sentences:
-            return Answer(question, ABSTAIN_TEXT, True, [], state["passages"],
+            return Answer(question, ABSTAIN_TEXT, True, [], state["passages"][: self.settings.top_k],
                           closest_matches(self.store, draft.closest), question, draft.support)
         text = " ".join(f"{sentence} {''.join(f'[{n}]' for n in ns)}" for sentence, ns in verified.sentences)
-        return Answer(question, text, False, verified.citations, state["passages"], [], question, draft.support)
+        return Answer(question, text, False, verified.citations, state["passages"][: self.settings.top_k], [],
+                      question, draft.support)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,7 +10,8 @@ import numpy as np
 from assistant.composer import Claim, Draft, Evidence
 from assistant.duplicates import near_duplicate
 from assistant.models import Location, Passage
-from assistant.support import answer_type_score, coverage, profile_question
+from assistant.support import (MAX_UNKNOWN_SHARE, answer_type_score, coverage, profile_question, sub_questions,
+                               unknown_share)
 from vectorstore.keyword import Bm25Index
 from vectorstore.store import ChromaStore
 from vectorstore.terms import terms
@@ -37,27 +39,50 @@ class ExtractiveComposer:
     Each candidate sentence (from the retrieved passages) is scored by
     ``W_DENSE * cosine(question, sentence) + W_LEXICAL * weighted term coverage + W_TYPE *
     answer-type match`` (a time for "when", a number for "how many", ...). The best sentence
-    must reach ``abstain_threshold`` or the composer abstains. Further sentences are added
+    must reach ``abstain_threshold`` or the composer abstains; it also abstains when a
+    capitalised name in the question, or ``MAX_UNKNOWN_SHARE`` of its term weight, never occurs
+    in the articles ("What is the capital of France?"). Further sentences are added
     while they score close to the best and add something the answer lacks: a question term
     not yet covered, or a kind of answer not yet given. Near-duplicates are merged, not repeated.
+    A question with several parts ("How did X respond, and what did Y do?") is answered part by
+    part; it abstains only if every part does.
 
     Args:
         store: for the stored sentence vectors.
         index: for term weights (IDF) and the corpus vocabulary.
+        embed: embeds a sub-question (the question's own vector is passed to ``compose``).
         abstain_threshold: minimum score of the best sentence.
         max_sentences: most sentences in an answer.
         keep_ratio: a further sentence must score at least this share of the best.
     """
 
-    def __init__(self, store: ChromaStore, index: Bm25Index, abstain_threshold: float = 0.45,
-                 max_sentences: int = 3, keep_ratio: float = 0.75) -> None:
+    def __init__(self, store: ChromaStore, index: Bm25Index, embed: Callable[[str], np.ndarray],
+                 abstain_threshold: float = 0.45, max_sentences: int = 3, keep_ratio: float = 0.75) -> None:
         self.store = store
         self.index = index
+        self.embed = embed
         self.abstain_threshold = abstain_threshold
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
 
     def compose(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
+        parts = sub_questions(question)
+        if len(parts) == 1:
+            return self._compose_one(question, question_vector, passages)
+        drafts = [self._compose_one(p, self.embed(p), passages) for p in parts]
+        answered = [d for d in drafts if not d.abstained]
+        if not answered:
+            return Draft([], True, max(d.support for d in drafts), drafts[0].closest)
+        claims, seen = [], set()
+        for d in answered:
+            for claim in d.claims:
+                key = tuple((e.location.article_id, e.location.start) for e in claim.evidence)
+                if key not in seen:
+                    seen.add(key)
+                    claims.append(claim)
+        return Draft(claims, False, min(d.support for d in answered), drafts[0].closest)
+
+    def _compose_one(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
         profile = profile_question(question, self.index.idf)
         candidates = self._candidates(profile, question_vector, passages)
         if not candidates:
@@ -65,7 +90,8 @@ class ExtractiveComposer:
         best = candidates[0]
         closest = [c.evidence for c in candidates[:3]]
         missing_names = [n for n in profile.names if not self.index.known(n)]
-        if best.score < self.abstain_threshold or missing_names:
+        unknown = unknown_share(profile, self.index.known)
+        if best.score < self.abstain_threshold or missing_names or unknown >= MAX_UNKNOWN_SHARE:
             return Draft([], True, best.score, closest)
 
         chosen = [best]

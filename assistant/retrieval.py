@@ -36,6 +36,18 @@ class DenseRetriever(BaseRetriever):
     def search(self, query: str) -> list[ScoredChunk]:
         return self.store.query(self.embedder.embed_query(query), self.k)
 
+    def complete(self, query: str, ranking: list[ScoredChunk], others: list[ScoredChunk]) -> list[ScoredChunk]:
+        """``ranking`` extended with the chunks of ``others`` it lacks, scored and ranked the same way.
+
+        Without this, a chunk that one retriever ranks first but the other's top ``k`` missed
+        gets only half the fused score of mediocre chunks both lists contain.
+        """
+        have = {s.chunk.id for s in ranking}
+        missing = {s.chunk.id: s.chunk for s in others if s.chunk.id not in have}
+        scores = self.store.similarity(self.embedder.embed_query(query), list(missing))
+        extra = [ScoredChunk(missing[cid], score) for cid, score in scores.items()]
+        return sorted(ranking + extra, key=lambda s: -s.score)
+
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return _to_documents(self.search(query))
 
@@ -93,8 +105,9 @@ class HybridRetriever(BaseRetriever):
 
     def passages(self, query: str, limit: int | None = None) -> list[Passage]:
         """The best passages for ``query``, best first (``limit`` defaults to ``top_k``)."""
-        fused = reciprocal_rank_fusion({"dense": self.dense.search(query), "keyword": self.keyword.search(query)},
-                                       self.rrf_k)
+        keyword = self.keyword.search(query)
+        dense = self.dense.complete(query, self.dense.search(query), keyword)
+        fused = reciprocal_rank_fusion({"dense": dense, "keyword": keyword}, self.rrf_k)
         return collapse_duplicates(fused)[: limit or self.top_k]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:

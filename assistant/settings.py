@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     chunk_max_chars: int = Field(700, ge=100, description="Hard upper bound of a chunk (a longer sentence stays whole).")
     candidates: int = Field(20, ge=1, le=200, description="Chunks each retriever returns before fusion.")
     top_k: int = Field(5, ge=1, le=50, description="Passages in 'retrieved' and considered for the answer.")
+    answer_passages: int = Field(10, ge=1, le=100, description="Passages whose sentences the composer considers.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     max_answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an extractive answer.")
     abstain_threshold: float = Field(0.45, ge=0.0, le=1.0, description="Below this support score the assistant says the articles do not say.")

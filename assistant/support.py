@@ -9,10 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vectorstore.terms import STOPWORDS, stem, terms, words
+from vectorstore.terms import STOPWORDS, stem, terms
 
 QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "which", "why", "how",
-                            "did", "does", "do", "is", "are", "was", "were", "happen", "happened"})
+                            "did", "does", "do", "is", "are", "was", "were", "happen", "happened",
+                            # words about the articles themselves, not about the news
+                            "article", "articles", "according", "report", "reports", "mention", "mentioned"})
+# A question that hinges on words the articles never use is most likely not answered by them:
+# abstain when this share of the question's term weight is absent from the whole corpus.
+MAX_UNKNOWN_SHARE = 0.5
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _MONTH = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
           r"Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)")
@@ -54,9 +59,11 @@ def profile_question(question: str, idf) -> QuestionProfile:
     weights = {t: idf(t) for t in q_terms}
     lower = question.lower()
     wants: set[str] = set()
-    if re.search(r"\bwhen\b|\bwhat (?:day|date|time)\b|\bhow long\b", lower):
+    # "when" asks for a time only as a question word ("When did...", "...and when?"), not as a
+    # conjunction ("...say when asked...").
+    if re.search(r"^\W*when\b|(?:\band|,|;)\s+when\b|\b(?:what|which) (?:day|date|time|month|year)\b|\bhow long\b", lower):
         wants.add("time")
-    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share)\b", lower):
+    if re.search(r"\bhow (?:many|much|old)\b|\bwhat (?:number|percentage|share)\b", lower):
         wants.add("number")
     if re.search(r"\bwho(?:m|se)?\b", lower):
         wants.add("person")
@@ -69,6 +76,30 @@ def profile_question(question: str, idf) -> QuestionProfile:
             names.extend(terms(w))
         first = False
     return QuestionProfile(question, q_terms, weights, wants, names)
+
+
+def unknown_share(profile: QuestionProfile, known) -> float:
+    """Share of the question's term weight made of terms that ``known(term)`` says the corpus lacks."""
+    return sum(w for t, w in profile.weights.items() if not known(t)) / profile.total_weight
+
+
+_SPLIT = re.compile(r"(?:,\s*|\s+)(?:and|but)\s+(?=(?:what|who|whom|when|where|which|why|how)\b)", re.I)
+
+
+def sub_questions(question: str) -> list[str]:
+    """Split "How did X respond, and what did Y do?" into its parts.
+
+    A tail with no content words of its own ("... and when?") stays attached: it only adds a
+    kind of answer wanted to the part before it.
+    """
+    parts = [p.strip() for p in _SPLIT.split(question) if p.strip()]
+    merged: list[str] = []
+    for part in parts:
+        if merged and not [t for t in terms(part) if t not in {stem(w) for w in QUESTION_WORDS}]:
+            merged[-1] = f"{merged[-1]} and {part}"
+        else:
+            merged.append(part)
+    return merged or [question]
 
 
 def coverage(profile: QuestionProfile, text_terms: set[str]) -> float:
@@ -138,5 +169,3 @@ def supports(claim: str, passage: str, min_overlap: float = 0.6) -> tuple[bool, 
     return True, ""
 
 
-__all__ = ["QuestionProfile", "profile_question", "coverage", "answer_type_score", "facts", "supports",
-           "TIME_EXPRESSION", "NUMBER", "words"]

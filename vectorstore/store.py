@@ -173,6 +173,14 @@ class ChromaStore:
         return [ScoredChunk(self._to_chunk(i, d, m), 1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
 
+    def similarity(self, vector: np.ndarray, chunk_ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of ``vector`` to the stored vectors of the given chunks."""
+        if not chunk_ids:
+            return {}
+        got = self.chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        q = np.asarray(vector, dtype=np.float32)
+        return {cid: float(np.dot(q, np.asarray(e, dtype=np.float32))) for cid, e in zip(got["ids"], got["embeddings"])}
+
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[tuple[str, int, int], np.ndarray]:
         """Stored sentence vectors of the given chunks, keyed by ``(article id, start, end)``."""
         if not chunk_ids:

@@ -28,18 +28,20 @@ _stemmer = Stemmer.Stemmer("english")
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The Snowball stem of a lower-case word."""
-    return _stemmer.stemWord(word)
+    """The Snowball stem of a lower-case word, without a final "e" (so "sue" and "sued" agree)."""
+    s = _stemmer.stemWord(word)
+    return s[:-1] if len(s) > 3 and s.endswith("e") else s
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words with possessives and dotted abbreviations normalised ("U.S." -> "us")."""
+    """Lower-case words: possessives dropped, dotted abbreviations joined ("U.S." -> "us"),
+    hyphenated compounds split ("79-year-old" -> "79", "year", "old")."""
     out = []
     for w in _WORD.findall(text):
         w = w.lower().replace("’", "'")
         if w.endswith("'s"):
             w = w[:-2]
-        out.append(w.replace(".", "").replace("'", ""))
+        out.extend(p for p in w.replace(".", "").replace("'", "").split("-") if p)
     return out
 
 

@@ -1,0 +1,165 @@
+"""Command line: ``python -m assistant {ingest,ask,chat,run,eval,bench}``.
+
+``main`` only parses arguments and prints; the work is in functions the tests and the web
+layer call too. User errors print one clear line on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.errors import USER_ERRORS
+from assistant.settings import load_settings
+
+EXIT_USER_ERROR = 2
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, help="folder of the embedded store (ASSISTANT_DATA_DIR)")
+    p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (ASSISTANT_CHROMA_URL)")
+    p.add_argument("--collection", help="collection name prefix (ASSISTANT_COLLECTION)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant",
+                                     description="Answer questions about news articles, with exact citations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="load articles into the store")
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the seeds folder)")
+    p.add_argument("--prune", action="store_true", help="drop stored articles whose file is gone")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _common(p)
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the machine-readable answer")
+    _common(p)
+
+    p = sub.add_parser("chat", help="interactive terminal chat")
+    _common(p)
+
+    p = sub.add_parser("run", help="ingest the seeds if the store is empty, then chat")
+    _common(p)
+
+    p = sub.add_parser("eval", help="run a regression question set")
+    p.add_argument("set", type=Path, help="YAML question set, e.g. tests/regression/seeds.yaml")
+    p.add_argument("--report", type=Path, help="write the full JSON report here")
+    _common(p)
+
+    p = sub.add_parser("bench", help="measure ingest and answer speed")
+    p.add_argument("--questions", type=Path, default=Path("tests/regression/seeds.yaml"))
+    p.add_argument("--sizes", default="5,50,250", help="corpus sizes in articles (default 5,50,250)")
+    p.add_argument("--report", type=Path, help="write the figures as JSON here")
+    _common(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(data_dir=args.data_dir, chroma_url=args.chroma_url, collection=args.collection)
+        return COMMANDS[args.command](args, settings)
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _assistant(settings):
+    from assistant.answer import Assistant
+
+    return Assistant(settings)
+
+
+def cmd_ingest(args, settings) -> int:
+    assistant = _assistant(settings)
+    report = assistant.ingest(args.paths or [settings.seeds_dir], prune=args.prune)
+    for path, reason in report.skipped:
+        print(f"warning: skipped {path}: {reason}", file=sys.stderr)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+    return 0
+
+
+def cmd_ask(args, settings) -> int:
+    from assistant.answer import validate_question
+
+    validate_question(args.question, settings.max_question_chars)  # fail before loading the model
+    answer = _assistant(settings).answer(args.question)
+    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer))
+    return 0
+
+
+def render(answer) -> str:
+    """An answer as terminal text: the answer, then its sources (or its closest matches)."""
+    lines = [answer.answer, ""]
+    items = answer.closest if answer.abstained else answer.citations
+    if items:
+        lines.append("Closest matches (not an answer):" if answer.abstained else "Sources:")
+    for c in items:
+        loc = c.location
+        about = ", ".join(x for x in (loc.title, loc.outlet, loc.published) if x) or loc.source
+        lines.append(f"  [{c.n}] {about} ({loc.source}, characters {loc.start}-{loc.end})")
+        lines.append(f"      \u201c{c.text}\u201d")
+        for other in c.also_in:
+            lines.append(f"      also in {other.source}")
+    return "\n".join(lines).rstrip()
+
+
+def cmd_chat(args, settings, assistant=None) -> int:
+    assistant = assistant or _assistant(settings)
+    print("Ask about the articles (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("\nyou> ")
+        except EOFError:
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        try:
+            print(render(assistant.answer(question)))
+        except USER_ERRORS as exc:
+            print(f"error: {exc}")
+
+
+def cmd_run(args, settings) -> int:
+    assistant = _assistant(settings)
+    if assistant.store.count() == 0:
+        print(f"The store is empty: ingesting {settings.seeds_dir}/ ...")
+        print(assistant.ingest([settings.seeds_dir]).summary())
+    return cmd_chat(args, settings, assistant)
+
+
+def cmd_eval(args, settings) -> int:
+    from assistant import evaluation
+
+    cases = evaluation.load_set(args.set)
+    results = evaluation.run_set(_assistant(settings), cases)
+    print(evaluation.table(results))
+    m = evaluation.metrics(results)
+    print("\n" + ", ".join(f"{k}: {v}" for k, v in m.items()))
+    if args.report:
+        evaluation.write_report(args.report, results)
+        print(f"report written to {args.report}")
+    return 0 if m["passed"] == m["questions"] else 1
+
+
+def cmd_bench(args, settings) -> int:
+    from assistant import bench
+
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    result = bench.run(settings, args.questions, sizes)
+    print(bench.table(result))
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(bench.dumps(result), encoding="utf-8")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
+            "bench": cmd_bench}
