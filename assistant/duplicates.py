@@ -12,7 +12,7 @@ def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
     return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
 
 
-def near_duplicate(a: str, b: str, containment: float = 0.8) -> bool:
+def near_duplicate(a: str, b: str, containment: float = 0.6) -> bool:
     """Whether two passages say the same words: most word 3-grams of the shorter one occur in the other.
 
     "...protect Ice Officers! Governor Pritzker also!" Trump posted." and the same quote with a

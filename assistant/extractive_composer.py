@@ -113,6 +113,16 @@ class ExtractiveComposer:
             covered |= new_terms
             kinds |= cand.kinds
 
+        # The same quote often stands in other articles, below the cut: cite it once, everywhere.
+        for cand in candidates:
+            if cand in chosen:
+                continue
+            for c in chosen:
+                loc = cand.evidence.location
+                known = {c.evidence.location.article_id} | {a.article_id for a in c.evidence.also_in}
+                if loc.article_id not in known and near_duplicate(c.evidence.text, cand.evidence.text):
+                    c.evidence.also_in.append(loc)
+                    break
         chosen = self._readable_order(chosen)
         claims = [Claim(c.evidence.text, [c.evidence]) for c in chosen]
         return Draft(claims, False, best.score, closest)

@@ -30,7 +30,7 @@ _stemmer = Stemmer.Stemmer("english")
 def stem(word: str) -> str:
     """The Snowball stem of a lower-case word, without a final "e" (so "sue" and "sued" agree)."""
     s = _stemmer.stemWord(word)
-    return s[:-1] if len(s) > 3 and s.endswith("e") else s
+    return s[:-1] if len(s) > 2 and s.endswith("e") else s
 
 
 def words(text: str) -> list[str]:

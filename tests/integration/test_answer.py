@@ -1,0 +1,75 @@
+"""Answers over the real seeded store: content, exact citations, abstention, duplicates."""
+
+import pytest
+
+from assistant.errors import QuestionError
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def source_text(citation):
+    return (ROOT / citation.location.source).read_text(encoding="utf-8")
+
+
+def test_elwood_question_names_the_troops_the_place_and_late_tuesday(assistant):
+    a = assistant.answer("Who arrived in Elwood and when?")
+    assert not a.abstained
+    assert "Texas National Guard" in a.answer and "Elwood" in a.answer and "late Tuesday" in a.answer
+    cited = {c.location.article_id for c in a.citations}
+    assert {"000_260dedd85ce9b948", "001_35557c4c5dbf5703"} <= cited
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+    for c in a.citations:
+        assert f"[{c.n}]" in a.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Who arrived in Elwood and when?", "How many people were arrested after the Sept. 30 raid?",
+    "What did Trump say should happen to the Chicago mayor?", "Where is Elwood?",
+])
+def test_every_citation_is_the_article_text_at_its_offsets(assistant, question):
+    a = assistant.answer(question)
+    assert a.citations
+    for c in a.citations:
+        assert source_text(c)[c.location.start:c.location.end] == c.text
+        assert c.text in a.answer  # extractive: the cited sentence is the answer's sentence
+    for p in a.retrieved:
+        assert (ROOT / p.chunk.source).read_text(encoding="utf-8")[p.chunk.start:p.chunk.end] == p.chunk.text
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "What is the population of Elwood?"])
+def test_abstains_plainly_and_shows_closest_matches_not_citations(assistant, question):
+    a = assistant.answer(question)
+    assert a.abstained and a.citations == []
+    assert a.answer.startswith("The articles do not say")
+    assert a.closest, "closest matches are shown"
+    d = a.to_dict()
+    assert d["abstained"] is True and d["citations"] == [] and d["closest_matches"]
+    for c in a.closest:
+        assert (ROOT / c.location.source).read_text(encoding="utf-8")[c.location.start:c.location.end] == c.text
+
+
+def test_repeated_quote_is_cited_once_and_remembers_every_article(assistant):
+    a = assistant.answer("Which post said the Chicago mayor should be in jail for failing to protect ICE officers?")
+    quotes = [c for c in a.citations if "should be in jail" in c.text]
+    assert len(quotes) == 1, [c.text for c in a.citations]
+    places = {quotes[0].location.article_id} | {x.article_id for x in quotes[0].also_in}
+    assert len(places) >= 2
+
+
+def test_retrieved_is_ranked_top_five(assistant):
+    a = assistant.answer("Who arrived in Elwood and when?")
+    assert len(a.retrieved) == 5
+    scores = [p.score for p in a.retrieved]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", "x" * 501])
+def test_bad_questions_are_rejected_with_a_reason(assistant, bad):
+    with pytest.raises(QuestionError):
+        assistant.answer(bad)
+
+
+def test_langchain_retriever_interface(assistant):
+    docs = assistant.retriever.invoke("Elwood troops")
+    assert docs and docs[0].metadata["article_id"] and docs[0].page_content

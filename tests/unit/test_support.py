@@ -1,0 +1,47 @@
+from assistant.duplicates import near_duplicate
+from assistant.support import facts, profile_question, sub_questions, supports
+from vectorstore.terms import terms
+
+
+def flat_idf(term):
+    return 1.0
+
+
+def test_question_kinds():
+    assert profile_question("Who arrived in Elwood and when?", flat_idf).wants == {"person", "time"}
+    assert profile_question("On which day did Illinois sue?", flat_idf).wants == {"time"}
+    assert profile_question("How old is Trump?", flat_idf).wants == {"number"}
+    # "when" as a conjunction does not ask for a time
+    assert "time" not in profile_question("What did he say when asked about it?", flat_idf).wants
+
+
+def test_question_terms_skip_question_words_and_meta_words():
+    p = profile_question("How old is Trump according to the articles?", flat_idf)
+    assert set(p.weights) == {"old", "trump"}
+
+
+def test_sub_questions_split_only_real_parts():
+    assert sub_questions("Who arrived in Elwood and when?") == ["Who arrived in Elwood and when?"]
+    assert sub_questions("How did Johnson respond, and what did the troops do?") == [
+        "How did Johnson respond", "what did the troops do?"]
+
+
+def test_terms_normalise_hyphens_possessives_and_stems():
+    assert terms("the 79-year-old's") == ["79", "year", "old"]
+    assert terms("sued") == terms("sue")
+
+
+def test_supports_rejects_a_wrong_date_and_unrelated_claims():
+    passage = "Troops arrived after the White House ordered their deployment on Oct. 4."
+    assert supports("The White House ordered the deployment on Oct. 4.", passage)[0]
+    ok, why = supports("The White House ordered the deployment on Oct. 5.", passage)
+    assert not ok and "oct. 5" in why.lower()
+    assert not supports("Pritzker visited El Salvador.", passage)[0]
+    assert "oct. 4" in facts(passage)
+
+
+def test_near_duplicates():
+    a = "“Chicago Mayor should be in jail for failing to protect Ice Officers! Governor Pritzker also!” Trump posted."
+    b = "\"Chicago Mayor should be in jail for failing to protect Ice Officers! Governor Pritzker also!\" Trump wrote on Wednesday."
+    assert near_duplicate(a, b)
+    assert not near_duplicate(a, "Governor Pritzker said he would not back down.")
