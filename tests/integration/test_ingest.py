@@ -1,0 +1,126 @@
+"""Ingestion for real: the bundled model, a Chroma store in tmp_path, the CLI in a subprocess."""
+
+import json
+import shutil
+
+import pytest
+
+from assistant.answer import Assistant
+from assistant.settings import load_settings
+from tests.conftest import SEEDS, run_cli
+from vectorstore.store import ChromaStore
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    """A copy of the seeds (with their metadata) that a test may change."""
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture
+def fresh(tmp_path, embedder):
+    settings = load_settings(data_dir=tmp_path / "data")
+    return Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
+
+
+def test_reingest_is_idempotent_and_a_changed_file_replaces_its_chunks(fresh, workdir):
+    first = fresh.ingest([workdir], progress=False)
+    assert len(first.ingested) == 5 and not first.skipped
+    count = fresh.store.count()
+    again = fresh.ingest([workdir], progress=False)
+    assert again.ingested == [] and len(again.unchanged) == 5 and fresh.store.count() == count
+
+    target = workdir / "001_35557c4c5dbf5703.txt"
+    old_ids = {c.id for c in fresh.store.all_chunks() if c.article_id == target.stem}
+    target.write_text(target.read_text(encoding="utf-8").replace("200 national guard soldiers",
+                                                                  "300 national guard soldiers"), encoding="utf-8")
+    changed = fresh.ingest([workdir], progress=False)
+    assert changed.ingested == [target.stem] and len(changed.unchanged) == 4
+    chunks = [c for c in fresh.store.all_chunks() if c.article_id == target.stem]
+    assert "300 national guard soldiers" in " ".join(c.text for c in chunks)
+    assert "200 national guard soldiers" not in " ".join(c.text for c in chunks)
+    assert old_ids - {c.id for c in chunks}, "old chunks were replaced"
+    text = fresh.store.article(target.stem).text
+    assert all(text[c.start:c.end] == c.text for c in chunks)
+    assert fresh.store.count() == count  # same number of chunks: nothing left behind
+
+    target.unlink()
+    pruned = fresh.ingest([workdir], prune=True, progress=False)
+    assert pruned.pruned == [target.stem]
+    assert fresh.store.article(target.stem) is None
+    assert all(c.article_id != target.stem for c in fresh.store.all_chunks())
+
+
+def test_cli_ingest_skips_bad_files_reports_counts_and_answers(tmp_path, workdir):
+    (workdir / "empty.txt").write_bytes(b"")
+    (workdir / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (workdir / "image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (workdir / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (workdir / "page.html").write_text("<html><body><script>evil()</script><article><p>The Elwood council met "
+                                       "on Friday to discuss parking.</p></article></body></html>", encoding="utf-8")
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path / "cli-data")}
+    result = run_cli("ingest", str(workdir), "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["ingested"]) == 6  # five seeds and the HTML page
+    skipped = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in report["skipped"]}
+    assert set(skipped) == {"empty.txt", "latin1.txt", "image.md", "notes.pdf"}
+    assert "UTF-8" in skipped["latin1.txt"] and "binary" in skipped["image.md"]
+    assert "warning: skipped" in result.stderr and "Traceback" not in result.stderr
+
+    summary = run_cli("ingest", str(workdir), env=env)
+    assert summary.returncode == 0
+    assert "0 ingested, 6 unchanged, 4 skipped" in summary.stdout
+
+    asked = run_cli("ask", "What did the Elwood council discuss?", "--json", env=env)
+    answer = json.loads(asked.stdout)
+    assert not answer["abstained"] and "parking" in answer["answer"]
+    assert "evil" not in json.dumps(answer)
+
+
+def test_ask_json_contract_and_bad_questions(seeded_dir):
+    env = {"ASSISTANT_DATA_DIR": str(seeded_dir)}
+    result = run_cli("ask", "Who arrived in Elwood and when?", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert {"question", "answer", "abstained", "citations", "retrieved"} <= set(out)
+    assert out["citations"] and len(out["retrieved"]) >= 5
+    for c in out["citations"]:
+        assert {"n", "article_id", "source", "title", "outlet", "published", "start", "end", "text"} <= set(c)
+        assert (SEEDS.parent / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["text"]
+    for r in out["retrieved"]:
+        assert {"article_id", "source", "start", "end", "text", "score"} <= set(r)
+
+    for bad in ["", "   ", "x" * 2000]:
+        r = run_cli("ask", bad, env=env)
+        assert r.returncode == 2
+        assert r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+    typo = run_cli("ask", "hi", env={**env, "ASSISTANT_TOPK": "3"})
+    assert typo.returncode == 2 and "ASSISTANT_TOP_K" in typo.stderr
+
+
+def test_eval_cli_writes_report_and_fails_on_a_failed_expectation(seeded_dir, tmp_path):
+    qs = tmp_path / "set.yaml"
+    qs.write_text('- {id: ok, question: "Where is Elwood?", expect: {mentions: [["45 miles"]], abstain: false}}\n'
+                  '- {id: wrong, question: "Where is Elwood?", expect: {mentions: [["Mars"]]}}\n')
+    r = run_cli("eval", str(qs), "--report", str(tmp_path / "r.json"), env={"ASSISTANT_DATA_DIR": str(seeded_dir)})
+    assert r.returncode == 1
+    assert "ok     PASS" in r.stdout and "wrong  FAIL" in r.stdout and "'Mars'" in r.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["metrics"]["questions"] == 2 and report["metrics"]["answer_hit_rate"] == 0.5
+    assert [x["id"] for x in report["results"]] == ["ok", "wrong"] and report["results"][0]["citations"]
+
+
+def test_chat_in_the_terminal(seeded_dir):
+    r = run_cli("chat", env={"ASSISTANT_DATA_DIR": str(seeded_dir)}, input="Where is Elwood?\n   \n")
+    assert r.returncode == 0
+    assert "45 miles southwest of Chicago" in r.stdout and "Sources:" in r.stdout
+
+
+def test_asking_an_empty_store_says_to_ingest(tmp_path):
+    r = run_cli("ask", "Where is Elwood?", env={"ASSISTANT_DATA_DIR": str(tmp_path / "empty")})
+    assert r.returncode == 2 and "ingest" in r.stderr
