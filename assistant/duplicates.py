@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from vectorstore.terms import words
 
 
-def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+@lru_cache(maxsize=8192)
+def _shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
     w = words(text)
     if len(w) < n:
-        return {tuple(w)} if w else set()
-    return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+        return frozenset({tuple(w)}) if w else frozenset()
+    return frozenset(tuple(w[i:i + n]) for i in range(len(w) - n + 1))
 
 
 def near_duplicate(a: str, b: str, containment: float = 0.6) -> bool:

@@ -80,10 +80,15 @@ def reciprocal_rank_fusion(rankings: dict[str, list[ScoredChunk]], k: int = 60) 
     return sorted(fused.values(), key=lambda s: (-s.score, s.chunk.article_id, s.chunk.index))
 
 
-def collapse_duplicates(ranked: list[ScoredChunk]) -> list[Passage]:
-    """Merge near-duplicate chunks into the best-ranked one, which remembers where else it appears."""
+def collapse_duplicates(ranked: list[ScoredChunk], limit: int | None = None) -> list[Passage]:
+    """Merge near-duplicate chunks into the best-ranked one, which remembers where else it appears.
+
+    Stops once ``limit`` distinct passages are kept (a duplicate further down is not looked for).
+    """
     passages: list[Passage] = []
     for item in ranked:
+        if limit is not None and len(passages) >= limit:
+            break
         for p in passages:
             if p.chunk.article_id != item.chunk.article_id and near_duplicate(p.chunk.text, item.chunk.text):
                 c = item.chunk
@@ -108,7 +113,7 @@ class HybridRetriever(BaseRetriever):
         keyword = self.keyword.search(query)
         dense = self.dense.complete(query, self.dense.search(query), keyword)
         fused = reciprocal_rank_fusion({"dense": dense, "keyword": keyword}, self.rrf_k)
-        return collapse_duplicates(fused)[: limit or self.top_k]
+        return collapse_duplicates(fused, limit or self.top_k)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         docs = []
