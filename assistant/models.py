@@ -60,10 +60,7 @@ class Citation:
     also_in: list[Location] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        loc = self.location
-        out = {"n": self.n, "article_id": loc.article_id, "source": loc.source, "title": loc.title,
-               "outlet": loc.outlet, "published": loc.published, "start": loc.start, "end": loc.end,
-               "text": self.text}
+        out = {"n": self.n, **self.location.to_dict(), "text": self.text}
         if self.also_in:
             out["also_in"] = [a.to_dict() for a in self.also_in]
         return out
