@@ -7,7 +7,6 @@ import json
 import os
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,6 @@ from assistant.evaluation import load_set
 from assistant.settings import Settings
 from vectorstore.embedder import MiniLmEmbedder
 from vectorstore.store import ChromaStore
-
 
 
 def synthetic_articles(seed_dir: Path, out_dir: Path, count: int, rng_seed: int = 7) -> None:
@@ -58,7 +56,7 @@ def _peak_mb() -> float:
 def _latencies(assistant: Assistant, questions: list[str]) -> list[float]:
     out = []
     for q in questions:
-        assistant.embedder._cache.clear()  # measure the real query embedding, not a cache hit
+        assistant.embedder.clear_cache()  # measure the real query embedding, not a cache hit
         t = time.perf_counter()
         assistant.answer(q)
         out.append((time.perf_counter() - t) * 1000)
@@ -108,9 +106,7 @@ def run(settings: Settings, questions_path: Path, sizes: list[int]) -> dict:
 
 def _cold_start(store_dir: Path, question: str) -> dict:
     """Wall time of a fresh ``python -m assistant ask`` process (imports, model load, index, answer)."""
-    env = dict(os.environ, ASSISTANT_DATA_DIR=str(store_dir.parent / "cold"))
-    env.pop("ASSISTANT_CHROMA_URL", None)
-    # The bench store holds the seeds under collection "bench" at store_dir.
+    # The store is passed explicitly, so no ASSISTANT_* setting changes what is measured.
     cmd = [sys.executable, "-c",
            "import sys, resource, time; t=time.perf_counter();"
            "from assistant.answer import Assistant; from assistant.settings import load_settings;"
@@ -118,7 +114,7 @@ def _cold_start(store_dir: Path, question: str) -> dict:
            f"a=Assistant(load_settings(collection='bench'), store=ChromaStore({str(store_dir)!r}, collection='bench'));"
            f"a.answer({question!r}); print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"]
     t = time.perf_counter()
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t
     inside, rss = (float(x) for x in out.stdout.split()[-2:])
     return {"process_s": round(wall, 2), "after_interpreter_s": round(inside, 2), "peak_rss_mb": round(rss)}

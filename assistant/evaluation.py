@@ -82,17 +82,22 @@ def load_set(path: Path) -> list[Case]:
     return cases
 
 
+def missing_mentions(case: Case, answer: Answer) -> list[list[str]]:
+    """The ``mentions`` groups none of whose phrases the answer contains."""
+    text = answer.answer.lower()
+    return [g for g in case.mentions if not any(phrase.lower() in text for phrase in g)]
+
+
+def missing_articles(case: Case, answer: Answer) -> list[str]:
+    """The expected article ids that no citation (nor its ``also_in``) points at."""
+    cited = {c.location.article_id for c in answer.citations} | {a.article_id for c in answer.citations for a in c.also_in}
+    return [a for a in case.articles if a not in cited]
+
+
 def check(case: Case, answer: Answer) -> tuple[list[str], float | None]:
     """The failed expectations of one answer, and its retrieval recall@5 (None if no articles expected)."""
-    failures = []
-    text = answer.answer.lower()
-    for group in case.mentions:
-        if not any(phrase.lower() in text for phrase in group):
-            failures.append(f"answer lacks {' / '.join(repr(p) for p in group)}")
-    cited = {c.location.article_id for c in answer.citations} | {a.article_id for c in answer.citations for a in c.also_in}
-    for art in case.articles:
-        if art not in cited:
-            failures.append(f"article {art} not cited")
+    failures = [f"answer lacks {' / '.join(repr(p) for p in g)}" for g in missing_mentions(case, answer)]
+    failures += [f"article {a} not cited" for a in missing_articles(case, answer)]
     if case.abstain is not None and answer.abstained != case.abstain:
         failures.append("abstained" if answer.abstained else "answered where it should abstain")
     recall = None
@@ -120,10 +125,10 @@ def metrics(results: list[Result]) -> dict:
         return round(sum(values) / len(values), 4) if values else None
 
     def hit_mentions(r: Result) -> bool:
-        return not any(f.startswith("answer lacks") for f in r.failures)
+        return not missing_mentions(r.case, r.answer)
 
     def hit_articles(r: Result) -> bool:
-        return not any(f.endswith("not cited") for f in r.failures)
+        return not missing_articles(r.case, r.answer)
 
     return {
         "questions": len(results),

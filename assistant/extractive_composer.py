@@ -10,8 +10,14 @@ import numpy as np
 from assistant.composer import Claim, Draft, Evidence
 from assistant.duplicates import near_duplicate
 from assistant.models import Location, Passage
-from assistant.support import (MAX_UNKNOWN_SHARE, answer_type_score, coverage, profile_question, sub_questions,
-                               unknown_share)
+from assistant.support import (
+    MAX_UNKNOWN_SHARE,
+    answer_type_score,
+    coverage,
+    profile_question,
+    sub_questions,
+    unknown_share,
+)
 from vectorstore.keyword import Bm25Index
 from vectorstore.store import ChromaStore
 from vectorstore.terms import terms
@@ -140,7 +146,7 @@ class ExtractiveComposer:
                 lexical = coverage(profile, s_terms)
                 type_score, kinds = answer_type_score(profile, text)
                 score = W_DENSE * max(dense, 0.0) + W_LEXICAL * lexical + W_TYPE * type_score
-                loc = Location(c.article_id, c.source, span.start, span.end, c.title, c.outlet, c.published)
+                loc = Location.of(c, span)
                 ev = Evidence(loc, text, score, list(p.also_in) if len(c.sentences) == 1 else [])
                 out.append(_Candidate(ev, s_terms, dense, lexical, kinds, score, rank))
         out.sort(key=lambda c: (-c.score, c.rank, c.evidence.location.start))

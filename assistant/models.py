@@ -23,6 +23,12 @@ class Location:
     outlet: str | None = None
     published: str | None = None
 
+    @classmethod
+    def of(cls, chunk: Chunk, span: Span | None = None) -> Location:
+        """Where ``chunk`` (or the sentence ``span`` inside it) stands, with the article's metadata."""
+        start, end = (span.start, span.end) if span else (chunk.start, chunk.end)
+        return cls(chunk.article_id, chunk.source, start, end, chunk.title, chunk.outlet, chunk.published)
+
     def to_dict(self) -> dict:
         return {"article_id": self.article_id, "source": self.source, "title": self.title,
                 "outlet": self.outlet, "published": self.published, "start": self.start, "end": self.end}
@@ -38,8 +44,7 @@ class Passage:
 
     @property
     def location(self) -> Location:
-        c = self.chunk
-        return Location(c.article_id, c.source, c.start, c.end, c.title, c.outlet, c.published)
+        return Location.of(self.chunk)
 
     def to_dict(self) -> dict:
         c = self.chunk

@@ -91,8 +91,7 @@ def collapse_duplicates(ranked: list[ScoredChunk], limit: int | None = None) -> 
             break
         for p in passages:
             if p.chunk.article_id != item.chunk.article_id and near_duplicate(p.chunk.text, item.chunk.text):
-                c = item.chunk
-                p.also_in.append(Location(c.article_id, c.source, c.start, c.end, c.title, c.outlet, c.published))
+                p.also_in.append(Location.of(item.chunk))
                 break
         else:
             passages.append(Passage(item.chunk, item.score))

@@ -23,6 +23,10 @@ class Embedder(Protocol):
 
     def embed_documents(self, texts: list[str]) -> np.ndarray: ...
 
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (the benchmark measures real embedding time)."""
+        self._cache.clear()
+
     def embed_query(self, text: str) -> np.ndarray: ...
 
 

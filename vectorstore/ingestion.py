@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,8 +62,6 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: S
     Returns:
         An ``IngestReport``.
     """
-    import time
-
     started = time.perf_counter()
     root = (root or Path.cwd()).resolve()
     report = IngestReport()

@@ -7,7 +7,6 @@ from collections import Counter
 
 import bm25s
 
-
 from vectorstore.models import Chunk, ScoredChunk
 from vectorstore.terms import terms
 
