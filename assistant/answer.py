@@ -10,8 +10,9 @@ from pathlib import Path
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from assistant.citations import closest_matches, verify
+from assistant.citations import closest_matches, verify, with_context
 from assistant.composer import Composer
+from assistant.conversation import Turn, rewrite
 from assistant.errors import EmptyStoreError, QuestionError
 from assistant.extractive_composer import ExtractiveComposer
 from assistant.models import Answer
@@ -85,28 +86,36 @@ class Assistant:
             self.refresh()
         return report
 
-    def answer(self, question: str) -> Answer:
-        """Answer one question.
+    def answer(self, question: str, history: list[Turn] | None = None) -> Answer:
+        """Answer one question, as a follow-up to ``history`` (earlier turns, oldest first) if given.
+
+        ``Answer.searched`` is what was actually searched: the question itself, or for a
+        follow-up ("And who ordered their deployment?") the question with the previous turn's
+        names added.
 
         Raises:
             QuestionError: the question is empty or too long.
             EmptyStoreError: nothing has been ingested.
         """
-        return self.chain.invoke(question)
+        return self.chain.invoke({"question": question, "history": history or []})
 
     def _build_chain(self) -> Runnable:
-        def validate(question: str) -> dict:
-            q = validate_question(question, self.settings.max_question_chars)
+        def validate(request: dict) -> dict:
+            q = validate_question(request["question"], self.settings.max_question_chars)
             if len(self.index) == 0:
                 raise EmptyStoreError("Nothing is ingested yet: run 'python -m assistant ingest' "
                                       "(or 'make run', which ingests the seeds).")
-            return {"question": q, "vector": self.embedder.embed_query(q)}
+            turns = request["history"][-self.settings.max_history_turns:] if self.settings.max_history_turns else []
+            standalone = rewrite(q, turns)
+            return {"question": q, "standalone": standalone.question, "searched": standalone.searched,
+                    "vector": self.embedder.embed_query(standalone.question)}
 
         def retrieve(state: dict):
-            return self.retriever.passages(state["question"], limit=self.settings.answer_passages)
+            # The carried-over names steer retrieval; the answer is chosen for the question itself.
+            return self.retriever.passages(state["searched"], limit=self.settings.answer_passages)
 
         def compose(state: dict):
-            return self.composer.compose(state["question"], state["vector"], state["passages"])
+            return self.composer.compose(state["standalone"], state["vector"], state["passages"])
 
         return (
             RunnableLambda(validate, name="validate")
@@ -117,11 +126,12 @@ class Assistant:
 
     def _finish(self, state: dict) -> Answer:
         draft = state["draft"]
-        question = state["question"]
+        question, searched = state["question"], state["searched"]
+        retrieved = state["passages"][: self.settings.top_k]
         verified = verify(self.store, draft) if not draft.abstained else None
         if verified is None or not verified.sentences:
-            return Answer(question, ABSTAIN_TEXT, True, [], state["passages"][: self.settings.top_k],
-                          closest_matches(self.store, draft.closest), question, draft.support)
+            closest = with_context(self.store, closest_matches(self.store, draft.closest))
+            return Answer(question, ABSTAIN_TEXT, True, [], retrieved, closest, searched, draft.support)
         text = " ".join(f"{sentence} {''.join(f'[{n}]' for n in ns)}" for sentence, ns in verified.sentences)
-        return Answer(question, text, False, verified.citations, state["passages"][: self.settings.top_k], [],
-                      question, draft.support)
+        return Answer(question, text, False, with_context(self.store, verified.citations), retrieved, [],
+                      searched, draft.support)

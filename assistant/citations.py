@@ -3,7 +3,7 @@ offsets and it supports the sentence it is attached to. Numbers run 1..N in answ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.composer import Draft, Evidence
 from assistant.models import Citation
@@ -62,4 +62,36 @@ def closest_matches(store: ChromaStore, evidence: list[Evidence]) -> list[Citati
     for ev in evidence:
         if exact(store, ev):
             out.append(Citation(len(out) + 1, ev.location, ev.text, list(ev.also_in)))
+    return out
+
+
+def paragraph_context(text: str, start: int, end: int, max_chars: int = 400) -> tuple[str, str]:
+    """The rest of the paragraph around ``text[start:end]``: ``(before, after)``.
+
+    A paragraph ends at a line break. Each side is cut to about ``max_chars`` at a word
+    boundary, with an ellipsis where it was cut.
+    """
+    p_start = text.rfind("\n", 0, start) + 1
+    p_end = text.find("\n", end)
+    p_end = len(text) if p_end < 0 else p_end
+    before, after = text[p_start:start], text[end:p_end]
+    if len(before) > max_chars:
+        cut = before.find(" ", len(before) - max_chars)
+        before = "\u2026" + before[cut if cut >= 0 else len(before) - max_chars:]
+    if len(after) > max_chars:
+        cut = after.rfind(" ", 0, max_chars)
+        after = after[: cut if cut > 0 else max_chars] + "\u2026"
+    return before, after
+
+
+def with_context(store: ChromaStore, citations: list[Citation]) -> list[Citation]:
+    """``citations`` with ``before``/``after`` filled from their stored articles."""
+    out = []
+    for c in citations:
+        article = store.article(c.location.article_id)
+        if article is None:
+            out.append(c)
+            continue
+        before, after = paragraph_context(article.text, c.location.start, c.location.end)
+        out.append(replace(c, before=before, after=after))
     return out

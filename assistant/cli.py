@@ -111,8 +111,11 @@ def render(answer) -> str:
 
 
 def cmd_chat(args, settings, assistant=None) -> int:
+    from assistant.conversation import Turn
+
     assistant = assistant or _assistant(settings)
-    print("Ask about the articles (empty line or Ctrl-D to quit).")
+    print("Ask about the articles; follow-up questions use the conversation (empty line or Ctrl-D to quit).")
+    history: list[Turn] = []
     while True:
         try:
             question = input("\nyou> ")
@@ -122,7 +125,11 @@ def cmd_chat(args, settings, assistant=None) -> int:
         if not question.strip():
             return 0
         try:
-            print(render(assistant.answer(question)))
+            answer = assistant.answer(question, history)
+            if answer.searched and answer.searched != answer.question:
+                print(f"(searched: {answer.searched})")
+            print(render(answer))
+            history.append(Turn(answer.question, answer.answer))
         except USER_ERRORS as exc:
             print(f"error: {exc}")
 

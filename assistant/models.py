@@ -57,15 +57,22 @@ class Passage:
 
 @dataclass
 class Citation:
-    """A cited sentence: ``text`` is exactly the article's text at ``start:end``."""
+    """A cited sentence: ``text`` is exactly the article's text at ``start:end``.
+
+    ``before`` and ``after`` are the rest of its paragraph (for display; may be shortened
+    with an ellipsis), so ``before + text + after`` reads as the paragraph around it.
+    """
 
     n: int
     location: Location
     text: str
     also_in: list[Location] = field(default_factory=list)
+    before: str = ""
+    after: str = ""
 
     def to_dict(self) -> dict:
-        out = {"n": self.n, **self.location.to_dict(), "text": self.text}
+        out = {"n": self.n, **self.location.to_dict(), "text": self.text,
+               "context": {"before": self.before, "after": self.after}}
         if self.also_in:
             out["also_in"] = [a.to_dict() for a in self.also_in]
         return out

@@ -8,10 +8,13 @@ environment prefix or as a keyword, fails loudly and names the allowed keys.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
+from typing import Annotated
+
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "ASSISTANT_"
 
@@ -42,11 +45,39 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(0.45, ge=0.0, le=1.0, description="Below this support score the assistant says the articles do not say.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
     llm: str = Field("extractive", description="Answer composer: 'extractive' (default, no LLM).")
+    host: str = Field("127.0.0.1", description="Address the web server listens on ('make run').")
+    port: int = Field(7860, ge=1, le=65535, description="Port the web server listens on.")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated origins (scheme://host:port) whose pages may call the API from the "
+                    "browser (the widget on another site). Empty = only the server's own origin.")
+    max_history_turns: int = Field(10, ge=0, le=100, description="Most earlier turns (question + answer) a follow-up question is read against.")
 
     @field_validator("chroma_url", "embedding_model", mode="before")
     @classmethod
     def _empty_is_none(cls, v):
         return None if v in ("", None) else v
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, v):
+        if isinstance(v, str):
+            v = [part for part in (p.strip() for p in v.split(",")) if part]
+        origins = []
+        for origin in v or []:
+            origin = origin.rstrip("/")
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ValueError(f"'{origin}' is not an origin: write scheme://host[:port], e.g. https://news.example.org")
+            origins.append(origin)
+        return origins
+
+    @property
+    def own_origins(self) -> list[str]:
+        """The server's own origin(s); a loopback host is reachable as both 127.0.0.1 and localhost."""
+        hosts = {self.host}
+        if self.host in ("127.0.0.1", "localhost"):
+            hosts = {"127.0.0.1", "localhost"}
+        return sorted(f"http://{h}:{self.port}" for h in hosts)
 
     @property
     def chroma_path(self) -> Path:

@@ -73,3 +73,17 @@ def test_bad_questions_are_rejected_with_a_reason(assistant, bad):
 def test_langchain_retriever_interface(assistant):
     docs = assistant.retriever.invoke("Elwood troops")
     assert docs and docs[0].metadata["article_id"] and docs[0].page_content
+
+
+def test_follow_up_is_answered_about_the_same_troops(assistant):
+    from assistant.conversation import Turn
+
+    first = assistant.answer("Who arrived in Elwood and when?")
+    second = assistant.answer("And who ordered their deployment?", [Turn(first.question, first.answer)])
+    assert second.searched.startswith("Who ordered their deployment? (about: Elwood")
+    assert not second.abstained and "White House ordered their deployment" in second.answer
+    c = second.citations[0]
+    article = assistant.store.article(c.location.article_id).text
+    assert article[c.location.start:c.location.end] == c.text
+    # the paragraph around the cited sentence, for display
+    assert "Elwood" in c.before and article[c.location.start - len(c.before):c.location.end] == c.before + c.text

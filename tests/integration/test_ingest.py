@@ -115,10 +115,13 @@ def test_eval_cli_writes_report_and_fails_on_a_failed_expectation(seeded_dir, tm
     assert [x["id"] for x in report["results"]] == ["ok", "wrong"] and report["results"][0]["citations"]
 
 
-def test_chat_in_the_terminal(seeded_dir):
-    r = run_cli("chat", env={"ASSISTANT_DATA_DIR": str(seeded_dir)}, input="Where is Elwood?\n   \n")
+def test_chat_in_the_terminal_follows_up(seeded_dir):
+    r = run_cli("chat", env={"ASSISTANT_DATA_DIR": str(seeded_dir)},
+                input="Where is Elwood?\nAnd who ordered their deployment?\n   \n")
     assert r.returncode == 0
     assert "45 miles southwest of Chicago" in r.stdout and "Sources:" in r.stdout
+    assert "(searched: Who ordered their deployment? (about: Elwood" in r.stdout
+    assert "White House ordered their deployment" in r.stdout
 
 
 def test_asking_an_empty_store_says_to_ingest(tmp_path):
