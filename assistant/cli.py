@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="interactive terminal chat")
     _common(p)
 
-    p = sub.add_parser("run", help="ingest the seeds if the store is empty, then chat")
+    p = sub.add_parser("run", help="ingest the seeds if the store is empty, then serve the web chat and API")
+    p.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default 7860)")
     _common(p)
 
     p = sub.add_parser("eval", help="run a regression question set")
@@ -61,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(data_dir=args.data_dir, chroma_url=args.chroma_url, collection=args.collection)
+        settings = load_settings(data_dir=args.data_dir, chroma_url=args.chroma_url, collection=args.collection,
+                                 host=getattr(args, "host", None), port=getattr(args, "port", None))
         return COMMANDS[args.command](args, settings)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -135,11 +138,23 @@ def cmd_chat(args, settings, assistant=None) -> int:
 
 
 def cmd_run(args, settings) -> int:
+    from assistant.web import check_port_free, serve
+
+    try:
+        check_port_free(settings.host, settings.port)  # before the slow part
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
     assistant = _assistant(settings)
     if assistant.store.count() == 0:
         print(f"The store is empty: ingesting {settings.seeds_dir}/ ...")
         print(assistant.ingest([settings.seeds_dir]).summary())
-    return cmd_chat(args, settings, assistant)
+    try:
+        serve(settings, assistant)
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
 
 
 def cmd_eval(args, settings) -> int:

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Comma-separated origins (scheme://host:port) whose pages may call the API from the "
                     "browser (the widget on another site). Empty = only the server's own origin.")
+    example_questions: list[str] = Field(
+        default_factory=lambda: ["Who arrived in Elwood and when?", "What did Mayor Brandon Johnson sign?",
+                                 "Which cities did Kristi Noem say were next?",
+                                 "What happened to Silverio Villegas González?"],
+        description="Example questions shown in the web chat (a JSON list in the environment).")
     max_history_turns: int = Field(10, ge=0, le=100, description="Most earlier turns (question + answer) a follow-up question is read against.")
 
     @field_validator("chroma_url", "embedding_model", mode="before")

@@ -94,6 +94,11 @@ class MiniLmEmbedder:
             convert_to_numpy=True, show_progress_bar=progress,
         ).astype(np.float32)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (it loads on first use)."""
+        return self._model is not None
+
     def clear_cache(self) -> None:
         """Forget cached query vectors (the benchmark measures real embedding time)."""
         self._cache.clear()

@@ -1,0 +1,208 @@
+/*
+ * <news-assistant>: a chat widget for any web page, answering from the ingested news articles.
+ *
+ *   <script src="http://127.0.0.1:7860/widget.js" defer></script>
+ *   <news-assistant></news-assistant>
+ *
+ * Attributes (all optional): title="Ask the articles", api="http://127.0.0.1:7860" (default: where
+ * this script came from), open (start with the panel open). Without an element on the page the
+ * script adds one. Everything lives in a Shadow DOM: the page's CSS cannot reach in, and the
+ * widget's CSS cannot leak out. Article text is only ever set as text (never parsed as HTML), so
+ * a hostile article cannot run script or load images here. No build step, no outside requests.
+ * The server must list the page's origin in ASSISTANT_ALLOWED_ORIGINS.
+ */
+(function () {
+  "use strict";
+  if (window.customElements && customElements.get("news-assistant")) return;
+
+  var SCRIPT_ORIGIN = (function () {
+    try { return new URL(document.currentScript.src).origin; } catch (e) { return window.location.origin; }
+  })();
+  var MAX_HISTORY = 20;
+
+  var CSS = [
+    ":host { all: initial; position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; }",
+    /* The page's rules for the host element itself (e.g. "* { letter-spacing }") would be inherited
+       inside; this wrapper starts again from the initial values. */
+    ".root { all: initial; display: flex; flex-direction: column; align-items: flex-end;",
+    "  font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #0f172a; }",
+    "* { box-sizing: border-box; }",
+    ".launcher { all: unset; cursor: pointer; background: #1d4ed8; color: #fff; border-radius: 999px;",
+    "  padding: 10px 16px; font-weight: 600; box-shadow: 0 4px 14px rgba(0,0,0,.25); }",
+    ".launcher:focus-visible, button:focus-visible { outline: 3px solid #93c5fd; outline-offset: 2px; }",
+    ".panel { display: none; flex-direction: column; width: min(400px, calc(100vw - 40px));",
+    "  height: min(560px, calc(100vh - 90px)); background: #fff; border: 1px solid #cbd5e1;",
+    "  border-radius: 12px; box-shadow: 0 10px 30px rgba(0,0,0,.25); overflow: hidden; margin-bottom: 10px; }",
+    ":host([data-open]) .panel { display: flex; }",
+    ".head { display: flex; align-items: center; justify-content: space-between; padding: 10px 12px;",
+    "  background: #1d4ed8; color: #fff; font-weight: 600; }",
+    ".close { all: unset; cursor: pointer; font-size: 18px; padding: 0 4px; }",
+    ".log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px; }",
+    ".hint { color: #64748b; }",
+    ".q { align-self: flex-end; background: #dbeafe; border-radius: 10px 10px 2px 10px; padding: 6px 10px; max-width: 85%; }",
+    ".a { align-self: flex-start; background: #f1f5f9; border-radius: 10px 10px 10px 2px; padding: 8px 10px; max-width: 100%; }",
+    ".a.error { background: #fee2e2; color: #7f1d1d; }",
+    ".searched { color: #64748b; font-size: 12px; margin-top: 4px; }",
+    ".cite { all: unset; cursor: pointer; color: #1d4ed8; font-weight: 600; font-size: 12px; vertical-align: super; padding: 0 1px; }",
+    ".sources { margin: 8px 0 0; padding: 0; list-style: none; }",
+    ".sources-label { font-weight: 600; font-size: 12px; margin-top: 8px; color: #334155; }",
+    ".sources-label.closest { color: #9a3412; }",
+    ".source { border-left: 3px solid #94a3b8; margin: 6px 0; padding-left: 8px; }",
+    ".source.active { border-left-color: #1d4ed8; background: #eff6ff; }",
+    ".source summary { cursor: pointer; font-size: 12px; color: #475569; }",
+    ".source .title { font-weight: 600; color: #0f172a; }",
+    ".passage { margin: 4px 0 2px; font-size: 13px; }",
+    "mark { background: #fef08a; color: inherit; }",
+    "form { display: flex; gap: 6px; padding: 10px; border-top: 1px solid #e2e8f0; }",
+    "input { flex: 1; font: inherit; padding: 8px 10px; border: 1px solid #cbd5e1; border-radius: 8px; }",
+    "form button { all: unset; cursor: pointer; background: #1d4ed8; color: #fff; border-radius: 8px; padding: 8px 12px; font-weight: 600; }",
+    "form button[disabled] { opacity: .5; cursor: default; }"
+  ].join("\n");
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  class NewsAssistant extends HTMLElement {
+    constructor() {
+      super();
+      this.history = [];
+      var root = this.attachShadow({ mode: "open" });
+      var style = el("style"); style.textContent = CSS; root.appendChild(style);
+
+      this.panel = el("section", "panel");
+      this.panel.setAttribute("role", "dialog");
+      this.panel.setAttribute("aria-label", this.getAttribute("title") || "Ask the articles");
+      var head = el("div", "head", this.getAttribute("title") || "Ask the articles");
+      var close = el("button", "close", "\u00d7");
+      close.setAttribute("aria-label", "Close");
+      close.addEventListener("click", () => this.toggle(false));
+      head.appendChild(close);
+      this.log = el("div", "log");
+      this.log.setAttribute("aria-live", "polite");
+      this.log.appendChild(el("div", "hint", "Ask a question about the news articles. Every answer cites the sentences it comes from."));
+      this.form = el("form");
+      this.input = el("input");
+      this.input.name = "question";
+      this.input.placeholder = "Ask about the articles\u2026";
+      this.input.setAttribute("aria-label", "Question");
+      this.input.maxLength = 2000;
+      this.send = el("button", null, "Ask");
+      this.send.type = "submit";
+      this.form.append(this.input, this.send);
+      this.form.addEventListener("submit", (e) => { e.preventDefault(); this.ask(this.input.value); });
+      this.panel.append(head, this.log, this.form);
+
+      this.launcher = el("button", "launcher", "Ask the articles");
+      this.launcher.setAttribute("aria-expanded", "false");
+      this.launcher.addEventListener("click", () => this.toggle());
+      var wrapper = el("div", "root");
+      wrapper.append(this.panel, this.launcher);
+      root.appendChild(wrapper);
+      this.panel.addEventListener("keydown", (e) => { if (e.key === "Escape") this.toggle(false); });
+    }
+
+    connectedCallback() { if (this.hasAttribute("open")) this.toggle(true); }
+
+    get api() { return (this.getAttribute("api") || SCRIPT_ORIGIN).replace(/\/$/, ""); }
+
+    toggle(open) {
+      var show = open === undefined ? !this.hasAttribute("data-open") : open;
+      this.toggleAttribute("data-open", show);
+      this.launcher.setAttribute("aria-expanded", String(show));
+      if (show) this.input.focus();
+    }
+
+    async ask(text) {
+      var question = (text || "").trim();
+      if (!question) { this.input.focus(); return; }
+      this.log.appendChild(el("div", "q", question));
+      var bubble = el("div", "a", "\u2026");
+      this.log.appendChild(bubble);
+      this.input.value = "";
+      this.send.disabled = true;
+      this.scroll(bubble);
+      try {
+        var res = await fetch(this.api + "/api/ask", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ question: question, history: this.history.slice(-MAX_HISTORY) })
+        });
+        var data = await res.json().catch(() => ({ error: "The server sent a response that is not JSON (status " + res.status + ")." }));
+        if (!res.ok) throw new Error(data.error || ("The server answered " + res.status + "."));
+        this.render(bubble, data);
+        this.history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
+      } catch (err) {
+        bubble.className = "a error";
+        bubble.textContent = err instanceof TypeError
+          ? "Cannot reach the assistant at " + this.api + " (is it running, and does ASSISTANT_ALLOWED_ORIGINS list " + window.location.origin + "?)"
+          : err.message;
+      } finally {
+        this.send.disabled = false;
+        this.input.focus();
+      }
+    }
+
+    render(bubble, data) {
+      bubble.textContent = "";
+      var text = el("div", "text");
+      var items = data.abstained ? (data.closest_matches || []) : (data.citations || []);
+      var sources = {};
+      // The answer's [n] markers become buttons that open source n.
+      String(data.answer).split(/(\[\d+\])/).forEach((part) => {
+        var m = /^\[(\d+)\]$/.exec(part);
+        if (!m) { text.appendChild(document.createTextNode(part)); return; }
+        var b = el("button", "cite", part);
+        b.setAttribute("aria-label", "Show source " + m[1]);
+        b.addEventListener("click", () => this.open(sources[m[1]]));
+        text.appendChild(b);
+      });
+      bubble.appendChild(text);
+      if (data.searched) bubble.appendChild(el("div", "searched", "Searched for: " + data.searched));
+      if (!items.length) return;
+      bubble.appendChild(el("div", data.abstained ? "sources-label closest" : "sources-label",
+        data.abstained ? "Closest matches (not an answer)" : "Sources"));
+      var list = el("ol", "sources");
+      items.forEach((c) => {
+        var li = el("li", "source");
+        var details = el("details");
+        var summary = el("summary");
+        summary.appendChild(el("span", "n", "[" + c.n + "] "));
+        summary.appendChild(el("span", "title", c.title || c.source));
+        var meta = [c.outlet, c.published].filter(Boolean).join(" \u00b7 ");
+        if (meta) summary.appendChild(el("span", "meta", " \u2014 " + meta));
+        var passage = el("p", "passage");
+        var ctx = c.context || {};
+        passage.append(document.createTextNode(ctx.before || ""), el("mark", null, c.text),
+                       document.createTextNode(ctx.after || ""));
+        details.append(summary, passage);
+        li.appendChild(details);
+        list.appendChild(li);
+        sources[String(c.n)] = li;
+      });
+      bubble.appendChild(list);
+      this.scroll(bubble);
+    }
+
+    open(li) {
+      if (!li) return;
+      this.log.querySelectorAll(".source.active").forEach((x) => x.classList.remove("active"));
+      li.classList.add("active");
+      li.querySelector("details").open = true;
+      this.log.scrollTop = Math.max(0, li.offsetTop - this.log.offsetTop - 40);
+    }
+
+    scroll() { this.log.scrollTop = this.log.scrollHeight; }
+  }
+
+  customElements.define("news-assistant", NewsAssistant);
+
+  function ensureOne() {
+    if (!document.querySelector("news-assistant")) document.body.appendChild(document.createElement("news-assistant"));
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ensureOne);
+  else ensureOne();
+})();

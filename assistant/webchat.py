@@ -1,0 +1,153 @@
+"""The Gradio web chat: the same ``Assistant.answer`` as the CLI, shown with its sources.
+
+Every piece of article or answer text goes through ``escape``, which turns all ASCII
+punctuation into numeric character references. The chat renders Markdown and HTML, so this
+is what keeps an article containing ``<script>``, ``<img onerror=...>``, ``javascript:``
+links or ``![x](http://elsewhere/x.png)`` inert: after escaping, no tag, link or image
+syntax is left for either renderer to act on. Only the markup built here is live.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+from collections.abc import Callable, Iterator
+
+import gradio as gr
+
+from assistant.conversation import Turn
+from assistant.errors import USER_ERRORS
+from assistant.models import Answer, Citation
+
+_ESCAPED = {ord(ch): f"&#{ord(ch)};" for ch in string.punctuation}
+_SOURCES_MARK = '<div class="na-sources'
+SEARCHED_TITLE = "Searched for"
+STREAM_STEP_WORDS = 4
+
+CSS = """
+.na-sources { margin-top: .25em; font-size: .92em; }
+.na-label { font-weight: 600; margin-bottom: .35em; }
+.na-label.na-closest { color: #9a3412; }
+.na-source { border-left: 3px solid #94a3b8; padding: .1em 0 .1em .6em; margin: .5em 0; }
+.na-head { font-size: .92em; color: #475569; }
+.na-n { font-weight: 600; color: #1d4ed8; }
+.na-title { font-weight: 600; color: #0f172a; }
+.na-para { margin: .25em 0 0 0; line-height: 1.45; }
+.na-para mark { background: #fef08a; padding: 0 .1em; }
+.na-articles td, .na-articles th { padding: .2em .6em; text-align: left; }
+"""
+
+
+def escape(text: str) -> str:
+    """``text`` made inert for HTML and Markdown alike (line breaks become spaces)."""
+    return " ".join(text.split("\n")).translate(_ESCAPED)
+
+
+def _about(c: Citation) -> str:
+    loc = c.location
+    meta = " \u00b7 ".join(escape(x) for x in (loc.outlet, loc.published, loc.source) if x)
+    title = f'<span class="na-title">{escape(loc.title)}</span> ' if loc.title else ""
+    return f'<span class="na-n">[{c.n}]</span> {title}<span class="na-meta">{meta}</span>'
+
+
+def sources_html(answer: Answer) -> str:
+    """The sources of an answer (or its closest matches), each cited sentence highlighted in its paragraph."""
+    items = answer.closest if answer.abstained else answer.citations
+    if not items:
+        return ""
+    label = ('<div class="na-label na-closest">Closest matches (not an answer)</div>' if answer.abstained
+             else '<div class="na-label">Sources</div>')
+    parts = [f'{_SOURCES_MARK}">', label]
+    for c in items:
+        also = "".join(f'<div class="na-head">also in {escape(a.source)}</div>' for a in c.also_in)
+        parts.append(f'<div class="na-source"><div class="na-head">{_about(c)}</div>'
+                     f'<p class="na-para">{escape(c.before)}<mark>{escape(c.text)}</mark>{escape(c.after)}</p>'
+                     f'{also}</div>')
+    parts.append("</div>")
+    return "".join(parts)  # one line: a blank line would end Markdown's HTML block
+
+
+def articles_html(articles: list[dict]) -> str:
+    """A table of the ingested articles."""
+    rows = "".join(
+        f"<tr><td>{escape(a.get('title') or a['source'])}</td><td>{escape(a.get('outlet') or '')}</td>"
+        f"<td>{escape(a.get('published') or '')}</td><td>{a.get('chunks', '')}</td></tr>" for a in articles)
+    return (f'<table class="na-articles"><tr><th>Headline</th><th>Outlet</th><th>Date</th><th>Chunks</th></tr>'
+            f"{rows}</table>" if articles else "<p>No articles are ingested yet.</p>")
+
+
+def _text(content) -> str:
+    """The text of a chat message's content (a string, or Gradio's list of content blocks)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return content.get("text") or ""
+    if isinstance(content, (list, tuple)):
+        return "".join(_text(c) for c in content)
+    return ""
+
+
+def turns_from_chat(history: list[dict]) -> list[Turn]:
+    """The conversation as turns, read back from the chat's messages.
+
+    Per question the chat holds a "searched" note (with metadata), the answer, and its
+    sources; the answer is the message that is neither.
+    """
+    turns: list[Turn] = []
+    for m in history:
+        text = _text(m.get("content"))
+        if m.get("role") == "user":
+            turns.append(Turn(text))
+        elif turns and not turns[-1].answer and not m.get("metadata") and not text.startswith(_SOURCES_MARK):
+            turns[-1] = Turn(turns[-1].question, html.unescape(text))
+    return turns
+
+
+def respond(answer_fn: Callable[[str, list[Turn]], Answer], message: str, history: list[dict]) -> Iterator[list]:
+    """The chat function: stream the answer, then show it with its sources and what was searched."""
+    try:
+        answer = answer_fn(message, turns_from_chat(history))
+    except USER_ERRORS as exc:
+        yield [gr.ChatMessage(content=escape(f"Sorry: {exc}"))]
+        return
+    searched = gr.ChatMessage(content=escape(answer.searched or answer.question),
+                              metadata={"title": SEARCHED_TITLE, "status": "done"})
+    words = answer.answer.split(" ")
+    for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
+        yield [searched, gr.ChatMessage(content=escape(" ".join(words[:i])))]
+    final = [searched, gr.ChatMessage(content=escape(answer.answer))]
+    sources = sources_html(answer)
+    if sources:
+        final.append(gr.ChatMessage(content=sources))
+    yield final
+
+
+def build_chat(answer_fn: Callable[[str, list[Turn]], Answer], list_articles: Callable[[], list[dict]],
+               examples: list[str], title: str = "News assistant") -> gr.Blocks:
+    """The Gradio app: the chat, example questions, and the list of ingested articles.
+
+    Args:
+        answer_fn: ``(question, history turns) -> Answer``; user errors it raises are shown as a reply.
+        list_articles: the ingested articles' metadata (for the articles list).
+        examples: example questions, one click away.
+    """
+    def chat(message: str, history: list[dict]) -> Iterator[list]:
+        yield from respond(answer_fn, message, history)  # a generator function, so Gradio streams it
+
+    with gr.Blocks(title=title, analytics_enabled=False) as demo:
+        gr.Markdown(f"# {escape(title)}\n"
+                    "Answers come only from the ingested news articles. Every sentence cites the article "
+                    "sentence it comes from, shown highlighted in its paragraph; when the articles do not "
+                    "say, the assistant says so. Follow-up questions use the conversation.")
+        chatbot = gr.Chatbot(label="Conversation", height=560, sanitize_html=True, render_markdown=True,
+                             line_breaks=False, elem_id="na-chatbot", feedback_options=None, buttons=["copy", "copy_all"],
+                             placeholder="Ask a question about the articles, or pick an example below.")
+        gr.ChatInterface(chat, chatbot=chatbot, examples=examples or None,
+                         run_examples_on_click=True, cache_examples=False, analytics_enabled=False,
+                         fill_height=False, autofocus=True, api_name="chat",
+                         textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="na-question",
+                                            submit_btn=True, show_label=False))
+        with gr.Accordion("Articles", open=False):
+            table = gr.HTML()
+        demo.load(lambda: articles_html(list_articles()), outputs=table)
+    return demo
