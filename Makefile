@@ -3,7 +3,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: install run test unit bench eval clean
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install browser run test unit bench eval screenshots clean
 
 install: $(STAMP)
 
@@ -15,11 +19,21 @@ $(STAMP): requirements.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests (apt-get)..."
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
 run: install
 	$(PY) -m assistant run
 
-test: install
+test: install browser
 	$(PY) -m pytest
+
+screenshots: install browser
+	$(PY) -m pytest tests/integration/test_browser.py --screenshots docs
 
 unit: install
 	$(PY) -m pytest tests/unit

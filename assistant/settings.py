@@ -52,9 +52,10 @@ class Settings(BaseSettings):
         description="Comma-separated origins (scheme://host:port) whose pages may call the API from the "
                     "browser (the widget on another site). Empty = only the server's own origin.")
     example_questions: list[str] = Field(
-        default_factory=lambda: ["Who arrived in Elwood and when?", "What did Mayor Brandon Johnson sign?",
-                                 "Which cities did Kristi Noem say were next?",
-                                 "What happened to Silverio Villegas González?"],
+        default_factory=lambda: ["Who arrived in Elwood and when?",
+                                 "What did Johnson's ICE Free Zone executive order prohibit?",
+                                 "Which other cities did Kristi Noem name for expanded operations?",
+                                 "What is the population of Elwood?"],  # the articles do not say
         description="Example questions shown in the web chat (a JSON list in the environment).")
     max_history_turns: int = Field(10, ge=0, le=100, description="Most earlier turns (question + answer) a follow-up question is read against.")
 

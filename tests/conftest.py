@@ -4,6 +4,7 @@ the model and the seed ingest are session-wide (loaded once)."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,11 @@ from vectorstore.store import ChromaStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", default=None, metavar="DIR",
+                     help="save the browser tests' screenshots in DIR ('make screenshots' uses docs/)")
 
 
 @pytest.fixture(autouse=True)
@@ -61,3 +67,10 @@ def run_cli(*args, env=None, input=None, timeout=300):
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=full_env, input=input,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

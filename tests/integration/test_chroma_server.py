@@ -13,15 +13,9 @@ import pytest
 from assistant.answer import Assistant
 from assistant.errors import USER_ERRORS
 from assistant.settings import load_settings
-from tests.conftest import SEEDS, run_cli
+from tests.conftest import SEEDS, free_port, run_cli
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -28,3 +28,23 @@ def test_unknown_keyword_and_bad_value_fail_loudly():
 def test_empty_chroma_url_means_embedded(monkeypatch):
     monkeypatch.setenv("ASSISTANT_CHROMA_URL", "")
     assert load_settings().chroma_url is None
+
+
+def test_allowed_origins_from_a_comma_separated_variable(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_ALLOWED_ORIGINS", " https://news.example.org/, http://127.0.0.1:8000 ,")
+    assert load_settings().allowed_origins == ["https://news.example.org", "http://127.0.0.1:8000"]
+    monkeypatch.setenv("ASSISTANT_ALLOWED_ORIGINS", "news.example.org")
+    with pytest.raises(SettingsError, match="not an origin: write scheme://host"):
+        load_settings()
+
+
+def test_own_origin_is_the_default_and_loopback_has_two_names():
+    s = load_settings(port=9000)
+    assert s.allowed_origins == []
+    assert s.own_origins == ["http://127.0.0.1:9000", "http://localhost:9000"]
+    assert load_settings(host="10.0.0.5").own_origins == ["http://10.0.0.5:7860"]
+
+
+def test_example_questions_from_a_json_list(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_EXAMPLE_QUESTIONS", '["Who?", "When, and where?"]')
+    assert load_settings().example_questions == ["Who?", "When, and where?"]

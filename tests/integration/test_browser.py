@@ -1,0 +1,153 @@
+"""The web chat and the widget in a real browser (Debian's chromium, headless, via Playwright)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ELWOOD = "Who arrived in Elwood and when?"
+
+
+def ask_in_chat(page, question: str, answers_before: int) -> None:
+    box = page.locator("#na-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('.na-sources').length > {answers_before}")
+    page.wait_for_function("!document.querySelector('#na-question textarea').disabled")
+
+
+def exact_in_store(store, title: str, text: str) -> bool:
+    """Whether ``text`` is a sentence of the stored article titled ``title``."""
+    for aid, meta in store.article_index().items():
+        if (meta.get("title") or meta["source"]) in title and text in store.article(aid).text:
+            return True
+    return False
+
+
+def test_chat_answers_with_sources_and_follows_up(web, assistant, page, screenshot):
+    pg, rec = page
+    pg.goto(web.url + "/")
+    pg.get_by_text(ELWOOD).first.click()  # the example question, one click away
+    pg.wait_for_selector(".na-sources")
+    bot = pg.locator("#na-chatbot")
+    assert "Texas National Guard" in bot.inner_text()
+    source = bot.locator(".na-source").first
+    assert re.match(r"\[1\]", source.locator(".na-head").inner_text())
+    title = source.locator(".na-title").inner_text()
+    cited = source.locator("mark").inner_text()
+    assert exact_in_store(assistant.store, title, cited)
+    assert "USA TODAY" in bot.locator(".na-meta").first.inner_text()
+    screenshot(pg, "chat.png")
+
+    ask_in_chat(pg, "And who ordered their deployment?", 1)
+    last = bot.locator(".na-sources").last
+    assert "White House ordered their deployment" in last.inner_text()
+    searched = bot.get_by_text("Searched for").last
+    searched.click()
+    assert "(about: Elwood" in bot.inner_text()
+
+    pg.get_by_role("button", name=re.compile("clear", re.I)).first.click()
+    pg.wait_for_function("document.querySelectorAll('.na-sources').length == 0")
+    assert rec.outside() == [] and rec.dialogs == []
+
+
+def test_chat_says_when_the_articles_do_not_say(web, page):
+    pg, rec = page
+    pg.goto(web.url + "/")
+    ask_in_chat(pg, "What did the mayor of Paris say about the Olympics?", 0)
+    text = pg.locator("#na-chatbot").inner_text()
+    assert "The articles do not say" in text and "Closest matches (not an answer)" in text
+
+
+def test_widget_on_another_origin_answers_and_opens_a_citation(web, sites, assistant, page, screenshot):
+    pg, rec = page
+    pg.goto(sites["allowed"].page_with_widget("news.html", web.url))
+    widget = pg.locator("news-assistant")
+    widget.locator(".launcher").click()
+    widget.locator("input").fill(ELWOOD)
+    widget.locator("input").press("Enter")
+    widget.locator(".source").first.wait_for()
+    answer = widget.locator(".a").last
+    assert "Texas National Guard" in answer.locator(".text").inner_text()
+
+    widget.locator(".cite").first.click()
+    active = widget.locator(".source.active")
+    assert active.count() == 1 and active.locator("details").evaluate("d => d.open")
+    cited = active.locator("mark").inner_text()
+    assert exact_in_store(assistant.store, active.locator(".title").inner_text(), cited)
+    # the host page's CSS (lime buttons, dashed red borders, hidden divs) does not reach inside
+    assert widget.locator(".launcher").evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(29, 78, 216)"
+    assert answer.evaluate("a => getComputedStyle(a).display") != "none"
+    screenshot(pg, "widget.png")
+
+    widget.locator("input").fill("And who ordered their deployment?")
+    widget.locator("input").press("Enter")
+    pg.wait_for_function("document.querySelector('news-assistant').shadowRoot.querySelectorAll('.a .text').length >= 2")
+    second = widget.locator(".a").last
+    assert "White House" in second.inner_text() and "Searched for:" in second.inner_text()
+    assert rec.outside() == [] and rec.dialogs == []
+
+
+def test_widget_on_an_origin_not_allowed_cannot_call_the_api(web, sites, page):
+    pg, rec = page
+    pg.goto(sites["other"].page_with_widget("news.html", web.url))
+    widget = pg.locator("news-assistant")
+    widget.locator(".launcher").click()
+    widget.locator("input").fill(ELWOOD)
+    widget.locator("input").press("Enter")
+    widget.locator(".a.error").wait_for()
+    assert "ASSISTANT_ALLOWED_ORIGINS" in widget.locator(".a.error").inner_text()
+    assert any("CORS" in e for e in rec.errors)
+
+
+HOSTILE_QUESTIONS = ["How did the zoning board vote on the Elm Street rail yard?",
+                     "What did Dana Whitfield say about the vote?",
+                     "Where can residents read the full plan?",
+                     "How big is the rail yard?"]
+
+
+def assert_inert(pg, rec, root_js: str) -> None:
+    assert pg.evaluate("window.__pwned") is None, "article script ran"
+    assert rec.dialogs == [], f"article script ran: {rec.dialogs}"
+    assert not [u for u in rec.requests if "tracker.example.com" in u], "an outside request was attempted"
+    assert rec.outside() == []
+    assert pg.evaluate(f"{root_js}.querySelectorAll('script:not([src]), img[src*=tracker], img[onerror], "
+                       "a[href^=javascript]').length") == 0
+
+
+def test_hostile_article_renders_inert_in_the_chat(hostile_web, page, screenshot):
+    pg, rec = page
+    pg.goto(hostile_web.url + "/")
+    for i, q in enumerate(HOSTILE_QUESTIONS):
+        ask_in_chat(pg, q, i)
+    text = pg.locator("#na-chatbot").inner_text()
+    assert "<script>alert('script');window.__pwned='script'</script>" in text
+    assert '<img src="http://tracker.example.com/onerror.png"' in text
+    assert "[here](javascript:alert('link');window.__pwned='link')" in text
+    assert "![map](http://tracker.example.com/map.png)" in text
+    assert "Zoning board <img src=x onerror=alert('headline')> meets" in text
+    pg.get_by_role("button", name=re.compile("^Articles")).click()
+    assert "<script>alert('outlet')</script>Springfield Gazette" in pg.locator(".na-articles").inner_text()
+    assert_inert(pg, rec, "document.querySelector('#na-chatbot')")
+    screenshot(pg, "hostile-chat.png")
+
+
+def test_hostile_article_renders_inert_in_the_widget(hostile_web, sites, page):
+    pg, rec = page
+    pg.goto(sites["allowed"].page_with_widget("hostile.html", hostile_web.url))
+    widget = pg.locator("news-assistant")
+    widget.locator(".launcher").click()
+    for i, q in enumerate(HOSTILE_QUESTIONS):
+        widget.locator("input").fill(q)
+        widget.locator("input").press("Enter")
+        pg.wait_for_function("n => document.querySelector('news-assistant').shadowRoot"
+                             ".querySelectorAll('.a .sources').length > n", arg=i)
+    for cite in widget.locator(".cite").all():
+        cite.click()
+    text = widget.locator(".log").text_content()  # closed <details> included
+    assert "<script>alert('script');window.__pwned='script'</script>" in text
+    assert "![map](http://tracker.example.com/map.png)" in text
+    assert_inert(pg, rec, "document.querySelector('news-assistant').shadowRoot")
