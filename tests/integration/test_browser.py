@@ -39,6 +39,7 @@ def test_chat_answers_with_sources_and_follows_up(web, assistant, page, screensh
     title = source.locator(".na-title").inner_text()
     cited = source.locator("mark").inner_text()
     assert exact_in_store(assistant.store, title, cited)
+    assert "/gradio_api/queue/join" in " ".join(rec.requests)  # answered through the server
     assert "USA TODAY" in bot.locator(".na-meta").first.inner_text()
     screenshot(pg, "chat.png")
 
@@ -52,6 +53,21 @@ def test_chat_answers_with_sources_and_follows_up(web, assistant, page, screensh
     pg.get_by_role("button", name=re.compile("clear", re.I)).first.click()
     pg.wait_for_function("document.querySelectorAll('.na-sources').length == 0")
     assert rec.outside() == [] and rec.dialogs == []
+
+
+def test_chat_page_can_be_embedded_with_an_iframe(web, sites, page):
+    pg, rec = page
+    site = sites["other"]  # an iframe needs no CORS setting
+    (site.root / "framed.html").write_text(
+        f'<!doctype html><title>framed</title><iframe src="{web.url}/" width="1000" height="800"></iframe>')
+    pg.goto(f"{site.origin}/framed.html")
+    frame = pg.frame_locator("iframe")
+    box = frame.locator("#na-question textarea")
+    box.fill(ELWOOD)
+    box.press("Enter")
+    frame.locator(".na-sources").wait_for()
+    assert "Texas National Guard" in frame.locator("#na-chatbot").inner_text()
+    assert rec.outside() == []
 
 
 def test_chat_says_when_the_articles_do_not_say(web, page):
