@@ -10,13 +10,14 @@ from pathlib import Path
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from assistant.citations import closest_matches, verify, with_context
+from assistant.citations import annotate_dates, closest_matches, verify, with_context
 from assistant.composer import Composer
 from assistant.conversation import Turn, rewrite
 from assistant.errors import EmptyStoreError, QuestionError
 from assistant.extractive_composer import ExtractiveComposer
 from assistant.models import Answer
-from assistant.retrieval import DenseRetriever, HybridRetriever, KeywordRetriever
+from assistant.retrieval import DateRetriever, DenseRetriever, HybridRetriever, KeywordRetriever
+from assistant.timeline import DateIndex
 from assistant.settings import Settings
 from vectorstore.chunking import SentenceChunker
 from vectorstore.embedder import MiniLmEmbedder
@@ -69,14 +70,18 @@ class Assistant:
     def refresh(self) -> None:
         """Rebuild the keyword index and the chain from what the store holds now."""
         s = self.settings
-        self.index = Bm25Index(self.store.all_chunks())
+        chunks = self.store.all_chunks()
+        self.index = Bm25Index(chunks)
+        self.dates = DateIndex(chunks, self.store.all_dates())
         self.retriever = HybridRetriever(
             dense=DenseRetriever(store=self.store, embedder=self.embedder, k=s.candidates),
             keyword=KeywordRetriever(index=self.index, k=s.candidates),
+            dates=DateRetriever(dates=self.dates, k=s.candidates),
             rrf_k=s.rrf_k, top_k=s.top_k,
         )
         self.composer: Composer = ExtractiveComposer(self.store, self.index, self.embedder.embed_query,
-                                                     s.abstain_threshold, s.max_answer_sentences)
+                                                     s.abstain_threshold, s.max_answer_sentences,
+                                                     dates=self.dates)
         self.chain = self._build_chain()
 
     def ingest(self, paths: list[Path], prune: bool = False, progress: bool | None = None) -> IngestReport:
@@ -98,6 +103,10 @@ class Assistant:
             EmptyStoreError: nothing has been ingested.
         """
         return self.chain.invoke({"question": question, "history": history or []})
+
+    def timeline(self) -> list:
+        """The dated events across the articles, in date order (``timeline.Event``)."""
+        return self.dates.events()
 
     def _build_chain(self) -> Runnable:
         def validate(request: dict) -> dict:
@@ -132,6 +141,9 @@ class Assistant:
         if verified is None or not verified.sentences:
             closest = with_context(self.store, closest_matches(self.store, draft.closest))
             return Answer(question, ABSTAIN_TEXT, True, [], retrieved, closest, searched, draft.support)
-        text = " ".join(f"{sentence} {''.join(f'[{n}]' for n in ns)}" for sentence, ns in verified.sentences)
-        return Answer(question, text, False, with_context(self.store, verified.citations), retrieved, [],
-                      searched, draft.support)
+        citations = with_context(self.store, verified.citations)
+        by_n = {c.n: c for c in citations}
+        # Dates are added after verification: the claim checked is the article's own sentence.
+        text = " ".join(f"{annotate_dates(sentence, [by_n[n] for n in ns])} {''.join(f'[{n}]' for n in ns)}"
+                        for sentence, ns in verified.sentences)
+        return Answer(question, text, False, citations, retrieved, [], searched, draft.support)

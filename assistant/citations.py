@@ -85,13 +85,32 @@ def paragraph_context(text: str, start: int, end: int, max_chars: int = 400) -> 
 
 
 def with_context(store: ChromaStore, citations: list[Citation]) -> list[Citation]:
-    """``citations`` with ``before``/``after`` filled from their stored articles."""
+    """``citations`` with their paragraph (``before``/``after``) and resolved ``dates`` filled in."""
     out = []
     for c in citations:
         article = store.article(c.location.article_id)
         if article is None:
             out.append(c)
             continue
-        before, after = paragraph_context(article.text, c.location.start, c.location.end)
-        out.append(replace(c, before=before, after=after))
+        loc = c.location
+        before, after = paragraph_context(article.text, loc.start, loc.end)
+        dates = [e for e in article.dates if e.resolved and loc.start <= e.start and e.end <= loc.end]
+        out.append(replace(c, before=before, after=after, dates=dates))
     return out
+
+
+def annotate_dates(sentence: str, citations: list[Citation]) -> str:
+    """``sentence`` with each relative date phrase of its citations followed by the day it means:
+    "arrived late Tuesday" -> "arrived late Tuesday (Tue 7 Oct 2025)". Full dates are left alone."""
+    done = set()
+    for c in citations:
+        stated = {(e.first, e.last) for e in c.dates if not e.relative}  # "on Saturday (August 30)"
+        for e in c.dates:
+            if not e.relative or e.phrase in done or (e.first, e.last) in stated:
+                continue
+            at = sentence.find(e.phrase)
+            if at >= 0:
+                end = at + len(e.phrase)
+                sentence = f"{sentence[:end]} ({e.label}){sentence[end:]}"
+                done.add(e.phrase)
+    return sentence

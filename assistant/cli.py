@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the machine-readable answer")
     _common(p)
 
+    p = sub.add_parser("timeline", help="the dated events across the articles, in date order")
+    p.add_argument("--json", action="store_true", help="print the events as JSON (as GET /api/timeline)")
+    _common(p)
+
     p = sub.add_parser("chat", help="interactive terminal chat")
     _common(p)
 
@@ -108,9 +112,27 @@ def render(answer) -> str:
         about = ", ".join(x for x in (loc.title, loc.outlet, loc.published) if x) or loc.source
         lines.append(f"  [{c.n}] {about} ({loc.source}, characters {loc.start}-{loc.end})")
         lines.append(f"      \u201c{c.text}\u201d")
+        for e in c.dates:
+            if e.relative:
+                lines.append(f"      {e.phrase} = {e.label} (from {e.anchor}, confidence {e.confidence:.2f})")
         for other in c.also_in:
             lines.append(f"      also in {other.source}")
     return "\n".join(lines).rstrip()
+
+
+def cmd_timeline(args, settings) -> int:
+    events = _assistant(settings).timeline()
+    if args.json:
+        print(json.dumps({"events": [e.to_dict() for e in events]}, indent=2, ensure_ascii=False))
+        return 0
+    for ev in events:
+        loc = ev.sentence.location
+        print(f"{ev.label:<24} {ev.phrase!r} in {loc.source} ({loc.start}-{loc.end})")
+        print(f"{'':<24} \u201c{ev.sentence.text}\u201d")
+        for other in ev.also_in:
+            print(f"{'':<24} also in {other.source}")
+    print(f"{len(events)} dated events.")
+    return 0
 
 
 def cmd_chat(args, settings, assistant=None) -> int:
@@ -183,5 +205,5 @@ def cmd_bench(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
             "bench": cmd_bench}

@@ -31,7 +31,8 @@ _NOT_NAMES = frozenset({"the", "a", "an", "and", "but", "so", "who", "what", "wh
                         "according", "as", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
                         "oct", "nov", "dec", "january", "february", "march", "april", "may", "june", "july",
                         "august", "september", "october", "november", "december", "monday", "tuesday",
-                        "wednesday", "thursday", "friday", "saturday", "sunday"})
+                        "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "wed", "thu",
+                        "fri", "sat", "sun"})
 MAX_CONTEXT_NAMES = 3
 
 

@@ -18,6 +18,8 @@ from assistant.support import (
     sub_questions,
     unknown_share,
 )
+from assistant.timeline import DateIndex, day_match
+from vectorstore.dates import find_time_expressions, question_dates
 from vectorstore.keyword import Bm25Index
 from vectorstore.store import ChromaStore
 from vectorstore.terms import terms
@@ -26,6 +28,9 @@ from vectorstore.terms import terms
 W_DENSE = 0.45
 W_LEXICAL = 0.40
 W_TYPE = 0.15
+# For a question only about a day, further sentences must place their event on it at least this
+# well (``timeline.day_match``): a weekday or a date, or a weekend, not "this week" or "last month".
+MIN_DAY_MATCH = 0.4
 
 
 @dataclass
@@ -37,6 +42,7 @@ class _Candidate:
     kinds: set[str]
     score: float
     rank: int
+    on_day: float = 0.0
 
 
 class ExtractiveComposer:
@@ -53,6 +59,11 @@ class ExtractiveComposer:
     A question with several parts ("How did X respond, and what did Y do?") is answered part by
     part; it abstains only if every part does.
 
+    A question that names a day ("What happened on Oct. 4?") is matched against the sentences'
+    resolved dates: a sentence that says "on Saturday" in a story of Wed 8 Oct 2025 counts as
+    containing "Oct. 4", scores its date match as its answer type, and every such sentence is
+    a separate event the answer may list (up to ``max_sentences``).
+
     Args:
         store: for the stored sentence vectors.
         index: for term weights (IDF) and the corpus vocabulary.
@@ -60,10 +71,13 @@ class ExtractiveComposer:
         abstain_threshold: minimum score of the best sentence.
         max_sentences: most sentences in an answer.
         keep_ratio: a further sentence must score at least this share of the best.
+        dates: the resolved dates of the stored sentences (for questions that name a day).
     """
 
     def __init__(self, store: ChromaStore, index: Bm25Index, embed: Callable[[str], np.ndarray],
-                 abstain_threshold: float = 0.45, max_sentences: int = 3, keep_ratio: float = 0.75) -> None:
+                 abstain_threshold: float = 0.45, max_sentences: int = 3, keep_ratio: float = 0.75,
+                 dates: DateIndex | None = None) -> None:
+        self.dates = dates
         self.store = store
         self.index = index
         self.embed = embed
@@ -90,14 +104,24 @@ class ExtractiveComposer:
 
     def _compose_one(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
         profile = profile_question(question, self.index.idf)
-        candidates = self._candidates(profile, question_vector, passages)
+        days = question_dates(question, self.dates.newest) if self.dates else []
+        # the question's own date words ("oct", "4"): a sentence naming the day otherwise has them
+        day_terms = {t for e in find_time_expressions(question, self.dates.newest) if e.rule.startswith("date")
+                     for t in terms(e.phrase)} if days else set()
+        candidates = self._candidates(profile, question_vector, passages, days, day_terms)
         if not candidates:
             return Draft([], True, 0.0, [])
         best = candidates[0]
         closest = [c.evidence for c in candidates[:3]]
-        missing_names = [n for n in profile.names if not self.index.known(n)]
-        unknown = unknown_share(profile, self.index.known)
-        if best.score < self.abstain_threshold or missing_names or unknown >= MAX_UNKNOWN_SHARE:
+        dated = any(c.on_day for c in candidates)
+        known = (lambda t: self.index.known(t) or (dated and t in day_terms))  # noqa: E731
+        missing_names = [n for n in profile.names if not known(n)]
+        unknown = unknown_share(profile, known)
+        # "What happened on Oct. 4?" asks only about a day (no other content words): its answer lists
+        # what happened that day, and there is none if no sentence places an event on it.
+        day_question = bool(days) and not (set(profile.weights) - day_terms)
+        off_day = day_question and best.on_day < MIN_DAY_MATCH
+        if best.score < self.abstain_threshold or missing_names or unknown >= MAX_UNKNOWN_SHARE or off_day:
             return Draft([], True, best.score, closest)
 
         chosen = [best]
@@ -111,9 +135,11 @@ class ExtractiveComposer:
                 if cand.evidence.location.article_id != dup.evidence.location.article_id:
                     dup.evidence.also_in.append(cand.evidence.location)
                 continue
+            if day_question and cand.on_day < MIN_DAY_MATCH:
+                continue
             new_terms = (cand.terms & set(profile.weights)) - covered
             new_kinds = cand.kinds - kinds
-            if not new_terms and not new_kinds:
+            if not new_terms and not new_kinds and not day_question:  # another event that day is news
                 continue
             chosen.append(cand)
             covered |= new_terms
@@ -133,7 +159,8 @@ class ExtractiveComposer:
         claims = [Claim(c.evidence.text, [c.evidence]) for c in chosen]
         return Draft(claims, False, best.score, closest)
 
-    def _candidates(self, profile, qvec: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
+    def _candidates(self, profile, qvec: np.ndarray, passages: list[Passage], days: list,
+                    day_terms: set[str]) -> list[_Candidate]:
         vectors = self.store.sentence_vectors([p.chunk.id for p in passages])
         out: list[_Candidate] = []
         for rank, p in enumerate(passages):
@@ -143,12 +170,18 @@ class ExtractiveComposer:
                 vec = vectors.get((c.article_id, span.start, span.end))
                 dense = float(np.dot(qvec, vec)) if vec is not None else 0.0
                 s_terms = set(terms(text))
+                on_day = max((day_match(e, a, b) for e in self.dates.in_span(c.article_id, span.start, span.end)
+                              for a, b in days), default=0.0) if days else 0.0
+                if on_day:
+                    s_terms |= day_terms
                 lexical = coverage(profile, s_terms)
                 type_score, kinds = answer_type_score(profile, text)
+                if days:
+                    type_score = max(type_score, on_day)
                 score = W_DENSE * max(dense, 0.0) + W_LEXICAL * lexical + W_TYPE * type_score
                 loc = Location.of(c, span)
                 ev = Evidence(loc, text, score, list(p.also_in) if len(c.sentences) == 1 else [])
-                out.append(_Candidate(ev, s_terms, dense, lexical, kinds, score, rank))
+                out.append(_Candidate(ev, s_terms, dense, lexical, kinds, score, rank, on_day))
         out.sort(key=lambda c: (-c.score, c.rank, c.evidence.location.start))
         return out
 

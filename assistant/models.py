@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from vectorstore.dates import TimeExpression
 from vectorstore.models import Article, Chunk, ScoredChunk, Span
 
-__all__ = ["Article", "Chunk", "ScoredChunk", "Span", "Location", "Passage", "Citation", "Answer"]
+__all__ = ["Article", "Chunk", "ScoredChunk", "Span", "TimeExpression", "Location", "Passage", "Citation",
+           "Answer"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Citation:
 
     ``before`` and ``after`` are the rest of its paragraph (for display; may be shortened
     with an ellipsis), so ``before + text + after`` reads as the paragraph around it.
+    ``dates`` are the resolved time expressions inside ``text`` (offsets in the article), so a
+    reader sees "late Tuesday" as Tue 7 Oct 2025; ``text`` itself is never changed.
     """
 
     n: int
@@ -69,10 +73,23 @@ class Citation:
     also_in: list[Location] = field(default_factory=list)
     before: str = ""
     after: str = ""
+    dates: list[TimeExpression] = field(default_factory=list)
+
+    def segments(self) -> list[tuple[str, TimeExpression | None]]:
+        """``text`` cut after each of its dates: ``[(piece, the date it ends with, or None)]``, for display."""
+        out, pos = [], self.location.start
+        for e in sorted(self.dates, key=lambda e: e.start):
+            if e.start < pos or e.end > self.location.end:
+                continue
+            out.append((self.text[pos - self.location.start:e.end - self.location.start], e))
+            pos = e.end
+        out.append((self.text[pos - self.location.start:], None))
+        return [seg for seg in out if seg[0]]
 
     def to_dict(self) -> dict:
         out = {"n": self.n, **self.location.to_dict(), "text": self.text,
-               "context": {"before": self.before, "after": self.after}}
+               "context": {"before": self.before, "after": self.after},
+               "dates": [e.to_dict() for e in self.dates]}
         if self.also_in:
             out["also_in"] = [a.to_dict() for a in self.also_in]
         return out

@@ -1,5 +1,7 @@
 """Hybrid retrieval: dense (Chroma) + keyword (BM25), fused by reciprocal rank fusion, with
-near-duplicate passages collapsed. Each stage is a LangChain ``BaseRetriever`` so other
+near-duplicate passages collapsed. Two rankings join the fusion when the question calls for
+them: the passages about a day the question names ("What happened on Oct. 4?"), and for a
+"when" question, the dense ranking restricted to passages that hold a resolved date. Each stage is a LangChain ``BaseRetriever`` so other
 LangChain code can reuse it; ``HybridRetriever.passages`` is what the answer chain calls.
 """
 
@@ -14,6 +16,9 @@ from pydantic import ConfigDict
 
 from assistant.duplicates import near_duplicate
 from assistant.models import Location, Passage, ScoredChunk
+from assistant.support import wants_time
+from assistant.timeline import DateIndex
+from vectorstore.dates import question_dates
 from vectorstore.keyword import Bm25Index
 from vectorstore.store import ChromaStore
 
@@ -66,6 +71,24 @@ class KeywordRetriever(BaseRetriever):
         return _to_documents(self.search(query))
 
 
+class DateRetriever(BaseRetriever):
+    """Chunks that say something happened on the day(s) a question names, by resolved dates:
+    "on Saturday" in a story of Wed 8 Oct 2025 matches "Oct. 4". Empty for other questions."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    dates: DateIndex
+    k: int = 20
+
+    def search(self, query: str) -> list[ScoredChunk]:
+        days = question_dates(query, self.dates.newest)
+        if not days:
+            return []
+        return [ScoredChunk(c, score) for c, score in self.dates.chunks_on(days, self.k)]
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return _to_documents(self.search(query))
+
+
 def reciprocal_rank_fusion(rankings: dict[str, list[ScoredChunk]], k: int = 60) -> list[ScoredChunk]:
     """Fuse ranked lists: each chunk scores ``sum(1 / (k + rank))`` over the lists it is in.
 
@@ -99,19 +122,26 @@ def collapse_duplicates(ranked: list[ScoredChunk], limit: int | None = None) -> 
 
 
 class HybridRetriever(BaseRetriever):
-    """Dense + keyword retrieval fused by RRF, near-duplicates collapsed, ``top_k`` kept."""
+    """Dense + keyword (+ date) retrieval fused by RRF, near-duplicates collapsed, ``top_k`` kept."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     dense: DenseRetriever
     keyword: KeywordRetriever
+    dates: DateRetriever | None = None
     rrf_k: int = 60
     top_k: int = 5
 
     def passages(self, query: str, limit: int | None = None) -> list[Passage]:
         """The best passages for ``query``, best first (``limit`` defaults to ``top_k``)."""
         keyword = self.keyword.search(query)
-        dense = self.dense.complete(query, self.dense.search(query), keyword)
-        fused = reciprocal_rank_fusion({"dense": dense, "keyword": keyword}, self.rrf_k)
+        on_day = self.dates.search(query) if self.dates else []
+        dense = self.dense.complete(query, self.dense.search(query), keyword + on_day)
+        rankings = {"dense": dense, "keyword": keyword}
+        if on_day:
+            rankings["date"] = on_day
+        if self.dates and wants_time(query):
+            rankings["dated"] = [s for s in dense if self.dates.dates.has_time(s.chunk.id)]
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k)
         return collapse_duplicates(fused, limit or self.top_k)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:

@@ -59,9 +59,7 @@ def profile_question(question: str, idf) -> QuestionProfile:
     weights = {t: idf(t) for t in q_terms}
     lower = question.lower()
     wants: set[str] = set()
-    # "when" asks for a time only as a question word ("When did...", "...and when?"), not as a
-    # conjunction ("...say when asked...").
-    if re.search(r"^\W*when\b|(?:\band|,|;)\s+when\b|\b(?:what|which) (?:day|date|time|month|year)\b|\bhow long\b", lower):
+    if wants_time(question):
         wants.add("time")
     if re.search(r"\bhow (?:many|much|old)\b|\bwhat (?:number|percentage|share)\b", lower):
         wants.add("number")
@@ -76,6 +74,13 @@ def profile_question(question: str, idf) -> QuestionProfile:
             names.extend(terms(w))
         first = False
     return QuestionProfile(question, q_terms, weights, wants, names)
+
+
+def wants_time(question: str) -> bool:
+    """Whether the question asks when. "When" counts only as a question word ("When did...",
+    "...and when?"), not as a conjunction ("...say when asked...")."""
+    return bool(re.search(r"^\W*when\b|(?:\band|,|;)\s+when\b|\b(?:what|which) (?:day|date|time|month|year)\b"
+                          r"|\bhow long\b", question.lower()))
 
 
 def unknown_share(profile: QuestionProfile, known) -> float:

@@ -4,6 +4,7 @@ Routes:
     POST /api/ask       ``{"question": str, "history": [{"role", "content"}, ...]}`` -> the ``ask --json`` answer
     GET  /api/articles  the ingested articles (headline, outlet, date, chunk count)
     GET  /api/health    store and model status
+    GET  /api/timeline  the dated events across the articles, in date order
     GET  /widget.js     the ``<news-assistant>`` web component (no build step, no CDN)
     GET  /docs          OpenAPI docs
     /                   the Gradio chat
@@ -148,13 +149,21 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
                 "embedding_model": {"name": assistant.embedder.name, "loaded": assistant.embedder.loaded},
                 "composer": settings.llm}
 
+    @app.get("/api/timeline", tags=["api"], summary="Dated events across the articles, in date order")
+    def timeline() -> dict:
+        """Every sentence that places an event on a day (or a range of at most a month), resolved
+        against its article's date: ``date`` (``start``, ``end``, ``label``), the ``phrase``, and
+        the ``citation`` (exact text at ``start:end`` with all its ``dates``)."""
+        with lock:
+            return {"events": [e.to_dict() for e in assistant.timeline()]}
+
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript",
                             headers={"Cache-Control": "no-cache"})
 
     app.state.assistant = assistant
-    demo = build_chat(answer, list_articles, settings.example_questions)
+    demo = build_chat(answer, list_articles, settings.example_questions, timeline=assistant.timeline)
     theme = gr.themes.Default(primary_hue="blue")
     return gr.mount_gradio_app(app, demo, path="/", theme=theme, css=CSS, ssr_mode=False, footer_links=[],
                                mcp_server=False, server_name=settings.host, server_port=settings.port)

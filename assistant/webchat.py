@@ -35,6 +35,10 @@ CSS = """
 .na-para { margin: .25em 0 0 0; line-height: 1.45; }
 .na-para mark { background: #fef08a; padding: 0 .1em; }
 .na-articles td, .na-articles th { padding: .2em .6em; text-align: left; }
+.na-date { background: #dbeafe; color: #1e3a8a; border-radius: 3px; padding: 0 .25em; font-size: .9em; white-space: nowrap; }
+.na-timeline { list-style: none; padding: 0; margin: 0; }
+.na-timeline li { display: grid; grid-template-columns: 12em 1fr; gap: .8em; padding: .35em 0; border-bottom: 1px solid #e2e8f0; }
+.na-when { font-weight: 600; color: #1d4ed8; }
 """
 
 
@@ -61,10 +65,33 @@ def sources_html(answer: Answer) -> str:
     for c in items:
         also = "".join(f'<div class="na-head">also in {escape(a.source)}</div>' for a in c.also_in)
         parts.append(f'<div class="na-source"><div class="na-head">{_about(c)}</div>'
-                     f'<p class="na-para">{escape(c.before)}<mark>{escape(c.text)}</mark>{escape(c.after)}</p>'
+                     f'<p class="na-para">{escape(c.before)}<mark>{dated_html(c)}</mark>{escape(c.after)}</p>'
                      f'{also}</div>')
     parts.append("</div>")
     return "".join(parts)  # one line: a blank line would end Markdown's HTML block
+
+
+def dated_html(c: Citation) -> str:
+    """The cited text with each relative date followed by the day it means (the text itself unchanged)."""
+    parts = []
+    for piece, expression in c.segments():
+        parts.append(escape(piece))
+        if expression is not None and expression.relative:
+            parts.append(f' <span class="na-date">({escape(expression.label)})</span>')
+    return "".join(parts)
+
+
+def timeline_html(events: list) -> str:
+    """The timeline: each dated sentence under its day, with where it comes from."""
+    if not events:
+        return "<p>No dated events: nothing ingested yet, or no article has a publication date.</p>"
+    rows = []
+    for ev in events:
+        loc = ev.sentence.location
+        about = " \u00b7 ".join(escape(x) for x in (loc.title or loc.source, loc.outlet, loc.published) if x)
+        rows.append(f'<li><span class="na-when">{escape(ev.label)}</span><span>{escape(ev.sentence.text)}'
+                    f'<br><span class="na-head">{escape(ev.phrase)} \u2014 {about}</span></span></li>')
+    return f'<ol class="na-timeline">{"".join(rows)}</ol>'
 
 
 def articles_html(articles: list[dict]) -> str:
@@ -123,13 +150,15 @@ def respond(answer_fn: Callable[[str, list[Turn]], Answer], message: str, histor
 
 
 def build_chat(answer_fn: Callable[[str, list[Turn]], Answer], list_articles: Callable[[], list[dict]],
-               examples: list[str], title: str = "News assistant") -> gr.Blocks:
+               examples: list[str], timeline: Callable[[], list] | None = None,
+               title: str = "News assistant") -> gr.Blocks:
     """The Gradio app: the chat, example questions, and the list of ingested articles.
 
     Args:
         answer_fn: ``(question, history turns) -> Answer``; user errors it raises are shown as a reply.
         list_articles: the ingested articles' metadata (for the articles list).
         examples: example questions, one click away.
+        timeline: the dated events (``timeline.Event``), shown under "Timeline".
     """
     def chat(message: str, history: list[dict]) -> Iterator[list]:
         yield from respond(answer_fn, message, history)  # a generator function, so Gradio streams it
@@ -147,7 +176,11 @@ def build_chat(answer_fn: Callable[[str, list[Turn]], Answer], list_articles: Ca
                          fill_height=False, autofocus=True, api_name="chat",
                          textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="na-question",
                                             submit_btn=True, show_label=False))
+        with gr.Accordion("Timeline", open=False, elem_id="na-timeline"):
+            events = gr.HTML()
         with gr.Accordion("Articles", open=False):
             table = gr.HTML()
         demo.load(lambda: articles_html(list_articles()), outputs=table)
+        if timeline is not None:
+            demo.load(lambda: timeline_html(timeline()), outputs=events)
     return demo

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 from vectorstore.chunking import SentenceChunker
+from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder
 from vectorstore.loading import UnreadableFile, find_files, load_article, load_metadata
 from vectorstore.models import Article, Chunk
@@ -28,19 +29,24 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     chunks_written: int = 0
+    dates_found: int = 0
+    dates_resolved: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         parts = [f"{len(self.ingested)} ingested", f"{len(self.unchanged)} unchanged", f"{len(self.skipped)} skipped"]
         if self.pruned:
             parts.append(f"{len(self.pruned)} pruned")
-        return (f"Ingest finished: {', '.join(parts)}; {self.chunks_written} chunks written "
+        dates = (f", {self.dates_found} time expressions ({self.dates_resolved} resolved to dates)"
+                 if self.dates_found else "")
+        return (f"Ingest finished: {', '.join(parts)}; {self.chunks_written} chunks written{dates} "
                 f"in {self.seconds:.1f}s.")
 
     def to_dict(self) -> dict:
         return {"ingested": self.ingested, "unchanged": self.unchanged,
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
-                "pruned": self.pruned, "chunks_written": self.chunks_written, "seconds": round(self.seconds, 3)}
+                "pruned": self.pruned, "chunks_written": self.chunks_written, "dates_found": self.dates_found,
+                "dates_resolved": self.dates_resolved, "seconds": round(self.seconds, 3)}
 
 
 def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: SentenceChunker,
@@ -89,6 +95,7 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: S
         if old and old.get("content_hash") == article.content_hash:
             report.unchanged.append(article.id)
             continue
+        article = replace(article, dates=tuple(find_time_expressions(article.text, article.published)))
         todo.append((article, chunker.chunk(article)))
 
     if todo:
@@ -107,6 +114,8 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: S
             store.replace_article(article, chunks, chunk_vecs, sent_vecs)
             report.ingested.append(article.id)
             report.chunks_written += n_chunks
+            report.dates_found += len(article.dates)
+            report.dates_resolved += sum(e.resolved for e in article.dates)
 
     if prune:
         for aid, meta in stored.items():

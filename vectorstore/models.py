@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from vectorstore.dates import TimeExpression
+
 
 @dataclass(frozen=True)
 class Article:
@@ -24,6 +26,7 @@ class Article:
     outlet: str | None = None
     published: str | None = None  # ISO date, e.g. "2025-10-08"
     content_hash: str = ""
+    dates: tuple[TimeExpression, ...] = ()  # time expressions, resolved against ``published``
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from vectorstore.dates import TimeExpression, find_time_expressions
 from vectorstore.models import Article, Chunk, ScoredChunk, Span
 
 _BATCH = 1000
@@ -99,7 +100,7 @@ class ChromaStore:
         self._add(self.articles, [article.id], mean[None, :], [article.text], [{
             "source": article.source, "title": _meta_value(article.title), "outlet": _meta_value(article.outlet),
             "published": _meta_value(article.published), "content_hash": article.content_hash,
-            "chunks": len(chunks),
+            "chunks": len(chunks), "dates": json.dumps([e.to_dict() for e in article.dates]),
         }])
         self._article_cache.pop(article.id, None)
 
@@ -135,7 +136,18 @@ class ChromaStore:
         out = {}
         got = self.articles.get(include=["metadatas"])
         for aid, meta in zip(got["ids"], got["metadatas"]):
-            out[aid] = {k: _none_if_empty(v) for k, v in meta.items()}
+            out[aid] = {k: _none_if_empty(v) for k, v in meta.items() if k != "dates"}
+        return out
+
+    def all_dates(self) -> dict[str, list[TimeExpression]]:
+        """``{article id: its time expressions}`` for every stored article."""
+        out = {}
+        got = self.articles.get(include=["metadatas"])
+        for aid, meta in zip(got["ids"], got["metadatas"]):
+            if "dates" in meta:
+                out[aid] = [TimeExpression.from_dict(d) for d in json.loads(meta["dates"] or "[]")]
+            else:  # stored before dates were kept: find them now
+                out[aid] = list(self.article(aid).dates)
         return out
 
     def article(self, article_id: str) -> Article | None:
@@ -147,9 +159,12 @@ class ChromaStore:
         if not got["ids"]:
             return None
         m = got["metadatas"][0]
-        art = Article(id=article_id, source=m["source"], text=got["documents"][0],
+        text, published = got["documents"][0], _none_if_empty(m.get("published"))
+        dates = ([TimeExpression.from_dict(d) for d in json.loads(m["dates"] or "[]")] if "dates" in m
+                 else find_time_expressions(text, published))  # stored before dates were kept
+        art = Article(id=article_id, source=m["source"], text=text,
                       title=_none_if_empty(m.get("title")), outlet=_none_if_empty(m.get("outlet")),
-                      published=_none_if_empty(m.get("published")), content_hash=m.get("content_hash", ""))
+                      published=published, content_hash=m.get("content_hash", ""), dates=tuple(dates))
         self._article_cache[article_id] = art
         return art
 

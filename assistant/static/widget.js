@@ -53,6 +53,7 @@
     ".source .title { font-weight: 600; color: #0f172a; }",
     ".passage { margin: 4px 0 2px; font-size: 13px; }",
     "mark { background: #fef08a; color: inherit; }",
+    ".date { background: #dbeafe; color: #1e3a8a; border-radius: 3px; font-size: 12px; white-space: nowrap; }",
     "form { display: flex; gap: 6px; padding: 10px; border-top: 1px solid #e2e8f0; }",
     "input { flex: 1; font: inherit; padding: 8px 10px; border: 1px solid #cbd5e1; border-radius: 8px; }",
     "form button { all: unset; cursor: pointer; background: #1d4ed8; color: #fff; border-radius: 8px; padding: 8px 12px; font-weight: 600; }",
@@ -64,6 +65,22 @@
     if (cls) node.className = cls;
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
+  }
+
+  // The cited text, each relative date ("late Tuesday") followed by the day it means.
+  function markWithDates(c) {
+    var mark = el("mark"), pos = 0;
+    (c.dates || []).filter(function (d) { return d.resolved && !/^date/.test(d.rule); })
+      .sort(function (a, b) { return a.start - b.start; })
+      .forEach(function (d) {
+        var from = d.start - c.start, to = d.end - c.start;
+        if (from < pos || to > c.text.length) return;
+        mark.appendChild(document.createTextNode(c.text.slice(pos, to)));
+        mark.appendChild(el("span", "date", " (" + d.resolved.label + ")"));
+        pos = to;
+      });
+    mark.appendChild(document.createTextNode(c.text.slice(pos)));
+    return mark;
   }
 
   class NewsAssistant extends HTMLElement {
@@ -176,7 +193,7 @@
         if (meta) summary.appendChild(el("span", "meta", " \u2014 " + meta));
         var passage = el("p", "passage");
         var ctx = c.context || {};
-        passage.append(document.createTextNode(ctx.before || ""), el("mark", null, c.text),
+        passage.append(document.createTextNode(ctx.before || ""), markWithDates(c),
                        document.createTextNode(ctx.after || ""));
         details.append(summary, passage);
         li.appendChild(details);

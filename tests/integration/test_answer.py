@@ -1,5 +1,7 @@
 """Answers over the real seeded store: content, exact citations, abstention, duplicates."""
 
+from datetime import date
+
 import pytest
 
 from assistant.errors import QuestionError
@@ -15,7 +17,8 @@ def source_text(citation):
 def test_elwood_question_names_the_troops_the_place_and_late_tuesday(assistant):
     a = assistant.answer("Who arrived in Elwood and when?")
     assert not a.abstained
-    assert "Texas National Guard" in a.answer and "Elwood" in a.answer and "late Tuesday" in a.answer
+    assert "Texas National Guard" in a.answer and "Elwood" in a.answer
+    assert "arrived late Tuesday (Tue 7 Oct 2025)" in a.answer  # resolved against the article's date
     cited = {c.location.article_id for c in a.citations}
     assert {"000_260dedd85ce9b948", "001_35557c4c5dbf5703"} <= cited
     assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
@@ -32,7 +35,10 @@ def test_every_citation_is_the_article_text_at_its_offsets(assistant, question):
     assert a.citations
     for c in a.citations:
         assert source_text(c)[c.location.start:c.location.end] == c.text
-        assert c.text in a.answer  # extractive: the cited sentence is the answer's sentence
+        plain = a.answer
+        for e in c.dates:
+            plain = plain.replace(f" ({e.label})", "")
+        assert c.text in plain  # extractive: the cited sentence is the answer's sentence (dates added)
     for p in a.retrieved:
         assert (ROOT / p.chunk.source).read_text(encoding="utf-8")[p.chunk.start:p.chunk.end] == p.chunk.text
 
@@ -87,3 +93,32 @@ def test_follow_up_is_answered_about_the_same_troops(assistant):
     assert article[c.location.start:c.location.end] == c.text
     # the paragraph around the cited sentence, for display
     assert "Elwood" in c.before and article[c.location.start - len(c.before):c.location.end] == c.before + c.text
+
+
+def test_what_happened_on_a_day_lists_that_days_events(assistant):
+    a = assistant.answer("What happened on Oct. 4?")
+    assert not a.abstained
+    assert "ordered their deployment on Oct. 4" in a.answer and "Border Patrol" in a.answer
+    assert all(any(e.first <= date(2025, 10, 4) <= e.last for e in c.dates) for c in a.citations)
+
+
+def test_a_day_matches_a_weekday_resolved_from_the_articles_date(assistant):
+    # 002 (Wed 8 Oct 2025) says "Pritzker said Sunday": that is Sun 5 Oct
+    a = assistant.answer("What did Pritzker say on Oct. 5?")
+    assert "said Sunday (Sun 5 Oct 2025)" in a.answer
+    [c] = [c for c in a.citations if "Sunday" in c.text]
+    assert "Oct" not in c.text  # matched by its resolved date, not by words
+    assert assistant.answer("What happened on Oct. 20?").abstained
+
+
+def test_timeline_is_in_date_order_with_exact_citations(assistant):
+    events = assistant.timeline()
+    assert len(events) > 20
+    assert [(e.first, e.last) for e in events] == sorted((e.first, e.last) for e in events)
+    for ev in events:
+        loc = ev.sentence.location
+        assert (ROOT / loc.source).read_text(encoding="utf-8")[loc.start:loc.end] == ev.sentence.text
+    oct4 = [e.sentence.text for e in events if e.label == "Sat 4 Oct 2025"]
+    assert any("ordered their deployment" in t for t in oct4) and any("Border Patrol" in t for t in oct4)
+    quoted = [e for e in events if e.sentence.text.startswith("\u201cSix people were killed")]
+    assert quoted and quoted[0].label == "23–24 Aug 2025" and quoted[0].also_in  # the same post in 003 and 004

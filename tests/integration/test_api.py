@@ -171,3 +171,24 @@ def _clean_env() -> dict:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+
+
+def test_citations_carry_their_resolved_dates(web):
+    body = ask(web, {"question": "Who arrived in Elwood and when?"}).json()
+    assert "arrived late Tuesday (Tue 7 Oct 2025)" in body["answer"]
+    [c] = [c for c in body["citations"] if "late Tuesday" in c["text"]]
+    [d] = c["dates"]
+    assert d["phrase"] == "late Tuesday" and c["text"][d["start"] - c["start"]:d["end"] - c["start"]] == "late Tuesday"
+    assert d["resolved"] == {"start": "2025-10-07", "end": "2025-10-07", "label": "Tue 7 Oct 2025"}
+    assert d["anchor"] == "2025-10-08" and 0 < d["confidence"] <= 1
+
+
+def test_timeline_api_matches_the_cli(web, seeded_dir):
+    body = httpx.get(f"{web.url}/api/timeline", timeout=30).json()
+    cli = run_cli("timeline", "--json", env={"ASSISTANT_DATA_DIR": str(seeded_dir)})
+    assert cli.returncode == 0, cli.stderr
+    assert body == json.loads(cli.stdout)
+    starts = [e["date"]["start"] for e in body["events"]]
+    assert starts == sorted(starts)
+    first = body["events"][0]
+    assert {"date", "phrase", "citation"} <= set(first) and first["citation"]["text"]

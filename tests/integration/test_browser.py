@@ -41,6 +41,10 @@ def test_chat_answers_with_sources_and_follows_up(web, assistant, page, screensh
     assert exact_in_store(assistant.store, title, cited)
     assert "/gradio_api/queue/join" in " ".join(rec.requests)  # answered through the server
     assert "USA TODAY" in bot.locator(".na-meta").first.inner_text()
+    # "late Tuesday" shown with the day it means, beside the phrase (the cited text unchanged)
+    tuesday = bot.locator(".na-source", has_text="late Tuesday")
+    assert "arrived late Tuesday (Tue 7 Oct 2025)" in tuesday.locator("mark").inner_text()
+    assert tuesday.locator(".na-date").inner_text() == "(Tue 7 Oct 2025)"
     screenshot(pg, "chat.png")
 
     ask_in_chat(pg, "And who ordered their deployment?", 1)
@@ -53,6 +57,18 @@ def test_chat_answers_with_sources_and_follows_up(web, assistant, page, screensh
     pg.get_by_role("button", name=re.compile("clear", re.I)).first.click()
     pg.wait_for_function("document.querySelectorAll('.na-sources').length == 0")
     assert rec.outside() == [] and rec.dialogs == []
+
+
+def test_timeline_view(web, page):
+    pg, rec = page
+    pg.goto(web.url + "/")
+    pg.get_by_role("button", name=re.compile("^Timeline")).click()
+    items = pg.locator(".na-timeline li")
+    items.first.wait_for()
+    whens = [w for w in pg.locator(".na-timeline .na-when").all_inner_texts()]
+    assert len(whens) > 20 and whens[0] == "23–24 Aug 2025"
+    oct4 = pg.locator(".na-timeline li", has_text="Sat 4 Oct 2025").all_inner_texts()
+    assert any("Border Patrol" in t for t in oct4) and any("ordered their deployment" in t for t in oct4)
 
 
 def test_chat_page_can_be_embedded_with_an_iframe(web, sites, page):
@@ -89,6 +105,9 @@ def test_widget_on_another_origin_answers_and_opens_a_citation(web, sites, assis
     answer = widget.locator(".a").last
     assert "Texas National Guard" in answer.locator(".text").inner_text()
 
+    widget.locator(".cite").last.click()
+    tuesday = widget.locator(".source.active")
+    assert "arrived late Tuesday (Tue 7 Oct 2025)" in tuesday.locator("mark").inner_text()
     widget.locator(".cite").first.click()
     active = widget.locator(".source.active")
     assert active.count() == 1 and active.locator("details").evaluate("d => d.open")

@@ -1,0 +1,132 @@
+"""Dates across the articles: which sentence says which day, for date questions, citations and
+the timeline.
+
+``DateIndex`` places every stored time expression (found and resolved at ingest, see
+``vectorstore.dates``) in the sentence that holds it. The answer chain uses it to find passages
+about a day a question names ("What happened on Oct. 4?" also finds "on Saturday" in a story
+published the Wednesday after), to list each citation's resolved dates, and to build the
+timeline: the dated sentences of all articles in date order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from assistant.duplicates import near_duplicate
+from assistant.models import Chunk, Location
+from vectorstore.dates import TimeExpression, format_range
+
+# A timeline entry must be placed to within a month ("last year" says too little to order by).
+TIMELINE_MAX_DAYS = 31
+
+
+@dataclass
+class DatedSentence:
+    """A sentence and the resolved time expressions inside it (offsets absolute in the article)."""
+
+    location: Location
+    text: str
+    dates: list[TimeExpression]
+
+
+@dataclass
+class Event:
+    """One timeline entry: what a sentence says happened in ``first``..``last``."""
+
+    first: dt.date
+    last: dt.date
+    phrase: str
+    sentence: DatedSentence
+    also_in: list[Location] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return format_range(self.first, self.last)
+
+    def to_dict(self) -> dict:
+        loc = self.sentence.location
+        out = {"date": {"start": self.first.isoformat(), "end": self.last.isoformat(), "label": self.label},
+               "phrase": self.phrase,
+               "citation": {**loc.to_dict(), "text": self.sentence.text,
+                            "dates": [e.to_dict() for e in self.sentence.dates]}}
+        if self.also_in:
+            out["also_in"] = [a.to_dict() for a in self.also_in]
+        return out
+
+
+def day_match(e: TimeExpression, first: dt.date, last: dt.date) -> float:
+    """How well ``e`` says "it happened on ``first``..``last``": its confidence, less for a wide range."""
+    if not e.overlaps(first, last):
+        return 0.0
+    width = (e.last - e.first).days + 1
+    return e.confidence * (1.0 if width == 1 else 0.5 if width <= 7 else 0.2)
+
+
+class DateIndex:
+    """The stored time expressions, placed in their sentences.
+
+    Args:
+        chunks: every stored chunk (their sentence spans).
+        dates: ``{article id: time expressions}`` as stored at ingest.
+    """
+
+    def __init__(self, chunks: list[Chunk], dates: dict[str, list[TimeExpression]]) -> None:
+        self._by_article = {aid: sorted(es, key=lambda e: e.start) for aid, es in dates.items()}
+        self._chunk_dates: dict[str, list[TimeExpression]] = {}
+        self.sentences: list[DatedSentence] = []
+        for c in chunks:
+            inside = [e for e in self._by_article.get(c.article_id, []) if c.start <= e.start and e.end <= c.end]
+            self._chunk_dates[c.id] = [e for e in inside if e.resolved]
+            for span in c.sentences:
+                found = [e for e in inside if span.start <= e.start and e.end <= span.end and e.resolved]
+                if found:
+                    text = c.text[span.start - c.start: span.end - c.start]
+                    self.sentences.append(DatedSentence(Location.of(c, span), text, found))
+        self._chunks = {c.id: c for c in chunks}
+        anchors = [e.anchor for es in dates.values() for e in es if e.anchor]
+        self.newest: dt.date | None = max(anchors) if anchors else None
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def in_span(self, article_id: str, start: int, end: int) -> list[TimeExpression]:
+        """Resolved expressions inside ``article.text[start:end]``."""
+        return [e for e in self._by_article.get(article_id, []) if start <= e.start and e.end <= end and e.resolved]
+
+    def has_time(self, chunk_id: str) -> bool:
+        """Whether a chunk holds at least one resolved time expression."""
+        return bool(self._chunk_dates.get(chunk_id))
+
+    def chunks_on(self, days: list[tuple[dt.date, dt.date]], k: int) -> list[tuple[Chunk, float]]:
+        """Chunks that say something happened on ``days``, best match first (at most ``k``)."""
+        scored = []
+        for cid, exprs in self._chunk_dates.items():
+            best = max((day_match(e, a, b) for e in exprs for a, b in days), default=0.0)
+            if best > 0:
+                scored.append((self._chunks[cid], best))
+        scored.sort(key=lambda x: (-x[1], x[0].article_id, x[0].index))
+        return scored[:k]
+
+    def events(self) -> list[Event]:
+        """The timeline: each dated sentence under each day or short range it names, in date order.
+
+        The same sentence in several articles (a quoted post) is one event with ``also_in``.
+        """
+        events: list[Event] = []
+        for s in self.sentences:
+            seen = set()
+            for e in s.dates:
+                if (e.last - e.first).days + 1 > TIMELINE_MAX_DAYS or (e.first, e.last) in seen:
+                    continue
+                seen.add((e.first, e.last))
+                twin = next((ev for ev in events if (ev.first, ev.last) == (e.first, e.last)
+                             and ev.sentence.location.article_id != s.location.article_id
+                             and near_duplicate(ev.sentence.text, s.text)), None)
+                if twin:
+                    twin.also_in.append(s.location)
+                else:
+                    events.append(Event(e.first, e.last, e.phrase, s))
+        events.sort(key=lambda ev: (ev.first, ev.last, ev.sentence.location.published or "",
+                                    ev.sentence.location.article_id, ev.sentence.location.start))
+        return events
