@@ -17,8 +17,8 @@ from assistant.errors import EmptyStoreError, QuestionError
 from assistant.extractive_composer import ExtractiveComposer
 from assistant.models import Answer
 from assistant.retrieval import DateRetriever, DenseRetriever, HybridRetriever, KeywordRetriever
-from assistant.timeline import DateIndex
 from assistant.settings import Settings
+from assistant.timeline import DateIndex
 from vectorstore.chunking import SentenceChunker
 from vectorstore.embedder import MiniLmEmbedder
 from vectorstore.ingestion import IngestReport, ingest

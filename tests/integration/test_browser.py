@@ -19,6 +19,21 @@ def ask_in_chat(page, question: str, answers_before: int) -> None:
     page.wait_for_function("!document.querySelector('#na-question textarea').disabled")
 
 
+def widget_on(pg, url: str, question: str | None = None):
+    """Open ``url``, open its widget, and ask ``question`` (if given); the widget's locator."""
+    pg.goto(url)
+    widget = pg.locator("news-assistant")
+    widget.locator(".launcher").click()
+    if question:
+        ask_in_widget(widget, question)
+    return widget
+
+
+def ask_in_widget(widget, question: str) -> None:
+    widget.locator("input").fill(question)
+    widget.locator("input").press("Enter")
+
+
 def exact_in_store(store, title: str, text: str) -> bool:
     """Whether ``text`` is a sentence of the stored article titled ``title``."""
     for aid, meta in store.article_index().items():
@@ -96,11 +111,7 @@ def test_chat_says_when_the_articles_do_not_say(web, page):
 
 def test_widget_on_another_origin_answers_and_opens_a_citation(web, sites, assistant, page, screenshot):
     pg, rec = page
-    pg.goto(sites["allowed"].page_with_widget("news.html", web.url))
-    widget = pg.locator("news-assistant")
-    widget.locator(".launcher").click()
-    widget.locator("input").fill(ELWOOD)
-    widget.locator("input").press("Enter")
+    widget = widget_on(pg, sites["allowed"].page_with_widget("news.html", web.url), ELWOOD)
     widget.locator(".source").first.wait_for()
     answer = widget.locator(".a").last
     assert "Texas National Guard" in answer.locator(".text").inner_text()
@@ -118,8 +129,7 @@ def test_widget_on_another_origin_answers_and_opens_a_citation(web, sites, assis
     assert answer.evaluate("a => getComputedStyle(a).display") != "none"
     screenshot(pg, "widget.png")
 
-    widget.locator("input").fill("And who ordered their deployment?")
-    widget.locator("input").press("Enter")
+    ask_in_widget(widget, "And who ordered their deployment?")
     pg.wait_for_function("document.querySelector('news-assistant').shadowRoot.querySelectorAll('.a .text').length >= 2")
     second = widget.locator(".a").last
     assert "White House" in second.inner_text() and "Searched for:" in second.inner_text()
@@ -128,11 +138,7 @@ def test_widget_on_another_origin_answers_and_opens_a_citation(web, sites, assis
 
 def test_widget_on_an_origin_not_allowed_cannot_call_the_api(web, sites, page):
     pg, rec = page
-    pg.goto(sites["other"].page_with_widget("news.html", web.url))
-    widget = pg.locator("news-assistant")
-    widget.locator(".launcher").click()
-    widget.locator("input").fill(ELWOOD)
-    widget.locator("input").press("Enter")
+    widget = widget_on(pg, sites["other"].page_with_widget("news.html", web.url), ELWOOD)
     widget.locator(".a.error").wait_for()
     assert "ASSISTANT_ALLOWED_ORIGINS" in widget.locator(".a.error").inner_text()
     assert any("CORS" in e for e in rec.errors)
@@ -172,12 +178,9 @@ def test_hostile_article_renders_inert_in_the_chat(hostile_web, page, screenshot
 
 def test_hostile_article_renders_inert_in_the_widget(hostile_web, sites, page):
     pg, rec = page
-    pg.goto(sites["allowed"].page_with_widget("hostile.html", hostile_web.url))
-    widget = pg.locator("news-assistant")
-    widget.locator(".launcher").click()
+    widget = widget_on(pg, sites["allowed"].page_with_widget("hostile.html", hostile_web.url))
     for i, q in enumerate(HOSTILE_QUESTIONS):
-        widget.locator("input").fill(q)
-        widget.locator("input").press("Enter")
+        ask_in_widget(widget, q)
         pg.wait_for_function("n => document.querySelector('news-assistant').shadowRoot"
                              ".querySelectorAll('.a .sources').length > n", arg=i)
     for cite in widget.locator(".cite").all():
