@@ -136,6 +136,49 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def llm_speed(settings: Settings, questions_path: Path, llms: list[str]) -> dict:
+    """Time to first token and total answer time per composer, over the regression questions,
+    on the seeds (ingested into a temporary store once). For the extractive composer the first
+    "token" is the whole answer. Also counts how often a generated answer was shown."""
+    questions = [c.question for c in load_set(questions_path)]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        embedder = MiniLmEmbedder(settings.embedding_model, device=settings.device)
+        store = ChromaStore(Path(tmp) / "seeds", collection="bench")
+        Assistant(settings, store=store, embedder=embedder).ingest([settings.seeds_dir], progress=False)
+        for llm in llms:
+            a = Assistant(Settings.model_validate({**settings.model_dump(), "llm": llm}), store=store, embedder=embedder)
+            load_t = time.perf_counter()
+            a.answer(questions[0])  # loads the model (and warms the caches)
+            load_s = time.perf_counter() - load_t
+            first, total, generated = [], [], 0
+            for q in questions:
+                t = time.perf_counter()
+                ttft = None
+                for item in a.answer_stream(q):
+                    if ttft is None:
+                        ttft = time.perf_counter() - t
+                    answer = item
+                total.append(time.perf_counter() - t)
+                first.append(ttft)
+                generated += not answer.composer.startswith("extractive") and not answer.abstained
+            rows.append({"composer": llm, "first_answer_s": round(load_s, 2),
+                         "ttft_p50_s": round(_pct(first, 50), 3), "ttft_p95_s": round(_pct(first, 95), 3),
+                         "total_p50_s": round(_pct(total, 50), 3), "total_p95_s": round(_pct(total, 95), 3),
+                         "generated_shown": generated, "questions": len(questions)})
+    return {"rows": rows, "cpus": os.cpu_count()}
+
+
+def llm_table(result: dict) -> str:
+    """The composer timings as a Markdown table."""
+    lines = ["| composer | first answer incl. load (s) | first token p50 (s) | p95 (s) | total p50 (s) | p95 (s) | generated answers shown |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in result["rows"]:
+        lines.append(f"| {r['composer']} | {r['first_answer_s']} | {r['ttft_p50_s']} | {r['ttft_p95_s']} | "
+                     f"{r['total_p50_s']} | {r['total_p95_s']} | {r['generated_shown']} / {r['questions']} |")
+    return "\n".join(lines)
+
+
 def dumps(result: dict) -> str:
     return json.dumps(result, indent=2)
 

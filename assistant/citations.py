@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from assistant.composer import Draft, Evidence
 from assistant.models import Citation
-from assistant.support import supports
+from assistant.support import missing_facts, supports, word_overlap
 from vectorstore.store import ChromaStore
 
 
@@ -26,21 +26,45 @@ def exact(store: ChromaStore, ev: Evidence) -> bool:
     return article is not None and article.text[ev.location.start:ev.location.end] == ev.text
 
 
-def verify(store: ChromaStore, draft: Draft) -> VerifiedAnswer:
-    """Check every claim's evidence; keep supported claims and number their citations.
+def generated_support(claim: str, passage: str, similarity, min_support: float) -> tuple[bool, str]:
+    """Whether a generated sentence is supported by the passage it cites.
 
-    The same evidence cited twice gets one number.
+    Its numbers, dates and names must all appear in the passage, and its support score, the
+    mean of word overlap (share of its content words in the passage) and embedding similarity
+    (cosine of the two sentence vectors), must reach ``min_support``.
+    """
+    missing = missing_facts(claim, passage)
+    if missing:
+        return False, f"not in the cited passage: {', '.join(missing)}"
+    overlap, cos = word_overlap(claim, passage), similarity(claim, passage)
+    score = (overlap + cos) / 2
+    if score < min_support:
+        return False, (f"support {score:.2f} is below {min_support:.2f} "
+                       f"({overlap:.0%} of its words, meaning similarity {cos:.2f})")
+    return True, ""
+
+
+def verify(store: ChromaStore, draft: Draft, check=None) -> VerifiedAnswer:
+    """Check every claim's evidence; keep supported claims and number their citations 1..N.
+
+    Args:
+        check: ``(claim, evidence) -> (ok, reason)``; default: the evidence's exact text must
+            support the claim (``support.supports``). Generated answers pass ``generated_support``.
+
+    The same evidence cited twice gets one number. Claims the composer already rejected
+    (``draft.dropped``) are reported with the rest.
     """
     numbered: dict[tuple[str, int, int], Citation] = {}
     sentences: list[tuple[str, list[int]]] = []
-    dropped: list[dict] = []
+    dropped: list[dict] = list(draft.dropped)
+    check = check or (lambda claim, ev: supports(claim, ev.text))
     for claim in draft.claims:
         ns: list[int] = []
         for ev in claim.evidence:
             if not exact(store, ev):
                 dropped.append({"sentence": claim.text, "reason": "citation text does not match the article"})
                 continue
-            ok, why = supports(claim.text, ev.text)
+            ok, why = check(claim.text, ev)
             if not ok:
                 dropped.append({"sentence": claim.text, "reason": why})
                 continue
@@ -51,8 +75,8 @@ def verify(store: ChromaStore, draft: Draft) -> VerifiedAnswer:
             ns.append(numbered[key].n)
         if ns:
             sentences.append((claim.text, ns))
-        elif claim.evidence:
-            dropped.append({"sentence": claim.text, "reason": "no supporting citation"})
+        elif not claim.evidence:
+            dropped.append({"sentence": claim.text, "reason": "cites no passage"})
     return VerifiedAnswer(sentences, list(numbered.values()), dropped)
 
 
@@ -111,6 +135,7 @@ def annotate_dates(sentence: str, citations: list[Citation]) -> str:
             at = sentence.find(e.phrase)
             if at >= 0:
                 end = at + len(e.phrase)
-                sentence = f"{sentence[:end]} ({e.label}){sentence[end:]}"
+                if not sentence[end:].lstrip().startswith(f"({e.label})"):  # a generated one may have it
+                    sentence = f"{sentence[:end]} ({e.label}){sentence[end:]}"
                 done.add(e.phrase)
     return sentence

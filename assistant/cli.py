@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure ingest and answer speed")
     p.add_argument("--questions", type=Path, default=Path("tests/regression/seeds.yaml"))
     p.add_argument("--sizes", default="5,50,250", help="corpus sizes in articles (default 5,50,250)")
+    p.add_argument("--llm", nargs="*", metavar="COMPOSER",
+                   help="instead: time to first token and total answer time of these composers on the seeds, "
+                        "e.g. --llm extractive bundled")
     p.add_argument("--report", type=Path, help="write the figures as JSON here")
     _common(p)
     return parser
@@ -104,6 +107,8 @@ def cmd_ask(args, settings) -> int:
 def render(answer) -> str:
     """An answer as terminal text: the answer, then its sources (or its closest matches)."""
     lines = [answer.answer, ""]
+    if answer.notice:
+        lines[1:1] = [f"note: {answer.notice}", ""]
     items = answer.closest if answer.abstained else answer.citations
     if items:
         lines.append("Closest matches (not an answer):" if answer.abstained else "Sources:")
@@ -117,6 +122,9 @@ def render(answer) -> str:
                 lines.append(f"      {e.phrase} = {e.label} (from {e.anchor}, confidence {e.confidence:.2f})")
         for other in c.also_in:
             lines.append(f"      also in {other.source}")
+    if answer.dropped:
+        lines.append(f"Not shown ({answer.composer} answer; generated sentences without support):")
+        lines.extend(f"  - {d['sentence']} ({d['reason']})" for d in answer.dropped)
     return "\n".join(lines).rstrip()
 
 
@@ -196,9 +204,13 @@ def cmd_eval(args, settings) -> int:
 def cmd_bench(args, settings) -> int:
     from assistant import bench
 
-    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
-    result = bench.run(settings, args.questions, sizes)
-    print(bench.table(result))
+    if args.llm is not None:
+        result = bench.llm_speed(settings, args.questions, args.llm or ["extractive", "bundled"])
+        print(bench.llm_table(result))
+    else:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+        result = bench.run(settings, args.questions, sizes)
+        print(bench.table(result))
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(bench.dumps(result), encoding="utf-8")

@@ -1,11 +1,13 @@
 """The composer interface: turns retrieved passages into a draft answer of cited claims.
 
-Implementations: ``ExtractiveComposer`` (default, no LLM). A composer only proposes; the
-citation verifier (``citations.verify``) decides what is shown.
+Implementations: ``ExtractiveComposer`` (default, no LLM) and ``LlmComposer`` (generated
+answers). A composer only proposes; the citation verifier (``citations.verify``) decides what
+is shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,9 +42,21 @@ class Draft:
     abstained: bool
     support: float
     closest: list[Evidence] = field(default_factory=list)
+    candidates: list[Evidence] = field(default_factory=list)  # best sentences first, for an LLM
+    fallback: Draft | None = None  # shown instead if too little of this draft is verified
+    generated: str = ""  # the model's raw text, for the record
+    notice: str = ""  # what the user should know (e.g. the LLM failed and why)
+    dropped: list[dict] = field(default_factory=list)  # sentences the composer itself rejected
+    written: int = 0  # generated sentences that count for the share kept (within the length asked for)
 
 
 class Composer(Protocol):
     """Composes a draft answer from the question and its retrieved passages."""
 
+    name: str
+
     def compose(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft: ...
+
+    def stream(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Draft]:
+        """Text as it is generated, then the ``Draft`` (last)."""
+        ...

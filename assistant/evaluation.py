@@ -130,9 +130,16 @@ def metrics(results: list[Result]) -> dict:
     def hit_articles(r: Result) -> bool:
         return not missing_articles(r.case, r.answer)
 
+    answered = [r for r in results if not r.answer.abstained]
+    generated = [r for r in answered if not r.answer.composer.startswith("extractive")]
     return {
         "questions": len(results),
         "passed": sum(r.passed for r in results),
+        # with an LLM: answers shown as generated (not the extractive fallback), and sentences dropped
+        "generated_answer_share": rate(not r.answer.composer.startswith("extractive") for r in answered),
+        "generated_sentences_dropped": sum(len([d for d in r.answer.dropped if not d["sentence"].startswith("(")])
+                                           for r in results),
+        "generated_answers": len(generated),
         "answer_hit_rate": rate(hit_mentions(r) for r in results if r.case.mentions),
         "cited_article_hit_rate": rate(hit_articles(r) for r in results if r.case.articles),
         "retrieval_recall_at_5": rate(r.recall_at_5 for r in results if r.recall_at_5 is not None),
@@ -148,7 +155,8 @@ def table(results: list[Result]) -> str:
         why = "; ".join(r.failures)
         if r.case.known_failure and not r.passed:
             why += f" (known: {r.case.known_failure})"
-        lines.append(f"{r.case.id.ljust(width)}  {'PASS' if r.passed else 'FAIL'}    {why}")
+        via = "" if r.answer.composer == "extractive" else f" [{r.answer.composer}]"
+        lines.append(f"{r.case.id.ljust(width)}  {'PASS' if r.passed else 'FAIL'}    {why}{via}")
     return "\n".join(lines)
 
 

@@ -31,6 +31,7 @@ W_TYPE = 0.15
 # For a question only about a day, further sentences must place their event on it at least this
 # well (``timeline.day_match``): a weekday or a date, or a weekend, not "this week" or "last month".
 MIN_DAY_MATCH = 0.4
+CANDIDATES_KEPT = 10
 
 
 @dataclass
@@ -85,6 +86,12 @@ class ExtractiveComposer:
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
 
+    name = "extractive"
+
+    def stream(self, question: str, question_vector: np.ndarray, passages: list[Passage]):
+        """No generation to stream: just the draft."""
+        yield self.compose(question, question_vector, passages)
+
     def compose(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
         parts = sub_questions(question)
         if len(parts) == 1:
@@ -92,7 +99,8 @@ class ExtractiveComposer:
         drafts = [self._compose_one(p, self.embed(p), passages) for p in parts]
         answered = [d for d in drafts if not d.abstained]
         if not answered:
-            return Draft([], True, max(d.support for d in drafts), drafts[0].closest)
+            return Draft([], True, max(d.support for d in drafts), drafts[0].closest,
+                         candidates=drafts[0].candidates)
         claims, seen = [], set()
         for d in answered:
             for claim in d.claims:
@@ -100,7 +108,8 @@ class ExtractiveComposer:
                 if key not in seen:
                     seen.add(key)
                     claims.append(claim)
-        return Draft(claims, False, min(d.support for d in answered), drafts[0].closest)
+        candidates = [c for d in answered for c in d.candidates]
+        return Draft(claims, False, min(d.support for d in answered), drafts[0].closest, candidates=candidates)
 
     def _compose_one(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
         profile = profile_question(question, self.index.idf)
@@ -121,8 +130,9 @@ class ExtractiveComposer:
         # what happened that day, and there is none if no sentence places an event on it.
         day_question = bool(days) and not (set(profile.weights) - day_terms)
         off_day = day_question and best.on_day < MIN_DAY_MATCH
+        ranked = [c.evidence for c in candidates[:CANDIDATES_KEPT]]
         if best.score < self.abstain_threshold or missing_names or unknown >= MAX_UNKNOWN_SHARE or off_day:
-            return Draft([], True, best.score, closest)
+            return Draft([], True, best.score, closest, candidates=ranked)
 
         chosen = [best]
         covered = set(best.terms) & set(profile.weights)
@@ -157,7 +167,9 @@ class ExtractiveComposer:
                     break
         chosen = self._readable_order(chosen)
         claims = [Claim(c.evidence.text, [c.evidence]) for c in chosen]
-        return Draft(claims, False, best.score, closest)
+        # what an LLM composer is given: the chosen sentences first, then the next best
+        ranked = [c.evidence for c in chosen] + [e for e in ranked if all(e is not c.evidence for c in chosen)]
+        return Draft(claims, False, best.score, closest, candidates=ranked[:CANDIDATES_KEPT])
 
     def _candidates(self, profile, qvec: np.ndarray, passages: list[Passage], days: list,
                     day_terms: set[str]) -> list[_Candidate]:

@@ -107,13 +107,18 @@ class Answer:
     closest: list[Citation] = field(default_factory=list)
     searched: str | None = None
     support: float = 0.0
+    composer: str = "extractive"  # what wrote the shown answer, e.g. "bundled" or "extractive (fallback ...)"
+    dropped: list[dict] = field(default_factory=list)  # generated sentences not shown: {sentence, reason}
+    notice: str = ""  # something the reader should know, e.g. the LLM failed and why
 
     def to_dict(self) -> dict:
         """The ``ask --json`` shape."""
         out = {"question": self.question, "answer": self.answer, "abstained": self.abstained,
                "citations": [c.to_dict() for c in self.citations],
                "retrieved": [p.to_dict() for p in self.retrieved],
-               "support": round(self.support, 4)}
+               "support": round(self.support, 4), "composer": self.composer, "dropped": self.dropped}
+        if self.notice:
+            out["notice"] = self.notice
         if self.abstained:
             out["closest_matches"] = [c.to_dict() for c in self.closest]
         if self.searched and self.searched != self.question:

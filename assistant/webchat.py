@@ -130,38 +130,54 @@ def turns_from_chat(history: list[dict]) -> list[Turn]:
     return turns
 
 
-def respond(answer_fn: Callable[[str, list[Turn]], Answer], message: str, history: list[dict]) -> Iterator[list]:
-    """The chat function: stream the answer, then show it with its sources and what was searched."""
+def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str, history: list[dict]) -> Iterator[list]:
+    """The chat function: stream the answer, then show the verified answer with its sources, what
+    was searched, and what was dropped."""
+    answer, generated = None, ""
     try:
-        answer = answer_fn(message, turns_from_chat(history))
+        for item in stream_fn(message, turns_from_chat(history)):
+            if isinstance(item, Answer):
+                answer = item
+            else:  # generated text, not yet verified: shown as it comes, replaced below
+                generated += item
+                yield [gr.ChatMessage(content=escape(generated), metadata={"title": "Writing (checked when done)",
+                                                                            "status": "pending"})]
     except USER_ERRORS as exc:
         yield [gr.ChatMessage(content=escape(f"Sorry: {exc}"))]
         return
     searched = gr.ChatMessage(content=escape(answer.searched or answer.question),
                               metadata={"title": SEARCHED_TITLE, "status": "done"})
-    words = answer.answer.split(" ")
-    for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
-        yield [searched, gr.ChatMessage(content=escape(" ".join(words[:i])))]
+    if not generated:  # an extractive answer comes whole: let it arrive a few words at a time
+        words = answer.answer.split(" ")
+        for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
+            yield [searched, gr.ChatMessage(content=escape(" ".join(words[:i])))]
     final = [searched, gr.ChatMessage(content=escape(answer.answer))]
     sources = sources_html(answer)
     if sources:
         final.append(gr.ChatMessage(content=sources))
+    if answer.notice:
+        final.append(gr.ChatMessage(content=escape(answer.notice), metadata={"title": "Note", "status": "done"}))
+    if answer.dropped:
+        lines = "".join(f"<li>{escape(d['sentence'])} <i>({escape(d['reason'])})</i></li>" for d in answer.dropped)
+        final.append(gr.ChatMessage(content=f"<ul>{lines}</ul>", metadata={
+            "title": f"Not shown: {len(answer.dropped)} generated sentence(s) without support", "status": "done"}))
     yield final
 
 
-def build_chat(answer_fn: Callable[[str, list[Turn]], Answer], list_articles: Callable[[], list[dict]],
+def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: Callable[[], list[dict]],
                examples: list[str], timeline: Callable[[], list] | None = None,
                title: str = "News assistant") -> gr.Blocks:
     """The Gradio app: the chat, example questions, and the list of ingested articles.
 
     Args:
-        answer_fn: ``(question, history turns) -> Answer``; user errors it raises are shown as a reply.
+        stream_fn: ``(question, history turns) ->`` generated text pieces, then the ``Answer``
+            (``Assistant.answer_stream``); user errors it raises are shown as a reply.
         list_articles: the ingested articles' metadata (for the articles list).
         examples: example questions, one click away.
         timeline: the dated events (``timeline.Event``), shown under "Timeline".
     """
     def chat(message: str, history: list[dict]) -> Iterator[list]:
-        yield from respond(answer_fn, message, history)  # a generator function, so Gradio streams it
+        yield from respond(stream_fn, message, history)  # a generator function, so Gradio streams it
 
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         gr.Markdown(f"# {escape(title)}\n"

@@ -179,6 +179,13 @@
       });
       bubble.appendChild(text);
       if (data.searched) bubble.appendChild(el("div", "searched", "Searched for: " + data.searched));
+      if (data.notice) bubble.appendChild(el("div", "searched", data.notice));
+      if (data.dropped && data.dropped.length) {
+        var dropped = el("details", "searched");
+        dropped.appendChild(el("summary", null, "Not shown: " + data.dropped.length + " generated sentence(s) without support"));
+        data.dropped.forEach(function (d) { dropped.appendChild(el("div", null, d.sentence + " (" + d.reason + ")")); });
+        bubble.appendChild(dropped);
+      }
       if (!items.length) return;
       bubble.appendChild(el("div", data.abstained ? "sources-label closest" : "sources-label",
         data.abstained ? "Closest matches (not an answer)" : "Sources"));

@@ -48,3 +48,22 @@ def test_own_origin_is_the_default_and_loopback_has_two_names():
 def test_example_questions_from_a_json_list(monkeypatch):
     monkeypatch.setenv("ASSISTANT_EXAMPLE_QUESTIONS", '["Who?", "When, and where?"]')
     assert load_settings().example_questions == ["Who?", "When, and where?"]
+
+
+@pytest.mark.parametrize("spec", ["extractive", "bundled", "llamacpp:/models/x.gguf", "ollama:llama3.2",
+                                  "openai:gpt-4o-mini"])
+def test_llm_specs(spec):
+    assert load_settings(llm=spec).llm == spec
+
+
+@pytest.mark.parametrize("spec", ["gpt4", "openai:", "llamacpp", "bundled:x"])
+def test_bad_llm_spec_says_what_is_allowed(spec):
+    with pytest.raises(SettingsError, match="not a composer: use extractive, bundled"):
+        load_settings(llm=spec)
+
+
+def test_ollama_host_from_ollamas_own_variable(monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", "http://10.0.0.2:11434")
+    assert load_settings().ollama_host == "http://10.0.0.2:11434"
+    monkeypatch.setenv("ASSISTANT_OLLAMA_HOST", "http://10.0.0.3:11434")
+    assert load_settings().ollama_host == "http://10.0.0.3:11434"  # ours wins
