@@ -4,7 +4,7 @@
 the composer ``ASSISTANT_LLM`` names) and answers many questions; the CLI, the web layer and
 the regression runner all call ``Assistant.answer`` (or ``answer_stream``, which also yields
 generated text as it comes). A generated draft that does not verify well enough is replaced
-by the extractive one (``_verify``).
+by the extractive one (``_verify_generated``).
 """
 
 from __future__ import annotations
@@ -183,19 +183,18 @@ class Assistant:
     def _dated_text(self, ev: Evidence) -> str:
         """A sentence as an LLM sees it: with the day each relative date means ("late Tuesday (Tue 7 Oct 2025)")."""
         article = self.store.article(ev.location.article_id)
-        loc = ev.location
-        dates = [e for e in (article.dates if article else ()) if e.resolved and loc.start <= e.start and e.end <= loc.end]
-        return annotate_dates(ev.text, [Citation(0, loc, ev.text, dates=dates)])
+        dates = article.dates_in(ev.location.start, ev.location.end) if article else []
+        return annotate_dates(ev.text, [Citation(0, ev.location, ev.text, dates=dates)])
 
     def _similarity(self, a: str, b: str) -> float:
         return float(np.dot(self.embedder.embed_query(a), self.embedder.embed_query(b)))
 
-    def _verify(self, draft: Draft, question: str) -> tuple[VerifiedAnswer, str, list[dict]]:
-        """Verify ``draft``; for a generated one, fall back to the extractive draft when too little
-        holds, or when what holds answers less of the question than the extractive answer does."""
-        if draft.fallback is None:
-            name = f"extractive (fallback from {self.composer.name})" if draft.notice else self.extractive.name
-            return verify(self.store, draft), name, []
+    def _verify_generated(self, draft: Draft, question: str) -> tuple[VerifiedAnswer, str, list[dict]]:
+        """Verify a generated ``draft``; fall back to the extractive draft when too little holds,
+        or when what holds answers less of the question than the extractive answer does.
+
+        Returns the verified answer, the name of the composer shown, and the dropped sentences.
+        """
         s = self.settings
         verified = verify(self.store, draft, check=lambda claim, ev: generated_support(
             claim, self._dated_text(ev), self._similarity, s.llm_min_support))
@@ -220,10 +219,11 @@ class Assistant:
         question, searched = state["question"], state["searched"]
         retrieved = state["passages"][: self.settings.top_k]
         notice = " ".join(x for x in (self.llm_notice, draft.notice) if x)
-        # Drafts without a fallback come from the extractive composer (also when an LLM failed).
-        composer = f"extractive (fallback from {self.composer.name})" if draft.notice else self.extractive.name
-        verified, composer, dropped = (self._verify(draft, state["standalone"]) if not draft.abstained
-                                       else (None, composer, []))
+        if draft.fallback is not None:  # generated
+            verified, composer, dropped = self._verify_generated(draft, state["standalone"])
+        else:  # from the extractive composer, also when an LLM failed (then with a notice)
+            composer = f"extractive (fallback from {self.composer.name})" if draft.notice else self.extractive.name
+            verified, dropped = (None if draft.abstained else verify(self.store, draft)), []
         if verified is None or not verified.sentences:
             closest = with_context(self.store, closest_matches(self.store, draft.closest))
             return Answer(question, ABSTAIN_TEXT, True, [], retrieved, closest, searched, draft.support,

@@ -118,8 +118,7 @@ def with_context(store: ChromaStore, citations: list[Citation]) -> list[Citation
             continue
         loc = c.location
         before, after = paragraph_context(article.text, loc.start, loc.end)
-        dates = [e for e in article.dates if e.resolved and loc.start <= e.start and e.end <= loc.end]
-        out.append(replace(c, before=before, after=after, dates=dates))
+        out.append(replace(c, before=before, after=after, dates=article.dates_in(loc.start, loc.end)))
     return out
 
 

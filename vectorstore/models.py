@@ -28,6 +28,10 @@ class Article:
     content_hash: str = ""
     dates: tuple[TimeExpression, ...] = ()  # time expressions, resolved against ``published``
 
+    def dates_in(self, start: int, end: int) -> list[TimeExpression]:
+        """The resolved time expressions inside ``text[start:end]``."""
+        return [e for e in self.dates if e.resolved and start <= e.start and e.end <= end]
+
 
 @dataclass(frozen=True)
 class Span:

@@ -97,13 +97,13 @@ def test_planted_false_sentence_is_dropped(bundled):
     false = Claim("200 national guard soldiers sent from Texas arrived on Oct. 9.", [ev])  # wrong date
     invented = Claim("The soldiers were sent by Governor Greg Abbott.", [ev])  # not in the passage
     question = "When did the soldiers from Texas arrive?"
-    verified, composer, dropped = bundled._verify(Draft([true, false], False, base.support, fallback=base, written=2),
+    verified, composer, dropped = bundled._verify_generated(Draft([true, false], False, base.support, fallback=base, written=2),
                                                   question)
     assert composer == "bundled" and [s for s, _ in verified.sentences] == [true.text]
     assert verified.citations[0].n == 1 and verified.citations[0].text == ev.text
     assert dropped == [{"sentence": false.text, "reason": "not in the cited passage: 9, oct. 9"}]
 
-    verified, composer, dropped = bundled._verify(
+    verified, composer, dropped = bundled._verify_generated(
         Draft([true, false, invented], False, base.support, fallback=base, written=3), question)
     reasons = {d["sentence"]: d["reason"] for d in dropped}
     assert "abbott" in reasons[invented.text].lower()
