@@ -67,6 +67,9 @@ def profile_question(question: str, idf) -> QuestionProfile:
         wants.add("person")
     if re.search(r"\bwhere\b", lower):
         wants.add("place")
+    # "What did X say / how did X respond": X's own words, a quotation attributed to X
+    if re.search(r"^\W*(?:what|how)\b.*\b(?:say|said|respond|react|reply|tell|answer)\b", lower):
+        wants.add("quote")
     first = True
     names = []
     for w in re.findall(r"[A-Za-z][\w'’.-]*", question):
@@ -138,7 +141,22 @@ def answer_type_score(profile: QuestionProfile, text: str) -> tuple[float, set[s
     if "place" in profile.wants and _PLACE.search(text):
         found.add("place")
         score += 1.0
+    if "quote" in profile.wants and _quoted_by(profile, text):
+        found.add("quote")
+        score += 1.0
     return score / len(profile.wants), found
+
+
+_QUOTED = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"")
+
+
+def _quoted_by(profile: QuestionProfile, text: str) -> bool:
+    """Whether ``text`` quotes someone the question names: a quotation, and one of the question's
+    names outside it ("\u201cShould they be in prison?\u201d Johnson responded.")."""
+    if not _QUOTED.search(text) or not profile.names:
+        return False
+    outside = set(terms(_QUOTED.sub(" ", text)))
+    return any(n in outside for n in profile.names)
 
 
 def _near_question_term(profile: QuestionProfile, text: str, start: int, end: int, window: int = 45) -> bool:

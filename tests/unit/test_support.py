@@ -45,3 +45,20 @@ def test_near_duplicates():
     b = "\"Chicago Mayor should be in jail for failing to protect Ice Officers! Governor Pritzker also!\" Trump wrote on Wednesday."
     assert near_duplicate(a, b)
     assert not near_duplicate(a, "Governor Pritzker said he would not back down.")
+
+
+def test_what_did_someone_say_wants_their_quoted_words():
+    from assistant.support import answer_type_score
+
+    p = profile_question("What did House Speaker Mike Johnson say when asked about it?", flat_idf)
+    assert p.wants == {"quote"}
+    quoted = "\u201cShould they be in prison?\u201d Johnson responded."
+    reported = "Johnson did not say whether he believed they should be jailed."
+    someone_else = "\u201cThey should be in jail,\u201d Trump posted."
+    only_inside = "Trump posted: \u201cJohnson should be in jail.\u201d"
+    assert answer_type_score(p, quoted) == (1.0, {"quote"})
+    assert answer_type_score(p, reported)[0] == 0.0
+    assert answer_type_score(p, someone_else)[0] == 0.0
+    assert answer_type_score(p, only_inside)[0] == 0.0  # the name must stand outside the quotation
+    assert "quote" in profile_question("How did Pritzker respond?", flat_idf).wants
+    assert "quote" not in profile_question("Who said it was a war zone?", flat_idf).wants
