@@ -150,13 +150,19 @@ def answer_type_score(profile: QuestionProfile, text: str) -> tuple[float, set[s
 _QUOTED = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"")
 
 
+_SPEECH = frozenset(stem(w) for w in ("said", "says", "say", "responded", "replied", "added", "told", "wrote",
+                                        "posted", "asked", "argued", "continued", "noted", "answered"))
+
+
 def _quoted_by(profile: QuestionProfile, text: str) -> bool:
-    """Whether ``text`` quotes someone the question names: a quotation, and one of the question's
-    names outside it ("\u201cShould they be in prison?\u201d Johnson responded.")."""
+    """Whether ``text`` quotes someone the question names: a quotation, and outside it one of the
+    question's names within three words of a speech verb ("\u201cShould they be in prison?\u201d
+    Johnson responded.")."""
     if not _QUOTED.search(text) or not profile.names:
         return False
-    outside = set(terms(_QUOTED.sub(" ", text)))
-    return any(n in outside for n in profile.names)
+    outside = terms(_QUOTED.sub(" . ", text))
+    verbs = [i for i, t in enumerate(outside) if t in _SPEECH]
+    return any(t in profile.names and any(abs(i - v) <= 3 for v in verbs) for i, t in enumerate(outside))
 
 
 def _near_question_term(profile: QuestionProfile, text: str, start: int, end: int, window: int = 45) -> bool:

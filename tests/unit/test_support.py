@@ -60,5 +60,7 @@ def test_what_did_someone_say_wants_their_quoted_words():
     assert answer_type_score(p, reported)[0] == 0.0
     assert answer_type_score(p, someone_else)[0] == 0.0
     assert answer_type_score(p, only_inside)[0] == 0.0  # the name must stand outside the quotation
+    named_not_speaking = "Trump said in a post that Chicago Mayor Brandon Johnson \u201cshould be in jail.\u201d"
+    assert answer_type_score(p, named_not_speaking)[0] == 0.0  # named, but not the one speaking
     assert "quote" in profile_question("How did Pritzker respond?", flat_idf).wants
     assert "quote" not in profile_question("Who said it was a war zone?", flat_idf).wants
