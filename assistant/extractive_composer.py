@@ -19,7 +19,7 @@ from assistant.support import (
     unknown_share,
 )
 from assistant.timeline import DateIndex, day_match
-from vectorstore.dates import find_time_expressions, question_dates
+from vectorstore.dates import question_date_expressions
 from vectorstore.keyword import Bm25Index
 from vectorstore.store import ChromaStore
 from vectorstore.terms import terms
@@ -113,10 +113,10 @@ class ExtractiveComposer:
 
     def _compose_one(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
         profile = profile_question(question, self.index.idf)
-        days = question_dates(question, self.dates.newest) if self.dates else []
+        named = question_date_expressions(question, self.dates.newest) if self.dates else []
+        days = [(e.first, e.last) for e in named]
         # the question's own date words ("oct", "4"): a sentence naming the day otherwise has them
-        day_terms = {t for e in find_time_expressions(question, self.dates.newest) if e.rule.startswith("date")
-                     for t in terms(e.phrase)} if days else set()
+        day_terms = {t for e in named for t in terms(e.phrase)}
         candidates = self._candidates(profile, question_vector, passages, days, day_terms)
         if not candidates:
             return Draft([], True, 0.0, [])

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 import gradio as gr
 
-from assistant.conversation import Turn
+from assistant.conversation import Turn, turns_from_messages
 from assistant.errors import USER_ERRORS
 from assistant.models import Answer, Citation
 
@@ -120,14 +120,14 @@ def turns_from_chat(history: list[dict]) -> list[Turn]:
     Per question the chat holds a "searched" note (with metadata), the answer, and its
     sources; the answer is the message that is neither.
     """
-    turns: list[Turn] = []
+    messages = []
     for m in history:
         text = _text(m.get("content"))
         if m.get("role") == "user":
-            turns.append(Turn(text))
-        elif turns and not turns[-1].answer and not m.get("metadata") and not text.startswith(_SOURCES_MARK):
-            turns[-1] = Turn(turns[-1].question, html.unescape(text))
-    return turns
+            messages.append({"role": "user", "content": text})
+        elif not m.get("metadata") and not text.startswith(_SOURCES_MARK):
+            messages.append({"role": "assistant", "content": html.unescape(text)})
+    return turns_from_messages(messages)
 
 
 def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str, history: list[dict]) -> Iterator[list]:

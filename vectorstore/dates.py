@@ -189,17 +189,18 @@ def _said_on(found: list[tuple[re.Match, TimeExpression]], text: str, opening: i
     return days[-1].first if days else None
 
 
-def question_dates(question: str, anchor) -> list[tuple[dt.date, dt.date]]:
-    """The days a question names explicitly ("What happened on Oct. 4?"), as ``(first, last)``.
+def question_date_expressions(question: str, anchor) -> list[TimeExpression]:
+    """The calendar dates a question names ("What happened on Oct. 4?"), resolved.
 
     Only full dates count (a month and day, with or without year, the year inferred from
     ``anchor``, e.g. the newest article's date); "last week" in a question has no anchor.
     """
-    found = []
-    for e in find_time_expressions(question, anchor):
-        if e.resolved and e.rule in ("date", "date-with-year"):
-            found.append((e.first, e.last))
-    return found
+    return [e for e in find_time_expressions(question, anchor) if e.resolved and e.rule in ("date", "date-with-year")]
+
+
+def question_dates(question: str, anchor) -> list[tuple[dt.date, dt.date]]:
+    """The days a question names explicitly, as ``(first, last)`` (see ``question_date_expressions``)."""
+    return [(e.first, e.last) for e in question_date_expressions(question, anchor)]
 
 
 # -- rules -------------------------------------------------------------------------------
