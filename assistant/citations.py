@@ -1,90 +1,24 @@
-"""Citation verification: a citation is shown only if its text is the article's text at its
-offsets and it supports the sentence it is attached to. Numbers run 1..N in answer order."""
+"""Citations for display: the closest matches of an abstained answer, each citation's paragraph
+around it, and the day each relative date means ("late Tuesday (Tue 7 Oct 2025)").
+
+Everything here reads the articles fetched once per answer (``Retrieved.articles``); what is
+shown was already checked by ``assistant.verification``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from assistant.composer import Draft, Evidence
-from assistant.models import Citation
-from assistant.support import missing_facts, supports, word_overlap
-from vectorstore.store import ChromaStore
-
-
-@dataclass
-class VerifiedAnswer:
-    """Answer sentences with their citation numbers, the citations, and what was dropped."""
-
-    sentences: list[tuple[str, list[int]]]
-    citations: list[Citation]
-    dropped: list[dict]
+from assistant.composers.base import Evidence
+from assistant.models import Article, Citation
+from assistant.verification import exact
 
 
-def exact(store: ChromaStore, ev: Evidence) -> bool:
-    """Whether ``ev.text`` is exactly the stored article's text at its offsets."""
-    article = store.article(ev.location.article_id)
-    return article is not None and article.text[ev.location.start:ev.location.end] == ev.text
-
-
-def generated_support(claim: str, passage: str, similarity, min_support: float) -> tuple[bool, str]:
-    """Whether a generated sentence is supported by the passage it cites.
-
-    Its numbers, dates and names must all appear in the passage, and its support score, the
-    mean of word overlap (share of its content words in the passage) and embedding similarity
-    (cosine of the two sentence vectors), must reach ``min_support``.
-    """
-    missing = missing_facts(claim, passage)
-    if missing:
-        return False, f"not in the cited passage: {', '.join(missing)}"
-    overlap, cos = word_overlap(claim, passage), similarity(claim, passage)
-    score = (overlap + cos) / 2
-    if score < min_support:
-        return False, (f"support {score:.2f} is below {min_support:.2f} "
-                       f"({overlap:.0%} of its words, meaning similarity {cos:.2f})")
-    return True, ""
-
-
-def verify(store: ChromaStore, draft: Draft, check=None) -> VerifiedAnswer:
-    """Check every claim's evidence; keep supported claims and number their citations 1..N.
-
-    Args:
-        check: ``(claim, evidence) -> (ok, reason)``; default: the evidence's exact text must
-            support the claim (``support.supports``). Generated answers pass ``generated_support``.
-
-    The same evidence cited twice gets one number. Claims the composer already rejected
-    (``draft.dropped``) are reported with the rest.
-    """
-    numbered: dict[tuple[str, int, int], Citation] = {}
-    sentences: list[tuple[str, list[int]]] = []
-    dropped: list[dict] = list(draft.dropped)
-    check = check or (lambda claim, ev: supports(claim, ev.text))
-    for claim in draft.claims:
-        ns: list[int] = []
-        for ev in claim.evidence:
-            if not exact(store, ev):
-                dropped.append({"sentence": claim.text, "reason": "citation text does not match the article"})
-                continue
-            ok, why = check(claim.text, ev)
-            if not ok:
-                dropped.append({"sentence": claim.text, "reason": why})
-                continue
-            key = (ev.location.article_id, ev.location.start, ev.location.end)
-            if key not in numbered:
-                also = [a for a in ev.also_in if a.article_id != ev.location.article_id]
-                numbered[key] = Citation(len(numbered) + 1, ev.location, ev.text, also)
-            ns.append(numbered[key].n)
-        if ns:
-            sentences.append((claim.text, ns))
-        elif not claim.evidence:
-            dropped.append({"sentence": claim.text, "reason": "cites no passage"})
-    return VerifiedAnswer(sentences, list(numbered.values()), dropped)
-
-
-def closest_matches(store: ChromaStore, evidence: list[Evidence]) -> list[Citation]:
+def closest_matches(evidence: list[Evidence], articles: dict[str, Article]) -> list[Citation]:
     """The nearest passages of an abstained answer, numbered, exact-checked (never called citations)."""
     out: list[Citation] = []
     for ev in evidence:
-        if exact(store, ev):
+        if exact(articles, ev):
             out.append(Citation(len(out) + 1, ev.location, ev.text, list(ev.also_in)))
     return out
 
@@ -108,11 +42,11 @@ def paragraph_context(text: str, start: int, end: int, max_chars: int = 400) -> 
     return before, after
 
 
-def with_context(store: ChromaStore, citations: list[Citation]) -> list[Citation]:
+def with_context(citations: list[Citation], articles: dict[str, Article]) -> list[Citation]:
     """``citations`` with their paragraph (``before``/``after``) and resolved ``dates`` filled in."""
     out = []
     for c in citations:
-        article = store.article(c.location.article_id)
+        article = articles.get(c.location.article_id)
         if article is None:
             out.append(c)
             continue
@@ -138,3 +72,10 @@ def annotate_dates(sentence: str, citations: list[Citation]) -> str:
                     sentence = f"{sentence[:end]} ({e.label}){sentence[end:]}"
                 done.add(e.phrase)
     return sentence
+
+
+def dated_text(ev: Evidence, articles: dict[str, Article]) -> str:
+    """A sentence as an LLM sees it: with the day each relative date means ("late Tuesday (Tue 7 Oct 2025)")."""
+    article = articles.get(ev.location.article_id)
+    dates = article.dates_in(ev.location.start, ev.location.end) if article else []
+    return annotate_dates(ev.text, [Citation(0, ev.location, ev.text, dates=dates)])

@@ -96,7 +96,7 @@ def cmd_ingest(args, settings) -> int:
 
 
 def cmd_ask(args, settings) -> int:
-    from assistant.answer import validate_question
+    from assistant.question import validate_question
 
     validate_question(args.question, settings.max_question_chars)  # fail before loading the model
     answer = _assistant(settings).answer(args.question)
@@ -122,9 +122,11 @@ def render(answer) -> str:
                 lines.append(f"      {e.phrase} = {e.label} (from {e.anchor}, confidence {e.confidence:.2f})")
         for other in c.also_in:
             lines.append(f"      also in {other.source}")
-    if answer.dropped:
-        lines.append(f"Not shown ({answer.composer} answer; generated sentences without support):")
-        lines.extend(f"  - {d['sentence']} ({d['reason']})" for d in answer.dropped)
+    if answer.dropped or answer.rejected:
+        lines.append(f"Not shown ({answer.composer_label} answer; generated sentences without support):")
+        lines.extend(f"  - {d.sentence} ({d.reason})" for d in answer.dropped)
+        if answer.rejected:
+            lines.append(f"  - the generated answer ({answer.rejected}: the extractive answer is shown instead)")
     return "\n".join(lines).rstrip()
 
 
@@ -176,7 +178,7 @@ def cmd_run(args, settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     assistant = _assistant(settings)
-    if assistant.store.count() == 0:
+    if assistant.is_empty():
         print(f"The store is empty: ingesting {settings.seeds_dir}/ ...")
         print(assistant.ingest([settings.seeds_dir]).summary())
     try:

@@ -131,14 +131,13 @@ def metrics(results: list[Result]) -> dict:
         return not missing_articles(r.case, r.answer)
 
     answered = [r for r in results if not r.answer.abstained]
-    generated = [r for r in answered if not r.answer.composer.startswith("extractive")]
+    generated = [r for r in answered if r.answer.generated]
     return {
         "questions": len(results),
         "passed": sum(r.passed for r in results),
         # with an LLM: answers shown as generated (not the extractive fallback), and sentences dropped
-        "generated_answer_share": rate(not r.answer.composer.startswith("extractive") for r in answered),
-        "generated_sentences_dropped": sum(len([d for d in r.answer.dropped if not d["sentence"].startswith("(")])
-                                           for r in results),
+        "generated_answer_share": rate(r.answer.generated for r in answered),
+        "generated_sentences_dropped": sum(len(r.answer.dropped) for r in results),
         "generated_answers": len(generated),
         "answer_hit_rate": rate(hit_mentions(r) for r in results if r.case.mentions),
         "cited_article_hit_rate": rate(hit_articles(r) for r in results if r.case.articles),
@@ -155,7 +154,7 @@ def table(results: list[Result]) -> str:
         why = "; ".join(r.failures)
         if r.case.known_failure and not r.passed:
             why += f" (known: {r.case.known_failure})"
-        via = "" if r.answer.composer == "extractive" else f" [{r.answer.composer}]"
+        via = "" if r.answer.composer_label == "extractive" else f" [{r.answer.composer_label}]"
         lines.append(f"{r.case.id.ljust(width)}  {'PASS' if r.passed else 'FAIL'}    {why}{via}")
     return "\n".join(lines)
 

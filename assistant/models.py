@@ -5,12 +5,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vectorstore.dates import TimeExpression
 from vectorstore.models import Article, Chunk, ScoredChunk, Span
 
-__all__ = ["Article", "Chunk", "ScoredChunk", "Span", "TimeExpression", "Location", "Passage", "Citation",
-           "Answer"]
+if TYPE_CHECKING:
+    from assistant.question import Query
+
+__all__ = ["Article", "Chunk", "ScoredChunk", "Span", "TimeExpression", "Location", "Passage", "Retrieved",
+           "Citation", "Dropped", "Answer"]
+# How a generated answer that was replaced by the extractive one is listed among the dropped.
+WHOLE_ANSWER = "(the generated answer)"
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,27 @@ class Passage:
         if self.also_in:
             out["also_in"] = [loc.to_dict() for loc in self.also_in]
         return out
+
+
+@dataclass
+class Retrieved:
+    """What retrieval found for a query: the passages, best first, and their articles (fetched
+    once, in one batch, for every later stage: exact-text checks, dates, paragraph context)."""
+
+    query: Query
+    passages: list[Passage]
+    articles: dict[str, Article]
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A generated sentence that is not shown, and why."""
+
+    sentence: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"sentence": self.sentence, "reason": self.reason}
 
 
 @dataclass
@@ -107,16 +134,31 @@ class Answer:
     closest: list[Citation] = field(default_factory=list)
     searched: str | None = None
     support: float = 0.0
-    composer: str = "extractive"  # what wrote the shown answer, e.g. "bundled" or "extractive (fallback ...)"
-    dropped: list[dict] = field(default_factory=list)  # generated sentences not shown: {sentence, reason}
+    composer: str = "extractive"  # what wrote the shown answer: "extractive" or the LLM setting, e.g. "bundled"
+    fallback_from: str | None = None  # the LLM whose answer this replaces (it failed, or too little held)
+    rejected: str = ""  # why a generated answer was replaced by the extractive one
+    dropped: list[Dropped] = field(default_factory=list)  # generated sentences not shown
     notice: str = ""  # something the reader should know, e.g. the LLM failed and why
+
+    @property
+    def generated(self) -> bool:
+        """Whether the shown answer was written by an LLM (not extractive, not a fallback)."""
+        return self.composer != "extractive" and self.fallback_from is None
+
+    @property
+    def composer_label(self) -> str:
+        """``bundled``, ``extractive`` or ``extractive (fallback from bundled)``."""
+        return f"{self.composer} (fallback from {self.fallback_from})" if self.fallback_from else self.composer
 
     def to_dict(self) -> dict:
         """The ``ask --json`` shape."""
+        dropped = [d.to_dict() for d in self.dropped]
+        if self.rejected:
+            dropped.append({"sentence": WHOLE_ANSWER, "reason": f"{self.rejected}: the extractive answer is shown instead"})
         out = {"question": self.question, "answer": self.answer, "abstained": self.abstained,
                "citations": [c.to_dict() for c in self.citations],
                "retrieved": [p.to_dict() for p in self.retrieved],
-               "support": round(self.support, 4), "composer": self.composer, "dropped": self.dropped}
+               "support": round(self.support, 4), "composer": self.composer_label, "dropped": dropped}
         if self.notice:
             out["notice"] = self.notice
         if self.abstained:

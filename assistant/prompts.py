@@ -1,19 +1,24 @@
-"""Prompts, loaded from the ``prompts/`` folder: one Markdown file per prompt, with named
-``{variables}``. There are no prompt strings in the code, so there is one copy to review.
+"""Prompts, loaded from the ``prompts`` package (the top-level ``prompts/`` folder, shipped as
+package data in a wheel): one Markdown file per prompt, with named ``{variables}``. There are no
+prompt strings in the code, so there is one copy to review.
 
 ``load_prompt(name).render(**values)`` fails on a missing (or unexpected) variable instead of
-sending a half-filled prompt to a model.
+sending a half-filled prompt to a model. The abstention wording lives in ``prompts/abstain.md``:
+the answer shown when the articles do not say, and the phrase the system prompt asks a model to
+use (``ABSTAIN_PHRASE``, its first sentence), so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 
 from assistant.errors import AssistantError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR: Traversable = resources.files("prompts")
 
 
 class PromptError(AssistantError):
@@ -45,12 +50,12 @@ class Prompt:
                 problems.append(f"missing {', '.join(sorted(missing))}")
             if extra:
                 problems.append(f"unexpected {', '.join(sorted(extra))}")
-            raise PromptError(f"prompt '{self.name}' ({PROMPTS_DIR / self.name}.md): {'; '.join(problems)}")
+            raise PromptError(f"prompt '{self.name}' (prompts/{self.name}.md): {'; '.join(problems)}")
         return self.template.format(**values).strip()
 
 
-def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
-    """The prompt in ``folder/name.md``.
+def load_prompt(name: str, folder: Traversable | Path = PROMPTS_DIR) -> Prompt:
+    """The prompt in ``folder/name.md`` (default: the ``prompts`` package).
 
     Raises:
         PromptError: the file does not exist.
@@ -58,5 +63,9 @@ def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
     path = folder / f"{name}.md"
     try:
         return Prompt(name, path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, NotADirectoryError) as exc:
         raise PromptError(f"no prompt file {path}") from exc
+
+
+ABSTAIN_TEXT = load_prompt("abstain").render()
+ABSTAIN_PHRASE = ABSTAIN_TEXT.split(". ")[0].rstrip(".") + "."

@@ -1,26 +1,31 @@
 """Hybrid retrieval: dense (Chroma) + keyword (BM25), fused by reciprocal rank fusion, with
-near-duplicate passages collapsed. Two rankings join the fusion when the question calls for
+near-duplicate passages collapsed. Two rankings join the fusion when the query calls for
 them: the passages about a day the question names ("What happened on Oct. 4?"), and for a
-"when" question, the dense ranking restricted to passages that hold a resolved date. Each stage is a LangChain ``BaseRetriever`` so other
-LangChain code can reuse it; ``HybridRetriever.passages`` is what the answer chain calls.
+"when" question, the dense ranking restricted to passages that hold a resolved date.
+
+Each stage is a LangChain ``BaseRetriever`` (``invoke(text)`` returns ``Document``s) so other
+LangChain code can reuse it; the answer chain calls ``HybridRetriever.retrieve`` with the
+``Query`` understood once, and gets the passages and their articles (fetched in one batch).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Callable
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.duplicates import near_duplicate
-from assistant.models import Location, Passage, ScoredChunk
-from assistant.support import wants_time
+from assistant.models import Location, Passage, Retrieved, ScoredChunk
+from assistant.question import Query, question_dates
 from assistant.timeline import DateIndex
-from vectorstore.dates import question_dates
+from vectorstore.embedder import Embedder
 from vectorstore.keyword import Bm25Index
-from vectorstore.store import ChromaStore
+from vectorstore.store import Store
 
 
 def _to_documents(scored: list[ScoredChunk]) -> list[Document]:
@@ -31,17 +36,17 @@ def _to_documents(scored: list[ScoredChunk]) -> list[Document]:
 
 
 class DenseRetriever(BaseRetriever):
-    """Nearest chunks by embedding cosine similarity, from the Chroma store."""
+    """Nearest chunks by embedding cosine similarity, from the store."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    store: ChromaStore
-    embedder: Any
+    store: Store
+    embedder: Embedder
     k: int = 20
 
-    def search(self, query: str) -> list[ScoredChunk]:
-        return self.store.query(self.embedder.embed_query(query), self.k)
+    def search(self, vector: np.ndarray) -> list[ScoredChunk]:
+        return self.store.query(vector, self.k)
 
-    def complete(self, query: str, ranking: list[ScoredChunk], others: list[ScoredChunk]) -> list[ScoredChunk]:
+    def complete(self, vector: np.ndarray, ranking: list[ScoredChunk], others: list[ScoredChunk]) -> list[ScoredChunk]:
         """``ranking`` extended with the chunks of ``others`` it lacks, scored and ranked the same way.
 
         Without this, a chunk that one retriever ranks first but the other's top ``k`` missed
@@ -49,12 +54,12 @@ class DenseRetriever(BaseRetriever):
         """
         have = {s.chunk.id for s in ranking}
         missing = {s.chunk.id: s.chunk for s in others if s.chunk.id not in have}
-        scores = self.store.similarity(self.embedder.embed_query(query), list(missing))
+        scores = self.store.similarity(vector, list(missing))
         extra = [ScoredChunk(missing[cid], score) for cid, score in scores.items()]
         return sorted(ranking + extra, key=lambda s: -s.score)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return _to_documents(self.search(query))
+        return _to_documents(self.search(self.embedder.embed_query(query)))
 
 
 class KeywordRetriever(BaseRetriever):
@@ -64,8 +69,8 @@ class KeywordRetriever(BaseRetriever):
     index: Bm25Index
     k: int = 20
 
-    def search(self, query: str) -> list[ScoredChunk]:
-        return self.index.search(query, self.k)
+    def search(self, text: str) -> list[ScoredChunk]:
+        return self.index.search(text, self.k)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return _to_documents(self.search(query))
@@ -79,14 +84,14 @@ class DateRetriever(BaseRetriever):
     dates: DateIndex
     k: int = 20
 
-    def search(self, query: str) -> list[ScoredChunk]:
-        days = question_dates(query, self.dates.newest)
+    def search(self, days: list[tuple[dt.date, dt.date]]) -> list[ScoredChunk]:
         if not days:
             return []
         return [ScoredChunk(c, score) for c, score in self.dates.chunks_on(days, self.k)]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return _to_documents(self.search(query))
+        days = [(e.first, e.last) for e in question_dates(query, self.dates.newest)]
+        return _to_documents(self.search(days))
 
 
 def reciprocal_rank_fusion(rankings: dict[str, list[ScoredChunk]], k: int = 60) -> list[ScoredChunk]:
@@ -122,35 +127,46 @@ def collapse_duplicates(ranked: list[ScoredChunk], limit: int | None = None) -> 
 
 
 class HybridRetriever(BaseRetriever):
-    """Dense + keyword (+ date) retrieval fused by RRF, near-duplicates collapsed, ``top_k`` kept."""
+    """Dense + keyword (+ date) retrieval fused by RRF, near-duplicates collapsed.
+
+    ``understand`` turns a plain text into a ``Query`` for LangChain callers of ``invoke``.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     dense: DenseRetriever
     keyword: KeywordRetriever
-    dates: DateRetriever | None = None
+    dates: DateRetriever
+    understand: Callable[[str], Query]
     rrf_k: int = 60
     top_k: int = 5
 
-    def passages(self, query: str, limit: int | None = None) -> list[Passage]:
-        """The best passages for ``query``, best first (``limit`` defaults to ``top_k``)."""
-        keyword = self.keyword.search(query)
-        on_day = self.dates.search(query) if self.dates else []
-        dense = self.dense.complete(query, self.dense.search(query), keyword + on_day)
+    def passages(self, query: Query, limit: int | None = None) -> list[Passage]:
+        """The best passages for ``query``, best first (``limit`` defaults to ``top_k``).
+
+        The names carried over from earlier turns steer retrieval (``query.searched``).
+        """
+        keyword = self.keyword.search(query.searched)
+        on_day = self.dates.search(query.days)
+        dense = self.dense.complete(query.searched_vector, self.dense.search(query.searched_vector), keyword + on_day)
         rankings = {"dense": dense, "keyword": keyword}
         if on_day:
             rankings["date"] = on_day
-        if self.dates and wants_time(query):
+        if query.wants_time:
             rankings["dated"] = [s for s in dense if self.dates.dates.has_time(s.chunk.id)]
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
         return collapse_duplicates(fused, limit or self.top_k)
 
+    def retrieve(self, query: Query, limit: int | None = None) -> Retrieved:
+        """The passages for ``query`` and their articles, fetched from the store in one call."""
+        passages = self.passages(query, limit)
+        articles = self.dense.store.articles(list(dict.fromkeys(p.chunk.article_id for p in passages)))
+        return Retrieved(query, passages, articles)
+
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         docs = []
-        for p in self.passages(query):
+        for p in self.passages(self.understand(query)):
             c = p.chunk
             docs.append(Document(page_content=c.text, id=c.id, metadata={
                 "article_id": c.article_id, "source": c.source, "start": c.start, "end": c.end,
                 "score": p.score, "also_in": [loc.to_dict() for loc in p.also_in], "chunk": c}))
         return docs
-
-

@@ -2,10 +2,11 @@
 the timeline.
 
 ``DateIndex`` places every stored time expression (found and resolved at ingest, see
-``vectorstore.dates``) in the sentence that holds it. The answer chain uses it to find passages
-about a day a question names ("What happened on Oct. 4?" also finds "on Saturday" in a story
-published the Wednesday after), to list each citation's resolved dates, and to build the
-timeline: the dated sentences of all articles in date order.
+``vectorstore.dates``) in the sentence that holds it. Retrieval uses it to find passages about a
+day a question names ("What happened on Oct. 4?" also finds "on Saturday" in a story published
+the Wednesday after) and passages that hold a date (for "when" questions); the timeline lists
+the dated sentences of all articles in date order. (A citation's own dates come from its
+article, ``Article.dates_in``.)
 """
 
 from __future__ import annotations
@@ -89,10 +90,6 @@ class DateIndex:
 
     def __len__(self) -> int:
         return len(self.sentences)
-
-    def in_span(self, article_id: str, start: int, end: int) -> list[TimeExpression]:
-        """Resolved expressions inside ``article.text[start:end]``."""
-        return [e for e in self._by_article.get(article_id, []) if start <= e.start and e.end <= end and e.resolved]
 
     def has_time(self, chunk_id: str) -> bool:
         """Whether a chunk holds at least one resolved time expression."""

@@ -97,11 +97,6 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         with lock:
             yield from assistant.answer_stream(question, history)
 
-    def list_articles() -> list[dict]:
-        index = assistant.store.article_index()
-        return [{"id": aid, "source": m.get("source"), "title": m.get("title"), "outlet": m.get("outlet"),
-                 "published": m.get("published"), "chunks": m.get("chunks")} for aid, m in sorted(index.items())]
-
     app = FastAPI(title="News assistant API",
                   description="Questions about news articles, answered with exact, verified citations.",
                   docs_url="/docs", redoc_url=None)
@@ -142,16 +137,11 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     @app.get("/api/articles", tags=["api"], summary="List the ingested articles")
     def articles() -> list[dict]:
-        return list_articles()
+        return assistant.articles()
 
     @app.get("/api/health", tags=["api"], summary="Store and model status")
     def health() -> dict:
-        chunks = assistant.store.count()
-        return {"status": "ok" if chunks else "empty",
-                "store": {"location": assistant.store.location, "articles": len(assistant.store.article_index()),
-                          "chunks": chunks},
-                "embedding_model": {"name": assistant.embedder.name, "loaded": assistant.embedder.loaded},
-                "composer": settings.llm, "composer_notice": assistant.llm_notice or None}
+        return assistant.health()
 
     @app.get("/api/timeline", tags=["api"], summary="Dated events across the articles, in date order")
     def timeline() -> dict:
@@ -167,7 +157,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
                             headers={"Cache-Control": "no-cache"})
 
     app.state.assistant = assistant
-    demo = build_chat(answer_stream, list_articles, settings.example_questions, timeline=assistant.timeline)
+    demo = build_chat(answer_stream, assistant.articles, settings.example_questions, timeline=assistant.timeline)
     theme = gr.themes.Default(primary_hue="blue")
     return gr.mount_gradio_app(app, demo, path="/", theme=theme, css=CSS, ssr_mode=False, footer_links=[],
                                mcp_server=False, server_name=settings.host, server_port=settings.port)
@@ -190,7 +180,7 @@ def serve(settings: Settings, assistant: Assistant | None = None) -> None:
 
     check_port_free(settings.host, settings.port)
     app = create_app(settings, assistant)
-    app.state.assistant.embedder.embed_query("warm up")  # load the model now, not at the first question
+    app.state.assistant.warm_up()  # load the model now, not at the first question
     print(f"Serving on http://{settings.host}:{settings.port}  (API docs: /docs, widget: /widget.js). "
           "Ctrl-C stops.", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

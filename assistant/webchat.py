@@ -9,13 +9,12 @@ syntax is left for either renderer to act on. Only the markup built here is live
 
 from __future__ import annotations
 
-import html
 import string
 from collections.abc import Callable, Iterator
 
 import gradio as gr
 
-from assistant.conversation import Turn, turns_from_messages
+from assistant.conversation import Turn
 from assistant.errors import USER_ERRORS
 from assistant.models import Answer, Citation
 
@@ -103,54 +102,36 @@ def articles_html(articles: list[dict]) -> str:
             f"{rows}</table>" if articles else "<p>No articles are ingested yet.</p>")
 
 
-def _text(content) -> str:
-    """The text of a chat message's content (a string, or Gradio's list of content blocks)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return content.get("text") or ""
-    if isinstance(content, (list, tuple)):
-        return "".join(_text(c) for c in content)
-    return ""
-
-
-def turns_from_chat(history: list[dict]) -> list[Turn]:
-    """The conversation as turns, read back from the chat's messages.
-
-    Per question the chat holds a "searched" note (with metadata), the answer, and its
-    sources; the answer is the message that is neither.
-    """
-    messages = []
-    for m in history:
-        text = _text(m.get("content"))
-        if m.get("role") == "user":
-            messages.append({"role": "user", "content": text})
-        elif not m.get("metadata") and not text.startswith(_SOURCES_MARK):
-            messages.append({"role": "assistant", "content": html.unescape(text)})
-    return turns_from_messages(messages)
-
-
-def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str, history: list[dict]) -> Iterator[list]:
+def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str,
+            turns: list[Turn]) -> Iterator[tuple[list, list[Turn]]]:
     """The chat function: stream the answer, then show the verified answer with its sources, what
-    was searched, and what was dropped."""
+    was searched, and what was dropped.
+
+    Args:
+        turns: the conversation so far (the chat's own state, oldest first).
+
+    Yields:
+        ``(messages for this question, the conversation's turns)``; the turns gain this question
+        and its answer with the last item.
+    """
     answer, generated = None, ""
     try:
-        for item in stream_fn(message, turns_from_chat(history)):
+        for item in stream_fn(message, turns):
             if isinstance(item, Answer):
                 answer = item
             else:  # generated text, not yet verified: shown as it comes, replaced below
                 generated += item
                 yield [gr.ChatMessage(content=escape(generated), metadata={"title": "Writing (checked when done)",
-                                                                            "status": "pending"})]
+                                                                            "status": "pending"})], turns
     except USER_ERRORS as exc:
-        yield [gr.ChatMessage(content=escape(f"Sorry: {exc}"))]
+        yield [gr.ChatMessage(content=escape(f"Sorry: {exc}"))], turns  # a question not answered is no turn
         return
     searched = gr.ChatMessage(content=escape(answer.searched or answer.question),
                               metadata={"title": SEARCHED_TITLE, "status": "done"})
     if not generated:  # an extractive answer comes whole: let it arrive a few words at a time
         words = answer.answer.split(" ")
         for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
-            yield [searched, gr.ChatMessage(content=escape(" ".join(words[:i])))]
+            yield [searched, gr.ChatMessage(content=escape(" ".join(words[:i])))], turns
     final = [searched, gr.ChatMessage(content=escape(answer.answer))]
     sources = sources_html(answer)
     if sources:
@@ -158,10 +139,10 @@ def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str, hist
     if answer.notice:
         final.append(gr.ChatMessage(content=escape(answer.notice), metadata={"title": "Note", "status": "done"}))
     if answer.dropped:
-        lines = "".join(f"<li>{escape(d['sentence'])} <i>({escape(d['reason'])})</i></li>" for d in answer.dropped)
+        lines = "".join(f"<li>{escape(d.sentence)} <i>({escape(d.reason)})</i></li>" for d in answer.dropped)
         final.append(gr.ChatMessage(content=f"<ul>{lines}</ul>", metadata={
             "title": f"Not shown: {len(answer.dropped)} generated sentence(s) without support", "status": "done"}))
-    yield final
+    yield final, turns + [Turn(answer.question, answer.answer)]
 
 
 def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: Callable[[], list[dict]],
@@ -176,10 +157,11 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
         examples: example questions, one click away.
         timeline: the dated events (``timeline.Event``), shown under "Timeline".
     """
-    def chat(message: str, history: list[dict]) -> Iterator[list]:
-        yield from respond(stream_fn, message, history)  # a generator function, so Gradio streams it
+    def chat(message: str, history: list[dict], turns: list[Turn] | None) -> Iterator[tuple[list, list[Turn]]]:
+        yield from respond(stream_fn, message, list(turns or []))  # a generator function, so Gradio streams it
 
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
+        turns = gr.State([])  # the conversation as Turns, kept beside what the chat shows
         gr.Markdown(f"# {escape(title)}\n"
                     "Answers come only from the ingested news articles. Every sentence cites the article "
                     "sentence it comes from, shown highlighted in its paragraph; when the articles do not "
@@ -187,11 +169,16 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
         chatbot = gr.Chatbot(label="Conversation", height=560, sanitize_html=True, render_markdown=True,
                              line_breaks=False, elem_id="na-chatbot", feedback_options=None, buttons=["copy", "copy_all"],
                              placeholder="Ask a question about the articles, or pick an example below.")
-        gr.ChatInterface(chat, chatbot=chatbot, examples=examples or None,
+        gr.ChatInterface(chat, chatbot=chatbot, examples=[[q] for q in examples] or None,
+                         additional_inputs=[turns], additional_outputs=[turns],
                          run_examples_on_click=True, cache_examples=False, analytics_enabled=False,
                          fill_height=False, autofocus=True, api_name="chat",
                          textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="na-question",
                                             submit_btn=True, show_label=False))
+        chatbot.clear(lambda: [], outputs=[turns], queue=False)
+        # Retry and undo take the last question back out of the chat: out of the turns too.
+        chatbot.retry(lambda t: list(t or [])[:-1], inputs=[turns], outputs=[turns], queue=False)
+        chatbot.undo(lambda t: list(t or [])[:-1], inputs=[turns], outputs=[turns], queue=False)
         with gr.Accordion("Timeline", open=False, elem_id="na-timeline"):
             events = gr.HTML()
         with gr.Accordion("Articles", open=False):

@@ -36,20 +36,21 @@ _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7,
 _NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10}
 
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_MONTH = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
+# The one set of weekday and month patterns (the answer-type cues in ``assistant`` reuse them).
+WEEKDAY_PATTERN = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+MONTH_PATTERN = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
           r"Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)")
 _PART_OF_DAY = r"(?:morning|afternoon|evening|night)"
 
 # Alternatives in priority order: the first that matches at a position wins.
 PATTERN = re.compile(
-    rf"(?P<explicit>(?:(?P<ewd>{_WEEKDAY}),?\s+)?(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    rf"(?P<explicit>(?:(?P<ewd>{WEEKDAY_PATTERN}),?\s+)?(?P<month>{MONTH_PATTERN})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
     rf"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?)"
     rf"|(?P<edge>(?:earlier|later)\s+this\s+(?P<edge_unit>week|month|year))"
     rf"|(?P<span>(?:(?P<span_mod>this\s+past|this|last|next|past)\s+)(?P<span_unit>weekend|week|month|year))\b"
     rf"|(?P<the_weekend>(?:over\s+)?the\s+weekend)\b"
     rf"|(?P<holiday>the\s+(?:holiday|long|Labor\s+Day|Memorial\s+Day)\s+weekend)"
-    rf"|(?P<wd>(?:(?P<wd_mod>late|early|this|next|last)\s+)?(?P<weekday>{_WEEKDAY})(?:\s+(?P<part>{_PART_OF_DAY}))?)\b"
+    rf"|(?P<wd>(?:(?P<wd_mod>late|early|this|next|last)\s+)?(?P<weekday>{WEEKDAY_PATTERN})(?:\s+(?P<part>{_PART_OF_DAY}))?)\b"
     rf"|(?P<deictic>yesterday|today|tonight|tomorrow|this\s+(?:morning|afternoon|evening))\b"
     rf"|(?P<ago>(?P<ago_n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?P<ago_unit>days?|weeks?)\s+ago)\b"
     rf"|(?P<vague>(?:(?:a\s+few|several|two|three)\s+)?days\s+(?:later|earlier|before|after)|"
@@ -93,11 +94,6 @@ class TimeExpression:
 
     def overlaps(self, first: dt.date, last: dt.date) -> bool:
         return self.resolved and self.first <= last and first <= self.last
-
-    def shifted(self, offset: int) -> TimeExpression:
-        """The same expression with offsets moved by ``offset`` (e.g. relative to a sentence)."""
-        return TimeExpression(self.phrase, self.start + offset, self.end + offset, self.first, self.last,
-                              self.anchor, self.confidence, self.rule)
 
     def to_dict(self) -> dict:
         return {"phrase": self.phrase, "start": self.start, "end": self.end,
@@ -187,20 +183,6 @@ def _said_on(found: list[tuple[re.Match, TimeExpression]], text: str, opening: i
     days = [e for _, e in found if para_start <= e.start and e.end <= opening and e.resolved and e.first == e.last
             and _quote_opening(text, e.start) is None]
     return days[-1].first if days else None
-
-
-def question_date_expressions(question: str, anchor) -> list[TimeExpression]:
-    """The calendar dates a question names ("What happened on Oct. 4?"), resolved.
-
-    Only full dates count (a month and day, with or without year, the year inferred from
-    ``anchor``, e.g. the newest article's date); "last week" in a question has no anchor.
-    """
-    return [e for e in find_time_expressions(question, anchor) if e.resolved and e.rule in ("date", "date-with-year")]
-
-
-def question_dates(question: str, anchor) -> list[tuple[dt.date, dt.date]]:
-    """The days a question names explicitly, as ``(first, last)`` (see ``question_date_expressions``)."""
-    return [(e.first, e.last) for e in question_date_expressions(question, anchor)]
 
 
 # -- rules -------------------------------------------------------------------------------

@@ -6,16 +6,16 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 
 class EmbedderError(Exception):
     """The embedding model cannot be loaded; the message says which setting to fix."""
 
 
+@runtime_checkable
 class Embedder(Protocol):
     """Turns texts into unit-length vectors (so a dot product is the cosine similarity)."""
 
@@ -114,16 +114,3 @@ class MiniLmEmbedder:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return vec
-
-
-class LangChainEmbeddings(Embeddings):
-    """Adapts an ``Embedder`` to LangChain's ``Embeddings`` interface (e.g. for ``langchain-chroma``)."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.embed_documents(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embedder.embed_query(text).tolist()

@@ -15,7 +15,7 @@ from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder
 from vectorstore.loading import UnreadableFile, find_files, load_article, load_metadata
 from vectorstore.models import Article, Chunk
-from vectorstore.store import ChromaStore
+from vectorstore.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class IngestReport:
                 "dates_resolved": self.dates_resolved, "seconds": round(self.seconds, 3)}
 
 
-def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: SentenceChunker,
+def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: SentenceChunker,
            prune: bool = False, root: Path | None = None, progress: bool | None = None) -> IngestReport:
     """Ingest article files and folders into ``store``.
 
@@ -92,7 +92,7 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: S
             continue
         seen[article.id] = article.source
         old = stored.get(article.id)
-        if old and old.get("content_hash") == article.content_hash:
+        if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
             report.unchanged.append(article.id)
             continue
         article = replace(article, dates=tuple(find_time_expressions(article.text, article.published)))

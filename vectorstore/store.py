@@ -10,14 +10,69 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlparse
 
 import numpy as np
 
-from vectorstore.dates import TimeExpression, find_time_expressions
+from vectorstore.dates import TimeExpression
 from vectorstore.models import Article, Chunk, ScoredChunk, Span
 
 _BATCH = 1000
+SentenceKey = tuple[str, int, int]  # (article id, start, end)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the answer path needs from a store. ``ChromaStore`` implements it; the unit tests
+    use an in-memory one."""
+
+    location: str
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        ...
+
+    def query(self, vector: np.ndarray, k: int) -> list[ScoredChunk]:
+        """The ``k`` chunks nearest to ``vector``; score is the cosine similarity."""
+        ...
+
+    def similarity(self, vector: np.ndarray, chunk_ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of ``vector`` to the stored vectors of the given chunks."""
+        ...
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[SentenceKey, np.ndarray]:
+        """Stored sentence vectors of the given chunks."""
+        ...
+
+    def articles(self, article_ids: list[str]) -> dict[str, Article]:
+        """The stored articles with these ids (absent ones left out), fetched in one call."""
+        ...
+
+    def article(self, article_id: str) -> Article | None:
+        """One stored article, or ``None``."""
+        ...
+
+    def article_index(self) -> dict[str, dict]:
+        """``{article id: metadata}`` for every stored article (no text)."""
+        ...
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every stored chunk, in article then chunk order."""
+        ...
+
+    def all_dates(self) -> dict[str, list[TimeExpression]]:
+        """``{article id: its time expressions}``."""
+        ...
+
+    def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
+                        sentence_vectors: np.ndarray) -> None:
+        """Store ``article`` with its chunks and sentence vectors, replacing any older version."""
+        ...
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove an article and everything derived from it."""
+        ...
 
 
 class StoreError(Exception):
@@ -30,6 +85,11 @@ def _meta_value(value):
 
 def _none_if_empty(value):
     return None if value in ("", None) else value
+
+
+def _dates(meta: dict) -> list[TimeExpression]:
+    """The stored time expressions (none for an article stored before dates were kept)."""
+    return [TimeExpression.from_dict(d) for d in json.loads(meta.get("dates") or "[]")]
 
 
 class ChromaStore:
@@ -70,7 +130,7 @@ class ChromaStore:
             space = {"hnsw:space": "cosine"}
             self.chunks = self.client.get_or_create_collection(f"{collection}-chunks", embedding_function=None, metadata=space)
             self.sentences = self.client.get_or_create_collection(f"{collection}-sentences", embedding_function=None, metadata=space)
-            self.articles = self.client.get_or_create_collection(f"{collection}-articles", embedding_function=None, metadata=space)
+            self.article_rows = self.client.get_or_create_collection(f"{collection}-articles", embedding_function=None, metadata=space)
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises many types; the user needs one message
@@ -97,7 +157,7 @@ class ChromaStore:
         self._add(self.sentences, ids, sentence_vectors, docs, metas)
         mean = chunk_vectors.mean(axis=0) if len(chunk_vectors) else np.zeros(chunk_vectors.shape[1])
         mean = mean / (np.linalg.norm(mean) or 1.0)
-        self._add(self.articles, [article.id], mean[None, :], [article.text], [{
+        self._add(self.article_rows, [article.id], mean[None, :], [article.text], [{
             "source": article.source, "title": _meta_value(article.title), "outlet": _meta_value(article.outlet),
             "published": _meta_value(article.published), "content_hash": article.content_hash,
             "chunks": len(chunks), "dates": json.dumps([e.to_dict() for e in article.dates]),
@@ -108,7 +168,7 @@ class ChromaStore:
         """Remove an article and everything derived from it (no error if absent)."""
         for col in (self.chunks, self.sentences):
             col.delete(where={"article_id": article_id})
-        self.articles.delete(ids=[article_id])
+        self.article_rows.delete(ids=[article_id])
         self._article_cache.pop(article_id, None)
 
     @staticmethod
@@ -134,39 +194,37 @@ class ChromaStore:
     def article_index(self) -> dict[str, dict]:
         """``{article id: metadata}`` for every stored article (no text), e.g. to compare hashes."""
         out = {}
-        got = self.articles.get(include=["metadatas"])
+        got = self.article_rows.get(include=["metadatas"])
         for aid, meta in zip(got["ids"], got["metadatas"]):
             out[aid] = {k: _none_if_empty(v) for k, v in meta.items() if k != "dates"}
+            out[aid]["dated"] = "dates" in meta  # stored before dates were kept: ingest redoes it
         return out
 
     def all_dates(self) -> dict[str, list[TimeExpression]]:
         """``{article id: its time expressions}`` for every stored article."""
         out = {}
-        got = self.articles.get(include=["metadatas"])
+        got = self.article_rows.get(include=["metadatas"])
         for aid, meta in zip(got["ids"], got["metadatas"]):
-            if "dates" in meta:
-                out[aid] = [TimeExpression.from_dict(d) for d in json.loads(meta["dates"] or "[]")]
-            else:  # stored before dates were kept: find them now
-                out[aid] = list(self.article(aid).dates)
+            out[aid] = _dates(meta)
         return out
 
     def article(self, article_id: str) -> Article | None:
         """The stored article with its full text, or ``None``."""
-        hit = self._article_cache.get(article_id)
-        if hit is not None:
-            return hit
-        got = self.articles.get(ids=[article_id], include=["documents", "metadatas"])
-        if not got["ids"]:
-            return None
-        m = got["metadatas"][0]
-        text, published = got["documents"][0], _none_if_empty(m.get("published"))
-        dates = ([TimeExpression.from_dict(d) for d in json.loads(m["dates"] or "[]")] if "dates" in m
-                 else find_time_expressions(text, published))  # stored before dates were kept
-        art = Article(id=article_id, source=m["source"], text=text,
-                      title=_none_if_empty(m.get("title")), outlet=_none_if_empty(m.get("outlet")),
-                      published=published, content_hash=m.get("content_hash", ""), dates=tuple(dates))
-        self._article_cache[article_id] = art
-        return art
+        return self.articles([article_id]).get(article_id)
+
+    def articles(self, article_ids: list[str]) -> dict[str, Article]:
+        """The stored articles with these ids (absent ones left out), in one call to Chroma."""
+        out = {aid: self._article_cache[aid] for aid in article_ids if aid in self._article_cache}
+        missing = list(dict.fromkeys(aid for aid in article_ids if aid not in out))
+        if missing:
+            got = self.article_rows.get(ids=missing, include=["documents", "metadatas"])
+            for aid, text, m in zip(got["ids"], got["documents"], got["metadatas"]):
+                art = Article(id=aid, source=m["source"], text=text,
+                              title=_none_if_empty(m.get("title")), outlet=_none_if_empty(m.get("outlet")),
+                              published=_none_if_empty(m.get("published")),
+                              content_hash=m.get("content_hash", ""), dates=tuple(_dates(m)))
+                self._article_cache[aid] = out[aid] = art
+        return out
 
     def all_chunks(self) -> list[Chunk]:
         """Every stored chunk, in article then chunk order (for the keyword index)."""

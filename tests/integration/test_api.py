@@ -95,10 +95,12 @@ def test_health_reports_store_and_model(web):
     assert h["composer"] == "extractive"
 
 
-def test_openapi_docs(web):
-    assert "swagger" in httpx.get(f"{web.url}/docs", timeout=30).text.lower()
+def test_openapi_spec_documents_the_routes_and_their_errors(web):
     spec = httpx.get(f"{web.url}/openapi.json", timeout=30).json()
-    assert {"/api/ask", "/api/articles", "/api/health"} <= set(spec["paths"])
+    assert {"/api/ask", "/api/articles", "/api/health", "/api/timeline"} <= set(spec["paths"])
+    responses = spec["paths"]["/api/ask"]["post"]["responses"]
+    assert {"200", "400", "422", "503"} <= set(responses)
+    assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ApiError")
 
 
 def test_widget_script_is_served(web):

@@ -12,10 +12,12 @@ import httpx
 import pytest
 
 from assistant.answer import Assistant
-from assistant.citations import generated_support
-from assistant.composer import Claim, Draft
+from assistant.citations import dated_text
+from assistant.composers.base import Claim, Draft, Evidence
 from assistant.llm import bundled_model_path
+from assistant.models import Dropped
 from assistant.settings import load_settings
+from assistant.verification import generated_support
 from tests.conftest import ROOT, free_port
 from vectorstore.store import ChromaStore
 
@@ -51,25 +53,21 @@ def assert_verified(assistant: Assistant, answer) -> None:
     for sentence in re.findall(r".+?(?:\[\d+\])+", answer.answer):
         ns = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
         assert ns and all(n in by_n for n in ns)
-        ok = [generated_support(plain(sentence), assistant._dated_text(_evidence(by_n[n])), assistant._similarity,
-                                assistant.settings.llm_min_support)[0] for n in ns]
+        articles = assistant.store.articles([c.location.article_id for c in answer.citations])
+        ok = [generated_support(plain(sentence), dated_text(Evidence(by_n[n].location, by_n[n].text), articles),
+                                assistant._similarity, assistant.settings.llm_min_support)[0] for n in ns]
         assert any(ok), f"shown without support: {sentence}"
-
-
-def _evidence(citation):
-    from assistant.composer import Evidence
-
-    return Evidence(citation.location, citation.text)
 
 
 def test_bundled_model_answers_and_only_verified_sentences_are_shown(bundled):
     answers = [bundled.answer(q) for q in QUESTIONS]
     for a in answers:
         assert not a.abstained and not a.notice, a.notice
-        assert a.composer in ("bundled", "extractive (fallback from bundled)")
+        assert a.composer_label in ("bundled", "extractive (fallback from bundled)")
         assert_verified(bundled, a)
         if a.composer != "bundled":  # fell back: it says why
-            assert a.dropped and "extractive answer is shown instead" in a.dropped[-1]["reason"]
+            assert a.fallback_from == "bundled" and a.rejected
+            assert "extractive answer is shown instead" in a.to_dict()["dropped"][-1]["reason"]
         assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))  # renumbered 1..N
     assert any(a.composer == "bundled" for a in answers), "no generated answer survived verification"
 
@@ -80,7 +78,7 @@ def test_bundled_model_streams_then_the_verified_answer_replaces_it(bundled):
     items = list(bundled.answer_stream(QUESTIONS[0]))
     assert all(isinstance(x, str) for x in items[:-1]) and len(items) > 3  # tokens, then the answer
     answer = items[-1]
-    shown = list(respond(bundled.answer_stream, QUESTIONS[0], []))
+    shown = [messages for messages, _turns in respond(bundled.answer_stream, QUESTIONS[0], [])]
     pending = [m for m in shown[:-1] if m and (m[0].metadata or {}).get("status") == "pending"]
     assert pending, "the generated text was not streamed into the chat"
     final = shown[-1]
@@ -89,26 +87,27 @@ def test_bundled_model_streams_then_the_verified_answer_replaces_it(bundled):
 
 
 def test_planted_false_sentence_is_dropped(bundled):
-    base = bundled.extractive.compose("When did the soldiers from Texas arrive?",
-                                      bundled.embedder.embed_query("When did the soldiers from Texas arrive?"),
-                                      bundled.retriever.passages("When did the soldiers from Texas arrive?", 10))
+    question = "When did the soldiers from Texas arrive?"
+    found = bundled.retriever.retrieve(bundled.understanding.plain(question), 10)
+    base = bundled.extractive.compose(found)
     [ev] = [e for e in base.candidates if "arrived late Tuesday" in e.text][:1]
     true = Claim("200 national guard soldiers sent from Texas arrived late Tuesday.", [ev])
     false = Claim("200 national guard soldiers sent from Texas arrived on Oct. 9.", [ev])  # wrong date
     invented = Claim("The soldiers were sent by Governor Greg Abbott.", [ev])  # not in the passage
-    question = "When did the soldiers from Texas arrive?"
-    verified, composer, dropped = bundled._verify_generated(Draft([true, false], False, base.support, fallback=base, written=2),
-                                                  question)
-    assert composer == "bundled" and [s for s, _ in verified.sentences] == [true.text]
+    verdict = bundled.verifier.check(Draft([true, false], False, base.support, fallback=base, written=2),
+                                     found.query, found.articles, "bundled")
+    verified = verdict.verified
+    assert verdict.composer == "bundled" and verdict.fallback_from is None
+    assert [s for s, _ in verified.sentences] == [true.text]
     assert verified.citations[0].n == 1 and verified.citations[0].text == ev.text
-    assert dropped == [{"sentence": false.text, "reason": "not in the cited passage: 9, oct. 9"}]
+    assert verified.dropped == [Dropped(false.text, "not in the cited passage: 9, oct. 9")]
 
-    verified, composer, dropped = bundled._verify_generated(
-        Draft([true, false, invented], False, base.support, fallback=base, written=3), question)
-    reasons = {d["sentence"]: d["reason"] for d in dropped}
+    verdict = bundled.verifier.check(Draft([true, false, invented], False, base.support, fallback=base, written=3),
+                                     found.query, found.articles, "bundled")
+    reasons = {d.sentence: d.reason for d in verdict.verified.dropped}
     assert "abbott" in reasons[invented.text].lower()
-    assert composer == "extractive (fallback from bundled)"  # 1 of 3 kept: below the 50% needed
-    assert "1 of 3 generated sentences were supported" in reasons["(the generated answer)"]
+    assert verdict.composer == "extractive" and verdict.fallback_from == "bundled"  # 1 of 3 kept: below 50%
+    assert "1 of 3 generated sentences were supported" in verdict.rejected
 
 
 def test_injected_instruction_is_never_obeyed(tmp_path, embedder):
@@ -156,7 +155,7 @@ def test_openai_compatible_server(openai_server, seeded_dir, embedder):
     a = over_seeds(seeded_dir, embedder, llm="openai:smollm2", openai_base_url=openai_server)
     answer = a.answer(QUESTIONS[0])
     assert not answer.notice, answer.notice  # the server was reached and answered
-    assert answer.composer in ("openai:smollm2", "extractive (fallback from openai:smollm2)")
+    assert answer.composer_label in ("openai:smollm2", "extractive (fallback from openai:smollm2)")
     assert "Insurrection Act" in answer.answer
     assert_verified(a, answer)
 
@@ -171,5 +170,6 @@ def test_a_failing_back_end_falls_back_to_the_extractive_answer(seeded_dir, embe
     a = over_seeds(seeded_dir, embedder, **settings)
     answer = a.answer(QUESTIONS[0])
     assert says in answer.notice and "Showing the extractive answer" in answer.notice
-    assert answer.composer.startswith("extractive (fallback from")
+    assert answer.composer == "extractive" and answer.fallback_from == settings["llm"]
+    assert answer.to_dict()["composer"] == f"extractive (fallback from {settings['llm']})"
     assert answer.answer == assistant.answer(QUESTIONS[0]).answer

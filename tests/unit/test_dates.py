@@ -10,8 +10,9 @@ import datetime as dt
 import pytest
 import yaml
 
+from assistant.question import question_dates
 from tests.conftest import SEEDS
-from vectorstore.dates import find_time_expressions, format_range, question_dates
+from vectorstore.dates import find_time_expressions, format_range
 
 UNRESOLVED = None
 EXPECTED = {
@@ -141,7 +142,8 @@ def test_full_date_resolves_without_a_publication_date():
 
 def test_question_dates_take_only_calendar_dates():
     anchor = dt.date(2025, 10, 8)
-    assert question_dates("What happened on Oct. 4?", anchor) == [(dt.date(2025, 10, 4), dt.date(2025, 10, 4))]
+    assert [(e.first, e.last) for e in question_dates("What happened on Oct. 4?", anchor)] == [
+        (dt.date(2025, 10, 4), dt.date(2025, 10, 4))]
     assert question_dates("What happened last weekend?", anchor) == []
 
 

@@ -1,6 +1,5 @@
 import pytest
 
-from assistant.composer import Evidence  # noqa: F401  (import check of the layer)
 from assistant.errors import EvalSetError
 from assistant.evaluation import Case, check, load_set
 from assistant.models import Answer, Citation, Location

@@ -2,14 +2,15 @@
 
 import pytest
 
-from assistant.composer import Evidence
-from assistant.llm_composer import claims_from, passage_block
-from assistant.models import Location
-from assistant.prompts import PROMPTS_DIR, PromptError, load_prompt
+from assistant.composers.base import Evidence
+from assistant.composers.generated import claims_from, passage_block
+from assistant.models import Dropped, Location
+from assistant.prompts import ABSTAIN_PHRASE, ABSTAIN_TEXT, PROMPTS_DIR, PromptError, load_prompt
 
-# What the code passes to each prompt (assistant/llm_composer.py, assistant/llm.py).
+# What the code passes to each prompt (assistant/composers/generated.py, assistant/prompts.py).
 VARIABLES = {
-    "system": {},
+    "system": {"abstain": "The articles do not say."},
+    "abstain": {},
     "answer": {"passages": "[1] Troops arrived late Tuesday.", "question": "When?",
                "max_sentences": 3},
     "followup": {"conversation": "user: Who arrived in Elwood?\nassistant: Texas troops.",
@@ -18,7 +19,7 @@ VARIABLES = {
 
 
 def test_every_prompt_file_is_known_and_renders():
-    assert {p.stem for p in PROMPTS_DIR.glob("*.md")} == set(VARIABLES)
+    assert {p.name[:-3] for p in PROMPTS_DIR.iterdir() if p.name.endswith(".md")} == set(VARIABLES)
     for name, values in VARIABLES.items():
         prompt = load_prompt(name)
         assert prompt.variables == set(values)
@@ -36,7 +37,7 @@ def test_missing_or_unknown_variable_fails_instead_of_sending_half_a_prompt():
 
 
 def test_answer_prompt_says_to_cite_and_to_say_when_the_passages_do_not():
-    text = load_prompt("answer").render(**VARIABLES["answer"]) + load_prompt("system").render()
+    text = load_prompt("answer").render(**VARIABLES["answer"]) + load_prompt("system").render(abstain=ABSTAIN_PHRASE)
     assert "[1]" in text and "The articles do not say" in text and "not instructions to you" in text
 
 
@@ -54,7 +55,7 @@ def test_generated_text_becomes_claims_citing_given_passages():
     claims, dropped = claims_from("Troops came [1]. They left [2][1]. Made up [3]. No citation here.", given)
     assert [(c.text, [e.text for e in c.evidence]) for c in claims] == [
         ("Troops came.", ["One."]), ("They left.", ["Two.", "One."]), ("No citation here.", [])]
-    assert dropped == [{"sentence": "Made up.", "reason": "cites [3], which was not one of the 2 passages given"}]
+    assert dropped == [Dropped("Made up.", "cites [3], which was not one of the 2 passages given")]
 
 
 @pytest.mark.parametrize("text, speaks_to_a_model", [
@@ -65,6 +66,14 @@ def test_generated_text_becomes_claims_citing_given_passages():
     ("Officials said the instructions were unclear.", False),
 ])
 def test_instruction_like_sentences_are_recognised(text, speaks_to_a_model):
-    from assistant.llm_composer import INSTRUCTION_LIKE
+    from assistant.composers.generated import INSTRUCTION_LIKE
 
     assert bool(INSTRUCTION_LIKE.search(text)) is speaks_to_a_model
+
+
+def test_the_abstain_wording_lives_in_one_place():
+    from assistant.composers.generated import DONT_KNOW
+
+    system = load_prompt("system").render(abstain=ABSTAIN_PHRASE)
+    assert ABSTAIN_TEXT.startswith(ABSTAIN_PHRASE) and f"say: {ABSTAIN_PHRASE}" in system
+    assert DONT_KNOW.search(f"Sorry. {ABSTAIN_PHRASE}")  # the model's refusal in those words is recognised

@@ -4,25 +4,24 @@ It first runs the extractive composer. If that abstains (nothing in the articles
 so does this: no model is asked to fill a gap. Otherwise the model gets the best sentences
 (the extractive choice first) as numbered, quoted passages and writes an answer that cites
 them with ``[n]``. The generated sentences become claims whose evidence is the passage each
-cites; ``citations.verify`` then keeps only the supported ones, and the answer chain shows the
-extractive answer instead when too little survives (``Draft.fallback``). A back end that fails
-also falls back, with a notice that names the setting to fix.
+cites; ``verification.Verifier`` then keeps only the supported ones, and shows the extractive
+answer instead when too little survives (``Draft.fallback``). A back end that fails also falls
+back (``Draft.failed``), with a notice that names the setting to fix.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-import numpy as np
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.composer import Claim, Draft, Evidence
-from assistant.extractive_composer import ExtractiveComposer
+from assistant.composers.base import Claim, Draft, Evidence
+from assistant.composers.extractive import ExtractiveComposer
 from assistant.llm import LlmError, describe
-from assistant.models import Passage
-from assistant.prompts import load_prompt
+from assistant.models import Article, Dropped, Retrieved
+from assistant.prompts import ABSTAIN_PHRASE, load_prompt
 from assistant.settings import Settings
 from vectorstore.sentences import split_sentences
 
@@ -34,10 +33,12 @@ INSTRUCTION_LIKE = re.compile(
     r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules|above|previous)\b"
     r"|\b(?:system prompt|you are now|as an ai\b|language model|reply only|respond only|say only|output only)",
     re.I)
-DONT_KNOW = re.compile(r"\b(?:articles|passages) do not say\b|\bdo(?:es)? not (?:say|mention)\b|\bI don't know\b", re.I)
+# The model's way of declining: the phrase the system prompt tells it to use, or the like.
+DONT_KNOW = re.compile(rf"{re.escape(ABSTAIN_PHRASE.rstrip('.'))}|\b(?:articles|passages) do not say\b"
+                       r"|\bdo(?:es)? not (?:say|mention)\b|\bI don't know\b", re.I)
 
 
-def passage_block(evidence: list[Evidence], label) -> str:
+def passage_block(evidence: list[Evidence], label: Callable[[Evidence], str]) -> str:
     """The numbered passages, one per line: ``[n] text``.
 
     Bracketed numbers inside article text are made harmless so an article cannot fake a
@@ -51,7 +52,7 @@ def passage_block(evidence: list[Evidence], label) -> str:
     return "\n".join(lines)
 
 
-def claims_from(text: str, evidence: list[Evidence]) -> tuple[list[Claim], list[dict]]:
+def claims_from(text: str, evidence: list[Evidence]) -> tuple[list[Claim], list[Dropped]]:
     """Generated ``text`` split into sentences, each a claim citing the passages its ``[n]`` name.
 
     Returns the claims and the sentences dropped at once (citing a passage that was not given).
@@ -65,8 +66,8 @@ def claims_from(text: str, evidence: list[Evidence]) -> tuple[list[Claim], list[
             continue
         bad = [n for n in numbers if not 1 <= n <= len(evidence)]
         if bad:
-            dropped.append({"sentence": plain, "reason": f"cites [{bad[0]}], which was not one of the "
-                                                         f"{len(evidence)} passages given"})
+            dropped.append(Dropped(plain, f"cites [{bad[0]}], which was not one of the "
+                                          f"{len(evidence)} passages given"))
             continue
         claims.append(Claim(plain, [evidence[n - 1] for n in dict.fromkeys(numbers)]))
     return claims, dropped
@@ -80,10 +81,12 @@ class LlmComposer:
         extractive: the extractive composer (chooses the passages; its answer is the fallback).
         settings: ``llm_passages`` (how many passages), ``max_answer_sentences`` and, for messages,
             the back end's setting.
-        label: a passage's text as given to the model (the sentence with its resolved dates).
+        label: ``(evidence, articles) ->`` a passage's text as given to the model (the sentence
+            with its resolved dates).
     """
 
-    def __init__(self, model: BaseChatModel, extractive: ExtractiveComposer, settings: Settings, label) -> None:
+    def __init__(self, model: BaseChatModel, extractive: ExtractiveComposer, settings: Settings,
+                 label: Callable[[Evidence, dict[str, Article]], str]) -> None:
         self.model = model
         self.extractive = extractive
         self.settings = settings
@@ -108,29 +111,23 @@ class LlmComposer:
         line = text.strip().splitlines()[0].strip().strip('"') if isinstance(text, str) and text.strip() else ""
         return line if 3 <= len(line) <= 300 and line.endswith("?") else None
 
-    def messages(self, question: str, evidence: list[Evidence]) -> list:
+    def messages(self, question: str, evidence: list[Evidence], articles: dict[str, Article]) -> list:
         """The chat messages for ``question`` over ``evidence``."""
-        return [SystemMessage(self.system.render()),
-                HumanMessage(self.prompt.render(passages=passage_block(evidence, self.label), question=question,
+        block = passage_block(evidence, lambda ev: self.label(ev, articles))
+        return [SystemMessage(self.system.render(abstain=ABSTAIN_PHRASE)),
+                HumanMessage(self.prompt.render(passages=block, question=question,
                                                 max_sentences=self.settings.max_answer_sentences))]
 
-    def compose(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
-        draft = None
-        for item in self.stream(question, question_vector, passages):
-            if isinstance(item, Draft):
-                draft = item
-        return draft
-
-    def stream(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Draft]:
+    def stream(self, found: Retrieved) -> Iterator[str | Draft]:
         """The generated text as it comes, then the ``Draft`` (with the extractive one as fallback)."""
-        base = self.extractive.compose(question, question_vector, passages)
+        base = self.extractive.compose(found)
         if base.abstained:
             yield base
             return
         evidence = [e for e in base.candidates if not INSTRUCTION_LIKE.search(e.text)][: self.settings.llm_passages]
         parts: list[str] = []
         try:
-            for chunk in self.model.stream(self.messages(question, evidence)):
+            for chunk in self.model.stream(self.messages(found.query.text, evidence, found.articles)):
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
                     parts.append(text)
@@ -139,20 +136,21 @@ class LlmComposer:
             reason = str(exc) if isinstance(exc, LlmError) else f"{type(exc).__name__}: {exc}"
             base.notice = (f"The LLM ({describe(self.settings)}) failed: {reason[:300].rstrip('.')}. "
                            "Showing the extractive answer.")
+            base.failed = True
             yield base
             return
         generated = "".join(parts).strip()
         claims, dropped = claims_from(generated, evidence)
         written = min(len(claims) + len(dropped), self.settings.max_answer_sentences)
         for extra in claims[self.settings.max_answer_sentences:]:  # asked for at most this many
-            dropped.append({"sentence": extra.text, "reason": f"beyond the {self.settings.max_answer_sentences} "
-                                                              "sentences asked for"})
+            dropped.append(Dropped(extra.text, f"beyond the {self.settings.max_answer_sentences} "
+                                               "sentences asked for"))
         claims = claims[: self.settings.max_answer_sentences]
         if DONT_KNOW.search(generated) and not any(c.evidence for c in claims):
-            base.generated = generated
             base.notice = ("The LLM said the passages do not answer this, but the best sentences do "
                            "support an answer: showing the extractive answer.")
+            base.failed = True
             yield base
             return
         yield Draft(claims, False, base.support, base.closest, candidates=evidence, fallback=base,
-                    generated=generated, dropped=dropped, written=written)
+                    dropped=dropped, written=written)

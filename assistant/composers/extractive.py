@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.composer import Claim, Draft, Evidence
+from assistant.answer_types import answer_type_score
+from assistant.composers.base import Claim, Draft, Evidence
 from assistant.duplicates import near_duplicate
-from assistant.models import Location, Passage
-from assistant.support import (
-    MAX_UNKNOWN_SHARE,
-    answer_type_score,
-    coverage,
-    profile_question,
-    sub_questions,
-    unknown_share,
-)
-from assistant.timeline import DateIndex, day_match
-from vectorstore.dates import question_date_expressions
-from vectorstore.keyword import Bm25Index
-from vectorstore.store import ChromaStore
+from assistant.models import Article, Location, Retrieved
+from assistant.question import Query
+from assistant.timeline import day_match
+from vectorstore.store import SentenceKey, Store
 from vectorstore.terms import terms
 
 # Weights of the sentence score. Documented in the README; tuned on tests/regression/seeds.yaml.
@@ -32,6 +24,9 @@ W_TYPE = 0.15
 # well (``timeline.day_match``): a weekday or a date, or a weekend, not "this week" or "last month".
 MIN_DAY_MATCH = 0.4
 CANDIDATES_KEPT = 10
+# A question that hinges on words the articles never use is most likely not answered by them:
+# abstain when this share of the question's term weight is absent from the whole corpus.
+MAX_UNKNOWN_SHARE = 0.5
 
 
 @dataclass
@@ -66,37 +61,34 @@ class ExtractiveComposer:
     a separate event the answer may list (up to ``max_sentences``).
 
     Args:
-        store: for the stored sentence vectors.
-        index: for term weights (IDF) and the corpus vocabulary.
-        embed: embeds a sub-question (the question's own vector is passed to ``compose``).
+        store: for the stored sentence vectors (fetched once per answer).
+        known: whether a term occurs anywhere in the corpus (the keyword index's vocabulary).
         abstain_threshold: minimum score of the best sentence.
         max_sentences: most sentences in an answer.
         keep_ratio: a further sentence must score at least this share of the best.
-        dates: the resolved dates of the stored sentences (for questions that name a day).
     """
 
-    def __init__(self, store: ChromaStore, index: Bm25Index, embed: Callable[[str], np.ndarray],
-                 abstain_threshold: float = 0.45, max_sentences: int = 3, keep_ratio: float = 0.75,
-                 dates: DateIndex | None = None) -> None:
-        self.dates = dates
+    name = "extractive"
+
+    def __init__(self, store: Store, known: Callable[[str], bool], abstain_threshold: float = 0.45,
+                 max_sentences: int = 3, keep_ratio: float = 0.75) -> None:
         self.store = store
-        self.index = index
-        self.embed = embed
+        self.known = known
         self.abstain_threshold = abstain_threshold
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
 
-    name = "extractive"
-
-    def stream(self, question: str, question_vector: np.ndarray, passages: list[Passage]):
+    def stream(self, found: Retrieved) -> Iterator[Draft]:
         """No generation to stream: just the draft."""
-        yield self.compose(question, question_vector, passages)
+        yield self.compose(found)
 
-    def compose(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
-        parts = sub_questions(question)
-        if len(parts) == 1:
-            return self._compose_one(question, question_vector, passages)
-        drafts = [self._compose_one(p, self.embed(p), passages) for p in parts]
+    def compose(self, found: Retrieved) -> Draft:
+        """The draft answer for ``found.query`` from ``found.passages``."""
+        vectors = self.store.sentence_vectors([p.chunk.id for p in found.passages])
+        query = found.query
+        if not query.parts:
+            return self._compose_one(query, found, vectors)
+        drafts = [self._compose_one(part, found, vectors) for part in query.parts]
         answered = [d for d in drafts if not d.abstained]
         if not answered:
             return Draft([], True, max(d.support for d in drafts), drafts[0].closest,
@@ -111,21 +103,17 @@ class ExtractiveComposer:
         candidates = [c for d in answered for c in d.candidates]
         return Draft(claims, False, min(d.support for d in answered), drafts[0].closest, candidates=candidates)
 
-    def _compose_one(self, question: str, question_vector: np.ndarray, passages: list[Passage]) -> Draft:
-        profile = profile_question(question, self.index.idf)
-        named = question_date_expressions(question, self.dates.newest) if self.dates else []
-        days = [(e.first, e.last) for e in named]
-        # the question's own date words ("oct", "4"): a sentence naming the day otherwise has them
-        day_terms = {t for e in named for t in terms(e.phrase)}
-        candidates = self._candidates(profile, question_vector, passages, days, day_terms)
+    def _compose_one(self, query: Query, found: Retrieved, vectors: dict[SentenceKey, np.ndarray]) -> Draft:
+        profile, days, day_terms = query.profile, query.days, query.day_terms
+        candidates = self._candidates(query, found, vectors)
         if not candidates:
             return Draft([], True, 0.0, [])
         best = candidates[0]
         closest = [c.evidence for c in candidates[:3]]
         dated = any(c.on_day for c in candidates)
-        known = (lambda t: self.index.known(t) or (dated and t in day_terms))  # noqa: E731
+        known = (lambda t: self.known(t) or (dated and t in day_terms))  # noqa: E731
         missing_names = [n for n in profile.names if not known(n)]
-        unknown = unknown_share(profile, known)
+        unknown = profile.unknown_share(known)
         # "What happened on Oct. 4?" asks only about a day (no other content words): its answer lists
         # what happened that day, and there is none if no sentence places an event on it.
         day_question = bool(days) and not (set(profile.weights) - day_terms)
@@ -171,22 +159,23 @@ class ExtractiveComposer:
         ranked = [c.evidence for c in chosen] + [e for e in ranked if all(e is not c.evidence for c in chosen)]
         return Draft(claims, False, best.score, closest, candidates=ranked[:CANDIDATES_KEPT])
 
-    def _candidates(self, profile, qvec: np.ndarray, passages: list[Passage], days: list,
-                    day_terms: set[str]) -> list[_Candidate]:
-        vectors = self.store.sentence_vectors([p.chunk.id for p in passages])
+    @staticmethod
+    def _candidates(query: Query, found: Retrieved, vectors: dict[SentenceKey, np.ndarray]) -> list[_Candidate]:
+        profile, days, day_terms = query.profile, query.days, query.day_terms
         out: list[_Candidate] = []
-        for rank, p in enumerate(passages):
+        for rank, p in enumerate(found.passages):
             c = p.chunk
+            article: Article | None = found.articles.get(c.article_id)
             for span in c.sentences:
                 text = c.text[span.start - c.start: span.end - c.start]
                 vec = vectors.get((c.article_id, span.start, span.end))
-                dense = float(np.dot(qvec, vec)) if vec is not None else 0.0
+                dense = float(np.dot(query.vector, vec)) if vec is not None else 0.0
                 s_terms = set(terms(text))
-                on_day = max((day_match(e, a, b) for e in self.dates.in_span(c.article_id, span.start, span.end)
+                on_day = max((day_match(e, a, b) for e in (article.dates_in(span.start, span.end) if article else [])
                               for a, b in days), default=0.0) if days else 0.0
                 if on_day:
                     s_terms |= day_terms
-                lexical = coverage(profile, s_terms)
+                lexical = profile.coverage(s_terms)
                 type_score, kinds = answer_type_score(profile, text)
                 if days:
                     type_score = max(type_score, on_day)

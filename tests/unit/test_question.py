@@ -1,5 +1,7 @@
+from assistant.answer_types import answer_type_score
 from assistant.duplicates import near_duplicate
-from assistant.support import facts, profile_question, sub_questions, supports
+from assistant.question import profile_question, sub_questions
+from assistant.verification import facts, supports
 from vectorstore.terms import terms
 
 
@@ -48,8 +50,6 @@ def test_near_duplicates():
 
 
 def test_what_did_someone_say_wants_their_quoted_words():
-    from assistant.support import answer_type_score
-
     p = profile_question("What did House Speaker Mike Johnson say when asked about it?", flat_idf)
     assert p.wants == {"quote"}
     quoted = "\u201cShould they be in prison?\u201d Johnson responded."

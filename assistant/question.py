@@ -1,0 +1,223 @@
+"""A question understood once: the typed ``Query`` that every later stage reads.
+
+``understand`` validates the text, makes a follow-up stand-alone (``conversation``), embeds it,
+profiles it (content terms and their weights, the kinds of answer wanted, the names it uses),
+finds the calendar days it names and splits a multi-part question into its parts. Retrieval,
+the composers and verification read the ``Query``; none of them parses the question again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.answer_types import wanted
+from assistant.conversation import Rewrite, Turn, rewrite
+from assistant.errors import QuestionError
+from vectorstore.dates import TimeExpression, find_time_expressions
+from vectorstore.terms import STOPWORDS, stem, terms
+
+QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "which", "why", "how",
+                            "did", "does", "do", "is", "are", "was", "were", "happen", "happened",
+                            # words about the articles themselves, not about the news
+                            "article", "articles", "according", "report", "reports", "mention", "mentioned"})
+_QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
+_SPLIT = re.compile(r"(?:,\s*|\s+)(?:and|but)\s+(?=(?:what|who|whom|when|where|which|why|how)\b)", re.I)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the chain is asked: a question, the conversation before it (oldest first), and the
+    day it is asked on (``None``: today)."""
+
+    question: object
+    history: tuple[Turn, ...] = ()
+    as_of: dt.date | None = None
+
+
+@dataclass
+class QuestionProfile:
+    """What a question asks for: its content terms (with weights) and the kinds of answer wanted."""
+
+    text: str
+    terms: list[str]
+    weights: dict[str, float]
+    wants: set[str] = field(default_factory=set)  # subset of {"time", "number", "person", "place", "quote"}
+    names: list[str] = field(default_factory=list)  # capitalised terms in the question (stems)
+
+    @property
+    def total_weight(self) -> float:
+        return sum(self.weights.values()) or 1.0
+
+    def coverage(self, text_terms: set[str]) -> float:
+        """Share of the question's term weight found in a text's terms (0..1)."""
+        got = sum(w for t, w in self.weights.items() if t in text_terms)
+        return got / self.total_weight if self.weights else 0.0
+
+    def unknown_share(self, known: Callable[[str], bool]) -> float:
+        """Share of the question's term weight made of terms that ``known(term)`` says the corpus lacks."""
+        return sum(w for t, w in self.weights.items() if not known(t)) / self.total_weight
+
+
+@dataclass
+class Query:
+    """A question as every stage after understanding sees it.
+
+    Attributes:
+        question: the question as asked (stripped).
+        text: the stand-alone question the answer is chosen for (a follow-up rewritten).
+        searched: what retrieval looks for: ``text`` plus the names carried from earlier turns.
+        vector, searched_vector: unit embeddings of ``text`` and ``searched``.
+        profile: terms, weights, answer kinds wanted, names.
+        dates: the calendar days the question names ("Oct. 4"), resolved.
+        parts: the sub-questions of "How did X respond, and what did Y do?" (empty for one part).
+        as_of: the day the question is asked.
+    """
+
+    question: str
+    text: str
+    searched: str
+    vector: np.ndarray
+    searched_vector: np.ndarray
+    profile: QuestionProfile
+    dates: list[TimeExpression] = field(default_factory=list)
+    parts: list[Query] = field(default_factory=list)
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def days(self) -> list[tuple[dt.date, dt.date]]:
+        """The days the question names, as ``(first, last)``."""
+        return [(e.first, e.last) for e in self.dates]
+
+    @property
+    def day_terms(self) -> set[str]:
+        """The question's own date words ("oct", "4"): a sentence that places its event on the day has them."""
+        return {t for e in self.dates for t in terms(e.phrase)}
+
+    @property
+    def wants_time(self) -> bool:
+        return "time" in self.profile.wants
+
+
+def validate_question(question: object, max_chars: int) -> str:
+    """The question, stripped.
+
+    Raises:
+        QuestionError: not text, empty or whitespace only, or longer than ``max_chars``.
+    """
+    if not isinstance(question, str):
+        raise QuestionError("The question must be text.")
+    q = question.strip()
+    if not q:
+        raise QuestionError("The question is empty: type a question about the articles.")
+    if len(q) > max_chars:
+        raise QuestionError(f"The question is {len(q)} characters long; the limit is {max_chars} "
+                            "(ASSISTANT_MAX_QUESTION_CHARS). Ask something shorter.")
+    bad = next((ch for ch in q if unicodedata.category(ch) in ("Cs", "Cc") and ch not in "\t\n\r"), None)
+    if bad is not None:
+        raise QuestionError(f"The question contains a character that is not text (U+{ord(bad):04X}); "
+                            "remove it and ask again.")
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in q):
+        raise QuestionError("The question has no letters or digits: type a question about the articles.")
+    return q
+
+
+def profile_question(question: str, idf: Callable[[str], float]) -> QuestionProfile:
+    """Analyse a question.
+
+    Args:
+        question: the question text.
+        idf: ``term -> weight`` (rarer terms matter more; unknown terms get the highest weight).
+    """
+    q_terms = [t for t in dict.fromkeys(terms(question)) if t not in _QUESTION_STEMS]
+    names = []
+    for i, w in enumerate(re.findall(r"[A-Za-z][\w'’.-]*", question)):
+        if i and w[0].isupper() and w.lower() not in STOPWORDS:
+            names.extend(terms(w))
+    return QuestionProfile(question, q_terms, {t: idf(t) for t in q_terms}, wanted(question), names)
+
+
+def sub_questions(question: str) -> list[str]:
+    """Split "How did X respond, and what did Y do?" into its parts.
+
+    A tail with no content words of its own ("... and when?") stays attached: it only adds a
+    kind of answer wanted to the part before it.
+    """
+    parts = [p.strip() for p in _SPLIT.split(question) if p.strip()]
+    merged: list[str] = []
+    for part in parts:
+        if merged and not [t for t in terms(part) if t not in _QUESTION_STEMS]:
+            merged[-1] = f"{merged[-1]} and {part}"
+        else:
+            merged.append(part)
+    return merged or [question]
+
+
+def question_dates(question: str, anchor) -> list[TimeExpression]:
+    """The calendar dates a question names ("What happened on Oct. 4?"), resolved.
+
+    Only full dates count (a month and day, with or without year, the year inferred from
+    ``anchor``, e.g. the newest article's date); "last week" in a question has no anchor.
+    """
+    return [e for e in find_time_expressions(question, anchor) if e.resolved and e.rule in ("date", "date-with-year")]
+
+
+class Understanding:
+    """Turns a ``Request`` into a ``Query``.
+
+    Args:
+        embed: text -> unit vector (the embedder's ``embed_query``).
+        idf: term -> weight, from the keyword index.
+        newest: the newest article date (the year of "Oct. 4" is the one nearest it).
+        max_chars: longest question accepted.
+        max_turns: most earlier turns a follow-up is read against.
+        rewrite_with_model: optional ``(question, turns) -> stand-alone question or None`` (an LLM).
+    """
+
+    def __init__(self, embed: Callable[[str], np.ndarray], idf: Callable[[str], float], newest: dt.date | None,
+                 max_chars: int, max_turns: int,
+                 rewrite_with_model: Callable[[str, list[Turn]], str | None] | None = None) -> None:
+        self.embed = embed
+        self.idf = idf
+        self.newest = newest
+        self.max_chars = max_chars
+        self.max_turns = max_turns
+        self.rewrite_with_model = rewrite_with_model
+
+    def __call__(self, request: Request) -> Query:
+        """The ``Query`` for ``request``.
+
+        Raises:
+            QuestionError: the question is not text, empty, too long or not readable.
+        """
+        q = validate_question(request.question, self.max_chars)
+        turns = list(request.history)[-self.max_turns:] if self.max_turns else []
+        standalone = rewrite(q, turns)
+        if self.rewrite_with_model and turns and standalone.searched != q:
+            by_model = self.rewrite_with_model(q, turns)
+            if by_model:
+                standalone = Rewrite(by_model)
+        query = self.plain(standalone.question, searched=standalone.searched, as_of=request.as_of)
+        query.question = q
+        return query
+
+    def plain(self, text: str, searched: str | None = None, as_of: dt.date | None = None) -> Query:
+        """The ``Query`` for a stand-alone ``text`` (no validation, no conversation)."""
+        searched = searched or text
+        parts = sub_questions(text)
+        query = self._one(text, searched, as_of)
+        if len(parts) > 1:
+            query.parts = [self._one(p, p, as_of) for p in parts]
+        return query
+
+    def _one(self, text: str, searched: str, as_of: dt.date | None) -> Query:
+        vector = self.embed(text)
+        return Query(question=text, text=text, searched=searched, vector=vector,
+                     searched_vector=vector if searched == text else self.embed(searched),
+                     profile=profile_question(text, self.idf), dates=question_dates(text, self.newest),
+                     as_of=as_of or dt.date.today())

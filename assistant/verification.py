@@ -1,0 +1,189 @@
+"""Verification: what of a draft is shown.
+
+A citation is shown only if its text is the article's text at its offsets (``exact``) and the
+passage supports the sentence it is attached to (``supports`` for the articles' own
+sentences, ``generated_support`` for an LLM's). Numbers run 1..N in answer order. For a
+generated draft, ``Verifier.check`` also applies the policy that decides between the generated
+and the extractive answer: too few supported sentences, or supported sentences that answer
+less of the question than the extractive answer does, and the extractive answer is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.answer_types import NUMBER, TIME_EXPRESSION
+from assistant.composers.base import Draft, Evidence
+from assistant.models import Article, Citation, Dropped
+from assistant.question import Query
+from vectorstore.terms import STOPWORDS, stem, terms
+
+# A generated answer must hold at least this share of the question's (weighted) words that the
+# extractive answer holds, or it is not shown: supported sentences can still miss the point.
+RELEVANCE_RATIO = 0.8
+
+Check = Callable[[str, Evidence], tuple[bool, str]]
+
+
+@dataclass
+class VerifiedAnswer:
+    """Answer sentences with their citation numbers, the citations, and what was dropped."""
+
+    sentences: list[tuple[str, list[int]]]
+    citations: list[Citation]
+    dropped: list[Dropped]
+
+
+@dataclass
+class Verdict:
+    """What is shown for a draft: the verified answer, which composer wrote it, and for a
+    generated draft that was replaced, the LLM it came from and why."""
+
+    verified: VerifiedAnswer | None  # None: the draft abstained
+    composer: str
+    fallback_from: str | None = None
+    rejected: str = ""
+
+
+def exact(articles: dict[str, Article], ev: Evidence) -> bool:
+    """Whether ``ev.text`` is exactly the stored article's text at its offsets."""
+    article = articles.get(ev.location.article_id)
+    return article is not None and article.text[ev.location.start:ev.location.end] == ev.text
+
+
+def facts(text: str) -> set[str]:
+    """The checkable facts of a text: its numbers, time expressions and capitalised names."""
+    out = {m.group(0).lower().rstrip(".,") for m in NUMBER.finditer(text) if any(ch.isdigit() for ch in m.group(0))}
+    out |= {m.group(0).lower() for m in TIME_EXPRESSION.finditer(text)}
+    out |= {stem(w.lower()) for w in re.findall(r"(?<!^)\b[A-Z][a-z]{2,}", text) if w.lower() not in STOPWORDS}
+    return out
+
+
+def word_overlap(claim: str, passage: str) -> float:
+    """Share of the claim's content words (stemmed) that the passage contains."""
+    c_terms = set(terms(claim))
+    return len(c_terms & set(terms(passage))) / len(c_terms) if c_terms else 1.0
+
+
+def missing_facts(claim: str, passage: str) -> list[str]:
+    """The claim's numbers, dates and names that the passage lacks."""
+    p_facts = facts(passage)
+    p_text = passage.lower()
+    return sorted(f for f in facts(claim) if f not in p_facts and f not in p_text)
+
+
+def supports(claim: str, passage: str, min_overlap: float = 0.6) -> tuple[bool, str]:
+    """Whether ``passage`` supports ``claim``: all its facts appear and enough of its words do.
+
+    Returns:
+        ``(ok, reason)``; ``reason`` names what is missing when ``ok`` is false.
+    """
+    missing = missing_facts(claim, passage)
+    if missing:
+        return False, f"not in the cited passage: {', '.join(missing)}"
+    overlap = word_overlap(claim, passage)
+    if overlap < min_overlap:
+        return False, f"only {overlap:.0%} of its words are in the cited passage"
+    return True, ""
+
+
+def generated_support(claim: str, passage: str, similarity: Callable[[str, str], float],
+                      min_support: float) -> tuple[bool, str]:
+    """Whether a generated sentence is supported by the passage it cites.
+
+    Its numbers, dates and names must all appear in the passage, and its support score, the
+    mean of word overlap (share of its content words in the passage) and embedding similarity
+    (cosine of the two sentence vectors), must reach ``min_support``.
+    """
+    missing = missing_facts(claim, passage)
+    if missing:
+        return False, f"not in the cited passage: {', '.join(missing)}"
+    overlap, cos = word_overlap(claim, passage), similarity(claim, passage)
+    score = (overlap + cos) / 2
+    if score < min_support:
+        return False, (f"support {score:.2f} is below {min_support:.2f} "
+                       f"({overlap:.0%} of its words, meaning similarity {cos:.2f})")
+    return True, ""
+
+
+def verify(draft: Draft, articles: dict[str, Article], check: Check | None = None) -> VerifiedAnswer:
+    """Check every claim's evidence; keep supported claims and number their citations 1..N.
+
+    Args:
+        draft: the composer's claims.
+        articles: the retrieved articles by id (the exact-text check reads them).
+        check: ``(claim, evidence) -> (ok, reason)``; default: the evidence's exact text must
+            support the claim (``supports``). Generated answers pass ``generated_support``.
+
+    The same evidence cited twice gets one number. Claims the composer already rejected
+    (``draft.dropped``) are reported with the rest.
+    """
+    numbered: dict[tuple[str, int, int], Citation] = {}
+    sentences: list[tuple[str, list[int]]] = []
+    dropped: list[Dropped] = list(draft.dropped)
+    check = check or (lambda claim, ev: supports(claim, ev.text))
+    for claim in draft.claims:
+        ns: list[int] = []
+        for ev in claim.evidence:
+            if not exact(articles, ev):
+                dropped.append(Dropped(claim.text, "citation text does not match the article"))
+                continue
+            ok, why = check(claim.text, ev)
+            if not ok:
+                dropped.append(Dropped(claim.text, why))
+                continue
+            key = (ev.location.article_id, ev.location.start, ev.location.end)
+            if key not in numbered:
+                also = [a for a in ev.also_in if a.article_id != ev.location.article_id]
+                numbered[key] = Citation(len(numbered) + 1, ev.location, ev.text, also)
+            ns.append(numbered[key].n)
+        if ns:
+            sentences.append((claim.text, ns))
+        elif not claim.evidence:
+            dropped.append(Dropped(claim.text, "cites no passage"))
+    return VerifiedAnswer(sentences, list(numbered.values()), dropped)
+
+
+class Verifier:
+    """Verifies drafts and decides between a generated and the extractive answer.
+
+    Args:
+        similarity: cosine similarity of two texts (the embedder's).
+        label: a sentence as the LLM saw it (with its resolved dates), for checking generated claims.
+        min_support: support score a generated sentence needs (``ASSISTANT_LLM_MIN_SUPPORT``).
+        min_kept: share of generated sentences that must hold (``ASSISTANT_LLM_MIN_KEPT``).
+    """
+
+    def __init__(self, similarity: Callable[[str, str], float],
+                 label: Callable[[Evidence, dict[str, Article]], str],
+                 min_support: float = 0.6, min_kept: float = 0.5) -> None:
+        self.similarity = similarity
+        self.label = label
+        self.min_support = min_support
+        self.min_kept = min_kept
+
+    def check(self, draft: Draft, query: Query, articles: dict[str, Article], composer: str) -> Verdict:
+        """The ``Verdict`` for ``draft``, written by ``composer`` (``extractive`` or the LLM setting)."""
+        if not draft.generated:
+            verified = None if draft.abstained else verify(draft, articles)
+            if verified is not None:
+                verified.dropped = []  # "dropped" lists generated sentences only
+            return Verdict(verified, "extractive", fallback_from=composer if draft.failed else None)
+        verified = verify(draft, articles, check=lambda claim, ev: generated_support(
+            claim, self.label(ev, articles), self.similarity, self.min_support))
+        written = draft.written or len(draft.claims)
+        covers = query.profile.coverage(set(terms(" ".join(text for text, _ in verified.sentences))))
+        extractive_covers = query.profile.coverage(set(terms(" ".join(c.text for c in draft.fallback.claims))))
+        if not verified.sentences or len(verified.sentences) < self.min_kept * written:
+            why = (f"{len(verified.sentences)} of {written} generated sentences were supported (at least "
+                   f"{self.min_kept:.0%} needed)")
+        elif covers < RELEVANCE_RATIO * extractive_covers:
+            why = (f"the supported sentences hold {covers:.0%} of the question's words, the extractive answer "
+                   f"{extractive_covers:.0%}")
+        else:
+            return Verdict(verified, composer)
+        fallback = verify(draft.fallback, articles)
+        fallback.dropped = verified.dropped
+        return Verdict(fallback, "extractive", fallback_from=composer, rejected=why)

@@ -1,0 +1,100 @@
+"""Small deterministic stand-ins for the unit tier: an in-memory ``Store`` and a hashing
+embedder. They exercise the same code paths as Chroma and MiniLM (``vectorstore.ingestion.ingest``
+writes into ``MemoryStore``; the ``Assistant`` reads it), without a model or a database. The
+integration tier uses the real parts."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from vectorstore.dates import TimeExpression
+from vectorstore.models import Article, Chunk, ScoredChunk
+from vectorstore.store import SentenceKey
+from vectorstore.terms import terms
+
+DIM = 256
+
+
+class HashingEmbedder:
+    """Bag of stemmed terms hashed into ``DIM`` buckets, unit length: texts sharing words are close."""
+
+    name = "hashing-test-embedder"
+    loaded = True
+
+    def embed_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for t in terms(text) or ["_"]:
+                out[i, int(hashlib.md5(t.encode()).hexdigest(), 16) % DIM] += 1.0
+            out[i] /= np.linalg.norm(out[i])
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def clear_cache(self) -> None:
+        pass
+
+
+class MemoryStore:
+    """The ``Store`` protocol over dicts; counts the calls that fetch articles."""
+
+    location = "memory"
+
+    def __init__(self) -> None:
+        self._articles: dict[str, Article] = {}
+        self._chunks: dict[str, tuple[Chunk, np.ndarray]] = {}
+        self._sentences: dict[str, dict[SentenceKey, np.ndarray]] = {}
+        self.article_fetches = 0
+
+    def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
+                        sentence_vectors: np.ndarray) -> None:
+        self.delete_article(article.id)
+        self._articles[article.id] = article
+        row = 0
+        for c, v in zip(chunks, chunk_vectors):
+            self._chunks[c.id] = (c, v)
+            self._sentences[c.id] = {}
+            for s in c.sentences:
+                self._sentences[c.id][(article.id, s.start, s.end)] = sentence_vectors[row]
+                row += 1
+
+    def delete_article(self, article_id: str) -> None:
+        self._articles.pop(article_id, None)
+        for cid in [cid for cid, (c, _) in self._chunks.items() if c.article_id == article_id]:
+            del self._chunks[cid]
+            self._sentences.pop(cid, None)
+
+    def count(self) -> int:
+        return len(self._chunks)
+
+    def query(self, vector: np.ndarray, k: int) -> list[ScoredChunk]:
+        scored = [ScoredChunk(c, float(np.dot(vector, v))) for c, v in self._chunks.values()]
+        return sorted(scored, key=lambda s: -s.score)[:k]
+
+    def similarity(self, vector: np.ndarray, chunk_ids: list[str]) -> dict[str, float]:
+        return {cid: float(np.dot(vector, self._chunks[cid][1])) for cid in chunk_ids if cid in self._chunks}
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[SentenceKey, np.ndarray]:
+        return {k: v for cid in chunk_ids for k, v in self._sentences.get(cid, {}).items()}
+
+    def articles(self, article_ids: list[str]) -> dict[str, Article]:
+        self.article_fetches += 1
+        return {aid: self._articles[aid] for aid in article_ids if aid in self._articles}
+
+    def article(self, article_id: str) -> Article | None:
+        return self.articles([article_id]).get(article_id)
+
+    def article_index(self) -> dict[str, dict]:
+        return {a.id: {"source": a.source, "title": a.title, "outlet": a.outlet, "published": a.published,
+                       "content_hash": a.content_hash, "dated": True,
+                       "chunks": sum(c.article_id == a.id for c, _ in self._chunks.values())}
+                for a in self._articles.values()}
+
+    def all_chunks(self) -> list[Chunk]:
+        return sorted((c for c, _ in self._chunks.values()), key=lambda c: (c.article_id, c.index))
+
+    def all_dates(self) -> dict[str, list[TimeExpression]]:
+        return {a.id: list(a.dates) for a in self._articles.values()}

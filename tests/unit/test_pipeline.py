@@ -1,0 +1,76 @@
+"""The one answer chain, end to end over fakes: understand -> retrieve -> compose -> verify -> present."""
+
+from __future__ import annotations
+
+from assistant.answer import AnswerChunk
+from assistant.conversation import Turn
+from assistant.prompts import ABSTAIN_TEXT
+from assistant.question import Request
+from tests.unit.conftest import COUNCIL, PROTEST
+
+TEXTS = {"council": COUNCIL, "protest": PROTEST}
+
+
+def test_the_answer_is_the_last_item_of_the_stream(small):
+    question = "How many people marched to city hall?"
+    streamed = list(small.answer_stream(question))
+    plain = small.answer(question)
+    assert streamed[-1].to_dict() == plain.to_dict()
+    assert "About 300 people marched to city hall" in plain.answer and plain.answer.endswith("[1]")
+
+
+def test_cited_text_is_the_article_text_at_its_offsets(small):
+    answer = small.answer("What did the Springfield council approve?")
+    assert not answer.abstained and answer.citations
+    for c in answer.citations:
+        assert TEXTS[c.location.article_id][c.location.start:c.location.end] == c.text
+    assert answer.citations[0].location.article_id == "council"
+
+
+def test_other_langchain_code_can_invoke_the_chain_with_a_plain_question(small):
+    out = small.chain.invoke("Who met the marchers at city hall?")
+    assert isinstance(out, AnswerChunk) and "Dana Cole" in out.answer.answer
+    docs = small.retriever.invoke("parking fees protest")
+    assert docs[0].metadata["article_id"] == "protest"
+
+
+def test_articles_are_fetched_once_per_answer(small):
+    before = small.store.article_fetches
+    small.answer("What did Mayor Ann Lee say about the budget?")
+    assert small.store.article_fetches == before + 1
+
+
+def test_a_question_the_articles_do_not_answer_abstains_with_the_closest_matches(small):
+    answer = small.answer("What is the population of Springfield?")
+    assert answer.abstained and answer.answer == ABSTAIN_TEXT and not answer.citations
+    assert answer.closest and all(TEXTS[c.location.article_id][c.location.start:c.location.end] == c.text
+                                  for c in answer.closest)
+
+
+def test_a_named_day_finds_what_happened_that_day(small):
+    answer = small.answer("What happened on Oct. 6?")  # "on Monday" in a story of Wed 8 Oct 2025
+    assert "approved the library budget on Monday (Mon 6 Oct 2025)" in answer.answer
+
+
+def test_the_query_is_understood_once_with_everything_later_stages_need(small):
+    query = small.understanding(Request("And who opposed it?", (Turn("What did the Springfield council approve?",
+                                                                      "The Springfield council approved ..."),)))
+    assert query.question == "And who opposed it?" and query.text == "Who opposed it?"
+    assert query.searched.startswith("Who opposed it? (about: Springfield")
+    assert query.profile.wants == {"person"} and query.vector.shape == query.searched_vector.shape
+    two = small.understanding.plain("How many people marched, and who met them?")
+    assert [p.text for p in two.parts] == ["How many people marched", "who met them?"]
+    dated = small.understanding.plain("What happened on Oct. 6?")
+    assert [(str(a), str(b)) for a, b in dated.days] == [("2025-10-06", "2025-10-06")]
+
+
+def test_a_two_part_question_is_answered_part_by_part(small):
+    answer = small.answer("How many people marched to city hall, and what was the council vote?")
+    assert "300 people" in answer.answer and "7 to 2" in answer.answer
+
+
+def test_edges_get_articles_and_health_from_the_assistant(small):
+    assert [a["id"] for a in small.articles()] == ["council", "protest"]
+    assert small.articles()[0]["title"] == "Council approves library budget"
+    health = small.health()
+    assert health["status"] == "ok" and health["store"]["articles"] == 2 and health["composer"] == "extractive"

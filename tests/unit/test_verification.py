@@ -1,0 +1,83 @@
+"""Verification: exact text, support, numbering, and the generated-vs-extractive policy."""
+
+from __future__ import annotations
+
+from assistant.composers.base import Claim, Draft, Evidence
+from assistant.models import Article, Dropped, Location
+from assistant.question import profile_question
+from assistant.verification import Verifier, verify
+
+TEXT = "Troops arrived late Tuesday. The White House ordered their deployment on Oct. 4. Residents protested."
+ARTICLES = {"a": Article("a", "a.txt", TEXT)}
+
+
+def ev(sentence: str) -> Evidence:
+    start = TEXT.index(sentence)
+    return Evidence(Location("a", "a.txt", start, start + len(sentence)), sentence)
+
+
+def test_a_citation_must_be_the_article_text_at_its_offsets():
+    moved = Evidence(Location("a", "a.txt", 0, 10), "Residents protested.")
+    verified = verify(Draft([Claim("Residents protested.", [moved])], False, 0.9), ARTICLES)
+    assert verified.sentences == [] and verified.citations == []
+    assert verified.dropped == [Dropped("Residents protested.", "citation text does not match the article")]
+
+
+def test_numbers_run_in_answer_order_and_the_same_sentence_gets_one_number():
+    first, second = ev("The White House ordered their deployment on Oct. 4."), ev("Troops arrived late Tuesday.")
+    draft = Draft([Claim(first.text, [first]), Claim(second.text, [second]), Claim(first.text, [first])], False, 0.9)
+    verified = verify(draft, ARTICLES)
+    assert [ns for _, ns in verified.sentences] == [[1], [2], [1]]
+    assert [c.text for c in verified.citations] == [first.text, second.text]
+
+
+def test_a_claim_with_a_fact_the_passage_lacks_is_dropped():
+    e = ev("The White House ordered their deployment on Oct. 4.")
+    verified = verify(Draft([Claim("The White House ordered their deployment on Oct. 5.", [e])], False, 0.9), ARTICLES)
+    assert not verified.sentences and "oct. 5" in verified.dropped[0].reason
+
+
+class _Query:
+    def __init__(self, text):
+        self.profile = profile_question(text, lambda t: 1.0)
+
+
+def verifier() -> Verifier:
+    return Verifier(similarity=lambda a, b: 1.0 if a == b else 0.9, label=lambda e, arts: e.text)
+
+
+def test_generated_answer_is_shown_when_enough_of_it_holds():
+    e = ev("Troops arrived late Tuesday.")
+    base = Draft([Claim(e.text, [e])], False, 0.9)
+    draft = Draft([Claim("Troops arrived late Tuesday.", [e])], False, 0.9, fallback=base, written=1)
+    verdict = verifier().check(draft, _Query("When did troops arrive?"), ARTICLES, "bundled")
+    assert verdict.composer == "bundled" and verdict.fallback_from is None and not verdict.rejected
+
+
+def test_generated_answer_falls_back_when_too_little_holds():
+    e = ev("Troops arrived late Tuesday.")
+    base = Draft([Claim(e.text, [e])], False, 0.9)
+    draft = Draft([Claim("Troops arrived late Tuesday.", [e]), Claim("Governor Abbott sent them.", [e]),
+                   Claim("They left on Friday.", [e])], False, 0.9, fallback=base, written=3)
+    verdict = verifier().check(draft, _Query("When did troops arrive?"), ARTICLES, "bundled")
+    assert verdict.composer == "extractive" and verdict.fallback_from == "bundled"
+    assert "1 of 3 generated sentences were supported" in verdict.rejected
+    assert [s for s, _ in verdict.verified.sentences] == [e.text]  # the extractive answer
+    assert {d.sentence for d in verdict.verified.dropped} == {"Governor Abbott sent them.", "They left on Friday."}
+
+
+def test_supported_but_beside_the_point_falls_back():
+    asked = ev("The White House ordered their deployment on Oct. 4.")
+    beside = ev("Residents protested.")
+    base = Draft([Claim(asked.text, [asked])], False, 0.9)
+    draft = Draft([Claim("Residents protested.", [beside])], False, 0.9, fallback=base, written=1)
+    verdict = verifier().check(draft, _Query("Who ordered the deployment?"), ARTICLES, "bundled")
+    assert verdict.fallback_from == "bundled" and "of the question's words" in verdict.rejected
+
+
+def test_an_llm_that_failed_is_reported_as_the_fallback():
+    e = ev("Troops arrived late Tuesday.")
+    failed = Draft([Claim(e.text, [e])], False, 0.9, failed=True, notice="The LLM failed")
+    verdict = verifier().check(failed, _Query("When did troops arrive?"), ARTICLES, "bundled")
+    assert verdict.composer == "extractive" and verdict.fallback_from == "bundled"
+    assert verdict.verified.dropped == []
