@@ -53,8 +53,9 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: S
            prune: bool = False, root: Path | None = None, progress: bool | None = None) -> IngestReport:
     """Ingest article files and folders into ``store``.
 
-    Unchanged articles (same content hash) are left alone; changed ones have their chunks
-    replaced; unreadable files are skipped and reported, never fatal.
+    Unchanged articles (same content hash) are left alone; changed ones are replaced (the new
+    version is written before the old one is removed, so a failed write keeps the old one);
+    unreadable files and articles that cannot be stored are skipped and reported, never fatal.
 
     Args:
         paths: files and/or folders (searched recursively).
@@ -76,7 +77,7 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: S
     stored = store.article_index()
     metadata_by_dir: dict[Path, dict] = {}
     seen: dict[str, str] = {}
-    todo: list[tuple[Article, list[Chunk]]] = []
+    todo: list[tuple[Path, Article, list[Chunk]]] = []
 
     for path in tqdm(files, desc="Reading", unit="file", disable=_no_bar(progress, len(files))):
         try:
@@ -96,22 +97,28 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: S
             report.unchanged.append(article.id)
             continue
         article = replace(article, dates=tuple(find_time_expressions(article.text, article.published)))
-        todo.append((article, chunker.chunk(article)))
+        todo.append((path, article, chunker.chunk(article)))
 
     if todo:
         texts: list[str] = []
-        for article, chunks in todo:
+        for _, article, chunks in todo:
             texts.extend(c.text for c in chunks)
             texts.extend(article.text[s.start:s.end] for c in chunks for s in c.sentences)
         vectors = _embed(embedder, texts, progress)
         row = 0
-        for article, chunks in tqdm(todo, desc="Storing", unit="article", disable=_no_bar(progress, len(todo))):
+        for path, article, chunks in tqdm(todo, desc="Storing", unit="article", disable=_no_bar(progress, len(todo))):
             n_chunks = len(chunks)
             n_sents = sum(len(c.sentences) for c in chunks)
             chunk_vecs = vectors[row:row + n_chunks]
             sent_vecs = vectors[row + n_chunks:row + n_chunks + n_sents]
             row += n_chunks + n_sents
-            store.replace_article(article, chunks, chunk_vecs, sent_vecs)
+            try:
+                store.replace_article(article, chunks, chunk_vecs, sent_vecs)
+            except Exception as exc:  # chromadb raises many types; one article must not stop the run
+                log.warning("could not store %s: %s", path, exc)
+                report.skipped.append((str(path), f"could not be stored ({type(exc).__name__}: {exc}); "
+                                                  "the version stored before, if any, is kept"))
+                continue
             report.ingested.append(article.id)
             report.chunks_written += n_chunks
             report.dates_found += len(article.dates)

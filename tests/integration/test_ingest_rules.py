@@ -1,0 +1,112 @@
+"""The ingest's hardening rules for real: the bundled model, a Chroma store in tmp_path.
+
+A failed write keeps the old version whole.
+"""
+
+import shutil
+
+import pytest
+
+from tests.conftest import SEEDS
+from vectorstore import store as store_module
+from vectorstore.chunking import SentenceChunker
+from vectorstore.ingestion import ingest
+from vectorstore.store import ChromaStore
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ChromaStore(tmp_path / "data" / "chroma")
+
+
+@pytest.fixture
+def run(store, embedder, tmp_path):
+    """``run(paths, prune=False)``: ingest into the test's store, sources relative to tmp_path."""
+    def _run(paths, prune=False):
+        return ingest([*paths], store, embedder, SentenceChunker(350, 700), prune=prune, root=tmp_path, progress=False)
+    return _run
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def _skipped(report):
+    return {p.rsplit("/", 1)[-1]: r for p, r in report.skipped}
+
+
+def _snapshot(store, article_id):
+    """What a user could read of one article: its text, its chunks and its sentence vectors."""
+    chunks = sorted((c.id, c.text, c.title) for c in store.all_chunks() if c.article_id == article_id)
+    sentences = store.sentence_vectors([cid for cid, _, _ in chunks])
+    return store.article(article_id).text, chunks, sorted(sentences)
+
+
+# -- 3: a failed write leaves the old version whole --------------------------------------------
+
+class FailingWrites:
+    """A Chroma collection whose writes fail after ``ok`` successful ones, as if Chroma rejected them."""
+
+    def __init__(self, collection, ok: int = 0) -> None:
+        self.collection, self.ok = collection, ok
+
+    def _write(self, method, **kwargs):
+        if self.ok <= 0:
+            raise ValueError("Expected metadata value to be a str, int, float or bool")
+        self.ok -= 1
+        return getattr(self.collection, method)(**kwargs)
+
+    def add(self, **kwargs):
+        return self._write("add", **kwargs)
+
+    def upsert(self, **kwargs):
+        return self._write("upsert", **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.collection, name)
+
+
+@pytest.mark.parametrize("failing, ok, batch", [
+    ("chunks", 1, 2),      # the second batch of chunks fails
+    ("sentences", 0, 1000),
+    ("articles", 0, 1000),  # everything but the article record was written
+])
+def test_a_failed_write_keeps_the_old_version_whole(run, store, workdir, monkeypatch, failing, ok, batch):
+    assert len(run([workdir]).ingested) == 5
+    target = workdir / "001_35557c4c5dbf5703.txt"
+    before = _snapshot(store, target.stem)
+    total = store.count()
+    target.write_text(target.read_text(encoding="utf-8").replace("200 national guard soldiers", "300 soldiers"),
+                      encoding="utf-8")
+
+    with monkeypatch.context() as m:
+        m.setattr(store_module, "_BATCH", batch)
+        m.setattr(store, failing, FailingWrites(getattr(store, failing), ok))
+        report = run([workdir])
+    assert report.ingested == [] and "could not be stored" in _skipped(report)[target.name]
+    assert "kept" in _skipped(report)[target.name]
+
+    store._article_cache.clear()
+    assert _snapshot(store, target.stem) == before
+    assert store.count() == total
+    assert not [c for c in store.all_chunks() if "300 soldiers" in c.text]
+    assert run([workdir]).ingested == [target.stem]  # the next run writes it
+    assert "300 soldiers" in store.article(target.stem).text
+
+
+def test_a_failed_metadata_only_change_keeps_the_old_metadata_on_the_chunks(run, store, workdir, monkeypatch):
+    assert len(run([workdir]).ingested) == 5
+    before = _snapshot(store, "003_0ddfd030a1922397")
+    meta = workdir / "articles.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("outlet: CNN", "outlet: CNN Wire"), encoding="utf-8")
+    with monkeypatch.context() as m:
+        m.setattr(store, "articles", FailingWrites(store.articles))
+        assert run([workdir]).ingested == []
+    store._article_cache.clear()
+    assert _snapshot(store, "003_0ddfd030a1922397") == before
+    assert {c.outlet for c in store.all_chunks() if c.article_id == "003_0ddfd030a1922397"} == {"CNN"}
