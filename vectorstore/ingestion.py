@@ -1,4 +1,8 @@
-"""Ingestion: files -> articles -> chunks -> vectors -> store. Idempotent and incremental."""
+"""Ingestion: files -> articles -> chunks -> vectors -> store. Idempotent and incremental.
+
+One bad file never stops a run: whatever cannot be read, validated or stored is reported in
+``IngestReport.skipped`` with the reason, and everything else is ingested.
+"""
 
 from __future__ import annotations
 
@@ -87,6 +91,11 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: Embedder, chunker: S
             article = load_article(path, metadata_by_dir[folder].get(path.name), root)
         except UnreadableFile as exc:
             report.skipped.append((str(path), str(exc)))
+            continue
+        except Exception as exc:  # a bug must not cost the user the rest of the run
+            log.exception("unexpected error reading %s", path)
+            report.skipped.append((str(path), f"unexpected error while reading ({type(exc).__name__}: {exc}); "
+                                              "please report it"))
             continue
         if article.id in seen:
             report.skipped.append((str(path), f"article id '{article.id}' is already used by {seen[article.id]}; rename the file"))

@@ -4,6 +4,14 @@ Supported: ``.txt`` and ``.md`` (the file's text, exactly) and ``.html``/``.htm`
 only). Metadata comes from an ``articles.yaml`` beside the files (keyed by file name), then
 from the file itself (Markdown front matter, HTML ``<title>``/``<meta>``). A file that cannot
 be used raises ``UnreadableFile`` with the reason; the caller skips it and reports it.
+
+Rules (the README repeats them for users):
+
+- Metadata is validated (``ArticleMetadata``): ``headline`` and ``outlet`` are non-empty text of
+  at most 500 / 200 characters, whitespace collapsed; ``published`` is a real calendar date from
+  1900 to 2100, written ``YYYY-MM-DD`` (a time after it, as in HTML's ``2025-10-08T12:00:00Z``,
+  is allowed and dropped). A bad value skips the file with a reason naming the file, the field
+  and what is accepted; it is never stored and never dropped silently. ``null`` means unknown.
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ import re
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Annotated
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from vectorstore.models import Article
 
@@ -25,6 +35,9 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 METADATA_FILE = "articles.yaml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_HEADLINE_CHARS = 500
+MAX_OUTLET_CHARS = 200
+YEARS = (1900, 2100)
 
 
 class UnreadableFile(Exception):
@@ -62,8 +75,25 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     return sorted(dict.fromkeys(files)), skipped
 
 
+class _YamlAsWritten(yaml.SafeLoader):
+    """Safe YAML that keeps dates as the strings written, so a bad date is reported, not raised."""
+
+
+_YamlAsWritten.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load_yaml(text: str):
+    return yaml.load(text, Loader=_YamlAsWritten)  # noqa: S506 - a SafeLoader subclass
+
+
 def load_metadata(folder: Path) -> dict[str, dict]:
     """Read ``folder/articles.yaml`` into ``{file name: {outlet, title, published}}``.
+
+    Values are as written (dates stay strings); ``load_article`` validates the entry of the
+    file it reads, so one bad entry skips only its own file.
 
     Raises:
         UnreadableFile: the YAML is malformed or not a mapping of mappings.
@@ -72,17 +102,112 @@ def load_metadata(folder: Path) -> dict[str, dict]:
     if not path.is_file():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = _load_yaml(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise UnreadableFile(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise UnreadableFile(f"{path}: expected a mapping of file name to {{outlet, headline, published}}")
-    return {str(k): {"title": v.get("headline"), "outlet": v.get("outlet"),
-                     "published": _iso_date(v.get("published"))} for k, v in data.items()}
+    return {str(k): {"title": v.get("headline"), "outlet": v.get("outlet"), "published": v.get("published")}
+            for k, v in data.items()}
+
+
+def _text_field(limit: int):
+    def check(value):
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise ValueError(f"must be text, got {str(value).lower()}; put it in quotes if that is really the name")
+        if isinstance(value, (int, float)):
+            raise ValueError(f"must be text, got the number {value}; put it in quotes if it is meant as text")
+        if not isinstance(value, str):
+            kind = {dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+            raise ValueError(f"must be text, got {kind} ({value!r}); write it as one line of text")
+        text = " ".join(value.split())
+        if not text:
+            raise ValueError("is empty; write null (or leave it out) when it is not known")
+        if len(text) > limit:
+            raise ValueError(f"is {len(text)} characters long; at most {limit} are accepted")
+        return text
+    return check
+
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})"
+                   r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+_DATE_HINT = "write it as YYYY-MM-DD, e.g. 2025-10-08"
+
+
+def _published(value):
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise ValueError(f"{value.isoformat()} has the year {value.year}; years {YEARS[0]} to {YEARS[1]} are accepted")
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date; {_DATE_HINT}")
+    text = value.strip()
+    if not text:
+        raise ValueError("is empty; write null (or leave it out) when it is not known")
+    m = _DATE.fullmatch(text)
+    if not m:
+        raise ValueError(f"'{text}' is not a date; {_DATE_HINT}")
+    year, month, day = map(int, m.groups())
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f"'{text}' has the year {year}; years {YEARS[0]} to {YEARS[1]} are accepted")
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError as exc:
+        raise ValueError(f"'{text}' is not a real calendar date ({exc}); {_DATE_HINT}") from None
+
+
+class ArticleMetadata(BaseModel):
+    """An article's validated metadata: ``title`` (the headline), ``outlet`` and ``published``.
+
+    ``title``/``outlet``: non-empty text, whitespace collapsed, at most 500/200 characters.
+    ``published``: a calendar date from 1900 to 2100 as ``YYYY-MM-DD`` (an ISO time after the
+    date is accepted and dropped), or a ``datetime.date``. ``None`` means unknown.
+
+    Raises:
+        pydantic.ValidationError: a value is not accepted; each error's message says what is.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: Annotated[str | None, BeforeValidator(_text_field(MAX_HEADLINE_CHARS))] = None
+    outlet: Annotated[str | None, BeforeValidator(_text_field(MAX_OUTLET_CHARS))] = None
+    published: Annotated[str | None, BeforeValidator(_published)] = None
+
+
+_FIELD_NAMES = {"title": "headline", "outlet": "outlet", "published": "published"}
+
+
+def validate_metadata(values: dict, origins: dict[str, str] | None = None) -> ArticleMetadata:
+    """``values`` (``title``, ``outlet``, ``published``) checked by ``ArticleMetadata``.
+
+    Args:
+        values: the metadata as read.
+        origins: for each field, where its value came from and under which name, e.g.
+            ``"articles.yaml entry 'a.txt': published"``; used in the error message.
+
+    Raises:
+        UnreadableFile: one message naming every rejected field and what is accepted.
+    """
+    try:
+        return ArticleMetadata.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "metadata"
+            where = (origins or {}).get(field) or _FIELD_NAMES.get(field, field)
+            error = err.get("ctx", {}).get("error")
+            problems.append(f"{where} {error if error else err['msg']}")
+        raise UnreadableFile("bad metadata: " + "; ".join(problems)) from None
 
 
 def load_article(path: Path, metadata: dict | None = None, root: Path | None = None) -> Article:
-    """Read one file into an ``Article``.
+    """Read one file into an ``Article``, its metadata validated.
 
     Args:
         path: the file.
@@ -90,7 +215,8 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
         root: ``source`` is recorded relative to this folder when the file is inside it.
 
     Raises:
-        UnreadableFile: empty, binary, not UTF-8, too large, or no text once extracted.
+        UnreadableFile: empty, binary, not UTF-8, too large, no text once extracted, malformed
+            front matter, or a metadata value that is not accepted (see ``ArticleMetadata``).
     """
     try:
         raw = path.read_bytes()
@@ -109,23 +235,32 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
     text = text.removeprefix("\ufeff")
 
     own: dict = {}
+    own_names: dict[str, str] = {}
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
         text, own = extract_html(text)
+        own_names = {"title": "HTML <title>", "outlet": "HTML <meta> outlet", "published": "HTML <meta> published"}
     elif suffix in {".md", ".markdown"}:
-        text, own = _split_front_matter(text)
+        text, own, own_names = _split_front_matter(text)
     if not text.strip():
         raise UnreadableFile("no text once markup is removed")
 
-    merged = {k: v for k, v in own.items() if v}
-    merged.update({k: v for k, v in (metadata or {}).items() if v})
+    values: dict = {}
+    origins: dict[str, str] = {}
+    for field, name in _FIELD_NAMES.items():
+        given = (metadata or {}).get(field)
+        if given is not None:
+            values[field], origins[field] = given, f"{METADATA_FILE} entry '{path.name}': {name}"
+        elif own.get(field) is not None:
+            values[field], origins[field] = own[field], own_names.get(field, name)
+    meta = validate_metadata(values, origins)
     article = Article(
         id=article_id(path),
         source=_relative(path, root),
         text=text,
-        title=merged.get("title"),
-        outlet=merged.get("outlet"),
-        published=_iso_date(merged.get("published")),
+        title=meta.title,
+        outlet=meta.outlet,
+        published=meta.published,
     )
     return replace(article, content_hash=content_hash(article))
 
@@ -150,32 +285,24 @@ def _relative(path: Path, root: Path | None) -> str:
         return resolved.as_posix()
 
 
-def _iso_date(value) -> str | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    m = re.match(r"(\d{4}-\d{2}-\d{2})", text)
-    return m.group(1) if m else None
-
-
-def _split_front_matter(text: str) -> tuple[str, dict]:
+def _split_front_matter(text: str) -> tuple[str, dict, dict[str, str]]:
+    """``(body, metadata, {field: key as written})``; raises ``UnreadableFile`` on bad front matter."""
     m = re.match(r"---\r?\n(.*?)\r?\n---\r?\n", text, re.S)
     if not m:
         heading = re.search(r"^#\s+(.+)$", text, re.M)
-        return text, {"title": heading.group(1).strip() if heading else None}
+        return text, {"title": heading.group(1).strip() if heading else None}, {"title": "'# ' heading"}
     try:
-        front = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError:
-        front = {}
+        front = _load_yaml(m.group(1))
+    except (yaml.YAMLError, ValueError) as exc:
+        raise UnreadableFile(f"front matter (between the '---' lines) is not valid YAML ({exc})") from exc
+    front = {} if front is None else front
     if not isinstance(front, dict):
-        front = {}
-    meta = {"title": front.get("headline") or front.get("title"), "outlet": front.get("outlet"),
-            "published": front.get("published") or front.get("date")}
-    return text[m.end():], meta
+        raise UnreadableFile("front matter (between the '---' lines) must be a mapping, "
+                             "e.g. 'headline: ...', 'outlet: ...', 'published: 2025-10-08'")
+    keys = {"title": "headline" if front.get("headline") is not None else "title", "outlet": "outlet",
+            "published": "published" if front.get("published") is not None else "date"}
+    meta = {field: front.get(key) for field, key in keys.items()}
+    return text[m.end():], meta, {f: f"front matter: {k}" for f, k in keys.items()}
 
 
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "header", "footer",

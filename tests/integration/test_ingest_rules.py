@@ -1,13 +1,13 @@
-"""The ingest's hardening rules for real: the bundled model, a Chroma store in tmp_path.
+"""The ingest's hardening rules for real: the bundled model, a Chroma store in tmp_path, the CLI.
 
-A failed write keeps the old version whole.
+Bad metadata skips only its own file, never the run; a failed write keeps the old version whole.
 """
 
 import shutil
 
 import pytest
 
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, run_cli
 from vectorstore import store as store_module
 from vectorstore.chunking import SentenceChunker
 from vectorstore.ingestion import ingest
@@ -45,6 +45,38 @@ def _snapshot(store, article_id):
     chunks = sorted((c.id, c.text, c.title) for c in store.all_chunks() if c.article_id == article_id)
     sentences = store.sentence_vectors([cid for cid, _, _ in chunks])
     return store.article(article_id).text, chunks, sorted(sentences)
+
+
+# -- 1 and 2: one bad metadata value skips one file, never the run -----------------------------
+
+def test_bad_dates_and_types_skip_only_their_files(run, store, workdir):
+    meta = workdir / "articles.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "\nbad-date.txt:\n  published: 2025-13-45\n"
+                    "bad-type.txt:\n  headline: [1, 2]\n  outlet: true\n", encoding="utf-8")
+    for name in ["bad-date.txt", "bad-type.txt"]:
+        (workdir / name).write_text("The council met on Friday.", encoding="utf-8")
+    (workdir / "front.md").write_text("---\npublished: 2025-13-45\n---\nThe mayor spoke.\n", encoding="utf-8")
+    (workdir / "digits.md").write_text("---\npublished: 20251008\n---\nThe mayor spoke again.\n", encoding="utf-8")
+
+    report = run([workdir])
+    assert sorted(report.ingested) == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    skipped = _skipped(report)
+    assert set(skipped) == {"bad-date.txt", "bad-type.txt", "front.md", "digits.md"}
+    assert "articles.yaml entry 'bad-date.txt': published '2025-13-45' is not a real calendar date" in skipped["bad-date.txt"]
+    assert "headline must be text" in skipped["bad-type.txt"] and "outlet must be text, got true" in skipped["bad-type.txt"]
+    assert "front matter: published '2025-13-45'" in skipped["front.md"]
+    assert "front matter: published 20251008 is not a date; write it as YYYY-MM-DD" in skipped["digits.md"]
+    assert store.article("000_260dedd85ce9b948").published == "2025-10-08"
+    assert all(store.article(name) is None for name in ["bad-date", "bad-type", "front", "digits"])
+
+
+def test_cli_reports_a_bad_date_as_a_warning_not_a_traceback(tmp_path, workdir):
+    (workdir / "front.md").write_text("---\npublished: 2025-13-45\n---\nThe mayor spoke.\n", encoding="utf-8")
+    result = run_cli("ingest", str(workdir), env={"ASSISTANT_DATA_DIR": str(tmp_path / "cli-data")})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "warning: skipped" in result.stderr and "front.md: bad metadata: front matter: published" in result.stderr
+    assert "5 ingested, 0 unchanged, 1 skipped" in result.stdout
 
 
 # -- 3: a failed write leaves the old version whole --------------------------------------------
