@@ -12,6 +12,11 @@ Rules (the README repeats them for users):
   1900 to 2100, written ``YYYY-MM-DD`` (a time after it, as in HTML's ``2025-10-08T12:00:00Z``,
   is allowed and dropped). A bad value skips the file with a reason naming the file, the field
   and what is accepted; it is never stored and never dropped silently. ``null`` means unknown.
+- An article's id is its path relative to the folder given (extension removed, ``/`` between
+  sub-folders), or the file name without extension for a file given by itself. Letters and
+  digits of any script are kept; other characters become ``-``.
+- Inside a folder, a symbolic link is followed only when it leads to a file inside that folder;
+  links leading outside, links to folders, dangling links and link loops are reported as skipped.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
-from dataclasses import replace
+import unicodedata
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Annotated
@@ -44,35 +51,119 @@ class UnreadableFile(Exception):
     """A file that cannot be ingested; the message says why."""
 
 
-def find_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand files and folders into article files, sorted.
+@dataclass(frozen=True)
+class FoundFile:
+    """An article file to ingest, with the folder argument it was found in (``None``: named by itself)."""
+
+    path: Path
+    root: Path | None = None
+
+    @property
+    def id(self) -> str:
+        """The article id this file will get (see ``article_id``)."""
+        return article_id(self.path, self.root)
+
+
+def find_article_files(paths: list[Path]) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
+    """Expand files and folders into article files, sorted by path, each with the folder it came from.
+
+    Folders are searched recursively without following symbolic links out of them: a link is
+    used only when it leads to a file inside the folder. A file named by itself is read even
+    when it is a link (the user chose it).
 
     Returns:
-        ``(files, skipped)``: supported files, and ``(path, reason)`` for everything named or
-        found that will not be read (unsupported type, missing path). Metadata files and
+        ``(found, skipped)``: supported files, and ``(path, reason)`` for everything named or
+        found that will not be read (unsupported type, missing path, link leading outside the
+        folder, dangling link, link loop, link to a folder, special file). Metadata files and
         hidden files inside folders are passed over silently.
     """
-    files: list[Path] = []
+    found: dict[Path, FoundFile] = {}
     skipped: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            for p in sorted(path.rglob("*")):
-                if not p.is_file() or any(part.startswith(".") for part in p.relative_to(path).parts):
-                    continue
-                if p.name == METADATA_FILE:
-                    continue
-                if p.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(p)
-                else:
-                    skipped.append((p, f"unsupported file type '{p.suffix or p.name}' (use .txt, .md or .html)"))
+            for p in _walk(path, path.resolve(), skipped):
+                found.setdefault(p, FoundFile(p, path))
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                files.append(path)
+                found.setdefault(path, FoundFile(path, None))
             else:
-                skipped.append((path, f"unsupported file type '{path.suffix or path.name}' (use .txt, .md or .html)"))
+                skipped.append((path, _unsupported(path)))
         else:
             skipped.append((path, "no such file or folder"))
-    return sorted(dict.fromkeys(files)), skipped
+    return [found[p] for p in sorted(found)], skipped
+
+
+def find_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand files and folders into article files, sorted (``find_article_files`` without the folders).
+
+    Returns:
+        ``(files, skipped)``: supported files, and ``(path, reason)`` for everything that will
+        not be read.
+    """
+    found, skipped = find_article_files(paths)
+    return [f.path for f in found], skipped
+
+
+def _walk(folder: Path, real_root: Path, skipped: list[tuple[Path, str]]) -> list[Path]:
+    """Supported files under ``folder`` (recursively); what is passed over goes to ``skipped``."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        skipped.append((folder, f"cannot list this folder ({exc.strerror})"))
+        return []
+    files: list[Path] = []
+    for entry in entries:
+        p = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_symlink():
+                why = _link_problem(p, real_root)
+                if why:
+                    skipped.append((p, why))
+                    continue
+            elif entry.is_dir(follow_symlinks=False):
+                files.extend(_walk(p, real_root, skipped))
+                continue
+            elif not entry.is_file(follow_symlinks=False):
+                skipped.append((p, "not a regular file (device, socket or pipe)"))
+                continue
+        except OSError as exc:
+            skipped.append((p, f"cannot read ({exc.strerror})"))
+            continue
+        if entry.name == METADATA_FILE:
+            continue
+        if p.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(p)
+        else:
+            skipped.append((p, _unsupported(p)))
+    return files
+
+
+def _link_problem(link: Path, real_root: Path) -> str | None:
+    """Why the symbolic link ``link`` is not followed, or ``None`` when it leads to a file inside ``real_root``."""
+    try:
+        target = link.resolve(strict=True)
+    except FileNotFoundError:
+        return f"dangling symbolic link (its target {os.readlink(link)} does not exist)"
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "symbolic link loop; not followed"
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            return "symbolic link loop; not followed"
+        return f"cannot follow symbolic link ({exc.strerror})"
+    if not target.is_relative_to(real_root):
+        return (f"symbolic link to {target}, outside the folder {real_root}; not followed "
+                "(copy the file into the folder, or name it on the command line, to ingest it)")
+    if target.is_dir():
+        return "symbolic link to a folder; not followed (its files are ingested from where they really are)"
+    if not target.is_file():
+        return "symbolic link to something that is not a regular file; not followed"
+    return None
+
+
+def _unsupported(path: Path) -> str:
+    return f"unsupported file type '{path.suffix or path.name}' (use .txt, .md or .html)"
 
 
 class _YamlAsWritten(yaml.SafeLoader):
@@ -206,13 +297,16 @@ def validate_metadata(values: dict, origins: dict[str, str] | None = None) -> Ar
         raise UnreadableFile("bad metadata: " + "; ".join(problems)) from None
 
 
-def load_article(path: Path, metadata: dict | None = None, root: Path | None = None) -> Article:
+def load_article(path: Path, metadata: dict | None = None, root: Path | None = None,
+                 id_root: Path | None = None) -> Article:
     """Read one file into an ``Article``, its metadata validated.
 
     Args:
         path: the file.
         metadata: this file's entry from ``articles.yaml`` (wins over the file's own).
         root: ``source`` is recorded relative to this folder when the file is inside it.
+        id_root: the folder argument the file was found in; the id is the path relative to it
+            (see ``article_id``). ``None``: the file name without extension.
 
     Raises:
         UnreadableFile: empty, binary, not UTF-8, too large, no text once extracted, malformed
@@ -255,7 +349,7 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
             values[field], origins[field] = own[field], own_names.get(field, name)
     meta = validate_metadata(values, origins)
     article = Article(
-        id=article_id(path),
+        id=article_id(path, id_root),
         source=_relative(path, root),
         text=text,
         title=meta.title,
@@ -265,9 +359,29 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
     return replace(article, content_hash=content_hash(article))
 
 
-def article_id(path: Path) -> str:
-    """The id of the article in ``path``: its file name without extension, made id-safe."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-.") or "article"
+def article_id(path: Path, root: Path | None = None) -> str:
+    """The id of the article in ``path``.
+
+    Inside ``root`` (the folder argument it was found in): its path relative to ``root``, the
+    extension removed and ``/`` between sub-folders, so ``world/x.txt`` and ``local/x.txt`` do
+    not collide. Otherwise: the file name without extension. Each part keeps letters, marks and
+    digits of any script, ``_``, ``.`` and ``-``; every other run of characters becomes ``-``
+    (so a flat folder's ASCII names keep the ids they always had).
+    """
+    if root is not None and path.is_relative_to(root) and path != root:
+        parts = list(path.relative_to(root).parts)
+    else:
+        parts = [path.name]
+    parts[-1] = Path(parts[-1]).stem
+    return "/".join(_id_part(p) for p in parts)
+
+
+def _id_part(name: str) -> str:
+    name = unicodedata.normalize("NFC", name)
+    marked = "".join(c if c in "_.-" or unicodedata.category(c)[0] in "LMN" else "\0" for c in name)
+    part = re.sub("\0+", "-", marked).strip("-.")
+    # A name with nothing id-safe in it still gets an id of its own, not a shared "article".
+    return part or f"article-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}"
 
 
 def content_hash(article: Article) -> str:

@@ -1,6 +1,8 @@
 """The ingest's hardening rules for real: the bundled model, a Chroma store in tmp_path, the CLI.
 
-Bad metadata skips only its own file, never the run; a failed write keeps the old version whole.
+Bad metadata skips only its own file; a failed write keeps the old version whole; ids follow
+the path and are never taken over silently; symlinks do not lead out of a folder; an endless
+sentence does not become an endless chunk.
 """
 
 import shutil
@@ -142,3 +144,84 @@ def test_a_failed_metadata_only_change_keeps_the_old_metadata_on_the_chunks(run,
     store._article_cache.clear()
     assert _snapshot(store, "003_0ddfd030a1922397") == before
     assert {c.outlet for c in store.all_chunks() if c.article_id == "003_0ddfd030a1922397"} == {"CNN"}
+
+
+# -- 4: ids follow the path and are never taken over silently ----------------------------------
+
+def test_same_name_in_two_folders_is_refused_across_runs_not_overwritten(run, store, embedder, tmp_path):
+    for folder, text in [("a", "Alpha article text."), ("b", "Beta article text.")]:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
+    assert run([tmp_path / "a" / "x.txt"]).ingested == ["x"]
+    second = run([tmp_path / "b" / "x.txt"])
+    assert second.ingested == []
+    reason = _skipped(second)["x.txt"]
+    assert "article id 'x' already belongs to a/x.txt" in reason and "rename" in reason and "--prune" in reason
+    assert store.article("x").text == "Alpha article text."
+
+    # The same file reached from another working folder is still the same article.
+    elsewhere = ingest([tmp_path / "a" / "x.txt"], store, embedder, SentenceChunker(), root=tmp_path / "b",
+                       progress=False)
+    assert elsewhere.ingested == ["x"] and not elsewhere.skipped
+    assert store.article("x").source == (tmp_path / "a" / "x.txt").as_posix()
+
+    (tmp_path / "a" / "x.txt").unlink()  # the owner is gone: with prune, the new file takes the id
+    third = run([tmp_path / "b" / "x.txt"], prune=True)
+    assert third.ingested == ["x"] and third.pruned == []
+    assert store.article("x").text == "Beta article text." and store.article("x").source == "b/x.txt"
+
+
+def test_folder_ids_keep_sub_folders_and_unicode_and_refuse_collisions_in_one_run(run, store, tmp_path):
+    news = tmp_path / "news"
+    for name, text in [("world/x.txt", "World news."), ("local/x.txt", "Local news."), ("新闻.txt", "Chinese news."),
+                       ("статья.txt", "Russian news."), ("a b.txt", "Spaced name."), ("a-b.txt", "Dashed name.")]:
+        (news / name).parent.mkdir(parents=True, exist_ok=True)
+        (news / name).write_text(text, encoding="utf-8")
+    report = run([news])
+    assert sorted(report.ingested) == sorted(["local/x", "world/x", "新闻", "статья", "a-b"])
+    assert store.article("world/x").text == "World news." and store.article("local/x").text == "Local news."
+    assert store.article("新闻").text == "Chinese news." and store.article("статья").text == "Russian news."
+    assert store.article("a-b").text == "Spaced name."  # 'a b.txt' sorts first and keeps the id
+    reason = _skipped(report)["a-b.txt"]
+    assert "article id 'a-b' is already used by" in reason and "a-b.txt" in reason and "a b.txt" in reason
+
+
+def test_an_article_stored_under_its_old_id_is_replaced_by_its_new_id(run, store, tmp_path):
+    (tmp_path / "news" / "world").mkdir(parents=True)
+    (tmp_path / "news" / "world" / "x.txt").write_text("World news.", encoding="utf-8")
+    assert run([tmp_path / "news" / "world" / "x.txt"]).ingested == ["x"]  # named by itself: id 'x'
+    report = run([tmp_path / "news"])
+    assert report.ingested == ["world/x"] and report.pruned == ["x"]
+    assert store.article("x") is None and store.article("world/x").source == "news/world/x.txt"
+
+
+# -- 5: symlinks do not lead out of the folder -------------------------------------------------
+
+def test_a_link_to_etc_passwd_in_a_folder_is_skipped(run, store, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "real.txt").write_text("The council met on Friday.", encoding="utf-8")
+    (folder / "passwd.txt").symlink_to("/etc/passwd")
+    (folder / "gone.txt").symlink_to(folder / "missing.txt")
+    report = run([folder])
+    assert report.ingested == ["real"]
+    skipped = _skipped(report)
+    assert "outside the folder" in skipped["passwd.txt"] and "dangling" in skipped["gone.txt"]
+    assert store.article("passwd") is None
+    assert all("root:" not in c.text for c in store.all_chunks())
+
+
+# -- 6: an endless sentence becomes bounded chunks with exact offsets --------------------------
+
+def test_a_huge_single_sentence_file_is_stored_as_bounded_exact_chunks(run, store, tmp_path):
+    words = ["guard", "troops", "arrived", "near", "Chicago", "on", "Tuesday", "and"]
+    text = " ".join(words[i % len(words)] for i in range(5000)) + "."
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    assert run([tmp_path / "long.txt"]).ingested == ["long"]
+    stored = store.article("long").text
+    chunks = [c for c in store.all_chunks() if c.article_id == "long"]
+    assert len(chunks) > 40 and all(len(c.text) <= 700 for c in chunks)
+    assert all(stored[c.start:c.end] == c.text for c in chunks)
+    vectors = store.sentence_vectors([c.id for c in chunks])
+    assert len(vectors) == sum(len(c.sentences) for c in chunks)
+    assert all(end - start <= 700 for _, start, end in vectors)

@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, SEEDS
+from vectorstore import loading
 from vectorstore.loading import UnreadableFile, extract_html, find_files, load_article, load_metadata
 
 
@@ -164,3 +165,61 @@ def test_malformed_front_matter_is_reported(tmp_path):
     p.write_text("---\n- a list\n---\nBody.\n", encoding="utf-8")
     with pytest.raises(UnreadableFile, match="front matter .* must be a mapping"):
         load_article(p)
+
+
+# -- ids come from the path under the folder given; Unicode names keep their letters -----------
+
+def test_flat_folder_ids_are_unchanged():
+    found, skipped = loading.find_article_files([SEEDS])
+    assert not skipped
+    assert [f.id for f in found] == [p.stem for p in sorted(SEEDS.glob("*.txt"))]
+    assert "000_260dedd85ce9b948" in [f.id for f in found]
+
+
+def test_ids_follow_sub_folders_and_keep_unicode_letters(tmp_path):
+    for name in ["a/x.txt", "b/x.txt", "新闻.txt", "статья.txt", "a b.txt", "a-b.txt", "deep/er/Café Noir.md", "!!!.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("Body.", encoding="utf-8")
+    found, _ = loading.find_article_files([tmp_path])
+    ids = {f.path.relative_to(tmp_path).as_posix(): f.id for f in found}
+    assert ids["a/x.txt"] == "a/x" and ids["b/x.txt"] == "b/x"
+    assert ids["新闻.txt"] == "新闻" and ids["статья.txt"] == "статья"
+    assert ids["a b.txt"] == ids["a-b.txt"] == "a-b"  # the ingest refuses the second (see test_ingest_rules)
+    assert ids["deep/er/Café Noir.md"] == "deep/er/Café-Noir"
+    assert ids["!!!.txt"].startswith("article-")
+    # A file named by itself: its name without extension; the id is what load_article records.
+    assert loading.find_article_files([tmp_path / "a" / "x.txt"])[0][0].id == "x"
+    assert load_article(tmp_path / "a" / "x.txt", id_root=tmp_path).id == "a/x"
+    assert loading.article_id(tmp_path / "a" / "x.txt") == "x"
+
+
+def test_decomposed_unicode_names_get_the_same_id(tmp_path):
+    assert loading.article_id(tmp_path / "Cafe\u0301.txt") == loading.article_id(tmp_path / "Caf\u00e9.txt") == "Café"
+
+
+# -- symlinks never lead out of an ingested folder ---------------------------------------------
+
+def test_symlinks_out_of_the_folder_dangling_and_loops_are_skipped_with_reasons(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret.", encoding="utf-8")
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "real.txt").write_text("Real.", encoding="utf-8")
+    (folder / "to-secret.txt").symlink_to(outside / "secret.txt")
+    (folder / "to-etc.txt").symlink_to("/etc/passwd")
+    (folder / "to-outside-dir").symlink_to(outside, target_is_directory=True)
+    (folder / "dangling.txt").symlink_to(folder / "missing.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    (folder / "sub" / "up").symlink_to(folder, target_is_directory=True)
+    (folder / "alias.txt").symlink_to(folder / "real.txt")
+    files, skipped = find_files([folder])
+    assert sorted(f.name for f in files) == ["alias.txt", "real.txt"]
+    reasons = {p.name: r for p, r in skipped}
+    assert set(reasons) == {"to-secret.txt", "to-etc.txt", "to-outside-dir", "dangling.txt", "loop.txt", "up"}
+    assert "outside the folder" in reasons["to-secret.txt"] and "not followed" in reasons["to-etc.txt"]
+    assert "outside the folder" in reasons["to-outside-dir"]
+    assert "dangling" in reasons["dangling.txt"] and "loop" in reasons["loop.txt"]
+    assert "folder; not followed" in reasons["up"]
+    # Named by itself on the command line, a link is the user's choice and is read.
+    assert find_files([folder / "to-secret.txt"]) == ([folder / "to-secret.txt"], [])
