@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 
 from vectorstore.models import Article, Chunk, Span
-from vectorstore.sentences import split_sentences
+from vectorstore.sentences import split_long, split_sentences
 
 
 class SentenceChunker:
     """Packs whole sentences into chunks of about ``target_chars``.
 
-    A chunk never cuts a sentence and never exceeds ``max_chars`` unless one sentence alone
-    does. A paragraph break closes a chunk once it holds ``target_chars`` or more, so chunks
+    A chunk never cuts a sentence and never exceeds ``max_chars``: a sentence longer than that
+    is first cut into pieces at whitespace (``split_long``), and each piece counts as a
+    sentence. A paragraph break closes a chunk once it holds ``target_chars`` or more, so chunks
     follow the article's own paragraphs where they can.
     """
 
@@ -27,7 +28,8 @@ class SentenceChunker:
         text = article.text
         groups: list[list[Span]] = []
         current: list[Span] = []
-        for span in split_sentences(text):
+        spans = [piece for s in split_sentences(text) for piece in split_long(text, s, self.max_chars)]
+        for span in spans:
             if current:
                 size = span.end - current[0].start
                 para_break = "\n" in text[current[-1].end : span.start]

@@ -4,6 +4,19 @@ Supported: ``.txt`` and ``.md`` (the file's text, exactly) and ``.html``/``.htm`
 only). Metadata comes from an ``articles.yaml`` beside the files (keyed by file name), then
 from the file itself (Markdown front matter, HTML ``<title>``/``<meta>``). A file that cannot
 be used raises ``UnreadableFile`` with the reason; the caller skips it and reports it.
+
+Rules (the README repeats them for users):
+
+- Metadata is validated (``ArticleMetadata``): ``headline`` and ``outlet`` are non-empty text of
+  at most 500 / 200 characters, whitespace collapsed; ``published`` is a real calendar date from
+  1900 to 2100, written ``YYYY-MM-DD`` (a time after it, as in HTML's ``2025-10-08T12:00:00Z``,
+  is allowed and dropped). A bad value skips the file with a reason naming the file, the field
+  and what is accepted; it is never stored and never dropped silently. ``null`` means unknown.
+- An article's id is its path relative to the folder given (extension removed, ``/`` between
+  sub-folders), or the file name without extension for a file given by itself. Letters and
+  digits of any script are kept; other characters become ``-``.
+- Inside a folder, a symbolic link is followed only when it leads to a file inside that folder;
+  links leading outside, links to folders, dangling links and link loops are reported as skipped.
 """
 
 from __future__ import annotations
@@ -11,12 +24,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
-from dataclasses import replace
+import unicodedata
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Annotated
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from vectorstore.models import Article
 
@@ -25,45 +42,149 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 METADATA_FILE = "articles.yaml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_HEADLINE_CHARS = 500
+MAX_OUTLET_CHARS = 200
+YEARS = (1900, 2100)
 
 
 class UnreadableFile(Exception):
     """A file that cannot be ingested; the message says why."""
 
 
-def find_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand files and folders into article files, sorted.
+@dataclass(frozen=True)
+class FoundFile:
+    """An article file to ingest, with the folder argument it was found in (``None``: named by itself)."""
+
+    path: Path
+    root: Path | None = None
+
+    @property
+    def id(self) -> str:
+        """The article id this file will get (see ``article_id``)."""
+        return article_id(self.path, self.root)
+
+
+def find_article_files(paths: list[Path]) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
+    """Expand files and folders into article files, sorted by path, each with the folder it came from.
+
+    Folders are searched recursively without following symbolic links out of them: a link is
+    used only when it leads to a file inside the folder. A file named by itself is read even
+    when it is a link (the user chose it).
 
     Returns:
-        ``(files, skipped)``: supported files, and ``(path, reason)`` for everything named or
-        found that will not be read (unsupported type, missing path). Metadata files and
+        ``(found, skipped)``: supported files, and ``(path, reason)`` for everything named or
+        found that will not be read (unsupported type, missing path, link leading outside the
+        folder, dangling link, link loop, link to a folder, special file). Metadata files and
         hidden files inside folders are passed over silently.
     """
-    files: list[Path] = []
+    found: dict[Path, FoundFile] = {}
     skipped: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            for p in sorted(path.rglob("*")):
-                if not p.is_file() or any(part.startswith(".") for part in p.relative_to(path).parts):
-                    continue
-                if p.name == METADATA_FILE:
-                    continue
-                if p.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(p)
-                else:
-                    skipped.append((p, f"unsupported file type '{p.suffix or p.name}' (use .txt, .md or .html)"))
+            for p in _walk(path, path.resolve(), skipped):
+                found.setdefault(p, FoundFile(p, path))
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                files.append(path)
+                found.setdefault(path, FoundFile(path, None))
             else:
-                skipped.append((path, f"unsupported file type '{path.suffix or path.name}' (use .txt, .md or .html)"))
+                skipped.append((path, _unsupported(path)))
         else:
             skipped.append((path, "no such file or folder"))
-    return sorted(dict.fromkeys(files)), skipped
+    return [found[p] for p in sorted(found)], skipped
+
+
+def find_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand files and folders into article files, sorted (``find_article_files`` without the folders).
+
+    Returns:
+        ``(files, skipped)``: supported files, and ``(path, reason)`` for everything that will
+        not be read.
+    """
+    found, skipped = find_article_files(paths)
+    return [f.path for f in found], skipped
+
+
+def _walk(folder: Path, real_root: Path, skipped: list[tuple[Path, str]]) -> list[Path]:
+    """Supported files under ``folder`` (recursively); what is passed over goes to ``skipped``."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        skipped.append((folder, f"cannot list this folder ({exc.strerror})"))
+        return []
+    files: list[Path] = []
+    for entry in entries:
+        p = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_symlink():
+                why = _link_problem(p, real_root)
+                if why:
+                    skipped.append((p, why))
+                    continue
+            elif entry.is_dir(follow_symlinks=False):
+                files.extend(_walk(p, real_root, skipped))
+                continue
+            elif not entry.is_file(follow_symlinks=False):
+                skipped.append((p, "not a regular file (device, socket or pipe)"))
+                continue
+        except OSError as exc:
+            skipped.append((p, f"cannot read ({exc.strerror})"))
+            continue
+        if entry.name == METADATA_FILE:
+            continue
+        if p.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(p)
+        else:
+            skipped.append((p, _unsupported(p)))
+    return files
+
+
+def _link_problem(link: Path, real_root: Path) -> str | None:
+    """Why the symbolic link ``link`` is not followed, or ``None`` when it leads to a file inside ``real_root``."""
+    try:
+        target = link.resolve(strict=True)
+    except FileNotFoundError:
+        return f"dangling symbolic link (its target {os.readlink(link)} does not exist)"
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "symbolic link loop; not followed"
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            return "symbolic link loop; not followed"
+        return f"cannot follow symbolic link ({exc.strerror})"
+    if not target.is_relative_to(real_root):
+        return (f"symbolic link to {target}, outside the folder {real_root}; not followed "
+                "(copy the file into the folder, or name it on the command line, to ingest it)")
+    if target.is_dir():
+        return "symbolic link to a folder; not followed (its files are ingested from where they really are)"
+    if not target.is_file():
+        return "symbolic link to something that is not a regular file; not followed"
+    return None
+
+
+def _unsupported(path: Path) -> str:
+    return f"unsupported file type '{path.suffix or path.name}' (use .txt, .md or .html)"
+
+
+class _YamlAsWritten(yaml.SafeLoader):
+    """Safe YAML that keeps dates as the strings written, so a bad date is reported, not raised."""
+
+
+_YamlAsWritten.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load_yaml(text: str):
+    return yaml.load(text, Loader=_YamlAsWritten)  # noqa: S506 - a SafeLoader subclass
 
 
 def load_metadata(folder: Path) -> dict[str, dict]:
     """Read ``folder/articles.yaml`` into ``{file name: {outlet, title, published}}``.
+
+    Values are as written (dates stay strings); ``load_article`` validates the entry of the
+    file it reads, so one bad entry skips only its own file.
 
     Raises:
         UnreadableFile: the YAML is malformed or not a mapping of mappings.
@@ -72,25 +193,124 @@ def load_metadata(folder: Path) -> dict[str, dict]:
     if not path.is_file():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = _load_yaml(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise UnreadableFile(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise UnreadableFile(f"{path}: expected a mapping of file name to {{outlet, headline, published}}")
-    return {str(k): {"title": v.get("headline"), "outlet": v.get("outlet"),
-                     "published": _iso_date(v.get("published"))} for k, v in data.items()}
+    return {str(k): {"title": v.get("headline"), "outlet": v.get("outlet"), "published": v.get("published")}
+            for k, v in data.items()}
 
 
-def load_article(path: Path, metadata: dict | None = None, root: Path | None = None) -> Article:
-    """Read one file into an ``Article``.
+def _text_field(limit: int):
+    def check(value):
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise ValueError(f"must be text, got {str(value).lower()}; put it in quotes if that is really the name")
+        if isinstance(value, (int, float)):
+            raise ValueError(f"must be text, got the number {value}; put it in quotes if it is meant as text")
+        if not isinstance(value, str):
+            kind = {dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+            raise ValueError(f"must be text, got {kind} ({value!r}); write it as one line of text")
+        text = " ".join(value.split())
+        if not text:
+            raise ValueError("is empty; write null (or leave it out) when it is not known")
+        if len(text) > limit:
+            raise ValueError(f"is {len(text)} characters long; at most {limit} are accepted")
+        return text
+    return check
+
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})"
+                   r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+_DATE_HINT = "write it as YYYY-MM-DD, e.g. 2025-10-08"
+
+
+def _published(value):
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise ValueError(f"{value.isoformat()} has the year {value.year}; years {YEARS[0]} to {YEARS[1]} are accepted")
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date; {_DATE_HINT}")
+    text = value.strip()
+    if not text:
+        raise ValueError("is empty; write null (or leave it out) when it is not known")
+    m = _DATE.fullmatch(text)
+    if not m:
+        raise ValueError(f"'{text}' is not a date; {_DATE_HINT}")
+    year, month, day = map(int, m.groups())
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f"'{text}' has the year {year}; years {YEARS[0]} to {YEARS[1]} are accepted")
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError as exc:
+        raise ValueError(f"'{text}' is not a real calendar date ({exc}); {_DATE_HINT}") from None
+
+
+class ArticleMetadata(BaseModel):
+    """An article's validated metadata: ``title`` (the headline), ``outlet`` and ``published``.
+
+    ``title``/``outlet``: non-empty text, whitespace collapsed, at most 500/200 characters.
+    ``published``: a calendar date from 1900 to 2100 as ``YYYY-MM-DD`` (an ISO time after the
+    date is accepted and dropped), or a ``datetime.date``. ``None`` means unknown.
+
+    Raises:
+        pydantic.ValidationError: a value is not accepted; each error's message says what is.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: Annotated[str | None, BeforeValidator(_text_field(MAX_HEADLINE_CHARS))] = None
+    outlet: Annotated[str | None, BeforeValidator(_text_field(MAX_OUTLET_CHARS))] = None
+    published: Annotated[str | None, BeforeValidator(_published)] = None
+
+
+_FIELD_NAMES = {"title": "headline", "outlet": "outlet", "published": "published"}
+
+
+def validate_metadata(values: dict, origins: dict[str, str] | None = None) -> ArticleMetadata:
+    """``values`` (``title``, ``outlet``, ``published``) checked by ``ArticleMetadata``.
+
+    Args:
+        values: the metadata as read.
+        origins: for each field, where its value came from and under which name, e.g.
+            ``"articles.yaml entry 'a.txt': published"``; used in the error message.
+
+    Raises:
+        UnreadableFile: one message naming every rejected field and what is accepted.
+    """
+    try:
+        return ArticleMetadata.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "metadata"
+            where = (origins or {}).get(field) or _FIELD_NAMES.get(field, field)
+            error = err.get("ctx", {}).get("error")
+            problems.append(f"{where} {error if error else err['msg']}")
+        raise UnreadableFile("bad metadata: " + "; ".join(problems)) from None
+
+
+def load_article(path: Path, metadata: dict | None = None, root: Path | None = None,
+                 id_root: Path | None = None) -> Article:
+    """Read one file into an ``Article``, its metadata validated.
 
     Args:
         path: the file.
         metadata: this file's entry from ``articles.yaml`` (wins over the file's own).
         root: ``source`` is recorded relative to this folder when the file is inside it.
+        id_root: the folder argument the file was found in; the id is the path relative to it
+            (see ``article_id``). ``None``: the file name without extension.
 
     Raises:
-        UnreadableFile: empty, binary, not UTF-8, too large, or no text once extracted.
+        UnreadableFile: empty, binary, not UTF-8, too large, no text once extracted, malformed
+            front matter, or a metadata value that is not accepted (see ``ArticleMetadata``).
     """
     try:
         raw = path.read_bytes()
@@ -109,30 +329,59 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
     text = text.removeprefix("\ufeff")
 
     own: dict = {}
+    own_names: dict[str, str] = {}
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
         text, own = extract_html(text)
+        own_names = {"title": "HTML <title>", "outlet": "HTML <meta> outlet", "published": "HTML <meta> published"}
     elif suffix in {".md", ".markdown"}:
-        text, own = _split_front_matter(text)
+        text, own, own_names = _split_front_matter(text)
     if not text.strip():
         raise UnreadableFile("no text once markup is removed")
 
-    merged = {k: v for k, v in own.items() if v}
-    merged.update({k: v for k, v in (metadata or {}).items() if v})
+    values: dict = {}
+    origins: dict[str, str] = {}
+    for field, name in _FIELD_NAMES.items():
+        given = (metadata or {}).get(field)
+        if given is not None:
+            values[field], origins[field] = given, f"{METADATA_FILE} entry '{path.name}': {name}"
+        elif own.get(field) is not None:
+            values[field], origins[field] = own[field], own_names.get(field, name)
+    meta = validate_metadata(values, origins)
     article = Article(
-        id=article_id(path),
+        id=article_id(path, id_root),
         source=_relative(path, root),
         text=text,
-        title=merged.get("title"),
-        outlet=merged.get("outlet"),
-        published=_iso_date(merged.get("published")),
+        title=meta.title,
+        outlet=meta.outlet,
+        published=meta.published,
     )
     return replace(article, content_hash=content_hash(article))
 
 
-def article_id(path: Path) -> str:
-    """The id of the article in ``path``: its file name without extension, made id-safe."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-.") or "article"
+def article_id(path: Path, root: Path | None = None) -> str:
+    """The id of the article in ``path``.
+
+    Inside ``root`` (the folder argument it was found in): its path relative to ``root``, the
+    extension removed and ``/`` between sub-folders, so ``world/x.txt`` and ``local/x.txt`` do
+    not collide. Otherwise: the file name without extension. Each part keeps letters, marks and
+    digits of any script, ``_``, ``.`` and ``-``; every other run of characters becomes ``-``
+    (so a flat folder's ASCII names keep the ids they always had).
+    """
+    if root is not None and path.is_relative_to(root) and path != root:
+        parts = list(path.relative_to(root).parts)
+    else:
+        parts = [path.name]
+    parts[-1] = Path(parts[-1]).stem
+    return "/".join(_id_part(p) for p in parts)
+
+
+def _id_part(name: str) -> str:
+    name = unicodedata.normalize("NFC", name)
+    marked = "".join(c if c in "_.-" or unicodedata.category(c)[0] in "LMN" else "\0" for c in name)
+    part = re.sub("\0+", "-", marked).strip("-.")
+    # A name with nothing id-safe in it still gets an id of its own, not a shared "article".
+    return part or f"article-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}"
 
 
 def content_hash(article: Article) -> str:
@@ -150,32 +399,24 @@ def _relative(path: Path, root: Path | None) -> str:
         return resolved.as_posix()
 
 
-def _iso_date(value) -> str | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    m = re.match(r"(\d{4}-\d{2}-\d{2})", text)
-    return m.group(1) if m else None
-
-
-def _split_front_matter(text: str) -> tuple[str, dict]:
+def _split_front_matter(text: str) -> tuple[str, dict, dict[str, str]]:
+    """``(body, metadata, {field: key as written})``; raises ``UnreadableFile`` on bad front matter."""
     m = re.match(r"---\r?\n(.*?)\r?\n---\r?\n", text, re.S)
     if not m:
         heading = re.search(r"^#\s+(.+)$", text, re.M)
-        return text, {"title": heading.group(1).strip() if heading else None}
+        return text, {"title": heading.group(1).strip() if heading else None}, {"title": "'# ' heading"}
     try:
-        front = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError:
-        front = {}
+        front = _load_yaml(m.group(1))
+    except (yaml.YAMLError, ValueError) as exc:
+        raise UnreadableFile(f"front matter (between the '---' lines) is not valid YAML ({exc})") from exc
+    front = {} if front is None else front
     if not isinstance(front, dict):
-        front = {}
-    meta = {"title": front.get("headline") or front.get("title"), "outlet": front.get("outlet"),
-            "published": front.get("published") or front.get("date")}
-    return text[m.end():], meta
+        raise UnreadableFile("front matter (between the '---' lines) must be a mapping, "
+                             "e.g. 'headline: ...', 'outlet: ...', 'published: 2025-10-08'")
+    keys = {"title": "headline" if front.get("headline") is not None else "title", "outlet": "outlet",
+            "published": "published" if front.get("published") is not None else "date"}
+    meta = {field: front.get(key) for field, key in keys.items()}
+    return text[m.end():], meta, {f: f"front matter: {k}" for f, k in keys.items()}
 
 
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "header", "footer",

@@ -5,11 +5,15 @@ Inside a line, a sentence ends at ``.``, ``!`` or ``?`` (with any closing quotes
 space and a capital, unless the period belongs to an abbreviation ("Gov.", "Oct. 4", "U.S.")
 or the break would fall inside an open quotation or between a quote and its attribution
 ("...also!" Trump posted).
+
+A sentence longer than a chunk may hold is cut into pieces by ``split_long`` (at whitespace
+near the limit), so one endless "sentence" never becomes one endless chunk.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from vectorstore.models import Span
 
@@ -52,6 +56,52 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         spans.extend(_split_line(text, line_start, line_end))
         line_start = line_end + 1
     return spans
+
+
+def split_long(text: str, span: Span, max_chars: int) -> list[Span]:
+    """``span`` cut into pieces of at most ``max_chars`` characters (just ``[span]`` when it fits).
+
+    A piece ends at the last whitespace in the second half of its window; failing that, after
+    the last punctuation mark there (text written without spaces); failing that, at the limit
+    itself, moved back so that a combining mark stays with its letter.
+
+    Returns:
+        Trimmed spans in order with exact offsets: ``text[p.start:p.end]`` is the piece.
+
+    Raises:
+        ValueError: ``max_chars`` is not positive.
+    """
+    if max_chars < 1:
+        raise ValueError("max_chars must be positive")
+    pieces: list[Span] = []
+    start = span.start
+    while span.end - start > max_chars:
+        cut = _cut_point(text, start, start + max_chars)
+        pieces.append(_trim(text, start, cut))
+        start = cut
+        while start < span.end and text[start].isspace():
+            start += 1
+    if start < span.end:
+        pieces.append(_trim(text, start, span.end))
+    return [p for p in pieces if p.end > p.start]
+
+
+_SOFT_BREAKS = ",;:)]}»”’、，。；：！？…—–-/"
+
+
+def _cut_point(text: str, start: int, limit: int) -> int:
+    """Where a piece starting at ``start`` should end, at most at ``limit`` (exclusive)."""
+    low = start + max(1, (limit - start) // 2)
+    for i in range(limit, low - 1, -1):
+        if text[i].isspace():
+            return i
+    for i in range(limit, low - 1, -1):
+        if text[i - 1] in _SOFT_BREAKS:
+            return i
+    cut = limit
+    while cut > start + 1 and unicodedata.category(text[cut])[0] == "M":
+        cut -= 1
+    return cut
 
 
 def _split_line(text: str, start: int, end: int) -> list[Span]:

@@ -144,25 +144,61 @@ class ChromaStore:
         """Store ``article`` with its chunks and sentence vectors, replacing any older version.
 
         ``sentence_vectors`` has one row per sentence, in chunk order then sentence order.
+        The new version is written first (upsert; chunk and sentence ids carry a digest of the
+        chunk's text, so changed text gets new ids) and the old version's leftover ids are
+        removed only once every write succeeded. If a write fails, what this call added is
+        removed, the old records it overwrote are put back, and the error is raised: the old
+        version stays whole.
         """
-        self.delete_article(article.id)
-        self._add(self.chunks, [c.id for c in chunks], chunk_vectors, [c.text for c in chunks],
-                  [self._chunk_meta(c) for c in chunks])
+        def upsert(col, ids, vectors, docs, metas):
+            for i in range(0, len(ids), _BATCH):
+                col.upsert(ids=ids[i:i + _BATCH], embeddings=np.asarray(vectors[i:i + _BATCH], dtype=np.float32),
+                           documents=docs[i:i + _BATCH], metadatas=metas[i:i + _BATCH])
+
+        def drop(col, ids):
+            for i in range(0, len(ids), _BATCH):
+                col.delete(ids=ids[i:i + _BATCH])
+
+        where = {"article_id": article.id}
+        old_chunks = set(self.chunks.get(where=where, include=[])["ids"])
+        old_sentences = set(self.sentences.get(where=where, include=[])["ids"])
+        chunk_ids = [c.id for c in chunks]
         ids, docs, metas = [], [], []
         for c in chunks:
             for j, s in enumerate(c.sentences):
                 ids.append(f"{c.id}-s{j}")
                 docs.append(article.text[s.start:s.end])
                 metas.append({"article_id": article.id, "chunk_id": c.id, "start": s.start, "end": s.end})
-        self._add(self.sentences, ids, sentence_vectors, docs, metas)
+        # An id kept from the old version has the same text but maybe other metadata (offsets
+        # after an edit earlier in the article, headline, date): keep its old record to put back.
+        kept = [(col, col.get(ids=both, include=["embeddings", "documents", "metadatas"]))
+                for col, both in ((self.chunks, [i for i in chunk_ids if i in old_chunks]),
+                                  (self.sentences, [i for i in ids if i in old_sentences])) if both]
         mean = chunk_vectors.mean(axis=0) if len(chunk_vectors) else np.zeros(chunk_vectors.shape[1])
         mean = mean / (np.linalg.norm(mean) or 1.0)
-        self._add(self.article_rows, [article.id], mean[None, :], [article.text], [{
-            "source": article.source, "title": _meta_value(article.title), "outlet": _meta_value(article.outlet),
-            "published": _meta_value(article.published), "content_hash": article.content_hash,
-            "chunks": len(chunks), "dates": json.dumps([e.to_dict() for e in article.dates]),
-        }])
         self._article_cache.pop(article.id, None)
+        try:
+            upsert(self.chunks, chunk_ids, chunk_vectors, [c.text for c in chunks], [self._chunk_meta(c) for c in chunks])
+            upsert(self.sentences, ids, sentence_vectors, docs, metas)
+            # The article record (text, content hash) goes last: until it is written the stored
+            # text still matches the old chunks' offsets, and the next ingest retries.
+            upsert(self.article_rows, [article.id], mean[None, :], [article.text], [{
+                "source": article.source, "title": _meta_value(article.title), "outlet": _meta_value(article.outlet),
+                "published": _meta_value(article.published), "content_hash": article.content_hash,
+                "chunks": len(chunks), "dates": json.dumps([e.to_dict() for e in article.dates]),
+            }])
+        except Exception as exc:
+            try:
+                drop(self.chunks, [i for i in chunk_ids if i not in old_chunks])
+                drop(self.sentences, [i for i in ids if i not in old_sentences])
+                for col, got in kept:
+                    upsert(col, got["ids"], got["embeddings"], got["documents"], got["metadatas"])
+            except Exception as undo:  # the write's own error is the one to report
+                exc.add_note(f"undoing the partial write of '{article.id}' failed too: {undo}")
+            raise
+        new_chunks, new_sentences = set(chunk_ids), set(ids)
+        drop(self.chunks, sorted(old_chunks - new_chunks))
+        drop(self.sentences, sorted(old_sentences - new_sentences))
 
     def delete_article(self, article_id: str) -> None:
         """Remove an article and everything derived from it (no error if absent)."""

@@ -1,7 +1,10 @@
+import datetime
+
 import pytest
 import yaml
 
 from tests.conftest import ROOT, SEEDS
+from vectorstore import loading
 from vectorstore.loading import UnreadableFile, extract_html, find_files, load_article, load_metadata
 
 
@@ -75,3 +78,148 @@ def test_yaml_metadata_wins_and_bad_yaml_is_reported(tmp_path):
     (tmp_path / "articles.yaml").write_text("a.txt: [unclosed")
     with pytest.raises(UnreadableFile, match="YAML"):
         load_metadata(tmp_path)
+
+
+# -- metadata is validated; one bad value skips only its own file (hardening) ------------------
+
+def _yaml_folder(tmp_path, entries: str, names=("x.txt", "y.txt")):
+    (tmp_path / "articles.yaml").write_text(entries, encoding="utf-8")
+    for name in names:
+        (tmp_path / name).write_text(f"Body of {name}.", encoding="utf-8")
+    return load_metadata(tmp_path)
+
+
+def test_an_impossible_unquoted_date_in_articles_yaml_skips_only_its_entry(tmp_path):
+    meta = _yaml_folder(tmp_path, "x.txt: {published: 2025-13-45}\ny.txt: {published: 2025-10-08}\n")
+    with pytest.raises(UnreadableFile) as err:
+        load_article(tmp_path / "x.txt", meta["x.txt"])
+    assert "articles.yaml entry 'x.txt': published '2025-13-45' is not a real calendar date" in str(err.value)
+    assert "YYYY-MM-DD" in str(err.value)
+    assert load_article(tmp_path / "y.txt", meta["y.txt"]).published == "2025-10-08"
+
+
+def test_an_impossible_date_in_front_matter_is_a_reason_not_a_crash(tmp_path):
+    p = tmp_path / "m.md"
+    p.write_text("---\nheadline: H\npublished: 2025-13-45\n---\nBody.\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match=r"front matter: published '2025-13-45' is not a real calendar date"):
+        load_article(p)
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("headline", "[1, 2]", "headline must be text, got a list"),
+    ("headline", "123", "headline must be text, got the number 123; put it in quotes"),
+    ("headline", '""', "headline is empty; write null"),
+    ("headline", "x" * 501, "headline is 501 characters long; at most 500"),
+    ("outlet", "true", "outlet must be text, got true"),
+    ("outlet", "{name: Bad}", "outlet must be text, got a mapping"),
+    ("published", "20251008", "published 20251008 is not a date; write it as YYYY-MM-DD"),
+    ("published", "0000-00-00", "published '0000-00-00' has the year 0; years 1900 to 2100 are accepted"),
+    ("published", "2025-02-30", "published '2025-02-30' is not a real calendar date"),
+    ("published", "Oct 8, 2025", "published 'Oct 8, 2025' is not a date"),
+    ("published", "[2025-10-08]", "published ['2025-10-08'] is not a date"),
+], ids=lambda v: str(v)[:20])
+def test_bad_metadata_values_name_the_file_the_field_and_what_is_accepted(tmp_path, field, value, expected):
+    meta = _yaml_folder(tmp_path, f"x.txt:\n  {field}: {value}\n", names=("x.txt",))
+    with pytest.raises(UnreadableFile) as err:
+        load_article(tmp_path / "x.txt", meta["x.txt"])
+    assert f"articles.yaml entry 'x.txt': {expected}" in str(err.value)
+
+    md = tmp_path / "m.md"
+    md.write_text(f"---\n{field}: {value}\n---\nBody.\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match=f"front matter: {field}"):
+        load_article(md)
+
+
+def test_good_metadata_is_normalised(tmp_path):
+    meta = _yaml_folder(tmp_path, "x.txt:\n  headline: '  Troops\n\n   arrive  '\n  outlet: ' AP '\n"
+                                  "  published: 2025-10-08\n", names=("x.txt",))
+    art = load_article(tmp_path / "x.txt", meta["x.txt"])
+    assert (art.title, art.outlet, art.published) == ("Troops arrive", "AP", "2025-10-08")
+    assert load_article(tmp_path / "x.txt", {"published": datetime.date(2025, 10, 8)}).published == "2025-10-08"
+
+
+def test_html_meta_datetimes_still_give_the_date(tmp_path):
+    p = tmp_path / "p.html"
+    p.write_text('<html><head><title>T</title><meta property="article:published_time" content="2025-10-08T12:00:00Z">'
+                 "</head><body><p>Body text.</p></body></html>", encoding="utf-8")
+    assert load_article(p).published == "2025-10-08"
+    p.write_text('<html><head><meta name="date" content="2025-10-08T23:30:00.123+02:00"></head>'
+                 "<body><p>Body text.</p></body></html>", encoding="utf-8")
+    assert load_article(p).published == "2025-10-08"
+
+
+def test_articles_yaml_fixes_a_bad_value_in_the_file_itself(tmp_path):
+    p = tmp_path / "p.html"
+    p.write_text('<html><head><meta name="date" content="October 8, 2025"></head><body><p>Body.</p></body></html>',
+                 encoding="utf-8")
+    with pytest.raises(UnreadableFile, match=r"HTML <meta> published 'October 8, 2025' is not a date"):
+        load_article(p)
+    assert load_article(p, {"published": "2025-10-08"}).published == "2025-10-08"
+
+
+def test_malformed_front_matter_is_reported(tmp_path):
+    p = tmp_path / "m.md"
+    p.write_text("---\nheadline: [unclosed\n---\nBody.\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match="front matter .* not valid YAML"):
+        load_article(p)
+    p.write_text("---\n- a list\n---\nBody.\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match="front matter .* must be a mapping"):
+        load_article(p)
+
+
+# -- ids come from the path under the folder given; Unicode names keep their letters -----------
+
+def test_flat_folder_ids_are_unchanged():
+    found, skipped = loading.find_article_files([SEEDS])
+    assert not skipped
+    assert [f.id for f in found] == [p.stem for p in sorted(SEEDS.glob("*.txt"))]
+    assert "000_260dedd85ce9b948" in [f.id for f in found]
+
+
+def test_ids_follow_sub_folders_and_keep_unicode_letters(tmp_path):
+    for name in ["a/x.txt", "b/x.txt", "新闻.txt", "статья.txt", "a b.txt", "a-b.txt", "deep/er/Café Noir.md", "!!!.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("Body.", encoding="utf-8")
+    found, _ = loading.find_article_files([tmp_path])
+    ids = {f.path.relative_to(tmp_path).as_posix(): f.id for f in found}
+    assert ids["a/x.txt"] == "a/x" and ids["b/x.txt"] == "b/x"
+    assert ids["新闻.txt"] == "新闻" and ids["статья.txt"] == "статья"
+    assert ids["a b.txt"] == ids["a-b.txt"] == "a-b"  # the ingest refuses the second (see test_ingest_rules)
+    assert ids["deep/er/Café Noir.md"] == "deep/er/Café-Noir"
+    assert ids["!!!.txt"].startswith("article-")
+    # A file named by itself: its name without extension; the id is what load_article records.
+    assert loading.find_article_files([tmp_path / "a" / "x.txt"])[0][0].id == "x"
+    assert load_article(tmp_path / "a" / "x.txt", id_root=tmp_path).id == "a/x"
+    assert loading.article_id(tmp_path / "a" / "x.txt") == "x"
+
+
+def test_decomposed_unicode_names_get_the_same_id(tmp_path):
+    assert loading.article_id(tmp_path / "Cafe\u0301.txt") == loading.article_id(tmp_path / "Caf\u00e9.txt") == "Café"
+
+
+# -- symlinks never lead out of an ingested folder ---------------------------------------------
+
+def test_symlinks_out_of_the_folder_dangling_and_loops_are_skipped_with_reasons(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret.", encoding="utf-8")
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "real.txt").write_text("Real.", encoding="utf-8")
+    (folder / "to-secret.txt").symlink_to(outside / "secret.txt")
+    (folder / "to-etc.txt").symlink_to("/etc/passwd")
+    (folder / "to-outside-dir").symlink_to(outside, target_is_directory=True)
+    (folder / "dangling.txt").symlink_to(folder / "missing.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    (folder / "sub" / "up").symlink_to(folder, target_is_directory=True)
+    (folder / "alias.txt").symlink_to(folder / "real.txt")
+    files, skipped = find_files([folder])
+    assert sorted(f.name for f in files) == ["alias.txt", "real.txt"]
+    reasons = {p.name: r for p, r in skipped}
+    assert set(reasons) == {"to-secret.txt", "to-etc.txt", "to-outside-dir", "dangling.txt", "loop.txt", "up"}
+    assert "outside the folder" in reasons["to-secret.txt"] and "not followed" in reasons["to-etc.txt"]
+    assert "outside the folder" in reasons["to-outside-dir"]
+    assert "dangling" in reasons["dangling.txt"] and "loop" in reasons["loop.txt"]
+    assert "folder; not followed" in reasons["up"]
+    # Named by itself on the command line, a link is the user's choice and is read.
+    assert find_files([folder / "to-secret.txt"]) == ([folder / "to-secret.txt"], [])
