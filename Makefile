@@ -16,7 +16,12 @@ LLAMA_STAMP := $(VENV)/.llama-$(shell echo '$(LLAMA_CPP) $(LLAMA_CMAKE_ARGS)' | 
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser run test unit bench eval screenshots clean
+# Benchmarks written by others (read from ../shared, never copied here): each corpus is ingested
+# once into its own data folder, then its questions are scored with the benchmark's own score.py.
+EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
+CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
+
+.PHONY: install browser run test unit bench eval eval-external screenshots clean
 
 install: $(STAMP) $(LLAMA_STAMP)
 
@@ -59,6 +64,22 @@ unit: install
 
 eval: install
 	$(PY) -m assistant eval tests/regression/seeds.yaml --report reports/eval.json
+
+eval-external: install
+	@if [ ! -d "$(EXTERNAL)" ]; then echo "eval-external: skipped, $(EXTERNAL) is absent"; exit 0; fi; \
+	set -e; mkdir -p reports; \
+	for corpus in $(CORPORA); do \
+	  echo "== realtimeqa-dev $$corpus: ingest (once) into .data/rtqa-$$corpus"; \
+	  ASSISTANT_DATA_DIR=.data/rtqa-$$corpus $(PY) -m assistant ingest $(EXTERNAL)/$$corpus/articles; \
+	  ASSISTANT_DATA_DIR=.data/rtqa-$$corpus $(PY) -m assistant eval $(EXTERNAL)/$$corpus/questions.yaml \
+	    --report reports/rtqa-$$corpus.json > reports/rtqa-$$corpus.txt || true; \
+	  tail -n 3 reports/rtqa-$$corpus.txt; \
+	  echo "ours:"; $(PY) $(EXTERNAL)/score.py $(EXTERNAL)/$$corpus/key.json reports/rtqa-$$corpus.json --corpus $$corpus; \
+	  $(PY) -m assistant baseline $(EXTERNAL)/$$corpus/articles $(EXTERNAL)/$$corpus/questions.yaml \
+	    --report reports/rtqa-$$corpus-naive.json > /dev/null; \
+	  echo "naive (1000/200-character chunks, MiniLM, Chroma top 5; retrieval only):"; \
+	  $(PY) $(EXTERNAL)/score.py $(EXTERNAL)/$$corpus/key.json reports/rtqa-$$corpus-naive.json --corpus $$corpus; \
+	done
 
 bench: install
 	$(PY) -m assistant bench --report reports/bench.json

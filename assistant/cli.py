@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, help="write the full JSON report here")
     _common(p)
 
+    p = sub.add_parser("baseline", help="the plain LangChain-tutorial retrieval on a question set (for comparison)")
+    p.add_argument("articles", type=Path, help="folder of the articles")
+    p.add_argument("set", type=Path, help="YAML question set")
+    p.add_argument("--report", type=Path, required=True, help="write the retrieved passages here (JSON)")
+    _common(p)
+
     p = sub.add_parser("bench", help="measure ingest and answer speed")
     p.add_argument("--questions", type=Path, default=Path("tests/regression/seeds.yaml"))
     p.add_argument("--sizes", default="5,50,250", help="corpus sizes in articles (default 5,50,250)")
@@ -203,6 +209,15 @@ def cmd_eval(args, settings) -> int:
     return 0 if m["passed"] == m["questions"] else 1
 
 
+def cmd_baseline(args, settings) -> int:
+    from assistant.baseline import naive_report
+    from vectorstore.embedder import MiniLmEmbedder
+
+    done = naive_report(args.articles, args.set, args.report, MiniLmEmbedder(settings.embedding_model))
+    print(f"naive baseline: {done['chunks']} chunks, {done['questions']} questions; report written to {args.report}")
+    return 0
+
+
 def cmd_bench(args, settings) -> int:
     from assistant import bench
 
@@ -220,4 +235,4 @@ def cmd_bench(args, settings) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
-            "bench": cmd_bench}
+            "baseline": cmd_baseline, "bench": cmd_bench}

@@ -1,17 +1,20 @@
 """Regression question sets: run every question through ``Assistant.answer`` and score it.
 
-A set is a YAML list of ``{id, question, expect}``; ``expect`` may hold ``mentions`` (a list
-of groups: every group must match the answer, by any one of its phrases, case-insensitively),
-``articles`` (article ids that must be cited) and ``abstain`` (true/false).
+A set is a YAML list of ``{id, question, expect}`` (optionally ``as_of``: the day the question
+is asked, YYYY-MM-DD; default today); ``expect`` may hold ``mentions`` (a list of groups: every
+group must match the answer, by any one of its phrases, case-insensitively), ``articles``
+(article ids that must be cited) and ``abstain`` (true/false).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from tqdm import tqdm
 
 from assistant.answer import Assistant
 from assistant.errors import EvalSetError
@@ -30,6 +33,7 @@ class Case:
     articles: list[str] = field(default_factory=list)
     abstain: bool | None = None
     known_failure: str | None = None  # why this case is expected to fail today (tests mark it xfail)
+    as_of: dt.date | None = None  # the day the question is asked (None: today)
 
 
 @dataclass
@@ -76,9 +80,13 @@ def load_set(path: Path) -> list[Case]:
             raise EvalSetError(f"'{path}' entry '{item['id']}': unknown expect key(s) {sorted(unknown)}; "
                                f"allowed: {sorted(_EXPECT_KEYS)}")
         mentions = [[g] if isinstance(g, str) else list(g) for g in expect.get("mentions", [])]
+        try:
+            as_of = dt.date.fromisoformat(str(item["as_of"])) if item.get("as_of") else None
+        except ValueError as exc:
+            raise EvalSetError(f"'{path}' entry '{item['id']}': as_of must be a date, YYYY-MM-DD") from exc
         cases.append(Case(str(item["id"]), str(item["question"]), mentions,
                           [str(a) for a in expect.get("articles", [])], expect.get("abstain"),
-                          item.get("known_failure")))
+                          item.get("known_failure"), as_of))
     return cases
 
 
@@ -111,8 +119,8 @@ def check(case: Case, answer: Answer) -> tuple[list[str], float | None]:
 def run_set(assistant: Assistant, cases: list[Case]) -> list[Result]:
     """Answer every case (same code path as ``ask``) and check it."""
     results = []
-    for case in cases:
-        answer = assistant.answer(case.question)
+    for case in tqdm(cases, desc="Questions", unit="q", disable=None if len(cases) > 60 else True):
+        answer = assistant.answer(case.question, as_of=case.as_of)
         failures, recall = check(case, answer)
         results.append(Result(case, answer, failures, recall))
     return results

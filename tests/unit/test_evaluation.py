@@ -33,3 +33,14 @@ def test_check_reports_each_failed_expectation():
     failures, recall = check(case, answer)
     assert failures == ["answer lacks 'Elwood' / 'village'", "article 001 not cited"]
     assert recall == 0.0
+
+
+def test_as_of_is_read_as_a_date_and_a_bad_one_is_refused(tmp_path):
+    import datetime as dt
+
+    p = tmp_path / "s.yaml"
+    p.write_text("- {id: a, question: q, as_of: '2022-06-16'}\n- {id: b, question: r}\n")
+    assert [c.as_of for c in load_set(p)] == [dt.date(2022, 6, 16), None]
+    p.write_text("- {id: a, question: q, as_of: 'last week'}\n")
+    with pytest.raises(EvalSetError, match="as_of must be a date"):
+        load_set(p)

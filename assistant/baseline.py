@@ -1,0 +1,57 @@
+"""The plain LangChain-tutorial set-up, measured beside ours on the same questions.
+
+1000-character chunks with 200 characters of overlap (LangChain's ``RecursiveCharacterTextSplitter``),
+the same all-MiniLM-L6-v2 vectors, a Chroma collection in memory, the top ``k`` chunks by cosine
+similarity. It has no answer step: its report holds only the retrieved passages, so it is compared
+on recall@k (``make eval-external`` runs it and the benchmark's ``score.py`` scores it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from assistant.evaluation import load_set
+from vectorstore.embedder import MiniLmEmbedder
+from vectorstore.loading import UnreadableFile, find_files, load_article, load_metadata
+
+
+def naive_report(articles: Path, questions: Path, out: Path, embedder: MiniLmEmbedder,
+                 chunk_size: int = 1000, overlap: int = 200, k: int = 5) -> dict:
+    """Retrieve the top ``k`` naive chunks for every question of ``questions``; write the report to ``out``.
+
+    Returns:
+        ``{"chunks": N, "questions": M}``.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=overlap)
+    texts, ids = [], []
+    files, _ = find_files([articles])
+    for path in files:
+        try:
+            article = load_article(path, load_metadata(path.parent).get(path.name))
+        except UnreadableFile:
+            continue
+        for i, piece in enumerate(splitter.split_text(article.text)):
+            texts.append(piece)
+            ids.append(f"{article.id}-{i}")
+    client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+    col = client.create_collection("naive", embedding_function=None, metadata={"hnsw:space": "cosine"})
+    for i in tqdm(range(0, len(texts), 256), desc="Embedding (naive)", disable=None):
+        col.add(ids=ids[i:i + 256], documents=texts[i:i + 256],
+                embeddings=np.asarray(embedder.embed_documents(texts[i:i + 256]), dtype=np.float32))
+    results = []
+    for case in load_set(questions):
+        got = col.query(query_embeddings=[embedder.embed_query(case.question)], n_results=k, include=["documents"])
+        results.append({"id": case.id, "question": case.question, "answer": "", "abstained": False,
+                        "retrieved": [{"article_id": i.rsplit("-", 1)[0], "text": d}
+                                      for i, d in zip(got["ids"][0], got["documents"][0])]})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"results": results}, ensure_ascii=False), encoding="utf-8")
+    return {"chunks": len(texts), "questions": len(results)}
