@@ -21,7 +21,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
 
-.PHONY: install browser run test unit bench eval eval-external screenshots clean
+.PHONY: install browser run test unit bench eval eval-external train-scorer screenshots clean
 
 install: $(STAMP) $(LLAMA_STAMP)
 
@@ -80,6 +80,11 @@ eval-external: install
 	  echo "naive (1000/200-character chunks, MiniLM, Chroma top 5; retrieval only):"; \
 	  $(PY) $(EXTERNAL)/score.py $(EXTERNAL)/$$corpus/key.json reports/rtqa-$$corpus-naive.json --corpus $$corpus; \
 	done
+
+# Refit assistant/scorer.json on the project's sets and, when present, the external dev set.
+train-scorer: install
+	$(PY) -m assistant train-scorer --set tests/regression/seeds.yaml=seeds --set tests/regression/readers.yaml=seeds \
+	  $(if $(wildcard $(EXTERNAL)/gold),--set $(EXTERNAL)/gold/questions.yaml=$(EXTERNAL)/gold/articles)
 
 bench: install
 	$(PY) -m assistant bench --report reports/bench.json

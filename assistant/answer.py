@@ -22,7 +22,12 @@ from pathlib import Path
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from assistant.citations import annotate_dates, closest_matches, dated_text, with_context
+from assistant.citations import (
+    annotate_dates,
+    closest_matches,
+    dated_text,
+    with_context,
+)
 from assistant.composers.base import Composer, Draft
 from assistant.composers.extractive import ExtractiveComposer
 from assistant.composers.generated import LlmComposer
@@ -32,7 +37,14 @@ from assistant.llm import LlmError, chat_model
 from assistant.models import Answer, Retrieved
 from assistant.prompts import ABSTAIN_TEXT
 from assistant.question import Query, Request, Understanding, validate_question
-from assistant.retrieval import DateRetriever, DenseRetriever, HybridRetriever, KeywordRetriever
+from assistant.retrieval import (
+    ChunkMap,
+    DateRetriever,
+    DenseRetriever,
+    HybridRetriever,
+    KeywordRetriever,
+)
+from assistant.scorer import SentenceScorer, load_scorer
 from assistant.settings import Settings
 from assistant.timeline import DateIndex, Event
 from assistant.verification import Verdict, Verifier
@@ -74,8 +86,9 @@ class Assistant:
     """
 
     def __init__(self, settings: Settings, store: Store | None = None,
-                 embedder: MiniLmEmbedder | None = None) -> None:
+                 embedder: MiniLmEmbedder | None = None, scorer: SentenceScorer | None = None) -> None:
         self.settings = settings
+        self.scorer = scorer or load_scorer(settings.scorer)
         self.store: Store = store or open_store(settings)
         self.embedder = embedder or MiniLmEmbedder(settings.embedding_model, device=settings.device)
         self.chunker = SentenceChunker(settings.chunk_target_chars, settings.chunk_max_chars)
@@ -90,7 +103,7 @@ class Assistant:
         chunks = self.store.all_chunks()
         self.index = Bm25Index(chunks)
         self.dates = DateIndex(chunks, self.store.all_dates())
-        self.extractive = ExtractiveComposer(self.store, self.index.known, s.abstain_threshold,
+        self.extractive = ExtractiveComposer(self.store, self.index.known, self.scorer, s.abstain_threshold,
                                              s.max_answer_sentences)
         self.composer = self.extractive
         self.llm_notice = ""
@@ -109,7 +122,7 @@ class Assistant:
             dense=DenseRetriever(store=self.store, embedder=self.embedder, k=s.candidates),
             keyword=KeywordRetriever(index=self.index, k=s.candidates),
             dates=DateRetriever(dates=self.dates, k=s.candidates),
-            understand=self.understanding.plain, rrf_k=s.rrf_k, top_k=s.top_k,
+            understand=self.understanding.plain, chunks=ChunkMap(chunks), rrf_k=s.rrf_k, top_k=s.top_k,
         )
         self.verifier = Verifier(self._similarity, dated_text, s.llm_min_support, s.llm_min_kept)
         self.chain = self._build_chain()

@@ -17,6 +17,15 @@ from assistant.settings import load_settings
 EXIT_USER_ERROR = 2
 
 
+def _day(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from exc
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, help="folder of the embedded store (ASSISTANT_DATA_DIR)")
     p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (ASSISTANT_CHROMA_URL)")
@@ -36,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
+    p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                   help="the day the question is asked (default today): 'this week' is that week, later articles unused")
     p.add_argument("--json", action="store_true", help="print the machine-readable answer")
     _common(p)
 
@@ -60,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("articles", type=Path, help="folder of the articles")
     p.add_argument("set", type=Path, help="YAML question set")
     p.add_argument("--report", type=Path, required=True, help="write the retrieved passages here (JSON)")
+    _common(p)
+
+    p = sub.add_parser("train-scorer", help="fit the sentence scorer on question sets, with cross-validated figures")
+    p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml=ARTICLES",
+                   help="a question set and the folder of its articles (repeat for several sets)")
+    p.add_argument("--out", type=Path, default=Path("assistant/scorer-learned.json"), help="where to save the scorer")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     _common(p)
 
     p = sub.add_parser("bench", help="measure ingest and answer speed")
@@ -105,7 +123,7 @@ def cmd_ask(args, settings) -> int:
     from assistant.question import validate_question
 
     validate_question(args.question, settings.max_question_chars)  # fail before loading the model
-    answer = _assistant(settings).answer(args.question)
+    answer = _assistant(settings).answer(args.question, as_of=args.as_of)
     print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer))
     return 0
 
@@ -218,6 +236,34 @@ def cmd_baseline(args, settings) -> int:
     return 0
 
 
+def cmd_train_scorer(args, settings) -> int:
+    from assistant import training
+    from assistant.answer import Assistant
+    from assistant.evaluation import load_set
+    from assistant.scorer import SentenceScorer
+    from vectorstore.embedder import MiniLmEmbedder
+
+    embedder = MiniLmEmbedder(settings.embedding_model)
+    questions = []
+    for spec in args.sets:
+        qpath, _, articles = spec.partition("=")
+        if not articles:
+            print(f"error: --set {spec!r}: write QUESTIONS.yaml=ARTICLES_FOLDER", file=sys.stderr)
+            return EXIT_USER_ERROR
+        qpath, articles = Path(qpath), Path(articles)
+        name = f"{qpath.parent.name}-{qpath.stem}"
+        data = settings.data_dir / "train" / articles.resolve().name
+        set_settings = settings.model_copy(update={"data_dir": data})
+        assistant = Assistant(set_settings, embedder=embedder, scorer=SentenceScorer.neutral())
+        print(assistant.ingest([articles]).summary())
+        questions += training.collect(assistant, load_set(qpath), name)
+    scorer = training.train(questions, k=args.folds)
+    training.save(scorer, args.out)
+    print(json.dumps(scorer.report, indent=2))
+    print(f"threshold {scorer.threshold:.3f}; scorer written to {args.out}")
+    return 0
+
+
 def cmd_bench(args, settings) -> int:
     from assistant import bench
 
@@ -235,4 +281,4 @@ def cmd_bench(args, settings) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
-            "baseline": cmd_baseline, "bench": cmd_bench}
+            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench}

@@ -44,11 +44,23 @@ class Location:
 
 @dataclass
 class Passage:
-    """A retrieved chunk; near-duplicates found in other articles are kept in ``also_in``."""
+    """A retrieved chunk; near-duplicates found in other articles are kept in ``also_in``.
+
+    After retrieval a passage is widened to its window (``HybridRetriever.retrieve``): ``chunk``
+    is then the matched chunk with the chunks before and after it in the article (exact offsets,
+    ``article.text[start:end] == text``), and ``members`` the ids of the stored chunks it spans.
+    """
 
     chunk: Chunk
     score: float
     also_in: list[Location] = field(default_factory=list)
+    members: tuple[str, ...] = ()
+    match: tuple[int, int] | None = None  # the matched chunk's start and end inside a widened passage
+
+    @property
+    def chunk_ids(self) -> list[str]:
+        """The stored chunks this passage spans (their sentence vectors are its sentences')."""
+        return list(self.members or (self.chunk.id,))
 
     @property
     def location(self) -> Location:

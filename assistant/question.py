@@ -158,13 +158,16 @@ def sub_questions(question: str) -> list[str]:
     return merged or [question]
 
 
-def question_dates(question: str, anchor) -> list[TimeExpression]:
-    """The calendar dates a question names ("What happened on Oct. 4?"), resolved.
+def question_dates(question: str, anchor, as_of: dt.date | None = None) -> list[TimeExpression]:
+    """The days a question names ("What happened on Oct. 4?"), resolved.
 
-    Only full dates count (a month and day, with or without year, the year inferred from
-    ``anchor``, e.g. the newest article's date); "last week" in a question has no anchor.
+    Full dates (a month and day, with or without year) count always, the year inferred from
+    ``as_of`` if given, else from ``anchor`` (e.g. the newest article's date). Relative ones
+    ("this week", "yesterday", "on Monday") count only when the question says when it is asked
+    (``as_of``): they are resolved against that day.
     """
-    return [e for e in find_time_expressions(question, anchor) if e.resolved and e.rule in ("date", "date-with-year")]
+    found = find_time_expressions(question, as_of or anchor)
+    return [e for e in found if e.resolved and (as_of is not None or e.rule in ("date", "date-with-year"))]
 
 
 class Understanding:
@@ -219,5 +222,5 @@ class Understanding:
         vector = self.embed(text)
         return Query(question=text, text=text, searched=searched, vector=vector,
                      searched_vector=vector if searched == text else self.embed(searched),
-                     profile=profile_question(text, self.idf), dates=question_dates(text, self.newest),
+                     profile=profile_question(text, self.idf), dates=question_dates(text, self.newest, as_of),
                      as_of=as_of or dt.date.today())

@@ -1,7 +1,11 @@
-"""Hybrid retrieval: dense (Chroma) + keyword (BM25), fused by reciprocal rank fusion, with
-near-duplicate passages collapsed. Two rankings join the fusion when the query calls for
-them: the passages about a day the question names ("What happened on Oct. 4?"), and for a
-"when" question, the dense ranking restricted to passages that hold a resolved date.
+"""Hybrid retrieval: dense (Chroma) + sentence-level dense + keyword (BM25), fused by reciprocal
+rank fusion, with near-duplicate passages collapsed. Two rankings join the fusion when the query
+calls for them: the passages about a day the question names ("What happened on Oct. 4?"), and
+for a "when" question, the dense ranking restricted to passages that hold a resolved date.
+
+Chunks are small so that ranking is precise (an answer often sits in one sentence of a long
+article); each retrieved passage is then widened to the chunks before and after it in its
+article, so the composer reads the matched chunk in its context ("small to big").
 
 Each stage is a LangChain ``BaseRetriever`` (``invoke(text)`` returns ``Document``s) so other
 LangChain code can reuse it; the answer chain calls ``HybridRetriever.retrieve`` with the
@@ -20,7 +24,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.duplicates import near_duplicate
-from assistant.models import Location, Passage, Retrieved, ScoredChunk
+from assistant.models import Article, Chunk, Location, Passage, Retrieved, ScoredChunk
 from assistant.question import Query, question_dates
 from assistant.timeline import DateIndex
 from vectorstore.embedder import Embedder
@@ -126,10 +130,36 @@ def collapse_duplicates(ranked: list[ScoredChunk], limit: int | None = None) -> 
     return passages
 
 
+class ChunkMap:
+    """Every stored chunk by id and by its place in its article (for sentence hits and windows)."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.by_id = {c.id: c for c in chunks}
+        self._at = {(c.article_id, c.index): c for c in chunks}
+
+    def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
+        """The chunks just before and after ``chunk`` in its article."""
+        return self._at.get((chunk.article_id, chunk.index - 1)), self._at.get((chunk.article_id, chunk.index + 1))
+
+
+def widen(passage: Passage, chunks: ChunkMap, article: Article | None) -> Passage:
+    """``passage`` spanning its chunk and the chunks before and after it, with exact offsets."""
+    core = passage.chunk
+    if article is None:
+        return passage
+    parts = [c for c in (chunks.neighbours(core)[0], core, chunks.neighbours(core)[1]) if c is not None]
+    start, end = parts[0].start, parts[-1].end
+    window = Chunk(id=core.id, article_id=core.article_id, index=core.index, start=start, end=end,
+                   text=article.text[start:end], sentences=tuple(s for c in parts for s in c.sentences),
+                   source=core.source, title=core.title, outlet=core.outlet, published=core.published)
+    return Passage(window, passage.score, passage.also_in, tuple(c.id for c in parts), (core.start, core.end))
+
+
 class HybridRetriever(BaseRetriever):
     """Dense + keyword (+ date) retrieval fused by RRF, near-duplicates collapsed.
 
-    ``understand`` turns a plain text into a ``Query`` for LangChain callers of ``invoke``.
+    ``understand`` turns a plain text into a ``Query`` for LangChain callers of ``invoke``;
+    ``chunks`` maps the sentence hits to their chunks and gives each passage its neighbours.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -137,6 +167,8 @@ class HybridRetriever(BaseRetriever):
     keyword: KeywordRetriever
     dates: DateRetriever
     understand: Callable[[str], Query]
+    chunks: ChunkMap
+    sentences_k: int = 60
     rrf_k: int = 60
     top_k: int = 5
 
@@ -149,18 +181,39 @@ class HybridRetriever(BaseRetriever):
         on_day = self.dates.search(query.days)
         dense = self.dense.complete(query.searched_vector, self.dense.search(query.searched_vector), keyword + on_day)
         rankings = {"dense": dense, "keyword": keyword}
+        # the chunks of the sentences nearest the question: a long chunk's one answering sentence
+        # is diluted in the chunk's own vector
+        by_sentence = [ScoredChunk(self.chunks.by_id[cid], score) for cid, score
+                       in self.dense.store.query_sentences(query.searched_vector, self.sentences_k)
+                       if cid in self.chunks.by_id]
+        if by_sentence:
+            rankings["sentence"] = by_sentence
         if on_day:
             rankings["date"] = on_day
         if query.wants_time:
             rankings["dated"] = [s for s in dense if self.dates.dates.has_time(s.chunk.id)]
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
+        # asked "as of" a day: what was published after it cannot be the answer then
+        as_of = query.as_of.isoformat()
+        fused = [s for s in fused if not s.chunk.published or s.chunk.published <= as_of]
         return collapse_duplicates(fused, limit or self.top_k)
 
     def retrieve(self, query: Query, limit: int | None = None) -> Retrieved:
         """The passages for ``query`` and their articles, fetched from the store in one call."""
-        passages = self.passages(query, limit)
+        limit = limit or self.top_k
+        # A chunk already inside a better passage's window adds nothing: its slot goes to the next one.
+        passages: list[Passage] = []
+        covered: set[str] = set()
+        for p in self.passages(query, 3 * limit):
+            if p.chunk.id in covered:
+                continue
+            before, after = self.chunks.neighbours(p.chunk)
+            covered |= {c.id for c in (before, p.chunk, after) if c is not None}
+            passages.append(p)
+            if len(passages) == limit:
+                break
         articles = self.dense.store.articles(list(dict.fromkeys(p.chunk.article_id for p in passages)))
-        return Retrieved(query, passages, articles)
+        return Retrieved(query, [widen(p, self.chunks, articles.get(p.chunk.article_id)) for p in passages], articles)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         docs = []

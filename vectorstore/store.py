@@ -41,6 +41,10 @@ class Store(Protocol):
         """Cosine similarity of ``vector`` to the stored vectors of the given chunks."""
         ...
 
+    def query_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The chunks holding the ``k`` sentences nearest to ``vector``: ``(chunk id, best cosine)``, best first."""
+        ...
+
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[SentenceKey, np.ndarray]:
         """Stored sentence vectors of the given chunks."""
         ...
@@ -281,6 +285,18 @@ class ChromaStore:
                                 include=["documents", "metadatas", "distances"])
         return [ScoredChunk(self._to_chunk(i, d, m), 1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+
+    def query_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The chunks holding the ``k`` sentences nearest to ``vector``: ``(chunk id, best cosine)``, best first."""
+        n = min(k, self.sentences.count())
+        if n == 0:
+            return []
+        got = self.sentences.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
+                                   include=["metadatas", "distances"])
+        best: dict[str, float] = {}
+        for m, dist in zip(got["metadatas"][0], got["distances"][0]):
+            best.setdefault(m["chunk_id"], 1.0 - float(dist))
+        return list(best.items())
 
     def similarity(self, vector: np.ndarray, chunk_ids: list[str]) -> dict[str, float]:
         """Cosine similarity of ``vector`` to the stored vectors of the given chunks."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -12,44 +12,40 @@ from assistant.composers.base import Claim, Draft, Evidence
 from assistant.duplicates import near_duplicate
 from assistant.models import Article, Location, Retrieved
 from assistant.question import Query
+from assistant.scorer import SentenceScorer
 from assistant.timeline import day_match
 from vectorstore.store import SentenceKey, Store
 from vectorstore.terms import terms
 
-# Weights of the sentence score. Documented in the README; tuned on tests/regression/seeds.yaml.
-W_DENSE = 0.45
-W_LEXICAL = 0.40
-W_TYPE = 0.15
 # For a question only about a day, further sentences must place their event on it at least this
 # well (``timeline.day_match``): a weekday or a date, or a weekend, not "this week" or "last month".
 MIN_DAY_MATCH = 0.4
 CANDIDATES_KEPT = 10
-# A question that hinges on words the articles never use is most likely not answered by them:
-# abstain when this share of the question's term weight is absent from the whole corpus.
-MAX_UNKNOWN_SHARE = 0.5
 
 
 @dataclass
-class _Candidate:
+class Candidate:
+    """A sentence of the retrieved passages, its features and its score (the scorer's probability)."""
+
     evidence: Evidence
     terms: set[str]
-    dense: float
-    lexical: float
     kinds: set[str]
-    score: float
     rank: int
     on_day: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
 
 
 class ExtractiveComposer:
     """Picks the sentences that answer the question, from one or several articles.
 
-    Each candidate sentence (from the retrieved passages) is scored by
-    ``W_DENSE * cosine(question, sentence) + W_LEXICAL * weighted term coverage + W_TYPE *
-    answer-type match`` (a time for "when", a number for "how many", ...). The best sentence
-    must reach ``abstain_threshold`` or the composer abstains; it also abstains when a
-    capitalised name in the question, or ``MAX_UNKNOWN_SHARE`` of its term weight, never occurs
-    in the articles ("What is the capital of France?"). Further sentences are added
+    Each candidate sentence (from the retrieved passages) is scored by the learned
+    ``SentenceScorer`` (``assistant/scorer.py``): the probability that it answers the question,
+    from its meaning similarity, the weighted share of the question's words it holds, whether it
+    holds the kind of answer wanted (a time for "when", a number for "how many", ...), how it
+    compares with the other candidates, its passage's rank, and whether the question names
+    things the articles never mention ("What is the capital of France?"). The best sentence
+    must reach the scorer's threshold or the composer abstains. Further sentences are added
     while they score close to the best and add something the answer lacks: a question term
     not yet covered, or a kind of answer not yet given. Near-duplicates are merged, not repeated.
     A question with several parts ("How did X respond, and what did Y do?") is answered part by
@@ -63,18 +59,20 @@ class ExtractiveComposer:
     Args:
         store: for the stored sentence vectors (fetched once per answer).
         known: whether a term occurs anywhere in the corpus (the keyword index's vocabulary).
-        abstain_threshold: minimum score of the best sentence.
+        scorer: the fitted sentence scorer.
+        abstain_threshold: minimum score of the best sentence (``None``: the scorer's own).
         max_sentences: most sentences in an answer.
         keep_ratio: a further sentence must score at least this share of the best.
     """
 
     name = "extractive"
 
-    def __init__(self, store: Store, known: Callable[[str], bool], abstain_threshold: float = 0.45,
-                 max_sentences: int = 3, keep_ratio: float = 0.75) -> None:
+    def __init__(self, store: Store, known: Callable[[str], bool], scorer: SentenceScorer,
+                 abstain_threshold: float | None = None, max_sentences: int = 3, keep_ratio: float = 0.75) -> None:
         self.store = store
         self.known = known
-        self.abstain_threshold = abstain_threshold
+        self.scorer = scorer
+        self.abstain_threshold = scorer.threshold if abstain_threshold is None else abstain_threshold
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
 
@@ -82,9 +80,14 @@ class ExtractiveComposer:
         """No generation to stream: just the draft."""
         yield self.compose(found)
 
+    def candidates(self, found: Retrieved, query: Query | None = None) -> list[Candidate]:
+        """Every sentence of ``found.passages``, scored for ``query`` (default ``found.query``), best first."""
+        vectors = self.store.sentence_vectors([cid for p in found.passages for cid in p.chunk_ids])
+        return self._candidates(query or found.query, found, vectors)
+
     def compose(self, found: Retrieved) -> Draft:
         """The draft answer for ``found.query`` from ``found.passages``."""
-        vectors = self.store.sentence_vectors([p.chunk.id for p in found.passages])
+        vectors = self.store.sentence_vectors([cid for p in found.passages for cid in p.chunk_ids])
         query = found.query
         if not query.parts:
             return self._compose_one(query, found, vectors)
@@ -110,16 +113,12 @@ class ExtractiveComposer:
             return Draft([], True, 0.0, [])
         best = candidates[0]
         closest = [c.evidence for c in candidates[:3]]
-        dated = any(c.on_day for c in candidates)
-        known = (lambda t: self.known(t) or (dated and t in day_terms))  # noqa: E731
-        missing_names = [n for n in profile.names if not known(n)]
-        unknown = profile.unknown_share(known)
         # "What happened on Oct. 4?" asks only about a day (no other content words): its answer lists
         # what happened that day, and there is none if no sentence places an event on it.
         day_question = bool(days) and not (set(profile.weights) - day_terms)
         off_day = day_question and best.on_day < MIN_DAY_MATCH
         ranked = [c.evidence for c in candidates[:CANDIDATES_KEPT]]
-        if best.score < self.abstain_threshold or missing_names or unknown >= MAX_UNKNOWN_SHARE or off_day:
+        if best.score < self.abstain_threshold or off_day:
             return Draft([], True, best.score, closest, candidates=ranked)
 
         chosen = [best]
@@ -159,14 +158,18 @@ class ExtractiveComposer:
         ranked = [c.evidence for c in chosen] + [e for e in ranked if all(e is not c.evidence for c in chosen)]
         return Draft(claims, False, best.score, closest, candidates=ranked[:CANDIDATES_KEPT])
 
-    @staticmethod
-    def _candidates(query: Query, found: Retrieved, vectors: dict[SentenceKey, np.ndarray]) -> list[_Candidate]:
+    def _candidates(self, query: Query, found: Retrieved, vectors: dict[SentenceKey, np.ndarray]) -> list[Candidate]:
         profile, days, day_terms = query.profile, query.days, query.day_terms
-        out: list[_Candidate] = []
+        out: list[Candidate] = []
+        raw: list[tuple[float, float, float, int, bool, float]] = []
+        seen: set[tuple[str, int]] = set()  # neighbouring passages' windows overlap
         for rank, p in enumerate(found.passages):
             c = p.chunk
             article: Article | None = found.articles.get(c.article_id)
             for span in c.sentences:
+                if (c.article_id, span.start) in seen:
+                    continue
+                seen.add((c.article_id, span.start))
                 text = c.text[span.start - c.start: span.end - c.start]
                 vec = vectors.get((c.article_id, span.start, span.end))
                 dense = float(np.dot(query.vector, vec)) if vec is not None else 0.0
@@ -179,15 +182,36 @@ class ExtractiveComposer:
                 type_score, kinds = answer_type_score(profile, text)
                 if days:
                     type_score = max(type_score, on_day)
-                score = W_DENSE * max(dense, 0.0) + W_LEXICAL * lexical + W_TYPE * type_score
                 loc = Location.of(c, span)
-                ev = Evidence(loc, text, score, list(p.also_in) if len(c.sentences) == 1 else [])
-                out.append(_Candidate(ev, s_terms, dense, lexical, kinds, score, rank, on_day))
+                in_match = p.match is None or p.match[0] <= span.start < p.match[1]
+                ev = Evidence(loc, text, 0.0, list(p.also_in) if in_match and len(p.chunk_ids) == 1
+                              and len(c.sentences) == 1 else [])
+                out.append(Candidate(ev, s_terms, kinds, rank, on_day))
+                position = span.start / max(len(article.text), 1) if article else 0.5
+                raw.append((dense, lexical, type_score, rank, in_match, position))
+        if not out:
+            return out
+        dated = any(c.on_day for c in out)
+        known = (lambda t: self.known(t) or (dated and t in day_terms))  # noqa: E731
+        missing_names = float(any(not known(n) for n in profile.names))
+        unknown = profile.unknown_share(known)
+        q_terms = set(profile.weights)
+        top_dense, top_lexical = max(r[0] for r in raw), max(r[1] for r in raw)
+        for cand, (dense, lexical, type_score, rank, in_match, position) in zip(out, raw):
+            words = cand.terms - set(day_terms)
+            cand.features = {
+                "dense": dense, "lexical": lexical, "answer_type": type_score, "dense_gap": dense - top_dense,
+                "lexical_gap": lexical - top_lexical, "passage_rank": 1.0 / (1 + rank), "in_match": float(in_match),
+                "missing_names": missing_names, "unknown_share": unknown, "question_terms": len(q_terms) / 10,
+                "position": position, "length": len(cand.evidence.text) / 300,
+                "new_words": len(words - q_terms) / max(len(words), 1), "on_day": cand.on_day,
+                "wants_kind": float(bool(profile.wants)), "unknown_majority": float(unknown >= 0.5)}
+            cand.score = cand.evidence.score = self.scorer.probability(cand.features)
         out.sort(key=lambda c: (-c.score, c.rank, c.evidence.location.start))
         return out
 
     @staticmethod
-    def _readable_order(chosen: list[_Candidate]) -> list[_Candidate]:
+    def _readable_order(chosen: list[Candidate]) -> list[Candidate]:
         """Articles in the order their best sentence was chosen; sentences in article order."""
         article_rank: dict[str, int] = {}
         for c in chosen:

@@ -194,3 +194,16 @@ def test_timeline_api_matches_the_cli(web, seeded_dir):
     assert starts == sorted(starts)
     first = body["events"][0]
     assert {"date", "phrase", "citation"} <= set(first) and first["citation"]["text"]
+
+
+def test_as_of_is_honoured_by_the_api_and_the_cli_alike(web, seeded_dir):
+    # Asked on Sept. 2, 2025, only the two late-August/early-September articles exist yet.
+    payload = {"question": "What did Trump post about Chicago?", "as_of": "2025-09-02"}
+    body = ask(web, payload).json()
+    assert {p["article_id"] for p in body["retrieved"]} <= {"003_0ddfd030a1922397", "004_e28152c5ebfe76fb"}
+    cli = run_cli("ask", payload["question"], "--as-of", "2025-09-02", "--json", env={"ASSISTANT_DATA_DIR": str(seeded_dir)})
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout) == body
+    bad = ask(web, {"question": "Who arrived?", "as_of": "last week"})
+    assert bad.status_code == 422 and "as_of" in bad.json()["error"]
+    assert run_cli("ask", "Who arrived?", "--as-of", "last week").returncode == 2

@@ -77,6 +77,14 @@ class MemoryStore:
     def similarity(self, vector: np.ndarray, chunk_ids: list[str]) -> dict[str, float]:
         return {cid: float(np.dot(vector, self._chunks[cid][1])) for cid in chunk_ids if cid in self._chunks}
 
+    def query_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        scored = sorted(((float(np.dot(vector, v)), cid) for cid, sents in self._sentences.items()
+                         for v in sents.values()), reverse=True)[:k]
+        best: dict[str, float] = {}
+        for score, cid in scored:
+            best.setdefault(cid, score)
+        return list(best.items())
+
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[SentenceKey, np.ndarray]:
         return {k: v for cid in chunk_ids for k, v in self._sentences.get(cid, {}).items()}
 

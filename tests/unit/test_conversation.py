@@ -3,7 +3,14 @@
 import pytest
 
 from assistant.citations import paragraph_context
-from assistant.conversation import Turn, is_follow_up, names, rewrite, rewrites, turns_from_messages
+from assistant.conversation import (
+    Turn,
+    is_follow_up,
+    names,
+    rewrite,
+    rewrites,
+    turns_from_messages,
+)
 
 ELWOOD = Turn("Who arrived in Elwood and when?",
               "The back-and-forth comes as Texas National Guard troops were seen assembling at the Army "

@@ -5,7 +5,13 @@ import yaml
 
 from tests.conftest import ROOT, SEEDS
 from vectorstore import loading
-from vectorstore.loading import UnreadableFile, extract_html, find_files, load_article, load_metadata
+from vectorstore.loading import (
+    UnreadableFile,
+    extract_html,
+    find_files,
+    load_article,
+    load_metadata,
+)
 
 
 def test_seed_metadata_covers_every_seed_and_has_dates():

@@ -74,3 +74,33 @@ def test_edges_get_articles_and_health_from_the_assistant(small):
     assert small.articles()[0]["title"] == "Council approves library budget"
     health = small.health()
     assert health["status"] == "ok" and health["store"]["articles"] == 2 and health["composer"] == "extractive"
+
+
+def test_passages_are_widened_to_their_neighbours_with_exact_offsets(corpus, tmp_path):
+    from assistant.answer import Assistant
+    from assistant.settings import load_settings
+    from tests.unit.fakes import HashingEmbedder, MemoryStore
+
+    fine = Assistant(load_settings(data_dir=tmp_path / "d", chunk_target_chars=50, chunk_max_chars=100),
+                     store=MemoryStore(), embedder=HashingEmbedder())
+    fine.ingest([corpus], progress=False)  # one chunk per paragraph
+    found = fine.retriever.retrieve(fine.understanding.plain("How many people marched to city hall?"), 3)
+    assert "About 300 people marched" in found.passages[0].chunk.text
+    for p in found.passages:
+        article = TEXTS[p.chunk.article_id]
+        assert article[p.chunk.start:p.chunk.end] == p.chunk.text
+        assert p.match is not None and p.chunk.start <= p.match[0] < p.match[1] <= p.chunk.end
+        assert len(p.chunk_ids) >= 2  # the matched chunk and at least one neighbour
+
+
+def test_as_of_leaves_out_later_articles_and_anchors_relative_days(small):
+    import datetime as dt
+
+    question = "How many people marched to city hall?"
+    assert "300 people" in small.answer(question).answer
+    before = small.answer(question, as_of=dt.date(2025, 10, 8))  # the protest story is from Oct 9
+    assert all(c.location.article_id != "protest" for c in before.citations + before.closest)
+    assert all(p.chunk.article_id != "protest" for p in before.retrieved)
+    asked = small.understanding(Request("What happened this week?", (), dt.date(2025, 10, 8)))
+    assert [(str(a), str(b)) for a, b in asked.days] == [("2025-10-06", "2025-10-12")]
+    assert small.understanding(Request("What happened this week?")).days == []  # no day given: no anchor

@@ -5,7 +5,13 @@ import pytest
 from assistant.composers.base import Evidence
 from assistant.composers.generated import claims_from, passage_block
 from assistant.models import Dropped, Location
-from assistant.prompts import ABSTAIN_PHRASE, ABSTAIN_TEXT, PROMPTS_DIR, PromptError, load_prompt
+from assistant.prompts import (
+    ABSTAIN_PHRASE,
+    ABSTAIN_TEXT,
+    PROMPTS_DIR,
+    PromptError,
+    load_prompt,
+)
 
 # What the code passes to each prompt (assistant/composers/generated.py, assistant/prompts.py).
 VARIABLES = {

@@ -1,0 +1,103 @@
+"""The sentence scorer: how well a candidate sentence answers the question.
+
+A model over features of the sentence and the question (below), read from a JSON file at start
+(nothing is trained at run time). Two ship with the package:
+
+- ``scorer.json`` (the default): the hand-set linear score the assistant has used since its
+  first version, ``0.45 * dense + 0.40 * lexical + 0.15 * answer_type``, abstaining below 0.45,
+  when a name in the question never occurs in the articles, or when half of the question's term
+  weight never does.
+- ``scorer-learned.json``: a logistic model fitted by ``python -m assistant train-scorer``
+  (``assistant/training.py``) on question sets with known answers, kept with its k-fold
+  cross-validated figures and the hand-set score's figures on the same questions
+  (``ASSISTANT_SCORER=assistant/scorer-learned.json`` uses it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+# The features, in order. Each is computed by ``ExtractiveComposer`` for every candidate sentence.
+FEATURES = (
+    "dense",          # cosine(question, sentence)
+    "lexical",        # IDF-weighted share of the question's content words in the sentence
+    "answer_type",    # the kind of answer wanted is there (a time for "when", a number for "how many", ...)
+    "dense_gap",      # dense minus the best dense among the candidates (<= 0)
+    "lexical_gap",    # lexical minus the best lexical among the candidates (<= 0)
+    "passage_rank",   # 1 / (1 + rank of its passage)
+    "in_match",       # 1 if the sentence is in the matched chunk, 0 if in its neighbours
+    "missing_names",  # 1 if a name in the question never occurs in the articles
+    "unknown_share",  # share of the question's term weight that never occurs in the articles
+    "question_terms", # number of content terms in the question / 10
+    "position",       # where the sentence starts in its article (0 = top, 1 = end)
+    "length",         # sentence length / 300 characters
+    "new_words",      # share of the sentence's content words that are not in the question
+    "on_day",         # how well its resolved dates place it on a day the question names (0 if none named)
+    "wants_kind",     # 1 if the question asks for a kind of answer (when, how many, who, where, a quote)
+    "unknown_majority",  # 1 if half or more of the question's term weight never occurs in the articles
+)
+
+
+@dataclass
+class SentenceScorer:
+    """``probability(features)``: a linear score over standardised ``FEATURES``, through the
+    logistic function when ``link`` is ``logistic`` (a probability), as it is when ``linear``.
+
+    ``threshold``: below it for the best sentence, the assistant abstains. ``report``: the
+    cross-validated figures the model was accepted on (kept with it, for the record).
+    """
+
+    coefficients: list[float]
+    intercept: float
+    mean: list[float]
+    scale: list[float]
+    threshold: float
+    features: tuple[str, ...] = FEATURES
+    report: dict = field(default_factory=dict)
+    link: str = "logistic"
+
+    def probability(self, values: dict[str, float]) -> float:
+        z = self.intercept + sum(c * (values[f] - m) / s for c, f, m, s
+                                 in zip(self.coefficients, self.features, self.mean, self.scale))
+        if self.link == "linear":
+            return z
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    @classmethod
+    def neutral(cls) -> SentenceScorer:
+        """A scorer that weighs nothing (every sentence 0.5): for computing features before a fit."""
+        n = len(FEATURES)
+        return cls([0.0] * n, 0.0, [0.0] * n, [1.0] * n, 0.5)
+
+    def to_dict(self) -> dict:
+        return {"link": self.link, "features": list(self.features), "coefficients": self.coefficients,
+                "intercept": self.intercept, "mean": self.mean, "scale": self.scale, "threshold": self.threshold,
+                "report": self.report}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SentenceScorer:
+        if tuple(d["features"]) != FEATURES:
+            raise ValueError(f"the scorer was fitted on features {d['features']}, the code computes {list(FEATURES)}: "
+                             "refit it with 'python -m assistant train-scorer'")
+        if d.get("link", "logistic") not in ("logistic", "linear"):
+            raise ValueError(f"unknown scorer link {d.get('link')!r}: use logistic or linear")
+        return cls(list(d["coefficients"]), float(d["intercept"]), list(d["mean"]), list(d["scale"]),
+                   float(d["threshold"]), tuple(d["features"]), d.get("report", {}), d.get("link", "logistic"))
+
+
+def hand_set() -> SentenceScorer:
+    """The hand-set score (``scorer.json`` holds the same), for comparison in training reports."""
+    weights = {"dense": 0.45, "lexical": 0.40, "answer_type": 0.15, "missing_names": -10.0, "unknown_majority": -10.0}
+    n = len(FEATURES)
+    return SentenceScorer([weights.get(f, 0.0) for f in FEATURES], 0.0, [0.0] * n, [1.0] * n, 0.45, link="linear")
+
+
+def load_scorer(path: Path | None = None) -> SentenceScorer:
+    """The scorer in ``path``, or the default shipped in the package (``assistant/scorer.json``)."""
+    text = Path(path).read_text(encoding="utf-8") if path else \
+        resources.files("assistant").joinpath("scorer.json").read_text(encoding="utf-8")
+    return SentenceScorer.from_dict(json.loads(text))

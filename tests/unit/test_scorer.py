@@ -1,0 +1,66 @@
+"""The sentence scorer: the shipped files load, the hand-set score is the documented formula,
+and fitting is deterministic with cross-validated figures saved beside the coefficients."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.evaluation import Case
+from assistant.scorer import FEATURES, SentenceScorer, hand_set, load_scorer
+from assistant.training import collect, holds, save, train
+from tests.conftest import ROOT
+
+
+def values(**given):
+    return {f: given.get(f, 0.0) for f in FEATURES}
+
+
+def test_the_default_scorer_is_the_hand_set_formula():
+    scorer = load_scorer()
+    assert scorer.link == "linear" and scorer.threshold == 0.45
+    v = values(dense=0.6, lexical=0.5, answer_type=1.0, position=0.3)
+    assert scorer.probability(v) == pytest.approx(0.45 * 0.6 + 0.40 * 0.5 + 0.15 * 1.0)
+    assert scorer.probability({**v, "missing_names": 1.0}) < scorer.threshold  # a name the articles lack
+    assert scorer.probability({**v, "unknown_majority": 1.0}) < scorer.threshold
+    assert scorer.to_dict()["coefficients"] == hand_set().to_dict()["coefficients"]
+
+
+def test_the_learned_scorer_ships_with_its_cross_validated_figures():
+    scorer = load_scorer(ROOT / "assistant/scorer-learned.json")
+    assert scorer.link == "logistic" and 0 < scorer.probability(values(dense=0.5)) < 1
+    report = scorer.report
+    assert report["folds"] >= 5 and set(report["cross_validated"]) == set(report["hand_set_on_the_same_questions"])
+
+
+def test_a_scorer_fitted_on_other_features_is_refused(tmp_path):
+    data = hand_set().to_dict()
+    data["features"] = data["features"][:-1]
+    (tmp_path / "s.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="refit it"):
+        load_scorer(tmp_path / "s.json")
+
+
+def test_fitting_is_deterministic_and_saves_what_it_was_checked_on(small, tmp_path):
+    small.extractive.scorer = SentenceScorer.neutral()  # features do not depend on the scorer
+    cases = [Case("march", "How many people marched to city hall?", [["300 people"]], abstain=False),
+             Case("vote", "What was the council vote?", [["7 to 2"]], abstain=False),
+             Case("met", "Who met the marchers at city hall?", [["Dana Cole"]], abstain=False),
+             Case("budget", "What does the budget add?", [["two librarians"]], abstain=False),
+             Case("moon", "How far away is the Moon?", abstain=True),
+             Case("pizza", "Which pizza won the contest?", abstain=True)]
+    questions = collect(small, cases, "small")
+    assert [q.id for q in questions] == [c.id for c in cases]
+    assert all(q.labels.sum() >= 1 for q in questions if q.answerable)
+    assert all(q.labels.sum() == 0 for q in questions if not q.answerable)
+    first, second = train(questions, k=2), train(questions, k=2)
+    assert first.to_dict() == second.to_dict()
+    assert set(first.report["cross_validated"]["small"]) >= {"hit", "false_abstain", "abstain_correct"}
+    save(first, tmp_path / "s.json")
+    assert load_scorer(tmp_path / "s.json").to_dict() == first.to_dict()
+
+
+def test_expected_phrases_are_matched_as_whole_words_without_case_or_punctuation():
+    assert holds("The “Tony Awards” were handed out.", "tony awards")
+    assert not holds("Antony Awardson spoke.", "tony award")
