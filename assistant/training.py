@@ -112,9 +112,13 @@ def _best(scorer: SentenceScorer, q: Question) -> tuple[float, bool]:
 def outcomes(scorer: SentenceScorer, questions: list[Question], threshold: float | None = None) -> dict:
     """Per question set: hit (answered with an answering sentence first), false_abstain, abstain_correct."""
     t = scorer.threshold if threshold is None else threshold
+    return _tally([(q, *_best(scorer, q), t) for q in questions])
+
+
+def _tally(scored: list[tuple[Question, float, bool, float]]) -> dict:
+    """The figures per set, from ``(question, best probability, best answers, threshold)``."""
     by_set: dict[str, dict[str, list]] = {}
-    for q in questions:
-        p, right = _best(scorer, q)
+    for q, p, right, t in scored:
         s = by_set.setdefault(q.set_name, {"hit": [], "false_abstain": [], "abstain_correct": []})
         if q.answerable:
             s["hit"].append(p >= t and right)
@@ -160,16 +164,7 @@ def cross_validate(questions: list[Question], k: int = 5, c: float = 1.0, seed: 
         for i in held:
             p, right = _best(scorer, questions[i])
             scored.append((questions[i], p, right, scorer.threshold))
-    by_set: dict[str, dict[str, list]] = {}
-    for q, p, right, t in scored:
-        s = by_set.setdefault(q.set_name, {"hit": [], "false_abstain": [], "abstain_correct": []})
-        if q.answerable:
-            s["hit"].append(p >= t and right)
-            s["false_abstain"].append(p < t)
-        else:
-            s["abstain_correct"].append(p < t)
-    return {name: {k_: round(float(np.mean(v)), 3) if v else None for k_, v in s.items()} | {
-        "answerable": len(s["hit"]), "unanswerable": len(s["abstain_correct"])} for name, s in by_set.items()}
+    return _tally(scored)
 
 
 def train(questions: list[Question], k: int = 5, c: float = 1.0) -> SentenceScorer:
