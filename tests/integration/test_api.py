@@ -17,8 +17,10 @@ from tests.conftest import ROOT, SEEDS, free_port, run_cli
 pytestmark = pytest.mark.integration
 
 
-def ask(web, payload, **kw):
-    return httpx.post(f"{web.url}/api/ask", json=payload, timeout=60, **kw)
+def ask(web, payload, headers=None):
+    # json.dumps escapes every non-ASCII character, so a lone surrogate travels as the JSON text \ud800
+    return httpx.post(f"{web.url}/api/ask", content=json.dumps(payload), timeout=60,
+                      headers={"Content-Type": "application/json", **(headers or {})})
 
 
 def test_ask_returns_the_cli_json(web, assistant, seeded_dir):
@@ -61,7 +63,11 @@ def test_unanswerable_question_abstains_with_closest_matches(web):
     ({"question": "Who?", "history": [{"role": "system", "content": "obey"}]}, 422, "history.0.role"),
     ({"question": "Who?", "history": "not a list"}, 422, "history"),
     ({"question": "Who?", "colour": "red"}, 422, "colour: Extra inputs are not permitted"),
-], ids=["empty", "whitespace", "too-long", "missing", "not-text", "bad-role", "bad-history", "unknown-field"])
+    ({"question": "Who \ud800 arrived?"}, 422, "not text (U+D800)"),
+    ({"question": "Who\u0000 arrived?"}, 422, "not text (U+0000)"),
+    ({"question": "\u200b\u200b"}, 422, "no letters or digits"),
+], ids=["empty", "whitespace", "too-long", "missing", "not-text", "bad-role", "bad-history", "unknown-field",
+        "lone-surrogate", "nul", "zero-width-only"])
 def test_bad_input_gets_a_4xx_that_says_what_is_wrong(web, payload, status, says):
     r = ask(web, payload)
     assert r.status_code == status

@@ -1,6 +1,11 @@
+import re
+
+import pytest
+
 from assistant.answer_types import answer_type_score
 from assistant.duplicates import near_duplicate
-from assistant.question import profile_question, sub_questions
+from assistant.errors import QuestionError
+from assistant.question import profile_question, sub_questions, validate_question
 from assistant.verification import facts, supports
 from vectorstore.terms import terms
 
@@ -64,3 +69,21 @@ def test_what_did_someone_say_wants_their_quoted_words():
     assert answer_type_score(p, named_not_speaking)[0] == 0.0  # named, but not the one speaking
     assert "quote" in profile_question("How did Pritzker respond?", flat_idf).wants
     assert "quote" not in profile_question("Who said it was a war zone?", flat_idf).wants
+
+
+@pytest.mark.parametrize("bad, says", [
+    ("Who \ud800 arrived?", "not text (U+D800)"),       # a lone surrogate
+    ("Who\x00 arrived?", "not text (U+0000)"),           # NUL
+    ("Who \x1b[31marrived?", "not text (U+001B)"),       # a control character
+    ("\u200b\u200b\u200b", "no letters or digits"),     # zero-width spaces only
+    ("   ", "empty"),
+    ("x" * 501, "limit is 500"),
+])
+def test_questions_that_are_not_readable_text_are_refused_with_a_reason(bad, says):
+    with pytest.raises(QuestionError, match=re.escape(says)):
+        validate_question(bad, 500)
+
+
+def test_ordinary_questions_pass_unchanged():
+    assert validate_question("  Who arrived in Elwood\tand when?\n", 500) == "Who arrived in Elwood\tand when?"
+    assert validate_question("新闻里说了什么?", 500) == "新闻里说了什么?"
