@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,7 @@ from vectorstore.chunking import SentenceChunker
 from vectorstore.embedder import MiniLmEmbedder
 from vectorstore.ingestion import IngestReport, ingest
 from vectorstore.keyword import Bm25Index
+from vectorstore.lock import WriterLock, generation, mark_written
 from vectorstore.store import ChromaStore, Store
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,8 @@ class Assistant:
     def refresh(self) -> None:
         """Rebuild the keyword and date indexes and the chain from what the store holds now."""
         s = self.settings
+        local = self._local_folder()
+        self._generation = generation(local) if local else ""  # read first: a write meanwhile shows next time
         chunks = self.store.all_chunks()
         self.index = Bm25Index(chunks)
         self.dates = DateIndex(chunks, self.store.all_dates())
@@ -159,11 +163,38 @@ class Assistant:
                 yield chunk.answer
 
     def ingest(self, paths: list[Path], prune: bool = False, progress: bool | None = None) -> IngestReport:
-        """Ingest files or folders, then refresh the indexes."""
-        report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress)
+        """Ingest files or folders, then refresh the indexes.
+
+        An embedded store is written by one process at a time (``vectorstore.lock``).
+
+        Raises:
+            StoreBusy: another ingest kept the store for longer than ``ASSISTANT_LOCK_TIMEOUT``.
+        """
+        local = self._local_folder()
+        with WriterLock(local, self.settings.lock_timeout) if local else nullcontext():
+            report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress)
+            if local and (report.ingested or report.pruned):
+                mark_written(local)
         if report.ingested or report.pruned:
             self.refresh()
         return report
+
+    def refresh_if_changed(self) -> bool:
+        """Refresh if another process (or this one) ingested since the indexes were built.
+
+        Cheap enough to call before every answer: one small file read for an embedded store. A
+        store on a Chroma server is not watched (restart, or call ``refresh``).
+        """
+        local = self._local_folder()
+        if not local or generation(local) == self._generation:
+            return False
+        self.store.reopen()
+        self.refresh()
+        return True
+
+    def _local_folder(self) -> str | None:
+        is_local = isinstance(self.store, ChromaStore) and self.store.url is None
+        return self.store.location if is_local else None
 
     def timeline(self) -> list[Event]:
         """The dated events across the articles, in date order."""

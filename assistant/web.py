@@ -94,11 +94,18 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     def answer(question, history=None, as_of=None):
         with lock:  # one question at a time: the store client and the models are shared
+            assistant.refresh_if_changed()  # an ingest by another process shows up without a restart
             return assistant.answer(question, history, as_of)
 
     def answer_stream(question, history=None):
         with lock:
+            assistant.refresh_if_changed()
             yield from assistant.answer_stream(question, history)
+
+    def events():
+        with lock:
+            assistant.refresh_if_changed()
+            return assistant.timeline()
 
     app = FastAPI(title="News assistant API",
                   description="Questions about news articles, answered with exact, verified citations.",
@@ -152,8 +159,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         """Every sentence that places an event on a day (or a range of at most a month), resolved
         against its article's date: ``date`` (``start``, ``end``, ``label``), the ``phrase``, and
         the ``citation`` (exact text at ``start:end`` with all its ``dates``)."""
-        with lock:
-            return {"events": [e.to_dict() for e in assistant.timeline()]}
+        return {"events": [e.to_dict() for e in events()]}
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
@@ -161,7 +167,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
                             headers={"Cache-Control": "no-cache"})
 
     app.state.assistant = assistant
-    demo = build_chat(answer_stream, assistant.articles, settings.example_questions, timeline=assistant.timeline)
+    demo = build_chat(answer_stream, assistant.articles, settings.example_questions, timeline=events)
     theme = gr.themes.Default(primary_hue="blue")
     return gr.mount_gradio_app(app, demo, path="/", theme=theme, css=CSS, ssr_mode=False, footer_links=[],
                                mcp_server=False, server_name=settings.host, server_port=settings.port)

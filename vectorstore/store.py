@@ -141,6 +141,22 @@ class ChromaStore:
             where = f"the Chroma server at {url} (ASSISTANT_CHROMA_URL)" if url else f"the store folder '{path}' (ASSISTANT_DATA_DIR)"
             raise StoreError(f"cannot open {where}: {exc}") from exc
         self._article_cache: dict[str, Article] = {}
+        self._collection = collection
+
+    def reopen(self) -> None:
+        """See what another process wrote to an embedded store: drop this process's cached view
+        of the folder (Chroma keeps one per folder, and its vector index does not follow other
+        processes' writes) and open it again. A store on a server needs none of this."""
+        if self.url:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # Chroma keys its per-process system by the folder; only stores on this folder share it.
+        system = SharedSystemClient._identifier_to_system.pop(self.location, None)
+        SharedSystemClient._identifier_to_refcount.pop(self.location, None)
+        if system is not None:
+            system.stop()
+        self.__init__(self.location, None, self._collection)
 
     # -- writing -------------------------------------------------------------------------
     def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
