@@ -114,7 +114,9 @@ class Assistant:
         rewrite_with_model = None
         if s.llm != "extractive":
             try:
-                llm = LlmComposer(chat_model(s), self.extractive, s, label=dated_text)
+                # the chat model outlives a refresh: a new ingest must not reload a local model
+                self._chat = getattr(self, "_chat", None) or chat_model(s)
+                llm = LlmComposer(self._chat, self.extractive, s, label=dated_text)
                 self.composer = llm
                 rewrite_with_model = llm.rewrite if s.llm_rewrite else None
             except LlmError as exc:

@@ -82,12 +82,15 @@ class ExtractiveComposer:
 
     def candidates(self, found: Retrieved, query: Query | None = None) -> list[Candidate]:
         """Every sentence of ``found.passages``, scored for ``query`` (default ``found.query``), best first."""
-        vectors = self.store.sentence_vectors([cid for p in found.passages for cid in p.chunk_ids])
-        return self._candidates(query or found.query, found, vectors)
+        return self._candidates(query or found.query, found, self._vectors(found))
+
+    def _vectors(self, found: Retrieved) -> dict[SentenceKey, np.ndarray]:
+        """The stored vectors of every sentence of the passages, in one fetch."""
+        return self.store.sentence_vectors([cid for p in found.passages for cid in p.chunk_ids])
 
     def compose(self, found: Retrieved) -> Draft:
         """The draft answer for ``found.query`` from ``found.passages``."""
-        vectors = self.store.sentence_vectors([cid for p in found.passages for cid in p.chunk_ids])
+        vectors = self._vectors(found)
         query = found.query
         if not query.parts:
             return self._compose_one(query, found, vectors)
