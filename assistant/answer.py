@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
+from assistant import short_answer
 from assistant.citations import (
     annotate_dates,
     closest_matches,
@@ -35,7 +36,7 @@ from assistant.composers.generated import LlmComposer
 from assistant.conversation import Turn
 from assistant.errors import EmptyStoreError
 from assistant.llm import LlmError, chat_model
-from assistant.models import Answer, Retrieved
+from assistant.models import Answer, Retrieved, ShortAnswer
 from assistant.prompts import ABSTAIN_TEXT
 from assistant.question import Query, Request, Understanding, validate_question
 from assistant.retrieval import (
@@ -269,7 +270,16 @@ class Assistant:
         # Dates are added after verification: the claim checked is the article's own sentence.
         text = " ".join(f"{annotate_dates(sentence, [by_n[n] for n in ns])} {''.join(f'[{n}]' for n in ns)}"
                         for sentence, ns in verified.sentences)
-        return Answer(answer=text, abstained=False, citations=citations, closest=[], **common)
+        short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
+        if short is not None and not _exact(short, found.articles):
+            short = None
+        return Answer(answer=text, abstained=False, citations=citations, closest=[], short_answer=short, **common)
 
     def _similarity(self, a: str, b: str) -> float:
         return float(np.dot(self.embedder.embed_query(a), self.embedder.embed_query(b)))
+
+
+def _exact(short: ShortAnswer, articles: dict) -> bool:
+    """Whether a short answer is the article's own text at its offsets (it always should be)."""
+    article = articles.get(short.location.article_id)
+    return article is not None and article.text[short.location.start:short.location.end] == short.text

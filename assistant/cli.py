@@ -131,6 +131,8 @@ def cmd_ask(args, settings) -> int:
 def render(answer) -> str:
     """An answer as terminal text: the answer, then its sources (or its closest matches)."""
     lines = [answer.answer, ""]
+    if answer.short_answer and not answer.abstained:
+        lines[0:0] = [f"Short answer: {answer.short_answer.text} [{answer.short_answer.n}]"]
     if answer.notice:
         lines[1:1] = [f"note: {answer.notice}", ""]
     items = answer.closest if answer.abstained else answer.citations

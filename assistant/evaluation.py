@@ -3,7 +3,8 @@
 A set is a YAML list of ``{id, question, expect}`` (optionally ``as_of``: the day the question
 is asked, YYYY-MM-DD; default today); ``expect`` may hold ``mentions`` (a list of groups: every
 group must match the answer, by any one of its phrases, case-insensitively), ``articles``
-(article ids that must be cited) and ``abstain`` (true/false).
+(article ids that must be cited), ``abstain`` (true/false) and ``short_answer`` (a phrase, or a
+list of accepted phrases: the short answer must be one of them, case and spacing aside).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from assistant.answer import Assistant
 from assistant.errors import EvalSetError
 from assistant.models import Answer
 
-_EXPECT_KEYS = {"mentions", "articles", "abstain"}
+_EXPECT_KEYS = {"mentions", "articles", "abstain", "short_answer"}
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Case:
     abstain: bool | None = None
     known_failure: str | None = None  # why this case is expected to fail today (tests mark it xfail)
     as_of: dt.date | None = None  # the day the question is asked (None: today)
+    short_answer: list[str] = field(default_factory=list)  # accepted short answers (empty: not checked)
 
 
 @dataclass
@@ -84,9 +86,11 @@ def load_set(path: Path) -> list[Case]:
             as_of = dt.date.fromisoformat(str(item["as_of"])) if item.get("as_of") else None
         except ValueError as exc:
             raise EvalSetError(f"'{path}' entry '{item['id']}': as_of must be a date, YYYY-MM-DD") from exc
+        short = expect.get("short_answer") or []
         cases.append(Case(str(item["id"]), str(item["question"]), mentions,
                           [str(a) for a in expect.get("articles", [])], expect.get("abstain"),
-                          item.get("known_failure"), as_of))
+                          item.get("known_failure"), as_of,
+                          [str(x) for x in ([short] if isinstance(short, str) else short)]))
     return cases
 
 
@@ -106,6 +110,10 @@ def check(case: Case, answer: Answer) -> tuple[list[str], float | None]:
     """The failed expectations of one answer, and its retrieval recall@5 (None if no articles expected)."""
     failures = [f"answer lacks {' / '.join(repr(p) for p in g)}" for g in missing_mentions(case, answer)]
     failures += [f"article {a} not cited" for a in missing_articles(case, answer)]
+    if case.short_answer:
+        got = " ".join(answer.short_answer.text.lower().split()) if answer.short_answer else None
+        if got not in {" ".join(x.lower().split()) for x in case.short_answer}:
+            failures.append(f"short answer {got!r} is not {' / '.join(repr(x) for x in case.short_answer)}")
     if case.abstain is not None and answer.abstained != case.abstain:
         failures.append("abstained" if answer.abstained else "answered where it should abstain")
     recall = None

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from assistant.question import Query
 
 __all__ = ["Article", "Chunk", "ScoredChunk", "Span", "TimeExpression", "Location", "Passage", "Retrieved",
-           "Citation", "Dropped", "Answer"]
+           "Citation", "Dropped", "ShortAnswer", "Answer"]
 # How a generated answer that was replaced by the extractive one is listed among the dropped.
 WHOLE_ANSWER = "(the generated answer)"
 
@@ -134,6 +134,21 @@ class Citation:
         return out
 
 
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The few words that answer a "which / who / how many" question ("Taiwan"): a span of the
+    cited sentence ``n``, so ``text`` is exactly the article's text at ``location.start:end``."""
+
+    text: str
+    location: Location
+    n: int
+
+    def to_dict(self) -> dict:
+        loc = self.location
+        return {"text": self.text, "start": loc.start, "end": loc.end, "article_id": loc.article_id,
+                "citation": self.n}
+
+
 @dataclass
 class Answer:
     """The result of answering one question."""
@@ -151,6 +166,7 @@ class Answer:
     rejected: str = ""  # why a generated answer was replaced by the extractive one
     dropped: list[Dropped] = field(default_factory=list)  # generated sentences not shown
     notice: str = ""  # something the reader should know, e.g. the LLM failed and why
+    short_answer: ShortAnswer | None = None  # "Taiwan" for "Which area...?"; None for explanations
 
     @property
     def generated(self) -> bool:
@@ -168,6 +184,7 @@ class Answer:
         if self.rejected:
             dropped.append({"sentence": WHOLE_ANSWER, "reason": f"{self.rejected}: the extractive answer is shown instead"})
         out = {"question": self.question, "answer": self.answer, "abstained": self.abstained,
+               "short_answer": self.short_answer.to_dict() if self.short_answer else None,
                "citations": [c.to_dict() for c in self.citations],
                "retrieved": [p.to_dict() for p in self.retrieved],
                "support": round(self.support, 4), "composer": self.composer_label, "dropped": dropped}

@@ -25,6 +25,7 @@ STREAM_STEP_WORDS = 4
 
 CSS = """
 .na-sources { margin-top: .25em; font-size: .92em; }
+.na-short { font-size: 1.15em; margin-bottom: .3em; }
 .na-label { font-weight: 600; margin-bottom: .35em; }
 .na-label.na-closest { color: #9a3412; }
 .na-source { border-left: 3px solid #94a3b8; padding: .1em 0 .1em .6em; margin: .5em 0; }
@@ -51,6 +52,15 @@ def _about(c: Citation) -> str:
     meta = " \u00b7 ".join(escape(x) for x in (loc.outlet, loc.published, loc.source) if x)
     title = f'<span class="na-title">{escape(loc.title)}</span> ' if loc.title else ""
     return f'<span class="na-n">[{c.n}]</span> {title}<span class="na-meta">{meta}</span>'
+
+
+def short_html(answer: Answer) -> str:
+    """The short answer ("Taiwan"), shown first in bold, with the source it comes from; "" if none."""
+    short = answer.short_answer
+    if short is None or answer.abstained:
+        return ""
+    return (f'<div class="na-short"><strong>{escape(short.text)}</strong> '
+            f'<span class="na-n">[{short.n}]</span></div>')
 
 
 def sources_html(answer: Answer) -> str:
@@ -132,7 +142,7 @@ def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str,
         words = answer.answer.split(" ")
         for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
             yield [searched, gr.ChatMessage(content=escape(" ".join(words[:i])))], turns
-    final = [searched, gr.ChatMessage(content=escape(answer.answer))]
+    final = [searched, gr.ChatMessage(content=short_html(answer) + escape(answer.answer))]
     sources = sources_html(answer)
     if sources:
         final.append(gr.ChatMessage(content=sources))

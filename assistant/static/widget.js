@@ -43,6 +43,7 @@
     ".a { align-self: flex-start; background: #f1f5f9; border-radius: 10px 10px 10px 2px; padding: 8px 10px; max-width: 100%; }",
     ".a.error { background: #fee2e2; color: #7f1d1d; }",
     ".searched { color: #64748b; font-size: 12px; margin-top: 4px; }",
+    ".short { font-size: 16px; margin-bottom: 4px; }",
     ".cite { all: unset; cursor: pointer; color: #1d4ed8; font-weight: 600; font-size: 12px; vertical-align: super; padding: 0 1px; }",
     ".sources { margin: 8px 0 0; padding: 0; list-style: none; }",
     ".sources-label { font-weight: 600; font-size: 12px; margin-top: 8px; color: #334155; }",
@@ -165,6 +166,12 @@
 
     render(bubble, data) {
       bubble.textContent = "";
+      if (data.short_answer && !data.abstained) {
+        // The few words that answer the question ("Taiwan"), then the cited sentences.
+        var short = el("div", "short");
+        short.appendChild(el("strong", null, data.short_answer.text));
+        bubble.appendChild(short);
+      }
       var text = el("div", "text");
       var items = data.abstained ? (data.closest_matches || []) : (data.citations || []);
       var sources = {};

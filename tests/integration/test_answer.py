@@ -122,3 +122,26 @@ def test_timeline_is_in_date_order_with_exact_citations(assistant):
     assert any("ordered their deployment" in t for t in oct4) and any("Border Patrol" in t for t in oct4)
     quoted = [e for e in events if e.sentence.text.startswith("\u201cSix people were killed")]
     assert quoted and quoted[0].label == "23–24 Aug 2025" and quoted[0].also_in  # the same post in 003 and 004
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Which state's National Guard troops were sent to Illinois?", "Texas"),
+    ("How many people were arrested after the Sept. 30 raid?", "37"),
+    ("Which gang were the arrested people said to belong to?", "Tren de Aragua"),
+])
+def test_short_answer_is_an_exact_span_of_a_cited_sentence(assistant, question, expected):
+    a = assistant.answer(question)
+    short = a.short_answer
+    assert short is not None and short.text == expected
+    cited = next(c for c in a.citations if c.n == short.n)
+    assert cited.location.article_id == short.location.article_id
+    assert cited.location.start <= short.location.start < short.location.end <= cited.location.end
+    assert (ROOT / cited.location.source).read_text(encoding="utf-8")[short.location.start:short.location.end] == expected
+    assert a.to_dict()["short_answer"] == {"text": expected, "start": short.location.start, "end": short.location.end,
+                                           "article_id": short.location.article_id, "citation": short.n}
+
+
+@pytest.mark.parametrize("question", ["How did Pritzker respond to Trump's call for his arrest?",
+                                      "What is the capital of France?"])
+def test_no_short_answer_for_explanations_or_abstentions(assistant, question):
+    assert assistant.answer(question).short_answer is None

@@ -213,3 +213,11 @@ def test_as_of_is_honoured_by_the_api_and_the_cli_alike(web, seeded_dir):
     bad = ask(web, {"question": "Who arrived?", "as_of": "last week"})
     assert bad.status_code == 422 and "as_of" in bad.json()["error"]
     assert run_cli("ask", "Who arrived?", "--as-of", "last week").returncode == 2
+
+
+def test_ask_gives_a_short_answer_span_when_the_question_wants_one(web, assistant):
+    body = ask(web, {"question": "Which state's National Guard troops were sent to Illinois?"}).json()
+    short = body["short_answer"]
+    assert short["text"] == "Texas"
+    assert assistant.store.article(short["article_id"]).text[short["start"]:short["end"]] == "Texas"
+    assert ask(web, {"question": "Why did Pritzker object to the troops?"}).json()["short_answer"] is None

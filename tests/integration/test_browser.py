@@ -68,6 +68,8 @@ def test_chat_answers_with_sources_and_follows_up(web, assistant, page, screensh
     searched = bot.get_by_text("Searched for").last
     searched.click()
     assert "(about: Elwood" in bot.inner_text()
+    ask_in_chat(pg, "Which state's National Guard troops were sent to Illinois?", 2)
+    assert bot.locator(".na-short strong").last.inner_text() == "Texas"  # the short answer, first and bold
 
     pg.get_by_role("button", name=re.compile("clear", re.I)).first.click()
     pg.wait_for_function("document.querySelectorAll('.na-sources').length == 0")
@@ -133,6 +135,9 @@ def test_widget_on_another_origin_answers_and_opens_a_citation(web, sites, assis
     pg.wait_for_function("document.querySelector('news-assistant').shadowRoot.querySelectorAll('.a .text').length >= 2")
     second = widget.locator(".a").last
     assert "White House" in second.inner_text() and "Searched for:" in second.inner_text()
+    ask_in_widget(widget, "Which state's National Guard troops were sent to Illinois?")
+    pg.wait_for_function("document.querySelector('news-assistant').shadowRoot.querySelectorAll('.a .text').length >= 3")
+    assert widget.locator(".a").last.locator(".short strong").inner_text() == "Texas"
     assert rec.outside() == [] and rec.dialogs == []
 
 

@@ -1,0 +1,372 @@
+"""Short answers: the few words of a cited sentence that answer a "which / who / how many" question.
+
+A question asks for a short answer when it names the kind of thing it wants: "Which state...",
+"Who...", "How many...", "When...", "Where...". Explanations ("Why...", "How did...", "What did X
+say...") get none. The short answer is always a span of a cited sentence, so its ``text`` is
+the article's text at ``start:end``, like a citation's.
+
+Candidates are spans of the cited sentences: names (runs of capitalised words, with "of", "and",
+"&" inside), titles in quotation marks, amounts (money, percentages, a number and its unit) and
+time expressions. Each is scored on:
+- fit: how well it is the kind asked for (a country for "which country", a name of two or three
+  words for "who", a number for "how many"); countries and US states come from ``pycountry``;
+- novelty: words the question does not already say (a span made only of the question's words is
+  never the answer: "Which state..." is not answered by "state");
+- nearness: it stands close to the question's words in its sentence;
+- agreement: the same words recur in the other retrieved passages;
+- rank: it sits in the first cited sentence.
+The weights are few and hand-set; ``make eval-external`` reports exact match and token F1 on
+questions the team did not write.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.answer_types import TIME_EXPRESSION
+from assistant.models import Citation, Location, ShortAnswer
+from vectorstore.dates import MONTH_PATTERN, WEEKDAY_PATTERN
+from vectorstore.terms import STOPWORDS, stem, terms, words
+
+# Nouns that say the answer is a place, a person, a number; any other noun after "which/what"
+# asks for a named thing ("which show", "which company") and is answered by a name or a title.
+PLACE_NOUNS = frozenset("""country countries state states city cities continent nation nations island islands
+    region area county town capital province territory neighborhood neighbourhood location site place
+    village district""".split())
+PERSON_NOUNS = frozenset("""person people actor actress singer rapper player star politician leader
+    lawmaker senator governor president minister official author writer director musician artist athlete
+    celebrity man woman judge justice member royal prince princess king queen chef host comedian
+    billionaire ceo founder candidate""".split())
+NUMBER_NOUNS = frozenset("""number amount figure total magnitude price cost rate age temperature score size
+    sum count percentage percent share proportion speed height weight distance""".split())
+TITLE_NOUNS = frozenset("""show series film movie song album book novel play musical painting artwork
+    game video podcast sitcom drama documentary track single""".split())
+CONTINENTS = ("Africa", "Antarctica", "Asia", "Australia", "Europe", "North America", "South America",
+              "Oceania")
+_UNITS = ("years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|century|miles?|"
+          "kilometers?|kilometres?|feet|foot|inches?|meters?|metres?|pounds?|tons?|tonnes?|degrees?|"
+          "people|times|points?|percent|acres?")
+_NUMBER_WORD = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                r"twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|millions|billions")
+_NUM = rf"(?:\d[\d,]*(?:\.\d+)?|{_NUMBER_WORD})"
+MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?", re.I)
+PERCENT = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b)", re.I)
+QUANTITY = re.compile(rf"\b{_NUM}(?:[\s-]+(?:and a half|more|fewer|additional))?[\s-]+(?:{_UNITS})\b", re.I)
+BARE_NUMBER = re.compile(rf"\b(?:\d[\d,]*(?:\.\d+)?[A-Za-z]?|{_NUMBER_WORD})\b", re.I)
+YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+QUOTED = re.compile(r"(?:(?<=\W)|^)[\u201c\"]([A-Z0-9][^\u201c\u201d\"]{1,79})[\u201d\"]")
+# A name: capitalised words, with lower-case joiners inside ("Bank of America", "Bed Bath & Beyond").
+_CAP = r"[A-Z][\w\u00C0-\u024F’'.\-]*"
+NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|and|&|de|del|la|von|van|the|for)\s+)?{_CAP})*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\u201c\"(]\s*)$")
+_WH = re.compile(r"\b(which|what|who|whom|whose|where|when|how (?:many|much|long|old|far))\b", re.I)
+_EXPLAIN = re.compile(r"^\W*(?:why|how)\b(?! (?:many|much|long|old|far)\b)", re.I)
+# Words that end the noun phrase after "which/what": "which wildly popular show [was]"; so does a
+# past-tense verb ("which airline announced", "what NFL star retired").
+_PHRASE_END = frozenset("""is are was were did does do has have had will would can could should may might
+    be been being recently just in on at of for to this that these those by from with as after before
+    during about over into its their his her the a an and or won made saw took became led hit sold left
+    died got gave began came went ran said told brought sent set put kept held paid""".split())
+_OBJECT_START = frozenset("""a an the its his her their this that these those to in on by for with up out off
+    down over after at from into as him them it me us""".split())
+_WHICH_NOUN = re.compile(r"\b(?:which|what)(?:\s+(?:one\s+)?of\s+the\s+following)?\s+(?=[A-Za-z])", re.I)
+_ORGANISATION = re.compile(r"\b(?:Center|Centre|Department|University|College|Court|Company|Corp|Inc|House|"
+                           r"Guard|Army|Police|Agency|Office|Council|Committee|Party|Administration|Airlines?|"
+                           r"Bank|Group|Association|Institute|Service|Ministry|Senate|Congress|Reserve)\b")
+_TITLE = re.compile(r"(?:(?:U\.S\.|US|Federal|Chief|Senior|Former|Acting|Deputy|Vice|District|Circuit|Supreme|"
+                    r"Court|Attorney|General|Secretary|Minister|Prime|President|Judge|Justice|Senator|Sen\.|"
+                    r"Governor|Gov\.|Mayor|Representative|Rep\.|Speaker|House|State|Dr\.|Mr\.|Mrs\.|Ms\.|"
+                    r"Prince|Princess|King|Queen|Pope|Sir|Dame|Lord|Lady|Officer|Sgt\.|Gen\.|Col\.|Capt\.)\s+)+")
+_ADJECTIVE = re.compile(r"(?:ly|ing|ed|ary|ous|ive|al|ful|less|able|ible|ic)$")
+_CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{MONTH_PATTERN}|today|tonight|yesterday|tomorrow)$", re.I)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The kind of short answer a question wants: ``kind`` is one of place, person, number,
+    money, percent, quantity, year, time, named; ``head`` the noun after "which/what" (if any)."""
+
+    kind: str
+    head: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A span of a cited sentence (offsets inside ``citation.text``) and its score."""
+
+    citation: Citation
+    start: int
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.citation.text[self.start:self.end]
+
+
+def asked(question: str) -> Asked | None:
+    """What kind of short answer ``question`` wants, or None when it wants an explanation.
+
+    Quiz questions often open with a sentence of context; the last sentence holding a
+    question word is the question.
+    """
+    parts = [p for p in re.split(r"(?<=[.?!])\s+", question.strip()) if p]
+    ask = next((p for p in reversed(parts) if _WH.search(p)), parts[-1] if parts else "")
+    if _EXPLAIN.search(ask) or len(_WH.findall(ask)) > 1 and re.search(r"\band\s+(?:who|when|where|how|what)\b",
+                                                                         ask, re.I):
+        return None  # an explanation, or two questions in one ("Who arrived and when?")
+    which = next((w for w in _WHICH_NOUN.finditer(ask) if _head(ask[w.end() - 1:])), None)
+    m = which or _WH.search(ask)
+    if not m:
+        return None
+    wh = m.group(0).split()[0].lower() if which else m.group(1).lower()
+    rest = ask[m.end() - (1 if which else 0):]
+    if wh.startswith("how"):
+        if wh == "how long":
+            return Asked("quantity", "long")
+        if wh == "how old":
+            return Asked("number", "old")
+        if wh == "how much":
+            if re.search(r"\b(?:cost|pay|paid|price|worth|spend|spent|raise|raised|fine|fined|sold|earn|"
+                         r"dollars?|pounds?)\b", rest, re.I):
+                return Asked("money")
+            if re.search(r"\b(?:increase|rise|rose|risen|fall|fell|fallen|drop|grow|grew|grown|jump|climb|"
+                         r"decline|shrink|shrank)\w*\b", rest, re.I):
+                return Asked("percent")
+            return Asked("number")
+        if wh == "how far":
+            return Asked("quantity", "far")
+        return Asked("number", _head(rest))
+    if wh == "where":
+        return Asked("place")
+    if wh == "when":
+        return Asked("time")
+    if wh in ("who", "whom", "whose"):
+        if re.fullmatch(r"\s*(?:is|was|are|were)\s+(?:[A-Z][\w.’'-]*\s*)+\W*", rest):
+            return None  # "Who is Russell Vought?" asks for a description
+        return Asked("person")
+    if wh == "what" and re.match(r"\s*\w+ed\b", rest):
+        return None  # "What happened...", "What changed...": an explanation
+    head = _head(rest)  # which / what
+    if wh == "what" and head in ("", "name"):
+        # "What is the name of the X", "What was the magnitude of the quake"
+        named = re.match(r"\s*(?:is|was|are|were)\s+(?:the\s+)?(?:name\s+of\s+(?:the\s+)?)?(.*)", rest, re.I)
+        head = _head(named.group(1)) if named else ""
+        if not head:
+            return None  # "What did X say", "What happened": an explanation
+    if head in ("year",):
+        return Asked("year", head)
+    if head in ("day", "date", "month", "time"):
+        return Asked("time", head)
+    if head in ("percentage", "percent", "share", "proportion"):
+        return Asked("percent", head)
+    if head in NUMBER_NOUNS:
+        return Asked("number", head)
+    if head in PLACE_NOUNS:
+        return Asked("place", head)
+    if head in PERSON_NOUNS:
+        return Asked("person", head)
+    return Asked("named", head)
+
+
+def _head(rest: str) -> str:
+    """The last word of the noun phrase that opens ``rest`` ("wildly popular show was..." -> "show")."""
+    phrase: list[str] = []
+    found = [w.lower() for w in re.findall(r"[A-Za-z’'-]+|\d+", rest)[:6]]
+    for i, w in enumerate(found):
+        if re.search(r"[’']s?$", w):  # "which state's troops" asks for the state
+            phrase.append(re.sub(r"[’']s?$", "", w))
+            break
+        after = found[i + 1] if i + 1 < len(found) else ""
+        # "-ed" before an object ("announced a deal", "catapulted her") is the verb; before a noun
+        # ("highly anticipated show") it is part of the phrase.
+        if w in _PHRASE_END or (phrase and len(w) > 4 and w.endswith("ed")
+                                and (not after or after in _OBJECT_START or after.isdigit())):
+            break
+        phrase.append(w)
+    return phrase[-1] if phrase else ""
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Lower-case names of countries (official and common), US states and continents."""
+    import pycountry
+
+    names = {c.lower() for c in CONTINENTS}
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            if getattr(c, attr, None):
+                names.add(getattr(c, attr).lower())
+    for s in pycountry.subdivisions.get(country_code="US"):
+        names.add(s.name.lower())
+    return frozenset(names)
+
+
+def is_place(text: str) -> bool:
+    """Whether ``text`` names a country, a US state or a continent (or several: "Sweden and Finland")."""
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text.lower())
+    return all(p.removeprefix("the ") in _places() for p in parts if p)
+
+
+def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> list[tuple[int, int, float]]:
+    """Spans of ``text`` that could be the answer, with how well each fits ``want`` (0..1).
+
+    ``common`` holds lower-case words seen written in lower case nearby: a sentence's first word
+    that is one of them ("Legendary broadcaster...") is an ordinary word, not a name.
+    """
+    out: list[tuple[int, int, float]] = []
+    kind = want.kind
+    if kind in ("number", "money", "percent", "quantity"):
+        # A bare number inside "$19 million" or "Oct. 4" is not a candidate.
+        amounts = [(m.start(), m.end()) for m in TIME_EXPRESSION.finditer(text)]
+        # "How many years" is answered by the number of "12 years"; "how long" by "12 years".
+        for pattern, kinds in ((MONEY, {"money": 1.0, "number": 1.0}),
+                               (PERCENT, {"percent": 1.0, "number": 1.0}),
+                               (QUANTITY, {"quantity": 1.0}),
+                               (BARE_NUMBER, {"number": 1.0, "quantity": 0.3, "percent": 0.2, "money": 0.2})):
+            for m in pattern.finditer(text):
+                inside = any(a <= m.start() and m.end() <= b for a, b in amounts)
+                if pattern in (MONEY, PERCENT):
+                    amounts.append((m.start(), m.end()))
+                if kind in kinds and not inside and not YEAR.fullmatch(m.group(0)):
+                    fit = kinds[kind]
+                    unit = re.match(rf"[\s-]+({_UNITS})\b", text[m.end():], re.I)
+                    if pattern is BARE_NUMBER and want.head and unit and stem(unit.group(1).lower()) != stem(want.head):
+                        fit *= 0.3  # "45 miles" does not answer "how many troops"
+                    out.append((m.start(), m.end(), fit))
+        return out
+    if kind in ("time", "year"):
+        for m in YEAR.finditer(text):
+            out.append((m.start(), m.end(), 1.0 if kind == "year" else 0.7))
+        if kind == "time":
+            for m in TIME_EXPRESSION.finditer(text):
+                out.append((m.start(), m.end(), 1.0))
+        return out
+    for m in QUOTED.finditer(text):
+        fit = 1.0 if want.head in TITLE_NOUNS else 0.6 if kind == "named" else 0.0
+        if fit and len(m.group(1).split()) <= 8:
+            out.append((m.start(1), m.end(1), fit))
+    for start, end in _names(text):
+        span = text[start:end]
+        n_words = len(span.split())
+        opening = (n_words == 1 and (span.lower() in common or _ADJECTIVE.search(span))
+                   and bool(_SENTENCE_START.search(text[:start])))  # "Legendary broadcaster..."
+        if kind == "place":
+            fit = 1.0 if is_place(span) else 0.5
+        elif kind == "person":
+            fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span)
+                   else 1.0 if 2 <= n_words <= 4 else 0.5)
+            titled = _TITLE.match(span)  # "U.S. District Judge April Perry": the person is "April Perry"
+            if titled and titled.end() < len(span):
+                out.append((start + titled.end(), end, 1.0 if len(span[titled.end():].split()) >= 2 else 0.6))
+                fit = min(fit, 0.3)
+        else:
+            fit = 0.7
+            if want.head in ("country", "state", "continent", "nation"):
+                fit = 1.0 if is_place(span) else 0.2
+            elif want.head in TITLE_NOUNS:
+                fit = 0.6
+        out.append((start, end, fit * (0.5 if opening and not is_place(span) else 1.0)))
+    return out
+
+
+def _names(text: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words, without a sentence-initial ordinary word ("The", "But")."""
+    out = []
+    for m in NAME.finditer(text):
+        start = m.start()
+        # A run ends before a weekday or a month ("Denver Broncos Tuesday") and a possessive.
+        kept = []
+        pieces = m.group(0).split(" ")
+        for i, w in enumerate(pieces):
+            # A weekday ends a name; a month only when a day follows ("Judge April Perry" is a name).
+            if _CALENDAR.match(w.rstrip(".,")) and not (re.match(MONTH_PATTERN, w, re.I) and i + 1 < len(pieces)
+                                                        and not text[m.start() + len(" ".join(pieces[:i + 1])):]
+                                                        .lstrip().startswith(tuple("0123456789"))):
+                break
+            kept.append(w)
+            if w.endswith(".") and len(w) > 3 and not w.isupper():  # "Realtor.com. That": a sentence ends
+                break
+        span = re.sub(r"(?:[’']s?)$", "", " ".join(kept)).rstrip(".’'- ")
+        span = re.sub(r"\s+(?:of|and|&|de|del|la|von|van|the|for)$", "", span)
+        if not span:
+            continue
+        end = start + len(span)
+        first = span.split()[0]
+        if _SENTENCE_START.search(text[:start]) and first.lower() in STOPWORDS | {"but", "and", "so", "yet"}:
+            rest = span[len(first):].lstrip()
+            if not rest:
+                continue
+            start, span = end - len(rest), rest
+        if span.lower() in STOPWORDS:
+            continue
+        out.append((start, end))
+    return out
+
+
+def find(question: str, citations: list[Citation], others: list[str] = ()) -> ShortAnswer | None:
+    """The short answer to ``question`` inside ``citations`` (best first), or None.
+
+    Args:
+        question: the question as understood (a follow-up already made stand-alone).
+        citations: the answer's cited sentences, in the answer's order.
+        others: texts of the other retrieved passages, for agreement.
+    Returns:
+        a ``ShortAnswer`` whose ``text`` is exactly the article's text at its offsets, or None
+        when the question wants an explanation or no span fits well enough.
+    """
+    want = asked(question)
+    if want is None or not citations:
+        return None
+    best = best_candidate(question, want, citations, others)
+    if best is None or best.score < MIN_SCORE:
+        return None
+    loc = best.citation.location
+    start = loc.start + best.start
+    return ShortAnswer(text=best.text, location=Location(loc.article_id, loc.source, start,
+                                                         loc.start + best.end, loc.title, loc.outlet,
+                                                         loc.published), n=best.citation.n)
+
+
+WEIGHTS = {"fit": 1.5, "novelty": 1.0, "near": 0.6, "agree": 0.4, "rank": 0.3, "head": 0.3}
+MIN_SCORE = 1.6
+MIN_FIT = 0.5
+
+
+def best_candidate(question: str, want: Asked, citations: list[Citation], others: list[str] = ()) -> Candidate | None:
+    """The highest-scoring candidate span over ``citations`` (see the module docstring)."""
+    q_terms = set(terms(question))
+    q_words = {w for w in words(question)}
+    pool = [c.text for c in citations] + list(others)
+    common = frozenset(w for t in pool for w in re.findall(r"\b[a-z][a-z'-]+\b", t))
+    best: Candidate | None = None
+    for rank, citation in enumerate(citations):
+        text = citation.text
+        anchors = [m.start() for m in re.finditer(r"[A-Za-z0-9]+", text) if stem(m.group(0).lower()) in q_terms]
+        for start, end, fit in candidates(text, want, common):
+            if fit < MIN_FIT:  # "45 miles" for "how many troops": better no short answer than a wrong one
+                continue
+            span = text[start:end]
+            span_terms = terms(span) or [w for w in words(span)]
+            if not span_terms:
+                continue
+            new = [t for t in span_terms if t not in q_terms and t not in q_words]
+            novelty = len(new) / len(span_terms)
+            if novelty == 0:
+                continue
+            near = 0.0
+            if anchors:
+                gap = min(min(abs(a - start), abs(a - end)) for a in anchors)
+                near = 1.0 / (1.0 + gap / 40.0)
+            key = " ".join(words(span))
+            agree = min(1.0, sum(1 for t in pool if key and key in " ".join(words(t))) / 3.0)
+            head = 1.0 if want.head and re.search(
+                rf"\b{re.escape(want.head)}\w*\b(?:\W+\w+){{0,2}}\W+{re.escape(span)}|"
+                rf"{re.escape(span)}(?:\W+\w+){{0,2}}\W+{re.escape(want.head)}", text, re.I) else 0.0
+            score = (WEIGHTS["fit"] * fit + WEIGHTS["novelty"] * novelty + WEIGHTS["near"] * near
+                     + WEIGHTS["agree"] * agree + WEIGHTS["rank"] * (1.0 / (1 + rank)) + WEIGHTS["head"] * head)
+            if best is None or score > best.score:
+                best = Candidate(citation, start, end, score)
+    return best

@@ -1,0 +1,87 @@
+"""Short answers: what kind a question asks for, and the span of a cited sentence that answers it."""
+
+import pytest
+
+from assistant.models import Citation, Location
+from assistant.short_answer import asked, candidates, find, is_place
+
+
+@pytest.mark.parametrize("question, kind, head", [
+    ("Which state's National Guard troops were sent to Illinois?", "place", "state"),
+    ("Which country was shaken by a 7.0-magnitude earthquake this week?", "place", "country"),
+    ("Which highly anticipated show brought in 10 million viewers?", "named", "show"),
+    ("Which airline announced a deal this week to buy Spirit Airlines?", "named", "airline"),
+    ("Police arrested 31 men this week. Where was the event?", "place", ""),
+    ("How many people were arrested after the raid?", "number", "people"),
+    ("How much did the bidder pay?", "money", ""),
+    ("how much have gas prices increased over the past year", "percent", ""),
+    ("How old is he?", "number", "old"),
+    ("How long was the sentence?", "quantity", "long"),
+    ("What year did the show first air?", "year", "year"),
+    ("When did Illinois sue?", "time", ""),
+    ("Which judge allowed the deployment to move forward?", "person", "judge"),
+    ("Who shot a woman on Chicago's Southwest side?", "person", ""),
+    ("What was the magnitude of the quake?", "number", "magnitude"),
+    ("A terrorist was killed this week, who was associated with which group?", "named", "group"),
+])
+def test_the_kind_of_short_answer_asked_for(question, kind, head):
+    assert asked(question) is not None
+    assert (asked(question).kind, asked(question).head) == (kind, head)
+
+
+@pytest.mark.parametrize("question", [
+    "Why did Pritzker object?", "How did Pritzker respond to Trump's call for his arrest?",
+    "What did Johnson say about Trump?", "What happened on Oct. 4?", "Who is Russell Vought?",
+    "Who arrived in Elwood and when?",
+])
+def test_explanations_and_two_questions_in_one_get_no_short_answer(question):
+    assert asked(question) is None
+
+
+def _cite(text: str, offset: int = 100, n: int = 1) -> Citation:
+    return Citation(n, Location("a1", "a1.txt", offset, offset + len(text)), text)
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("Which state's troops were sent to Illinois?",
+     "There has been pushback in Chicago, where 200 national guard soldiers sent from Texas arrived late Tuesday.",
+     "Texas"),
+    ("How many national guard soldiers arrived in Chicago?",
+     "About 45 miles away, 200 national guard soldiers arrived on Oct. 4.", "200"),
+    ("Which judge allowed the deployment?",
+     "U.S. District Judge April Perry allowed the deployment to go forward.", "April Perry"),
+    ("How much federal funding was paused?", "The administration paused $2.1 billion in federal funding.",
+     "$2.1 billion"),
+    ("Which country was shaken by an earthquake?",
+     "The quake hit northern Luzon, the most populous island of the Philippines, on Wednesday.", "Philippines"),
+    ("Vin Scully died this week. Which team did he famously call games for?",
+     "Legendary broadcaster Vin Scully, the voice of the Los Angeles Dodgers for six decades, has died.",
+     "Los Angeles Dodgers"),
+])
+def test_the_short_answer_is_the_fitting_span_of_the_cited_sentence(question, sentence, expected):
+    citation = _cite(sentence)
+    short = find(question, [citation])
+    assert short is not None and short.text == expected
+    # exact: the span's offsets point at its text inside the cited sentence
+    assert sentence[short.location.start - 100:short.location.end - 100] == expected
+    assert short.location.article_id == "a1" and short.n == 1
+
+
+def test_a_span_made_of_the_questions_own_words_is_not_an_answer():
+    assert find("Which state sent troops to Illinois?", [_cite("Illinois sent troops.")]) is None
+
+
+def test_a_number_with_another_unit_does_not_answer_how_many():
+    assert find("How many troops arrived in Elwood?", [_cite("Elwood is a village about 45 miles from Chicago.")]) is None
+
+
+def test_a_month_ends_a_name_only_before_a_day():
+    spans = [(s, e) for s, e, _ in candidates("The Denver Broncos on Tuesday met Judge April Perry on Oct. 9.",
+                                              asked("Who met the team?"))]
+    texts = {"The Denver Broncos on Tuesday met Judge April Perry on Oct. 9."[s:e] for s, e in spans}
+    assert "Judge April Perry" in texts and "April Perry" in texts
+
+
+def test_places_come_from_pycountry():
+    assert is_place("Kansas") and is_place("Taiwan") and is_place("the Philippines") and is_place("Europe")
+    assert is_place("Sweden and Finland") and not is_place("Army Reserve Training Center")
