@@ -25,7 +25,7 @@ from pathlib import Path
 FEATURES = (
     "dense",          # cosine(question, sentence)
     "lexical",        # IDF-weighted share of the question's content words in the sentence
-    "answer_type",    # the kind of answer wanted is there (a time for "when", a number for "how many", ...)
+    "answer_type",    # the kind of answer wanted is there (a time for "when", a number for "how many", a name for "which airline"...)
     "dense_gap",      # dense minus the best dense among the candidates (<= 0)
     "lexical_gap",    # lexical minus the best lexical among the candidates (<= 0)
     "passage_rank",   # 1 / (1 + rank of its passage)

@@ -38,9 +38,19 @@ PLACE_NOUNS = frozenset("""country countries state states city cities continent 
 PERSON_NOUNS = frozenset("""person people actor actress singer rapper player star politician leader
     lawmaker senator governor president minister official author writer director musician artist athlete
     celebrity man woman judge justice member royal prince princess king queen chef host comedian
-    billionaire ceo founder candidate""".split())
+    billionaire ceo founder candidate general commander officer broadcaster journalist reporter
+    spokesperson spokesman spokeswoman scientist researcher astronaut coach quarterback""".split())
 NUMBER_NOUNS = frozenset("""number amount figure total magnitude price cost rate age temperature score size
     sum count percentage percent share proportion speed height weight distance""".split())
+# Nouns whose answer is a proper name ("which airline" -> "JetBlue Airways"). After any other noun
+# ("what was the weather", "which measure") a name is only weak evidence: the answer is a phrase.
+NAMED_NOUNS = frozenset("""company companies firm business airline carrier automaker carmaker retailer chain
+    restaurant brand store bank network channel streamer platform app website team teams club league party
+    organization organisation group gang cartel militia agency department court university college school
+    hospital museum park monument landmark law act bill treaty program programme operation mission
+    spacecraft rocket telescope satellite ship storm hurricane typhoon virus variant award awards prize
+    festival tournament championship competition race magazine newspaper outlet publication breed
+    species dinosaur product device drug vaccine service attraction role character""".split())
 TITLE_NOUNS = frozenset("""show series film movie song album book novel play musical painting artwork
     game video podcast sitcom drama documentary track single""".split())
 CONTINENTS = ("Africa", "Antarctica", "Asia", "Australia", "Europe", "North America", "South America",
@@ -68,9 +78,9 @@ _EXPLAIN = re.compile(r"^\W*(?:why|how)\b(?! (?:many|much|long|old|far)\b)", re.
 _PHRASE_END = frozenset("""is are was were did does do has have had will would can could should may might
     be been being recently just in on at of for to this that these those by from with as after before
     during about over into its their his her the a an and or won made saw took became led hit sold left
-    died got gave began came went ran said told brought sent set put kept held paid""".split())
-_OBJECT_START = frozenset("""a an the its his her their this that these those to in on by for with up out off
-    down over after at from into as him them it me us""".split())
+    died got gave began came went ran said told brought sent set put kept held paid struck lost found caught
+    fell rose broke chose drew drove flew grew knew spoke stole threw wore wrote bought fought sought taught
+    thought built spent met fled read sold cut quit shut beat sang sat shot stood""".split())
 _WHICH_NOUN = re.compile(r"\b(?:which|what)(?:\s+(?:one\s+)?of\s+the\s+following)?\s+(?=[A-Za-z])", re.I)
 _ORGANISATION = re.compile(r"\b(?:Center|Centre|Department|University|College|Court|Company|Corp|Inc|House|"
                            r"Guard|Army|Police|Agency|Office|Council|Committee|Party|Administration|Airlines?|"
@@ -86,7 +96,8 @@ _CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{MONTH_PATTERN}|today|tonight|ye
 @dataclass(frozen=True)
 class Asked:
     """The kind of short answer a question wants: ``kind`` is one of place, person, number,
-    money, percent, quantity, year, time, named; ``head`` the noun after "which/what" (if any)."""
+    money, percent, quantity, year, time, named (a proper name: "which airline"), thing (any
+    other noun: "which measure"); ``head`` the noun after "which/what" (if any)."""
 
     kind: str
     head: str = ""
@@ -156,6 +167,8 @@ def asked(question: str) -> Asked | None:
         head = _head(named.group(1)) if named else ""
         if not head:
             return None  # "What did X say", "What happened": an explanation
+        if re.match(r"\s*(?:is|was|are|were)\s+(?:the\s+)?name\s+of\b", rest, re.I) and head not in PERSON_NOUNS:
+            return Asked("named", head)  # "What is the name of X's crackdown": a name, whatever X is
     if head in ("year",):
         return Asked("year", head)
     if head in ("day", "date", "month", "time"):
@@ -168,22 +181,23 @@ def asked(question: str) -> Asked | None:
         return Asked("place", head)
     if head in PERSON_NOUNS:
         return Asked("person", head)
-    return Asked("named", head)
+    return Asked("named" if head in NAMED_NOUNS | TITLE_NOUNS else "thing", head)
 
 
 def _head(rest: str) -> str:
     """The last word of the noun phrase that opens ``rest`` ("wildly popular show was..." -> "show")."""
     phrase: list[str] = []
-    found = [w.lower() for w in re.findall(r"[A-Za-z’'-]+|\d+", rest)[:6]]
+    raw = re.findall(r"[A-Za-z’'-]+|\d+", rest)[:6]
+    found = [w.lower() for w in raw]
     for i, w in enumerate(found):
-        if re.search(r"[’']s?$", w):  # "which state's troops" asks for the state
+        # "which state's troops" asks for the state; "Trump's crackdown" is not about Trump
+        if re.search(r"[’']s?$", w) and raw[i][:1].islower():
             phrase.append(re.sub(r"[’']s?$", "", w))
             break
-        after = found[i + 1] if i + 1 < len(found) else ""
-        # "-ed" before an object ("announced a deal", "catapulted her") is the verb; before a noun
-        # ("highly anticipated show") it is part of the phrase.
-        if w in _PHRASE_END or (phrase and len(w) > 4 and w.endswith("ed")
-                                and (not after or after in _OBJECT_START or after.isdigit())):
+        # "-ed"/"-ing" after a noun is the verb ("which airline announced", "the general commanding");
+        # first in the phrase or after an adverb it describes the noun ("highly anticipated show").
+        if w in _PHRASE_END or (phrase and len(w) > 4 and w.endswith(("ed", "ing"))
+                                and not phrase[-1].endswith("ly")):
             break
         phrase.append(w)
     return phrase[-1] if phrase else ""
@@ -245,7 +259,7 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                 out.append((m.start(), m.end(), 1.0))
         return out
     for m in QUOTED.finditer(text):
-        fit = 1.0 if want.head in TITLE_NOUNS else 0.6 if kind == "named" else 0.0
+        fit = 1.0 if want.head in TITLE_NOUNS else 0.6 if kind == "named" else 0.3 if kind == "thing" else 0.0
         if fit and len(m.group(1).split()) <= 8:
             out.append((m.start(1), m.end(1), fit))
     for start, end in _names(text):
@@ -257,11 +271,13 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
             fit = 1.0 if is_place(span) else 0.5
         elif kind == "person":
             fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span)
-                   else 1.0 if 2 <= n_words <= 4 else 0.5)
+                   else 1.0 if 2 <= n_words <= 4 else 0.3)
             titled = _TITLE.match(span)  # "U.S. District Judge April Perry": the person is "April Perry"
             if titled and titled.end() < len(span):
                 out.append((start + titled.end(), end, 1.0 if len(span[titled.end():].split()) >= 2 else 0.6))
                 fit = min(fit, 0.3)
+        elif kind == "thing":
+            fit = 0.3  # "what was the weather": a name is weak evidence, and not a short answer
         else:
             fit = 0.7
             if want.head in ("country", "state", "continent", "nation"):
@@ -304,6 +320,19 @@ def _names(text: str) -> list[tuple[int, int]]:
             continue
         out.append((start, end))
     return out
+
+
+def holds_answer(want: Asked | None, text: str, question_terms: set[str]) -> float:
+    """How well ``text`` holds a span of the kind ``want`` asks for that the question does not
+    already say (0..1): the sentence scorer's answer-type evidence for "which X" questions."""
+    if want is None or want.kind == "thing":
+        return 0.0
+    best = 0.0
+    for start, end, fit in candidates(text, want):
+        span_terms = terms(text[start:end]) or words(text[start:end])
+        if span_terms and fit > best and fit >= MIN_FIT:  # only what could be given as the short answer
+            best = max(best, fit * sum(t not in question_terms for t in span_terms) / len(span_terms))
+    return best
 
 
 def find(question: str, citations: list[Citation], others: list[str] = ()) -> ShortAnswer | None:

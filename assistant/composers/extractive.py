@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant import short_answer
 from assistant.answer_types import answer_type_score
 from assistant.composers.base import Claim, Draft, Evidence
 from assistant.duplicates import near_duplicate
@@ -166,6 +167,7 @@ class ExtractiveComposer:
         out: list[Candidate] = []
         raw: list[tuple[float, float, float, int, bool, float]] = []
         seen: set[tuple[str, int]] = set()  # neighbouring passages' windows overlap
+        want, q_terms = short_answer.asked(query.text), set(profile.weights)
         for rank, p in enumerate(found.passages):
             c = p.chunk
             article: Article | None = found.articles.get(c.article_id)
@@ -183,6 +185,8 @@ class ExtractiveComposer:
                     s_terms |= day_terms
                 lexical = profile.coverage(s_terms)
                 type_score, kinds = answer_type_score(profile, text)
+                # "Which airline...": a name the question does not already say counts as the answer's kind
+                type_score = max(type_score, short_answer.holds_answer(want, text, q_terms))
                 if days:
                     type_score = max(type_score, on_day)
                 loc = Location.of(c, span)
