@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant {ingest,ask,chat,run,eval,bench}``.
+"""Command line: ``python -m assistant {ingest,check,ask,timeline,chat,run,eval,baseline,train-scorer,bench}``.
 
 ``main`` only parses arguments and prints; the work is in functions the tests and the web
 layer call too. User errors print one clear line on stderr and exit with status 2.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -40,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="load articles into the store")
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the seeds folder)")
     p.add_argument("--prune", action="store_true", help="drop stored articles whose file is gone")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _common(p)
+
+    p = sub.add_parser("check", help="report the store's health: half-written articles left by an interrupted "
+                                     "ingest (exit 0 healthy, 1 problems left)")
+    p.add_argument("--repair", action="store_true",
+                   help="repair what is found (not while another ingest is writing: then it only reports)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _common(p)
 
@@ -91,8 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def setup_logging() -> None:
+    """The project's own log lines (ingest progress, repairs) at INFO on stderr; libraries stay at WARNING."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    for name in ("assistant", "vectorstore"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    setup_logging()
     try:
         settings = load_settings(data_dir=args.data_dir, chroma_url=args.chroma_url, collection=args.collection,
                                  host=getattr(args, "host", None), port=getattr(args, "port", None))
@@ -117,6 +138,14 @@ def cmd_ingest(args, settings) -> int:
         print(f"warning: skipped {path}: {reason}", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
     return 0
+
+
+def cmd_check(args, settings) -> int:
+    from assistant.answer import check_store, open_store
+
+    health = check_store(open_store(settings), repair=args.repair)
+    print(json.dumps(health.to_dict(), indent=2, ensure_ascii=False) if args.json else health.summary())
+    return 0 if health.healthy else 1
 
 
 def cmd_ask(args, settings) -> int:
@@ -202,6 +231,9 @@ def cmd_run(args, settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     assistant = _assistant(settings)
+    # Repair what an interrupted ingest left, unless an ingest is writing right now (then only report).
+    health = assistant.check_store(repair=True)
+    print(health.summary() if health.problems or health.busy else health.summary().splitlines()[0], flush=True)
     if assistant.is_empty():
         print(f"The store is empty: ingesting {settings.seeds_dir}/ ...")
         print(assistant.ingest([settings.seeds_dir]).summary())
@@ -280,5 +312,5 @@ def cmd_bench(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
+COMMANDS = {"ingest": cmd_ingest, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
             "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench}
