@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant {ingest,check,ask,timeline,chat,run,eval,baseline,train-scorer,bench}``.
+"""Command line: ``python -m assistant {ingest,check,ask,timeline,chat,run,eval,baseline,train-scorer,bench,soak}``.
 
 ``main`` only parses arguments and prints; the work is in functions the tests and the web
 layer call too. User errors print one clear line on stderr and exit with status 2.
@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="interactive terminal chat")
     _common(p)
 
-    p = sub.add_parser("run", help="ingest the seeds if the store is empty, then serve the web chat and API")
+    p = sub.add_parser("run", help="repair half-written articles (unless an ingest is running), ingest the seeds "
+                                   "if the store is empty, then serve the web chat and API")
     p.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default 7860)")
     _common(p)
@@ -96,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "e.g. --llm extractive bundled")
     p.add_argument("--report", type=Path, help="write the figures as JSON here")
     _common(p)
+
+    p = sub.add_parser("soak", help="the reliability run behind 'make soak': two ingests at once (both killed "
+                                    "part-way), a server, 20 clients and bad requests, on 127.0.0.1 (a few minutes)")
+    p.add_argument("--clients", type=int, default=20, help="concurrent chat clients (default 20)")
+    p.add_argument("--articles", type=int, default=40, help="generated articles besides the seeds (default 40)")
+    p.add_argument("--report", type=Path, help="write the figures as JSON here")
     return parser
 
 
@@ -115,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     try:
-        settings = load_settings(data_dir=args.data_dir, chroma_url=args.chroma_url, collection=args.collection,
-                                 host=getattr(args, "host", None), port=getattr(args, "port", None))
+        settings = load_settings(**{name: getattr(args, name, None)
+                                    for name in ("data_dir", "chroma_url", "collection", "host", "port")})
         return COMMANDS[args.command](args, settings)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -312,5 +319,16 @@ def cmd_bench(args, settings) -> int:
     return 0
 
 
+def cmd_soak(args, settings) -> int:
+    from assistant import soak
+
+    result = soak.run(settings, clients=args.clients, articles=args.articles)
+    print(soak.summary(result))
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0 if result["passed"] else 1
+
+
 COMMANDS = {"ingest": cmd_ingest, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
-            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench}
+            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "soak": cmd_soak}
