@@ -239,7 +239,8 @@ def cmd_run(args, settings) -> int:
         return EXIT_USER_ERROR
     assistant = _assistant(settings)
     # Repair what an interrupted ingest left, unless an ingest is writing right now (then only report).
-    health = assistant.check_store(repair=True)
+    # A store on a Chroma server has no writer lock to tell, so there the check only reports.
+    health = assistant.check_store(repair=settings.chroma_url is None)
     print(health.summary() if health.problems or health.busy else health.summary().splitlines()[0], flush=True)
     if assistant.is_empty():
         print(f"The store is empty: ingesting {settings.seeds_dir}/ ...")
