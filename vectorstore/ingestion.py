@@ -52,7 +52,7 @@ class IngestReport:
         if self.pruned:
             parts.append(f"{len(self.pruned)} pruned")
         if self.repaired:
-            parts.append(f"{len(self.repaired)} half-written left by an interrupted run repaired")
+            parts.append(f"{len(self.repaired)} problem(s) left by an interrupted run repaired")
         dates = (f", {self.dates_found} time expressions ({self.dates_resolved} resolved to dates)"
                  if self.dates_found else "")
         return (f"Ingest finished: {', '.join(parts)}; {self.chunks_written} chunks written{dates} "
