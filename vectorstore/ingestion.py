@@ -7,13 +7,16 @@ One bad file never stops a run: whatever cannot be read, validated or stored is 
 from __future__ import annotations
 
 import logging
+import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from vectorstore import consistency
 from vectorstore.chunking import SentenceChunker
 from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder
@@ -27,6 +30,7 @@ from vectorstore.models import Article, Chunk
 from vectorstore.store import Store
 
 log = logging.getLogger(__name__)
+Todo = tuple[Path, Article, list[Chunk]]
 
 
 @dataclass
@@ -37,6 +41,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
     chunks_written: int = 0
     dates_found: int = 0
     dates_resolved: int = 0
@@ -46,6 +51,8 @@ class IngestReport:
         parts = [f"{len(self.ingested)} ingested", f"{len(self.unchanged)} unchanged", f"{len(self.skipped)} skipped"]
         if self.pruned:
             parts.append(f"{len(self.pruned)} pruned")
+        if self.repaired:
+            parts.append(f"{len(self.repaired)} problem(s) left by an interrupted run repaired")
         dates = (f", {self.dates_found} time expressions ({self.dates_resolved} resolved to dates)"
                  if self.dates_found else "")
         return (f"Ingest finished: {', '.join(parts)}; {self.chunks_written} chunks written{dates} "
@@ -54,17 +61,26 @@ class IngestReport:
     def to_dict(self) -> dict:
         return {"ingested": self.ingested, "unchanged": self.unchanged,
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
-                "pruned": self.pruned, "chunks_written": self.chunks_written, "dates_found": self.dates_found,
-                "dates_resolved": self.dates_resolved, "seconds": round(self.seconds, 3)}
+                "pruned": self.pruned, "repaired": self.repaired, "chunks_written": self.chunks_written,
+                "dates_found": self.dates_found, "dates_resolved": self.dates_resolved,
+                "seconds": round(self.seconds, 3)}
 
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: SentenceChunker,
-           prune: bool = False, root: Path | None = None, progress: bool | None = None) -> IngestReport:
+           prune: bool = False, root: Path | None = None, progress: bool | None = None,
+           repair: bool = False, batch_texts: int = 128, log_every: float = 10.0,
+           on_written: Callable[[], None] | None = None) -> IngestReport:
     """Ingest article files and folders into ``store``.
 
     Unchanged articles (same content hash) are left alone; changed ones are replaced (the new
     version is written before the old one is removed, so a failed write keeps the old one);
     unreadable files are skipped and reported, never fatal.
+
+    Articles are embedded a few at a time and each is written as soon as its vectors are made,
+    so an interrupted run keeps what it finished: the next run finds those articles unchanged
+    and goes on with the rest. An article counts as stored only once its row is written, after
+    its chunks and sentence vectors; ``repair`` first removes what an interrupted run left
+    half-written (``consistency.check``), so that nothing half-written passes for unchanged.
 
     An article's id comes from its path (see ``loading.article_id``). An id is never taken
     over silently: a second file with the same id in one run is skipped, and so is a file whose
@@ -77,7 +93,12 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         chunker: splits articles into chunks.
         prune: also drop stored articles whose source file no longer exists.
         root: folder that ``source`` paths are relative to (default: the working folder).
-        progress: show progress bars (default: only on a terminal).
+        progress: show progress bars (default: only on a terminal); without a bar, progress
+            goes to the log at INFO.
+        repair: first repair half-written articles (only under the writer lock: see ``vectorstore.lock``).
+        batch_texts: about how many texts (chunks and sentences) are embedded before writing.
+        log_every: seconds between progress lines in the log.
+        on_written: called after each written batch (e.g. to tell readers the store changed).
 
     Returns:
         An ``IngestReport``.
@@ -85,13 +106,18 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
     started = time.perf_counter()
     root = (root or Path.cwd()).resolve()
     report = IngestReport()
+    if repair:
+        health = consistency.check(store, repair=True, probe=False)
+        report.repaired = [p.detail for p in health.problems if p.repaired]
+        for line in report.repaired:
+            log.warning("repaired: %s", line)
     found, skipped = find_article_files(paths)
     report.skipped.extend((str(p), why) for p, why in skipped)
     stored = store.article_index()
     stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
     metadata_by_dir: dict[Path, dict] = {}
     seen: dict[str, Path] = {}
-    todo: list[tuple[Path, Article, list[Chunk]]] = []
+    todo: list[Todo] = []
 
     for item in tqdm(found, desc="Reading", unit="file", disable=_no_bar(progress, len(found))):
         path = item.path
@@ -127,13 +153,13 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         todo.append((path, article, chunker.chunk(article)))
 
     if todo:
-        texts: list[str] = []
-        for _, article, chunks in todo:
-            texts.extend(c.text for c in chunks)
-            texts.extend(article.text[s.start:s.end] for c in chunks for s in c.sentences)
-        vectors = _embed(embedder, texts, progress)
+        embedder.embed_documents([])  # loads the model now, so the rates below are the ingest's own
+    progress_log = _Progress(todo, log_every, bar=sys.stderr.isatty() if progress is None else progress)
+    for group in _groups(todo, batch_texts):
+        texts = [t for _, article, chunks in group for t in _texts(article, chunks)]
+        vectors = _embed(embedder, texts, progress_log.embedded)
         row = 0
-        for path, article, chunks in tqdm(todo, desc="Storing", unit="article", disable=_no_bar(progress, len(todo))):
+        for path, article, chunks in group:
             n_chunks = len(chunks)
             n_sents = sum(len(c.sentences) for c in chunks)
             chunk_vecs = vectors[row:row + n_chunks]
@@ -145,6 +171,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
                 log.warning("could not store %s: %s", path, exc)
                 report.skipped.append((str(path), f"could not be stored ({type(exc).__name__}: {exc}); "
                                                   "the version stored before, if any, is kept"))
+                progress_log.written(0)
                 continue
             report.ingested.append(article.id)
             report.chunks_written += n_chunks
@@ -155,6 +182,10 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
             if stale and stale != article.id and stale not in seen:
                 store.delete_article(stale)
                 report.pruned.append(stale)
+            progress_log.written(n_chunks)
+        if on_written is not None:
+            on_written()
+    progress_log.close()
 
     if prune:
         for aid, meta in stored.items():
@@ -193,13 +224,93 @@ def _may_take_over(store: Store, old: dict, article: Article, path: Path, root: 
     return stored is not None and stored.text == article.text
 
 
-def _embed(embedder: Embedder, texts: list[str], progress: bool | None, batch: int = 64) -> np.ndarray:
+def _texts(article: Article, chunks: list[Chunk]) -> list[str]:
+    """What is embedded for one article: its chunks, then every chunk's sentences in order."""
+    return [c.text for c in chunks] + [article.text[s.start:s.end] for c in chunks for s in c.sentences]
+
+
+def _groups(todo: list[Todo], batch_texts: int) -> Iterator[list[Todo]]:
+    """Consecutive articles with about ``batch_texts`` texts between them (a long article alone)."""
+    group: list[Todo] = []
+    size = 0
+    for item in todo:
+        group.append(item)
+        size += len(item[2]) + sum(len(c.sentences) for c in item[2])
+        if size >= batch_texts:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _embed(embedder: Embedder, texts: list[str], done: Callable[[int], None], batch: int = 64) -> np.ndarray:
     parts = []
-    with tqdm(total=len(texts), desc="Embedding", unit="text", disable=_no_bar(progress, len(texts))) as bar:
-        for i in range(0, len(texts), batch):
-            parts.append(embedder.embed_documents(texts[i:i + batch]))
-            bar.update(len(texts[i:i + batch]))
-    return np.concatenate(parts)
+    for i in range(0, len(texts), batch):
+        parts.append(embedder.embed_documents(texts[i:i + batch]))
+        done(len(parts[-1]))
+    return np.concatenate(parts) if parts else embedder.embed_documents([])
+
+
+class _Progress:
+    """Progress of the writing phase: a tqdm bar on a terminal, log lines at INFO otherwise.
+
+    A line at most every ``every`` seconds (and a last one), e.g. ``ingested 120/2022 articles,
+    3,400 chunks, 41 chunks/s, ETA 6m10s``; the ETA comes from the texts left to embed.
+    """
+
+    def __init__(self, todo: list[Todo], every: float, bar: bool) -> None:
+        self.articles = len(todo)
+        self.texts = sum(len(_texts(a, c)) for _, a, c in todo)
+        self.every = every
+        self.done_articles = self.done_chunks = self.done_texts = 0
+        self.started = self.last = time.perf_counter()
+        # On a terminal the bar shows the same figures; the log lines then go to DEBUG.
+        self.level = logging.DEBUG if bar else logging.INFO
+        self.bar = tqdm(total=self.texts, desc="Ingesting", unit="text", disable=not bar or not todo)
+        if todo:
+            log.log(self.level, "ingest: %d articles to write (%s texts to embed)", self.articles, f"{self.texts:,}")
+
+    def embedded(self, n: int) -> None:
+        self.done_texts += n
+        self.bar.update(n)
+        self._maybe_log()
+
+    def written(self, chunks: int) -> None:
+        self.done_articles += 1
+        self.done_chunks += chunks
+        self.bar.set_postfix_str(f"{self.done_articles}/{self.articles} articles", refresh=False)
+        self._maybe_log()
+
+    def close(self) -> None:
+        self.bar.close()
+        if self.articles:
+            self._log(final=True)
+
+    def _maybe_log(self) -> None:
+        if time.perf_counter() - self.last >= self.every and self.done_articles < self.articles:
+            self._log()
+
+    def _log(self, final: bool = False) -> None:
+        self.last = now = time.perf_counter()
+        elapsed = max(now - self.started, 1e-9)
+        rate = self.done_texts / elapsed
+        if final:
+            tail = f"done in {_duration(elapsed)}"
+        elif rate > 0:
+            tail = f"ETA {_duration((self.texts - self.done_texts) / rate)}"
+        else:
+            tail = "ETA unknown"
+        log.log(self.level, "ingested %d/%d articles, %s chunks, %.1f chunks/s, %s", self.done_articles,
+                self.articles, f"{self.done_chunks:,}", self.done_chunks / elapsed, tail)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds // 60 % 60:02d}m"
 
 
 def _no_bar(progress: bool | None, size: int) -> bool | None:

@@ -36,6 +36,23 @@ def generation(folder: str | Path) -> str:
         return ""
 
 
+def writer(folder: str | Path) -> str | None:
+    """Who holds the writer lock of the store in ``folder`` (e.g. "pid 123"), or ``None`` if nobody."""
+    path = Path(folder) / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    except BlockingIOError:
+        return os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+    finally:
+        os.close(fd)
+
+
 class StoreBusy(StoreError):
     """Another process is writing to the store; the message says which and what to do."""
 
@@ -47,10 +64,11 @@ class WriterLock:
         StoreBusy: another writer still holds the lock after ``timeout`` seconds.
     """
 
-    def __init__(self, folder: str | Path, timeout: float = 60.0, poll: float = 0.2) -> None:
+    def __init__(self, folder: str | Path, timeout: float = 60.0, poll: float = 0.2, quiet: bool = False) -> None:
         self.path = Path(folder) / LOCK_FILE
         self.timeout = timeout
         self.poll = poll
+        self.quiet = quiet
         self._fd: int | None = None
 
     def __enter__(self) -> WriterLock:
@@ -68,7 +86,7 @@ class WriterLock:
                     os.close(fd)
                     raise StoreBusy(f"another ingest ({holder}) is writing to {self.path.parent}; wait for it to "
                                     "finish and run this again (ASSISTANT_LOCK_TIMEOUT sets how long to wait)") from None
-                if not told:
+                if not told and not self.quiet:
                     print(f"waiting for another ingest ({holder}) to finish writing to {self.path.parent} ...",
                           file=sys.stderr, flush=True)
                     told = True

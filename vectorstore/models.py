@@ -68,3 +68,39 @@ class ScoredChunk:
     chunk: Chunk
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the store's article row says about an article's stored version (no text)."""
+
+    content_hash: str
+    chunks: int
+    sentences: int | None = None  # None: stored before the count was kept
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk's metadata: its article, the article version it was written for, its sentence count."""
+
+    article_id: str
+    version: str | None  # the article's content hash; None: stored before versions were kept
+    sentences: int
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    """A stored sentence vector's metadata: its article and chunk."""
+
+    article_id: str
+    chunk_id: str
+
+
+@dataclass
+class Inventory:
+    """Every record in a store, metadata only: what the consistency check compares."""
+
+    articles: dict[str, ArticleRecord] = field(default_factory=dict)
+    chunks: dict[str, ChunkRecord] = field(default_factory=dict)
+    sentences: dict[str, SentenceRecord] = field(default_factory=dict)

@@ -16,7 +16,16 @@ from urllib.parse import urlparse
 import numpy as np
 
 from vectorstore.dates import TimeExpression
-from vectorstore.models import Article, Chunk, ScoredChunk, Span
+from vectorstore.models import (
+    Article,
+    ArticleRecord,
+    Chunk,
+    ChunkRecord,
+    Inventory,
+    ScoredChunk,
+    SentenceRecord,
+    Span,
+)
 
 _BATCH = 1000
 SentenceKey = tuple[str, int, int]  # (article id, start, end)
@@ -76,6 +85,18 @@ class Store(Protocol):
 
     def delete_article(self, article_id: str) -> None:
         """Remove an article and everything derived from it."""
+        ...
+
+    def inventory(self) -> Inventory:
+        """Every article row, chunk and sentence record, metadata only (for the consistency check)."""
+        ...
+
+    def delete_records(self, chunk_ids: list[str], sentence_ids: list[str]) -> None:
+        """Remove these chunk and sentence records (what an interrupted write left behind)."""
+        ...
+
+    def probe(self) -> list[str]:
+        """Query each vector index once; a description of each one that fails (empty: all fine)."""
         ...
 
 
@@ -198,14 +219,16 @@ class ChromaStore:
         mean = mean / (np.linalg.norm(mean) or 1.0)
         self._article_cache.pop(article.id, None)
         try:
-            upsert(self.chunks, chunk_ids, chunk_vectors, [c.text for c in chunks], [self._chunk_meta(c) for c in chunks])
+            upsert(self.chunks, chunk_ids, chunk_vectors, [c.text for c in chunks],
+                   [self._chunk_meta(c, article.content_hash) for c in chunks])
             upsert(self.sentences, ids, sentence_vectors, docs, metas)
             # The article record (text, content hash) goes last: until it is written the stored
             # text still matches the old chunks' offsets, and the next ingest retries.
             upsert(self.article_rows, [article.id], mean[None, :], [article.text], [{
                 "source": article.source, "title": _meta_value(article.title), "outlet": _meta_value(article.outlet),
                 "published": _meta_value(article.published), "content_hash": article.content_hash,
-                "chunks": len(chunks), "dates": json.dumps([e.to_dict() for e in article.dates]),
+                "chunks": len(chunks), "sentences": len(ids),
+                "dates": json.dumps([e.to_dict() for e in article.dates]),
             }])
         except Exception as exc:
             try:
@@ -227,6 +250,12 @@ class ChromaStore:
         self.article_rows.delete(ids=[article_id])
         self._article_cache.pop(article_id, None)
 
+    def delete_records(self, chunk_ids: list[str], sentence_ids: list[str]) -> None:
+        """Remove these chunk and sentence records (what an interrupted write left behind)."""
+        for col, ids in ((self.sentences, sentence_ids), (self.chunks, chunk_ids)):
+            for i in range(0, len(ids), _BATCH):
+                col.delete(ids=ids[i:i + _BATCH])
+
     @staticmethod
     def _add(col, ids, vectors, docs, metas) -> None:
         for i in range(0, len(ids), _BATCH):
@@ -234,9 +263,10 @@ class ChromaStore:
                     documents=docs[i:i + _BATCH], metadatas=metas[i:i + _BATCH])
 
     @staticmethod
-    def _chunk_meta(c: Chunk) -> dict:
+    def _chunk_meta(c: Chunk, version: str) -> dict:
+        # ``version`` (the article's content hash) tells a crash's leftovers from the stored version
         return {
-            "article_id": c.article_id, "index": c.index, "start": c.start, "end": c.end,
+            "article_id": c.article_id, "version": version, "index": c.index, "start": c.start, "end": c.end,
             "source": c.source, "title": _meta_value(c.title), "outlet": _meta_value(c.outlet),
             "published": _meta_value(c.published),
             "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
@@ -255,6 +285,41 @@ class ChromaStore:
             out[aid] = {k: _none_if_empty(v) for k, v in meta.items() if k != "dates"}
             out[aid]["dated"] = "dates" in meta  # stored before dates were kept: ingest redoes it
         return out
+
+    def inventory(self) -> Inventory:
+        """Every article row, chunk and sentence record, metadata only, read in batches."""
+        inv = Inventory()
+        for aid, m in self._metadatas(self.article_rows):
+            sentences = m.get("sentences")
+            inv.articles[aid] = ArticleRecord(content_hash=m.get("content_hash", ""), chunks=int(m.get("chunks", 0)),
+                                              sentences=None if sentences is None else int(sentences),
+                                              source=m.get("source", ""))
+        for cid, m in self._metadatas(self.chunks):
+            inv.chunks[cid] = ChunkRecord(article_id=m.get("article_id", ""), version=m.get("version"),
+                                          sentences=len(json.loads(m.get("sentences") or "[]")))
+        for sid, m in self._metadatas(self.sentences):
+            inv.sentences[sid] = SentenceRecord(article_id=m.get("article_id", ""), chunk_id=m.get("chunk_id", ""))
+        return inv
+
+    def probe(self) -> list[str]:
+        """Query each collection's vector index once; the names of those that fail, with the error."""
+        failed = []
+        for name, col in (("chunks", self.chunks), ("sentences", self.sentences), ("articles", self.article_rows)):
+            try:
+                got = col.get(limit=1, include=["embeddings"])
+                if got["ids"]:
+                    col.query(query_embeddings=[np.asarray(got["embeddings"][0], dtype=np.float32)], n_results=1,
+                              include=[])
+            except Exception as exc:  # chromadb raises many types; the check reports any of them
+                failed.append(f"{name}: {type(exc).__name__}: {exc}")
+        return failed
+
+    @staticmethod
+    def _metadatas(col, batch: int = 5000):
+        total = col.count()
+        for offset in range(0, total, batch):
+            got = col.get(include=["metadatas"], limit=batch, offset=offset)
+            yield from zip(got["ids"], got["metadatas"])
 
     def all_dates(self) -> dict[str, list[TimeExpression]]:
         """``{article id: its time expressions}`` for every stored article."""

@@ -10,7 +10,15 @@ import hashlib
 import numpy as np
 
 from vectorstore.dates import TimeExpression
-from vectorstore.models import Article, Chunk, ScoredChunk
+from vectorstore.models import (
+    Article,
+    ArticleRecord,
+    Chunk,
+    ChunkRecord,
+    Inventory,
+    ScoredChunk,
+    SentenceRecord,
+)
 from vectorstore.store import SentenceKey
 from vectorstore.terms import terms
 
@@ -106,3 +114,23 @@ class MemoryStore:
 
     def all_dates(self) -> dict[str, list[TimeExpression]]:
         return {a.id: list(a.dates) for a in self._articles.values()}
+
+    def inventory(self) -> Inventory:
+        inv = Inventory()
+        for a in self._articles.values():
+            chunks = [c for c, _ in self._chunks.values() if c.article_id == a.id]
+            inv.articles[a.id] = ArticleRecord(a.content_hash, len(chunks), sum(len(c.sentences) for c in chunks),
+                                               a.source)
+        for cid, (c, _) in self._chunks.items():
+            inv.chunks[cid] = ChunkRecord(c.article_id, None, len(c.sentences))
+            for j, _key in enumerate(self._sentences.get(cid, {})):
+                inv.sentences[f"{cid}-s{j}"] = SentenceRecord(c.article_id, cid)
+        return inv
+
+    def delete_records(self, chunk_ids: list[str], sentence_ids: list[str]) -> None:
+        for cid in chunk_ids:
+            self._chunks.pop(cid, None)
+            self._sentences.pop(cid, None)
+
+    def probe(self) -> list[str]:
+        return []

@@ -1,0 +1,30 @@
+"""The README's command table and make targets match the CLI and the Makefile."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.cli import build_parser
+from tests.conftest import ROOT
+
+
+def _subcommands() -> set[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return set(sub.choices)
+
+
+def test_every_command_is_in_the_readme_table_and_nothing_else():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Commands", 1)[1].split("\n\n", 2)[1]
+    listed = set(re.findall(r"^\| `python -m assistant ([a-z-]+)", table, re.M))
+    assert listed == _subcommands()
+    assert {"check", "soak"} <= listed
+
+
+def test_make_soak_exists_and_is_not_part_of_make_test():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^soak: install\n\t\$\(PY\) -m assistant soak", makefile, re.M)
+    test_recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    assert "soak" not in test_recipe
+    assert "make soak" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,0 +1,63 @@
+"""Ingest in batches: each article is written once embedded, an interrupted run keeps what it
+finished, and progress goes to the log without a terminal."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.unit.fakes import HashingEmbedder, MemoryStore
+from vectorstore.chunking import SentenceChunker
+from vectorstore.ingestion import ingest
+
+
+class Interrupted(BaseException):
+    """Stands for a kill: not an ``Exception``, so nothing in the ingest catches it."""
+
+
+class DyingEmbedder(HashingEmbedder):
+    """Embeds ``calls`` batches, then the process 'dies'."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls = calls
+
+    def embed_documents(self, texts, progress=False):
+        if texts:
+            if self.calls == 0:
+                raise Interrupted
+            self.calls -= 1
+        return super().embed_documents(texts)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    out = tmp_path / "articles"
+    out.mkdir()
+    for i in range(6):
+        (out / f"story{i}.txt").write_text(
+            f"Story {i} opens in Springfield on Monday.\n\nThe council met {i} times this year, the clerk said.\n"
+            f"\nResidents of ward {i} asked for a new library.\n", encoding="utf-8")
+    return out
+
+
+def test_an_interrupted_ingest_keeps_the_articles_it_finished_and_the_next_run_goes_on(folder, tmp_path):
+    store = MemoryStore()
+    chunker = SentenceChunker(60, 200)
+    with pytest.raises(Interrupted):  # each article is its own batch here; the third batch never finishes
+        ingest([folder], store, DyingEmbedder(calls=2), chunker, root=tmp_path, progress=False, batch_texts=1)
+    assert sorted(store.article_index()) == ["story0", "story1"]
+
+    again = ingest([folder], store, HashingEmbedder(), chunker, root=tmp_path, progress=False)
+    assert sorted(again.unchanged) == ["story0", "story1"]
+    assert sorted(again.ingested) == ["story2", "story3", "story4", "story5"]
+
+
+def test_progress_goes_to_the_log_without_a_terminal(folder, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="vectorstore.ingestion")
+    ingest([folder], MemoryStore(), HashingEmbedder(), SentenceChunker(), root=tmp_path, progress=False,
+           batch_texts=1, log_every=0)
+    lines = [r.getMessage() for r in caplog.records if r.name == "vectorstore.ingestion"]
+    assert lines[0].startswith("ingest: 6 articles to write")
+    assert any(line.startswith("ingested 3/6 articles, 3 chunks, ") and "ETA" in line for line in lines)
+    assert lines[-1].startswith("ingested 6/6 articles, 6 chunks, ") and "chunks/s, done in" in lines[-1]
