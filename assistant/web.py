@@ -183,6 +183,10 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
         errors = exc.errors()
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json" and not kind.endswith("+json") and await request.body():
+            return _error(415, "Send the question as JSON with Content-Type: application/json "
+                               f"(this request said: {kind or 'no Content-Type'}).")
         if any(e.get("type") == "json_invalid" for e in errors):
             return _error(400, f"The request body is not valid JSON ({_describe(errors)}). Send "
                                '{"question": "..."} with Content-Type: application/json.')
@@ -218,6 +222,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
             raise TooManyQuestions(wait)
 
     errors = {400: {"model": ApiError, "description": "Malformed JSON"},
+              415: {"model": ApiError, "description": "The body is not sent as application/json"},
               413: {"model": ApiError, "description": "Request body larger than ASSISTANT_MAX_BODY_BYTES"},
               422: {"model": ApiError, "description": "Empty, too long or malformed question"},
               429: {"model": ApiError, "description": "More questions than ASSISTANT_RATE_LIMIT allows; see Retry-After"},

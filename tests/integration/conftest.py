@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.answer import Assistant
 from assistant.settings import load_settings
@@ -118,6 +119,32 @@ def web(assistant, sites):
     settings = load_settings(data_dir=assistant.settings.data_dir, allowed_origins=[sites["allowed"].origin],
                              rate_limit="0")
     with Server(create_app(settings, assistant), settings) as server:
+        yield server
+
+
+SEED = "000_260dedd85ce9b948.txt"
+
+
+@pytest.fixture(scope="session")
+def strict_web(tmp_path_factory, embedder, sites):
+    """The web app with a low rate limit (2 questions per hour per address) and a 2 s request
+    timeout, over one seed article ingested from a folder outside the working folder (so its
+    stored ``source`` is an absolute path that must never be shown)."""
+    from tests.conftest import SEEDS
+
+    folder = tmp_path_factory.mktemp("outside") / "private-articles"
+    folder.mkdir()
+    (folder / SEED).write_text((SEEDS / SEED).read_text(encoding="utf-8"), encoding="utf-8")
+    meta = yaml.safe_load((SEEDS / "articles.yaml").read_text(encoding="utf-8"))
+    (folder / "articles.yaml").write_text(yaml.safe_dump({SEED: meta[SEED]}), encoding="utf-8")
+    data = tmp_path_factory.mktemp("strict")
+    settings = load_settings(data_dir=data, allowed_origins=[sites["allowed"].origin], rate_limit="2/hour",
+                             request_timeout=2)
+    strict = Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
+    report = strict.ingest([folder], progress=False)
+    assert len(report.ingested) == 1, report.skipped
+    assert strict.store.article_index()[report.ingested[0]]["source"].startswith("/")
+    with Server(create_app(settings, strict), settings) as server:
         yield server
 
 
