@@ -246,6 +246,7 @@ async def _load_round(url: str, questions: list[str], clients: int, per_client: 
     asks: list[float] = []
     probes: dict[str, list[float]] = {"/api/health": [], "/widget.js": []}
     failures: dict[int, int] = defaultdict(int)
+    kinds: dict[str, int] = defaultdict(int)
     running = True
     limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as http:
@@ -257,6 +258,8 @@ async def _load_round(url: str, questions: list[str], clients: int, per_client: 
                 asks.append(time.perf_counter() - t)
                 if r.status_code != 200:
                     failures[r.status_code] += 1
+                else:
+                    kinds[_kind(r.json())] += 1
 
         async def prober() -> None:
             while running:
@@ -283,16 +286,25 @@ async def _load_round(url: str, questions: list[str], clients: int, per_client: 
             "req_per_s": round(len(asks) / wall, 1), "ask_p50_ms": ms(asks, 50), "ask_p95_ms": ms(asks, 95),
             "health_p50_ms": ms(probes["/api/health"], 50), "health_p95_ms": ms(probes["/api/health"], 95),
             "widget_p50_ms": ms(probes["/widget.js"], 50), "widget_p95_ms": ms(probes["/widget.js"], 95),
-            "failures": dict(failures)}
+            "failures": dict(failures), "answers": dict(kinds)}
+
+
+def _kind(answer: dict) -> str:
+    """What wrote an answer: ``extractive``, ``generated``, ``busy`` (the LLM's queue was full) or ``fallback``."""
+    if answer.get("composer") == "extractive":
+        return "extractive"
+    if "(fallback from" not in answer.get("composer", ""):
+        return "generated"
+    return "busy" if answer.get("notice", "").startswith("The LLM is busy") else "fallback"
 
 
 def load_table(result: dict) -> str:
     """The load figures as a Markdown table."""
     lines = [f"CPUs: {result['cpus']}; each client asks {result['per_client']} questions one after another.", "",
-             "| clients | questions | req/s | ask p50 (ms) | ask p95 (ms) | health p50 / p95 (ms) | widget.js p50 / p95 (ms) | not 200 |",
-             "|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| clients | questions | req/s | ask p50 (ms) | ask p95 (ms) | health p50 / p95 (ms) | widget.js p50 / p95 (ms) | not 200 | answers |",
+             "|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in result["rows"]:
         lines.append(f"| {r['clients']} | {r['questions']} | {r['req_per_s']} | {r['ask_p50_ms']} | {r['ask_p95_ms']} | "
                      f"{r['health_p50_ms']} / {r['health_p95_ms']} | {r['widget_p50_ms']} / {r['widget_p95_ms']} | "
-                     f"{r['failures'] or 'none'} |")
+                     f"{r['failures'] or 'none'} | {', '.join(f'{k} {v}' for k, v in sorted(r['answers'].items()))} |")
     return "\n".join(lines)

@@ -76,8 +76,9 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(10, ge=0, le=100, description="Most earlier turns (question + answer) a follow-up question is read against.")
     rate_limit: str = Field("30/minute", description="Questions one client address may ask (API and chat together), e.g. "
                             "30/minute, 5/second, 10/30s; beyond it: 429 with Retry-After. 0 = no limit.")
-    answer_workers: int = Field(4, ge=1, le=64, description="Questions the web server answers at once (each in a worker thread); "
-                                "others wait their turn without holding a thread.")
+    answer_workers: int | None = Field(None, ge=1, le=256, description="Questions the web server answers at once (each in a worker "
+                                       "thread); others wait their turn without holding a thread. Empty = the CPU count, "
+                                       "plus room for the LLM's answer and its queue when ASSISTANT_LLM is set.")
     llm_queue: int = Field(2, ge=0, le=1000, description="Questions that may wait for the LLM while it writes another answer; "
                            "beyond that, the extractive answer with a note that the LLM is busy.")
     llm_queue_wait: float = Field(30.0, ge=0, description="Seconds a question waits for the LLM before it gets the extractive "
@@ -104,7 +105,8 @@ class Settings(BaseSettings):
         parse_rate(v)  # raises ValueError with what is accepted
         return v.strip()
 
-    @field_validator("chroma_url", "embedding_model", "openai_base_url", "abstain_threshold", "scorer", mode="before")
+    @field_validator("chroma_url", "embedding_model", "openai_base_url", "abstain_threshold", "scorer", "answer_workers",
+                     mode="before")
     @classmethod
     def _empty_is_none(cls, v):
         return None if v in ("", None) else v
@@ -129,6 +131,15 @@ class Settings(BaseSettings):
         if self.host in ("127.0.0.1", "localhost"):
             hosts = {"127.0.0.1", "localhost"}
         return sorted(f"http://{h}:{self.port}" for h in hosts)
+
+    @property
+    def workers(self) -> int:
+        """Questions answered at once: ``answer_workers``, or the CPU count (answers are CPU work)
+        plus one thread for the answer the LLM writes and one for each that may wait for it."""
+        if self.answer_workers:
+            return self.answer_workers
+        llm = 0 if self.llm == "extractive" else 1 + self.llm_queue
+        return (os.cpu_count() or 2) + llm
 
     @property
     def rate_limit_rule(self) -> tuple[int, float] | None:

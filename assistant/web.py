@@ -12,7 +12,7 @@ Routes:
 The layer is thin: the chat and the API call the same ``Assistant`` as the CLI. Sharing the
 server fairly:
 
-- Answers run in worker threads, at most ``ASSISTANT_ANSWER_WORKERS`` at once (the API's own
+- Answers run in worker threads, at most ``Settings.workers`` at once (the API's own
   limiter; the chat's Gradio queue has the same concurrency); a question waiting for a worker
   holds no thread, so health, the widget script and the chat's static files are never queued
   behind answers. ``/api/health`` and ``/widget.js`` run on the event loop and take no lock.
@@ -146,7 +146,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     assistant = assistant or Assistant(settings)
     rule = settings.rate_limit_rule
     limiter = RateLimiter(*rule) if rule else None
-    workers = anyio.CapacityLimiter(settings.answer_workers)  # answers at once; the rest wait without a thread
+    workers = anyio.CapacityLimiter(settings.workers)  # answers at once; the rest wait without a thread
 
     def admit(client: str) -> int:
         return limiter.check(client) if limiter else 0
@@ -311,7 +311,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     app.state.assistant = assistant
     demo = build_chat(answer_stream, lambda: public(assistant.articles()), settings.example_questions,
                       timeline=events, admit=admit if limiter else None)
-    demo.queue(default_concurrency_limit=settings.answer_workers)
+    demo.queue(default_concurrency_limit=settings.workers)
     theme = gr.themes.Default(primary_hue="blue")
     return gr.mount_gradio_app(app, demo, path="/", theme=theme, css=CSS, ssr_mode=False, footer_links=[],
                                mcp_server=False, server_name=settings.host, server_port=settings.port,
