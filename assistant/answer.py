@@ -218,7 +218,7 @@ class Assistant:
             Whether the store was reopened and the indexes rebuilt.
         """
         local = self._local_folder()
-        if not local or generation(local) == self._generation:
+        if not self.stale():
             return False
         if not self._refreshing.acquire(blocking=False):
             return False  # another thread is refreshing: answer from what is there meanwhile
@@ -235,6 +235,11 @@ class Assistant:
                 return True
         finally:
             self._refreshing.release()
+
+    def stale(self) -> bool:
+        """Whether another process has ingested since the indexes were built (one small file read)."""
+        local = self._local_folder()
+        return bool(local) and generation(local) != self._generation
 
     def _local_folder(self) -> str | None:
         is_local = isinstance(self.store, ChromaStore) and self.store.url is None
@@ -259,15 +264,16 @@ class Assistant:
     def health(self) -> dict:
         """Store and model status (``GET /api/health``): what answers are given from now.
 
-        Takes no lock and asks the store nothing (the counts are from the last refresh), so it
-        answers at once however busy the answers are. The store's location is shown relative
-        to the working folder, or by its kind only (never an absolute path).
+        Takes no lock and asks the store nothing (the counts are from the last refresh; ``stale``
+        says another process has ingested since), so it answers at once however busy the answers
+        are. The store's location is shown relative to the working folder, or by its last part
+        (never an absolute path).
         """
         counts = self.counts
         local = self._local_folder()
         location = shown_path(local) if local else "Chroma server (ASSISTANT_CHROMA_URL)"
         return {"status": "ok" if counts["chunks"] else "empty",
-                "store": {"location": location, **counts},
+                "store": {"location": location, **counts, "stale": self.stale()},
                 "embedding_model": {"name": self.embedder.name, "loaded": self.embedder.loaded},
                 "composer": self.settings.llm, "composer_notice": self.llm_notice or None,
                 "llm_waiting": self.llm_gate.queued if self.settings.llm != "extractive" else None}

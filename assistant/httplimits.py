@@ -129,7 +129,8 @@ def guarded_protocol(timeout: float):
             waiting_since = self.cycle  # a complete head starts a new cycle
 
             def check() -> None:
-                if self.cycle is waiting_since and not self.transport.is_closing():
+                upgraded = self.transport.get_protocol() is not self  # a WebSocket took the connection over
+                if self.cycle is waiting_since and not upgraded and not self.transport.is_closing():
                     self.transport.close()
 
             self.loop.call_later(timeout, check)

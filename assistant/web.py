@@ -46,7 +46,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import anyio  # noqa: E402
 import gradio as gr  # noqa: E402
-from fastapi import Depends, FastAPI, Request  # noqa: E402
+from fastapi import BackgroundTasks, Depends, FastAPI, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 from fastapi.responses import JSONResponse, Response  # noqa: E402
@@ -270,9 +270,13 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         return public(assistant.articles())
 
     @app.get("/api/health", tags=["api"], summary="Store and model status")
-    async def health() -> dict:
-        """What answers are given from now (counts as of the last refresh); never waits for answers."""
-        return assistant.health()
+    async def health(background: BackgroundTasks) -> dict:
+        """What answers are given from now (counts as of the last refresh); never waits for answers.
+        When another process has ingested (``store.stale``), the refresh starts after this reply."""
+        status = assistant.health()
+        if status["store"]["stale"]:
+            background.add_task(assistant.refresh_if_changed)  # sync: runs in a thread, after the reply
+        return status
 
     @app.get("/api/timeline", tags=["api"], summary="Dated events across the articles, in date order")
     def timeline() -> dict:
