@@ -13,7 +13,10 @@ layer and the regression runner all go through this one chain.
 One ``Assistant`` serves many threads (the web server's workers): answers share the read side of
 a readers-writer lock (the embedder, Chroma and the indexes are safe to read at once), and a
 refresh, which reopens the store and swaps the indexes, takes the write side
-(``assistant/concurrency.py``). The LLM has its own bounded queue (``Gate``).
+(``assistant/concurrency.py``). The LLM has its own bounded queue (``Gate``), and an answer gives
+the read side back while it waits for the model and while the model writes. Call the chain
+through ``answer``/``answer_stream`` when threads share the ``Assistant``: the chain itself takes
+no lock.
 """
 
 from __future__ import annotations
@@ -135,7 +138,8 @@ class Assistant:
             try:
                 # the chat model outlives a refresh: a new ingest must not reload a local model
                 self._chat = getattr(self, "_chat", None) or chat_model(s)
-                llm = LlmComposer(self._chat, self.extractive, s, label=dated_text, gate=self.llm_gate)
+                llm = LlmComposer(self._chat, self.extractive, s, label=dated_text, gate=self.llm_gate,
+                                  outside_store=self.sharing.paused)
                 self.composer = llm
                 rewrite_with_model = llm.rewrite if s.llm_rewrite else None
             except LlmError as exc:

@@ -7,6 +7,9 @@ gives the refresh the write side, after the answers in flight (a waiting writer 
 back, so a steady stream of answers cannot starve it; it gives up after a timeout, and the caller
 tries again later).
 
+An answer's LLM step reads neither the store nor the indexes, and takes seconds: it runs with
+the read side given back (``ReadWriteLock.paused``), so a refresh never waits for a model.
+
 A local LLM answers one question at a time and takes seconds for each. ``Gate`` lets one answer
 use it, lets at most ``waiting`` more wait, each for at most ``wait`` seconds, and turns the rest
 away at once with ``Busy``: the caller then shows the extractive answer with a note.
@@ -47,6 +50,25 @@ class ReadWriteLock:
                 self._readers -= 1
                 if not self._readers:
                     self._cond.notify_all()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Inside ``reading``: give the read side back for the ``with`` block (a writer may go
+        meanwhile), then take it again. A no-op when no reader holds the lock."""
+        with self._cond:
+            held = self._readers > 0
+            if held:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+        try:
+            yield
+        finally:
+            if held:
+                with self._cond:
+                    while self._writing or self._writers_waiting:
+                        self._cond.wait()
+                    self._readers += 1
 
     @contextmanager
     def writing(self, timeout: float | None = None) -> Iterator[bool]:

@@ -179,3 +179,24 @@ def test_answers_run_at_once_and_a_refresh_waits_for_them(with_llm):
     for t in threads:
         t.join(10)
     assert len(results) == 3 and all(not r.abstained for r in results)
+
+
+def test_a_refresh_does_not_wait_for_the_llm(with_llm):
+    a = with_llm(text=" ".join(["word"] * 300), delay=0.01)
+    done: list[Answer] = []
+    t = in_thread(lambda: done.append(a.answer(MARCH)))
+    deadline = time.monotonic() + 10
+    while not a._chat.words_sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with a.sharing.writing(timeout=1) as got:  # the model is writing: the store is free meanwhile
+        assert got and not done
+    t.join(20)
+    assert done and a._chat.words_sent == 300
+
+
+def test_pausing_outside_a_read_is_harmless():
+    lock = ReadWriteLock()
+    with lock.paused():
+        pass
+    with lock.writing(timeout=0) as got:
+        assert got
