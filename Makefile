@@ -21,7 +21,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
 
-.PHONY: install browser run test unit bench eval eval-external train-scorer screenshots clean
+.PHONY: install browser run test unit bench bench-load eval eval-external train-scorer screenshots clean
 
 install: $(STAMP) $(LLAMA_STAMP)
 
@@ -88,6 +88,9 @@ train-scorer: install
 
 bench: install
 	$(PY) -m assistant bench --report reports/bench.json
+
+bench-load: install
+	$(PY) -m assistant bench --load 20,60 --report reports/bench-load.json
 
 clean:
 	rm -rf .data reports .pytest_cache
