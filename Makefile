@@ -21,7 +21,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
 
-.PHONY: install browser run test unit bench soak eval eval-external train-scorer screenshots clean
+.PHONY: install browser run test unit bench bench-load soak eval eval-external train-scorer screenshots clean
 
 install: $(STAMP) $(LLAMA_STAMP)
 
@@ -93,6 +93,9 @@ bench: install
 # clients and bad requests on every route, all on 127.0.0.1; a few minutes.
 soak: install
 	$(PY) -m assistant soak --report reports/soak.json
+
+bench-load: install
+	$(PY) -m assistant bench --load 20,60 --report reports/bench-load.json
 
 clean:
 	rm -rf .data reports .pytest_cache

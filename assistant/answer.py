@@ -9,15 +9,24 @@ The last step is a generator: it streams the generated text as it comes (LLM com
 the verified ``Answer``. ``chain.stream`` is what the chat and the widget read; ``chain.invoke``
 adds the chunks up, so the plain answer is the last item of the same stream. The CLI, the web
 layer and the regression runner all go through this one chain.
+
+One ``Assistant`` serves many threads (the web server's workers): answers share the read side of
+a readers-writer lock (the embedder, Chroma and the indexes are safe to read at once), and a
+refresh, which reopens the store and swaps the indexes, takes the write side
+(``assistant/concurrency.py``). The LLM has its own bounded queue (``Gate``), and an answer gives
+the read side back while it waits for the model and while the model writes. Call the chain
+through ``answer``/``answer_stream`` when threads share the ``Assistant``: the chain itself takes
+no lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +38,13 @@ from assistant.citations import (
     annotate_dates,
     closest_matches,
     dated_text,
+    shown_path,
     with_context,
 )
 from assistant.composers.base import Composer, Draft
 from assistant.composers.extractive import ExtractiveComposer
 from assistant.composers.generated import LlmComposer
+from assistant.concurrency import Gate, ReadWriteLock
 from assistant.conversation import Turn
 from assistant.errors import EmptyStoreError
 from assistant.llm import LlmError, chat_model
@@ -62,6 +73,8 @@ from vectorstore.store import ChromaStore, Store
 
 log = logging.getLogger(__name__)
 MARK_EVERY = 30.0  # seconds between "the store changed" marks during a long ingest (readers refresh on them)
+# How long a refresh waits for the answers in flight before leaving it to the next question.
+REFRESH_WAIT = 30.0
 
 
 @dataclass
@@ -132,15 +145,24 @@ class Assistant:
         self.chunker = SentenceChunker(settings.chunk_target_chars, settings.chunk_max_chars)
         self.llm_notice = ""
         self.composer: Composer
-        self.refresh()
+        self.sharing = ReadWriteLock()  # answers read together; a refresh writes alone
+        self._refreshing = threading.Lock()
+        self.llm_gate = Gate(settings.llm_queue, settings.llm_queue_wait)  # outlives a refresh, like the model
+        self._rebuild()
 
     # -- wiring ------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Rebuild the keyword and date indexes and the chain from what the store holds now."""
+        """Rebuild the keyword and date indexes and the chain from what the store holds now
+        (after the answers in flight)."""
+        with self.sharing.writing():
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         s = self.settings
         local = self._local_folder()
         self._generation = generation(local) if local else ""  # read first: a write meanwhile shows next time
         chunks = self.store.all_chunks()
+        self.counts = {"articles": len({c.article_id for c in chunks}), "chunks": len(chunks)}
         self.index = Bm25Index(chunks)
         self.dates = DateIndex(chunks, self.store.all_dates())
         self.extractive = ExtractiveComposer(self.store, self.index.known, self.scorer, s.abstain_threshold,
@@ -152,7 +174,8 @@ class Assistant:
             try:
                 # the chat model outlives a refresh: a new ingest must not reload a local model
                 self._chat = getattr(self, "_chat", None) or chat_model(s)
-                llm = LlmComposer(self._chat, self.extractive, s, label=dated_text)
+                llm = LlmComposer(self._chat, self.extractive, s, label=dated_text, gate=self.llm_gate,
+                                  outside_store=self.sharing.paused)
                 self.composer = llm
                 rewrite_with_model = llm.rewrite if s.llm_rewrite else None
             except LlmError as exc:
@@ -188,17 +211,23 @@ class Assistant:
             QuestionError: the question is not text, empty, too long or unreadable.
             EmptyStoreError: nothing has been ingested.
         """
-        return self.chain.invoke(Request(question, tuple(history or ()), as_of)).answer
+        with self.sharing.reading():
+            return self.chain.invoke(Request(question, tuple(history or ()), as_of)).answer
 
     def answer_stream(self, question: str, history: list[Turn] | None = None,
                       as_of: dt.date | None = None) -> Iterator[str | Answer]:
         """Like ``answer``, from the same chain: the generated text as it comes (LLM composers),
-        then the verified ``Answer`` (last), which replaces what was streamed."""
-        for chunk in self.chain.stream(Request(question, tuple(history or ()), as_of)):
-            if chunk.text:
-                yield chunk.text
-            if chunk.answer is not None:
-                yield chunk.answer
+        then the verified ``Answer`` (last), which replaces what was streamed.
+
+        Closing the generator (a reader who went away) stops the chain, and an LLM writing, at
+        the next piece.
+        """
+        with self.sharing.reading(), closing(self.chain.stream(Request(question, tuple(history or ()), as_of))) as chunks:
+            for chunk in chunks:
+                if chunk.text:
+                    yield chunk.text
+                if chunk.answer is not None:
+                    yield chunk.answer
 
     def ingest(self, paths: list[Path], prune: bool = False, progress: bool | None = None) -> IngestReport:
         """Ingest files or folders, then refresh the indexes.
@@ -240,14 +269,36 @@ class Assistant:
         """Refresh if another process (or this one) ingested since the indexes were built.
 
         Cheap enough to call before every answer: one small file read for an embedded store. A
-        store on a Chroma server is not watched (restart, or call ``refresh``).
+        store on a Chroma server is not watched (restart, or call ``refresh``). Call it outside
+        an answer: it waits for the answers in flight (at most ``REFRESH_WAIT`` seconds, then
+        leaves the refresh to the next call), while another thread's refresh is not waited for.
+
+        Returns:
+            Whether the store was reopened and the indexes rebuilt.
         """
         local = self._local_folder()
-        if not local or generation(local) == self._generation:
+        if not self.stale():
             return False
-        self.store.reopen()
-        self.refresh()
-        return True
+        if not self._refreshing.acquire(blocking=False):
+            return False  # another thread is refreshing: answer from what is there meanwhile
+        try:
+            with self.sharing.writing(REFRESH_WAIT) as got:
+                if not got:
+                    log.warning("store changed, but answers in flight kept it for %.0f s: refreshing later",
+                                REFRESH_WAIT)
+                    return False
+                if generation(local) == self._generation:
+                    return False
+                self.store.reopen()
+                self._rebuild()
+                return True
+        finally:
+            self._refreshing.release()
+
+    def stale(self) -> bool:
+        """Whether another process has ingested since the indexes were built (one small file read)."""
+        local = self._local_folder()
+        return bool(local) and generation(local) != self._generation
 
     def _local_folder(self) -> str | None:
         return _local_folder(self.store)
@@ -258,22 +309,32 @@ class Assistant:
 
     def articles(self) -> list[dict]:
         """The ingested articles: ``id``, ``source``, ``title``, ``outlet``, ``published``, ``chunks``."""
-        index = self.store.article_index()
+        with self.sharing.reading():
+            index = self.store.article_index()
         return [{"id": aid, "source": m.get("source"), "title": m.get("title"), "outlet": m.get("outlet"),
                  "published": m.get("published"), "chunks": m.get("chunks")} for aid, m in sorted(index.items())]
 
     def is_empty(self) -> bool:
         """Whether nothing is stored yet."""
-        return self.store.count() == 0
+        with self.sharing.reading():
+            return self.store.count() == 0
 
     def health(self) -> dict:
-        """Store and model status (``GET /api/health``)."""
-        chunks = self.store.count()
-        return {"status": "ok" if chunks else "empty",
-                "store": {"location": self.store.location, "articles": len(self.store.article_index()),
-                          "chunks": chunks},
+        """Store and model status (``GET /api/health``): what answers are given from now.
+
+        Takes no lock and asks the store nothing (the counts are from the last refresh; ``stale``
+        says another process has ingested since), so it answers at once however busy the answers
+        are. The store's location is shown relative to the working folder, or by its last part
+        (never an absolute path).
+        """
+        counts = self.counts
+        local = self._local_folder()
+        location = shown_path(local) if local else "Chroma server (ASSISTANT_CHROMA_URL)"
+        return {"status": "ok" if counts["chunks"] else "empty",
+                "store": {"location": location, **counts, "stale": self.stale()},
                 "embedding_model": {"name": self.embedder.name, "loaded": self.embedder.loaded},
-                "composer": self.settings.llm, "composer_notice": self.llm_notice or None}
+                "composer": self.settings.llm, "composer_notice": self.llm_notice or None,
+                "llm_waiting": self.llm_gate.queued if self.settings.llm != "extractive" else None}
 
     def warm_up(self) -> None:
         """Load the embedding model now rather than at the first question."""

@@ -1,8 +1,10 @@
 """The benchmark behind ``make bench``: ingest speed, warm and cold answer latency, memory,
-and how they grow with the number of articles (synthetic articles generated from the seeds)."""
+and how they grow with the number of articles (synthetic articles generated from the seeds).
+``load`` (``bench --load 20,60``) measures the web server under many clients at once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -183,4 +185,126 @@ def dumps(result: dict) -> str:
     return json.dumps(result, indent=2)
 
 
+def load(settings: Settings, questions_path: Path, clients: list[int], per_client: int = 10,
+         url: str | None = None) -> dict:
+    """The web server under load: ``n`` clients at once, each asking ``per_client`` questions one
+    after another (the regression questions in turn), while a prober asks ``/api/health`` and
+    ``/widget.js`` every 0.1 s. Latencies are seen by the clients, over real HTTP on 127.0.0.1.
 
+    Args:
+        url: a server already running (e.g. another version of the code); otherwise one is started
+            (``python -m assistant run``, the seeds in a temporary folder, no rate limit).
+    """
+    questions = [c.question for c in load_set(questions_path)]
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = None
+        try:
+            if url is None:
+                proc, url = _start_server(Path(tmp), settings)
+            rows = [asyncio.run(_load_round(url, questions, n, per_client)) for n in clients]
+        finally:
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    return {"rows": rows, "cpus": os.cpu_count(), "per_client": per_client}
+
+
+def _start_server(tmp: Path, settings: Settings) -> tuple[subprocess.Popen, str]:
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update({"ASSISTANT_DATA_DIR": str(tmp / "data"), "ASSISTANT_RATE_LIMIT": "0",
+                "ASSISTANT_SEEDS_DIR": str(settings.seeds_dir.resolve())})
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "run", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the server for the load benchmark did not start")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=5).json().get("status") == "ok":
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the server for the load benchmark did not come up within 300 s")
+
+
+async def _load_round(url: str, questions: list[str], clients: int, per_client: int) -> dict:
+    import httpx
+
+    asks: list[float] = []
+    probes: dict[str, list[float]] = {"/api/health": [], "/widget.js": []}
+    failures: dict[int, int] = defaultdict(int)
+    kinds: dict[str, int] = defaultdict(int)
+    running = True
+    limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
+    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as http:
+        async def client(i: int) -> None:
+            for j in range(per_client):
+                q = questions[(i * per_client + j) % len(questions)]
+                t = time.perf_counter()
+                r = await http.post("/api/ask", json={"question": q})
+                asks.append(time.perf_counter() - t)
+                if r.status_code != 200:
+                    failures[r.status_code] += 1
+                else:
+                    kinds[_kind(r.json())] += 1
+
+        async def prober() -> None:
+            while running:
+                for path, seen in probes.items():
+                    t = time.perf_counter()
+                    r = await http.get(path)
+                    seen.append(time.perf_counter() - t)
+                    if r.status_code != 200:
+                        failures[r.status_code] += 1
+                await asyncio.sleep(0.1)
+
+        await http.post("/api/ask", json={"question": questions[0]})  # warm
+        probe = asyncio.create_task(prober())
+        start = time.perf_counter()
+        await asyncio.gather(*(client(i) for i in range(clients)))
+        wall = time.perf_counter() - start
+        running = False
+        await probe
+
+    def ms(values: list[float], p: float) -> float:
+        return round(_pct(values, p) * 1000) if values else 0
+
+    return {"clients": clients, "questions": len(asks), "wall_s": round(wall, 1),
+            "req_per_s": round(len(asks) / wall, 1), "ask_p50_ms": ms(asks, 50), "ask_p95_ms": ms(asks, 95),
+            "health_p50_ms": ms(probes["/api/health"], 50), "health_p95_ms": ms(probes["/api/health"], 95),
+            "widget_p50_ms": ms(probes["/widget.js"], 50), "widget_p95_ms": ms(probes["/widget.js"], 95),
+            "failures": dict(failures), "answers": dict(kinds)}
+
+
+def _kind(answer: dict) -> str:
+    """What wrote an answer: ``extractive``, ``generated``, ``busy`` (the LLM's queue was full) or ``fallback``."""
+    if answer.get("composer") == "extractive":
+        return "extractive"
+    if "(fallback from" not in answer.get("composer", ""):
+        return "generated"
+    return "busy" if answer.get("notice", "").startswith("The LLM is busy") else "fallback"
+
+
+def load_table(result: dict) -> str:
+    """The load figures as a Markdown table."""
+    lines = [f"CPUs: {result['cpus']}; each client asks {result['per_client']} questions one after another.", "",
+             "| clients | questions | req/s | ask p50 (ms) | ask p95 (ms) | health p50 / p95 (ms) | widget.js p50 / p95 (ms) | not 200 | answers |",
+             "|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    for r in result["rows"]:
+        lines.append(f"| {r['clients']} | {r['questions']} | {r['req_per_s']} | {r['ask_p50_ms']} | {r['ask_p95_ms']} | "
+                     f"{r['health_p50_ms']} / {r['health_p95_ms']} | {r['widget_p50_ms']} / {r['widget_p95_ms']} | "
+                     f"{r['failures'] or 'none'} | {', '.join(f'{k} {v}' for k, v in sorted(r['answers'].items()))} |")
+    return "\n".join(lines)

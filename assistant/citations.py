@@ -8,6 +8,7 @@ shown was already checked by ``assistant.verification``.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path, PurePath
 
 from assistant.composers.base import Evidence
 from assistant.models import Article, Citation
@@ -79,3 +80,16 @@ def dated_text(ev: Evidence, articles: dict[str, Article]) -> str:
     article = articles.get(ev.location.article_id)
     dates = article.dates_in(ev.location.start, ev.location.end) if article else []
     return annotate_dates(ev.text, [Citation(0, ev.location, ev.text, dates=dates)])
+
+
+def shown_path(path: str) -> str:
+    """``path`` as a reader may see it: relative to the working folder when inside it, else its
+    last part only. An absolute path never leaves the server (it tells how the machine is laid out).
+    """
+    p = PurePath(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return p.name

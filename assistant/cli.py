@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", nargs="*", metavar="COMPOSER",
                    help="instead: time to first token and total answer time of these composers on the seeds, "
                         "e.g. --llm extractive bundled")
+    p.add_argument("--load", metavar="CLIENTS",
+                   help="instead: the web server under this many clients at once, e.g. --load 20,60 "
+                        "(each asks 10 questions; /api/health and /widget.js probed meanwhile)")
+    p.add_argument("--url", help="with --load: a server already running (default: start one on the seeds)")
     p.add_argument("--report", type=Path, help="write the figures as JSON here")
     _common(p)
 
@@ -309,7 +313,11 @@ def cmd_train_scorer(args, settings) -> int:
 def cmd_bench(args, settings) -> int:
     from assistant import bench
 
-    if args.llm is not None:
+    if args.load:
+        result = bench.load(settings, args.questions, [int(x) for x in args.load.split(",") if x.strip()],
+                            url=args.url)
+        print(bench.load_table(result))
+    elif args.llm is not None:
         result = bench.llm_speed(settings, args.questions, args.llm or ["extractive", "bundled"])
         print(bench.llm_table(result))
     else:

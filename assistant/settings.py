@@ -15,6 +15,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from assistant.ratelimit import parse_rate
+
 ENV_PREFIX = "ASSISTANT_"
 
 
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
     openai_api_key: str = Field("not-needed", description="API key sent to the OpenAI-compatible server.")
     ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server for 'ollama:MODEL' (OLLAMA_HOST is read too).")
     llm_max_tokens: int = Field(160, ge=16, le=4096, description="Most tokens a generated answer may have.")
-    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for an LLM server before falling back.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds a generated answer may take (a server's reply, or a local model's writing) before the extractive answer is shown instead.")
     llm_threads: int = Field(2, ge=1, le=64, description="CPU threads for a local GGUF model (bundled, llamacpp:).")
     llm_context: int = Field(2048, ge=512, le=131072, description="Context window for a local GGUF model.")
     llm_passages: int = Field(4, ge=1, le=20, description="Numbered passages (best sentences) given to the LLM.")
@@ -73,6 +75,21 @@ class Settings(BaseSettings):
                                  "What is the population of Elwood?"],  # the articles do not say
         description="Example questions shown in the web chat (a JSON list in the environment).")
     max_history_turns: int = Field(10, ge=0, le=100, description="Most earlier turns (question + answer) a follow-up question is read against.")
+    rate_limit: str = Field("30/minute", description="Questions one client address may ask (API and chat together), e.g. "
+                            "30/minute, 5/second, 10/30s; beyond it: 429 with Retry-After. 0 = no limit.")
+    answer_workers: int | None = Field(None, ge=1, le=256, description="Questions the web server answers at once (each in a worker "
+                                       "thread); others wait their turn without holding a thread. Empty = the CPU count, "
+                                       "plus room for the LLM's answer and its queue when ASSISTANT_LLM is set.")
+    llm_queue: int = Field(2, ge=0, le=1000, description="Questions that may wait for the LLM while it writes another answer; "
+                           "beyond that, the extractive answer with a note that the LLM is busy.")
+    llm_queue_wait: float = Field(30.0, ge=0, description="Seconds a question waits for the LLM before it gets the extractive "
+                                  "answer with a note that the LLM is busy.")
+    max_body_bytes: int = Field(524_288, ge=1024, description="Largest request body the web server accepts (413 beyond).")
+    max_header_bytes: int = Field(32_768, ge=1024, description="Largest request head (request line and headers) the web server accepts (431 beyond).")
+    request_timeout: float = Field(10.0, gt=0, description="Seconds a client has to send a request's head, and its body once "
+                                   "the head is in, before the server answers 408 or closes the connection.")
+    api_docs: bool = Field(False, description="Serve the Swagger UI at /docs. Off by default: its script and styles load from a CDN "
+                           "(/openapi.json, the spec itself, is always served).")
 
     @field_validator("llm")
     @classmethod
@@ -83,7 +100,14 @@ class Settings(BaseSettings):
         raise ValueError(f"'{v}' is not a composer: use extractive, bundled, llamacpp:/path/model.gguf, "
                          "ollama:MODEL or openai:MODEL")
 
-    @field_validator("chroma_url", "embedding_model", "openai_base_url", "abstain_threshold", "scorer", mode="before")
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        parse_rate(v)  # raises ValueError with what is accepted
+        return v.strip()
+
+    @field_validator("chroma_url", "embedding_model", "openai_base_url", "abstain_threshold", "scorer", "answer_workers",
+                     mode="before")
     @classmethod
     def _empty_is_none(cls, v):
         return None if v in ("", None) else v
@@ -108,6 +132,20 @@ class Settings(BaseSettings):
         if self.host in ("127.0.0.1", "localhost"):
             hosts = {"127.0.0.1", "localhost"}
         return sorted(f"http://{h}:{self.port}" for h in hosts)
+
+    @property
+    def workers(self) -> int:
+        """Questions answered at once: ``answer_workers``, or the CPU count (answers are CPU work)
+        plus one thread for the answer the LLM writes and one for each that may wait for it."""
+        if self.answer_workers:
+            return self.answer_workers
+        llm = 0 if self.llm == "extractive" else 1 + self.llm_queue
+        return (os.cpu_count() or 2) + llm
+
+    @property
+    def rate_limit_rule(self) -> tuple[int, float] | None:
+        """``(questions, seconds)`` from ``rate_limit``, or ``None`` when there is no limit."""
+        return parse_rate(self.rate_limit)
 
     @property
     def chroma_path(self) -> Path:

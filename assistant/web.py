@@ -6,36 +6,61 @@ Routes:
     GET  /api/health    store and model status
     GET  /api/timeline  the dated events across the articles, in date order
     GET  /widget.js     the ``<news-assistant>`` web component (no build step, no CDN)
-    GET  /docs          OpenAPI docs
+    GET  /openapi.json  the API's OpenAPI spec (``/docs``, the Swagger UI, only with ASSISTANT_API_DOCS)
     /                   the Gradio chat
 
-The layer is thin: the chat and the API call the same ``Assistant.answer`` as the CLI, one
-question at a time. Browsers on other origins may call the API only if they are listed in
-``ASSISTANT_ALLOWED_ORIGINS`` (default: none but the server's own).
+The layer is thin: the chat and the API call the same ``Assistant`` as the CLI. Sharing the
+server fairly:
+
+- Answers run in worker threads, at most ``Settings.workers`` at once (the API's own
+  limiter; the chat's Gradio queue has the same concurrency); a question waiting for a worker
+  holds no thread, so health, the widget script and the chat's static files are never queued
+  behind answers. ``/api/health`` and ``/widget.js`` run on the event loop and take no lock.
+- Each client address may ask ``ASSISTANT_RATE_LIMIT`` questions (API and chat together); beyond
+  it the API answers 429 with ``Retry-After``, and the chat says when to try again.
+- A client that goes away: an API question still waiting for a worker is dropped, one being
+  answered stops at the next piece of the answer (an LLM stops writing); a chat answer stops
+  at the next piece too (Gradio closes the stream). Work already inside one step (embedding,
+  a Chroma query, an extractive answer, about 50 ms) is finished, not interrupted.
+
+Every 4xx from the app's own routes is ``{"error": "..."}`` (wrong methods 405, unknown ``/api``
+routes 404). Browsers on other origins may call the API only if they are listed in
+``ASSISTANT_ALLOWED_ORIGINS`` (default: none but the server's own). Request limits (body, head,
+timeouts, no uploads) are in ``assistant/httplimits.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import logging
 import os
 import socket
 import threading
+from contextlib import closing
 from pathlib import Path
 from typing import Literal
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no outside calls
 
+import anyio  # noqa: E402
 import gradio as gr  # noqa: E402
-from fastapi import FastAPI, Request  # noqa: E402
+from fastapi import BackgroundTasks, Depends, FastAPI, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
-from fastapi.responses import FileResponse, JSONResponse  # noqa: E402
+from fastapi.responses import JSONResponse, Response  # noqa: E402
+from fastapi.routing import APIRoute  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
+from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
 from assistant.answer import Assistant  # noqa: E402
+from assistant.citations import shown_path  # noqa: E402
 from assistant.conversation import turns_from_messages  # noqa: E402
 from assistant.errors import USER_ERRORS, QuestionError  # noqa: E402
+from assistant.httplimits import RequestLimits, server_config  # noqa: E402
+from assistant.models import Answer  # noqa: E402
+from assistant.ratelimit import RateLimiter  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.webchat import CSS, build_chat  # noqa: E402
 
@@ -43,6 +68,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 MAX_HISTORY_MESSAGES = 200
 MAX_MESSAGE_CHARS = 20_000
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 class Message(BaseModel):
@@ -75,8 +101,20 @@ class ApiError(BaseModel):
     error: str
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+class TooManyQuestions(Exception):
+    """A client asked more than ``ASSISTANT_RATE_LIMIT`` allows; ``retry_after`` seconds to wait."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many questions; try again in {retry_after} s.")
+        self.retry_after = retry_after
+
+
+class _ClientGone(Exception):
+    """The client of an API question disconnected; the answer is abandoned."""
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def _describe(errors: list[dict]) -> str:
@@ -87,43 +125,89 @@ def _describe(errors: list[dict]) -> str:
     return "; ".join(parts)
 
 
+def public(value):
+    """``value`` (an answer, articles, timeline as JSON-ready data) with every ``source`` shown
+    relative (``citations.shown_path``): no absolute path leaves the server."""
+    if isinstance(value, dict):
+        return {k: shown_path(v) if k == "source" and isinstance(v, str) else public(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [public(v) for v in value]
+    return value
+
+
+def client_address(request) -> str:
+    """The address a rate limit counts against (``request.client.host``; one bucket behind a proxy)."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) or "unknown"
+
+
 def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
     """The whole web app (API, widget, chat) over ``assistant`` (built from ``settings`` if not given)."""
     assistant = assistant or Assistant(settings)
-    lock = threading.Lock()
+    rule = settings.rate_limit_rule
+    limiter = RateLimiter(*rule) if rule else None
+    workers = anyio.CapacityLimiter(settings.workers)  # answers at once; the rest wait without a thread
 
-    def answer(question, history=None, as_of=None):
-        with lock:  # one question at a time: the store client and the models are shared
-            assistant.refresh_if_changed()  # an ingest by another process shows up without a restart
-            return assistant.answer(question, history, as_of)
+    def admit(client: str) -> int:
+        return limiter.check(client) if limiter else 0
+
+    def answer(question, history, as_of, gone: threading.Event) -> dict:
+        assistant.refresh_if_changed()  # an ingest by another process shows up without a restart
+        result = None
+        with closing(assistant.answer_stream(question, history, as_of)) as pieces:
+            for item in pieces:  # the same chain as Assistant.answer, read piece by piece to stop early
+                if gone.is_set():
+                    raise _ClientGone
+                if isinstance(item, Answer):
+                    result = item
+        return public(result.to_dict())
 
     def answer_stream(question, history=None):
-        with lock:
-            assistant.refresh_if_changed()
-            yield from assistant.answer_stream(question, history)
+        assistant.refresh_if_changed()
+        yield from assistant.answer_stream(question, history)
 
     def events():
-        with lock:
-            assistant.refresh_if_changed()
-            return assistant.timeline()
+        assistant.refresh_if_changed()
+        return assistant.timeline()
 
     app = FastAPI(title="News assistant API",
                   description="Questions about news articles, answered with exact, verified citations.",
-                  docs_url="/docs", redoc_url=None)
+                  docs_url="/docs" if settings.api_docs else None, redoc_url=None)
+    # Added first, so it runs inside CORS: a refusal still carries the CORS headers the widget needs.
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
+                       max_header_bytes=settings.max_header_bytes, timeout=settings.request_timeout)
     app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins or settings.own_origins,
-                       allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type"], expose_headers=["Retry-After"],
+                       max_age=600)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
         errors = exc.errors()
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json" and not kind.endswith("+json") and await request.body():
+            return _error(415, "Send the question as JSON with Content-Type: application/json "
+                               f"(this request said: {kind or 'no Content-Type'}).")
         if any(e.get("type") == "json_invalid" for e in errors):
             return _error(400, f"The request body is not valid JSON ({_describe(errors)}). Send "
                                '{"question": "..."} with Content-Type: application/json.')
         return _error(422, f"Invalid request: {_describe(errors)}.")
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = str(exc.detail)
+        if exc.status_code == 400 and request.url.path == "/api/ask":  # a body FastAPI could not read at all
+            message = ('The request body is not valid JSON (not UTF-8 text, or not readable). Send '
+                       '{"question": "..."} with Content-Type: application/json.')
+        return _error(exc.status_code, message, getattr(exc, "headers", None))
+
     @app.exception_handler(QuestionError)
     async def bad_question(request: Request, exc: QuestionError):
         return _error(422, str(exc))
+
+    @app.exception_handler(TooManyQuestions)
+    async def too_many(request: Request, exc: TooManyQuestions):
+        return JSONResponse({"error": str(exc), "retry_after": exc.retry_after}, status_code=429,
+                            headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(Exception)
     async def failure(request: Request, exc: Exception):
@@ -132,45 +216,110 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         log.exception("error answering %s", request.url.path)
         return _error(500, "Internal error; the server log has the details.")
 
+    async def rate_limited(request: Request) -> None:
+        wait = admit(client_address(request))
+        if wait:
+            raise TooManyQuestions(wait)
+
     errors = {400: {"model": ApiError, "description": "Malformed JSON"},
+              415: {"model": ApiError, "description": "The body is not sent as application/json"},
+              413: {"model": ApiError, "description": "Request body larger than ASSISTANT_MAX_BODY_BYTES"},
               422: {"model": ApiError, "description": "Empty, too long or malformed question"},
+              429: {"model": ApiError, "description": "More questions than ASSISTANT_RATE_LIMIT allows; see Retry-After"},
               503: {"model": ApiError, "description": "Nothing ingested yet, or the store is unreachable"}}
 
-    @app.post("/api/ask", tags=["api"], responses=errors, summary="Answer a question")
-    def ask(request: AskRequest) -> JSONResponse:
+    @app.post("/api/ask", tags=["api"], responses=errors, summary="Answer a question",
+              dependencies=[Depends(rate_limited)])
+    async def ask(body: AskRequest, request: Request) -> Response:
         """The same JSON as ``python -m assistant ask --json``: ``answer`` with ``[n]`` markers,
         ``citations`` (exact article text at ``start:end``, with ``context`` for display),
         ``abstained`` and ``closest_matches`` when the articles do not say, ``searched`` when a
         follow-up was rewritten."""
-        result = answer(request.question, turns_from_messages([m.model_dump() for m in request.history]),
-                        request.as_of)
-        return JSONResponse(result.to_dict())
+        gone = threading.Event()
+        history = turns_from_messages([m.model_dump() for m in body.history])
+        work = functools.partial(answer, body.question, history, body.as_of, gone)
+        outcome: dict = {}
+
+        async with anyio.create_task_group() as tasks:
+            async def watch() -> None:  # the next message after the body is the client leaving
+                while (await request.receive())["type"] != "http.disconnect":
+                    pass
+                gone.set()
+                tasks.cancel_scope.cancel()  # still waiting for a worker: never answered
+
+            async def run() -> None:
+                try:
+                    outcome["answer"] = await anyio.to_thread.run_sync(work, limiter=workers)
+                except _ClientGone:
+                    pass
+                except Exception as exc:  # raised again below, outside the task group
+                    outcome["error"] = exc
+                finally:
+                    tasks.cancel_scope.cancel()
+
+            tasks.start_soon(watch)
+            tasks.start_soon(run)
+        if "error" in outcome:
+            raise outcome["error"]
+        if "answer" not in outcome:
+            return Response(status_code=499)  # the client went away; nobody reads this
+        return JSONResponse(outcome["answer"])
 
     @app.get("/api/articles", tags=["api"], summary="List the ingested articles")
     def articles() -> list[dict]:
-        return assistant.articles()
+        return public(assistant.articles())
 
     @app.get("/api/health", tags=["api"], summary="Store and model status")
-    def health() -> dict:
-        return assistant.health()
+    async def health(background: BackgroundTasks) -> dict:
+        """What answers are given from now (counts as of the last refresh); never waits for answers.
+        When another process has ingested (``store.stale``), the refresh starts after this reply."""
+        status = assistant.health()
+        if status["store"]["stale"]:
+            background.add_task(assistant.refresh_if_changed)  # sync: runs in a thread, after the reply
+        return status
 
     @app.get("/api/timeline", tags=["api"], summary="Dated events across the articles, in date order")
     def timeline() -> dict:
         """Every sentence that places an event on a day (or a range of at most a month), resolved
         against its article's date: ``date`` (``start``, ``end``, ``label``), the ``phrase``, and
         the ``citation`` (exact text at ``start:end`` with all its ``dates``)."""
-        return {"events": [e.to_dict() for e in events()]}
+        return public({"events": [e.to_dict() for e in events()]})
+
+    widget_js = (STATIC / "widget.js").read_bytes()  # read once: served from memory, never from a thread
+    widget_tag = '"' + hashlib.sha256(widget_js).hexdigest()[:16] + '"'
 
     @app.get("/widget.js", include_in_schema=False)
-    def widget() -> FileResponse:
-        return FileResponse(STATIC / "widget.js", media_type="text/javascript",
-                            headers={"Cache-Control": "no-cache"})
+    async def widget(request: Request) -> Response:
+        headers = {"Cache-Control": "no-cache", "ETag": widget_tag}
+        if request.headers.get("if-none-match") == widget_tag:
+            return Response(status_code=304, headers=headers)
+        return Response(widget_js, media_type="text/javascript", headers=headers)
+
+    if not settings.api_docs:
+        @app.get("/docs", include_in_schema=False)
+        async def no_docs() -> JSONResponse:
+            return _error(404, "The Swagger UI is off (it loads its script from a CDN): the spec is at /openapi.json, "
+                               "or set ASSISTANT_API_DOCS=true.")
+
+    @app.api_route("/api/{rest:path}", methods=ALL_METHODS, include_in_schema=False)
+    async def not_here(request: Request, rest: str) -> JSONResponse:
+        """An ``/api`` path no route serves (404), or a route asked with the wrong method (405)."""
+        allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.endpoint is not not_here
+                          and r.path_regex.match(request.url.path) for m in r.methods})
+        if allowed:
+            return _error(405, f"{request.method} is not allowed on {request.url.path}: use {', '.join(allowed)}.",
+                          {"Allow": ", ".join(allowed)})
+        return _error(404, f"No such route: {request.url.path}. The API has POST /api/ask, GET /api/articles, "
+                           "GET /api/health and GET /api/timeline.")
 
     app.state.assistant = assistant
-    demo = build_chat(answer_stream, assistant.articles, settings.example_questions, timeline=events)
+    demo = build_chat(answer_stream, lambda: public(assistant.articles()), settings.example_questions,
+                      timeline=events, admit=admit if limiter else None)
+    demo.queue(default_concurrency_limit=settings.workers)
     theme = gr.themes.Default(primary_hue="blue")
     return gr.mount_gradio_app(app, demo, path="/", theme=theme, css=CSS, ssr_mode=False, footer_links=[],
-                               mcp_server=False, server_name=settings.host, server_port=settings.port)
+                               mcp_server=False, server_name=settings.host, server_port=settings.port,
+                               show_error=False, max_file_size=settings.max_body_bytes)
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -191,6 +340,13 @@ def serve(settings: Settings, assistant: Assistant | None = None) -> None:
     check_port_free(settings.host, settings.port)
     app = create_app(settings, assistant)
     app.state.assistant.warm_up()  # load the model now, not at the first question
-    print(f"Serving on http://{settings.host}:{settings.port}  (API docs: /docs, widget: /widget.js). "
+    docs = "/docs" if settings.api_docs else "/openapi.json"
+    print(f"Serving on http://{settings.host}:{settings.port}  (API spec: {docs}, widget: /widget.js). "
           "Ctrl-C stops.", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.Server(config(app, settings)).run()
+
+
+def config(app, settings: Settings, host: str | None = None, port: int | None = None):
+    """How ``app`` is served (``serve`` and the tests alike): ``httplimits.server_config`` with the settings' limits."""
+    return server_config(app, host or settings.host, port or settings.port, settings.max_header_bytes,
+                         settings.request_timeout)

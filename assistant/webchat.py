@@ -5,19 +5,26 @@ punctuation into numeric character references. The chat renders Markdown and HTM
 is what keeps an article containing ``<script>``, ``<img onerror=...>``, ``javascript:``
 links or ``![x](http://elsewhere/x.png)`` inert: after escaping, no tag, link or image
 syntax is left for either renderer to act on. Only the markup built here is live.
+
+Sources are shown relative to the working folder (``citations.shown_path``), and an error the
+reader did not cause is logged, never shown: the reply says only that something went wrong.
 """
 
 from __future__ import annotations
 
+import logging
 import string
 from collections.abc import Callable, Iterator
 
 import gradio as gr
 
+from assistant.citations import shown_path
 from assistant.conversation import Turn
 from assistant.errors import USER_ERRORS
 from assistant.models import Answer, Citation
 
+log = logging.getLogger(__name__)
+FAILED = "Sorry: something went wrong answering this. The server log has the details; try again, or ask another way."
 _ESCAPED = {ord(ch): f"&#{ord(ch)};" for ch in string.punctuation}
 _SOURCES_MARK = '<div class="na-sources'
 SEARCHED_TITLE = "Searched for"
@@ -49,7 +56,7 @@ def escape(text: str) -> str:
 
 def _about(c: Citation) -> str:
     loc = c.location
-    meta = " \u00b7 ".join(escape(x) for x in (loc.outlet, loc.published, loc.source) if x)
+    meta = " \u00b7 ".join(escape(x) for x in (loc.outlet, loc.published, shown_path(loc.source)) if x)
     title = f'<span class="na-title">{escape(loc.title)}</span> ' if loc.title else ""
     return f'<span class="na-n">[{c.n}]</span> {title}<span class="na-meta">{meta}</span>'
 
@@ -72,7 +79,7 @@ def sources_html(answer: Answer) -> str:
              else '<div class="na-label">Sources</div>')
     parts = [f'{_SOURCES_MARK}">', label]
     for c in items:
-        also = "".join(f'<div class="na-head">also in {escape(a.source)}</div>' for a in c.also_in)
+        also = "".join(f'<div class="na-head">also in {escape(shown_path(a.source))}</div>' for a in c.also_in)
         parts.append(f'<div class="na-source"><div class="na-head">{_about(c)}</div>'
                      f'<p class="na-para">{escape(c.before)}<mark>{dated_html(c)}</mark>{escape(c.after)}</p>'
                      f'{also}</div>')
@@ -97,7 +104,7 @@ def timeline_html(events: list) -> str:
     rows = []
     for ev in events:
         loc = ev.sentence.location
-        about = " \u00b7 ".join(escape(x) for x in (loc.title or loc.source, loc.outlet, loc.published) if x)
+        about = " \u00b7 ".join(escape(x) for x in (loc.title or shown_path(loc.source), loc.outlet, loc.published) if x)
         rows.append(f'<li><span class="na-when">{escape(ev.label)}</span><span>{escape(ev.sentence.text)}'
                     f'<br><span class="na-head">{escape(ev.phrase)} \u2014 {about}</span></span></li>')
     return f'<ol class="na-timeline">{"".join(rows)}</ol>'
@@ -106,7 +113,7 @@ def timeline_html(events: list) -> str:
 def articles_html(articles: list[dict]) -> str:
     """A table of the ingested articles."""
     rows = "".join(
-        f"<tr><td>{escape(a.get('title') or a['source'])}</td><td>{escape(a.get('outlet') or '')}</td>"
+        f"<tr><td>{escape(a.get('title') or shown_path(a['source']))}</td><td>{escape(a.get('outlet') or '')}</td>"
         f"<td>{escape(a.get('published') or '')}</td><td>{a.get('chunks', '')}</td></tr>" for a in articles)
     return (f'<table class="na-articles"><tr><th>Headline</th><th>Outlet</th><th>Date</th><th>Chunks</th></tr>'
             f"{rows}</table>" if articles else "<p>No articles are ingested yet.</p>")
@@ -136,6 +143,10 @@ def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str,
     except USER_ERRORS as exc:
         yield [gr.ChatMessage(content=escape(f"Sorry: {exc}"))], turns  # a question not answered is no turn
         return
+    except Exception:
+        log.exception("error answering in the chat")
+        yield [gr.ChatMessage(content=escape(FAILED))], turns
+        return
     searched = gr.ChatMessage(content=escape(answer.searched or answer.question),
                               metadata={"title": SEARCHED_TITLE, "status": "done"})
     if not generated:  # an extractive answer comes whole: let it arrive a few words at a time
@@ -157,7 +168,7 @@ def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str,
 
 def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: Callable[[], list[dict]],
                examples: list[str], timeline: Callable[[], list] | None = None,
-               title: str = "News assistant") -> gr.Blocks:
+               title: str = "News assistant", admit: Callable[[str], int] | None = None) -> gr.Blocks:
     """The Gradio app: the chat, example questions, and the list of ingested articles.
 
     Args:
@@ -166,8 +177,14 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
         list_articles: the ingested articles' metadata (for the articles list).
         examples: example questions, one click away.
         timeline: the dated events (``timeline.Event``), shown under "Timeline".
+        admit: ``(client address) ->`` 0 to answer, or the seconds to wait (the rate limit).
     """
-    def chat(message: str, history: list[dict], turns: list[Turn] | None) -> Iterator[tuple[list, list[Turn]]]:
+    def chat(message: str, history: list[dict], turns: list[Turn] | None,
+             request: gr.Request) -> Iterator[tuple[list, list[Turn]]]:
+        wait = admit(getattr(request.client, "host", None) or "unknown") if admit and request else 0
+        if wait:
+            yield [gr.ChatMessage(content=escape(f"Too many questions; try again in {wait} s."))], list(turns or [])
+            return
         yield from respond(stream_fn, message, list(turns or []))  # a generator function, so Gradio streams it
 
     with gr.Blocks(title=title, analytics_enabled=False) as demo:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -46,6 +47,7 @@ class MiniLmEmbedder:
 
     The model loads on first use, so creating an embedder is free. Query vectors are cached
     (questions repeat: regression sets, follow-ups, the same example question clicked twice).
+    Safe to share between threads: encoding runs concurrently; the load and the cache are locked.
     """
 
     def __init__(self, model_path: str | Path | None = None, device: str = "cpu",
@@ -57,27 +59,34 @@ class MiniLmEmbedder:
         self._model = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = query_cache
+        self._lock = threading.Lock()
 
     @property
     def model(self):
         """The loaded ``SentenceTransformer`` (loads it on first access)."""
         if self._model is None:
-            # The model is local; these keep the libraries from trying a hub at all.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-            path = self.model_path or bundled_model_path()
-            if not (path / "config.json").is_file():
-                raise EmbedderError(
-                    f"no sentence-transformers model at '{path}': fix ASSISTANT_EMBEDDING_MODEL "
-                    "or leave it empty for the bundled all-MiniLM-L6-v2"
-                )
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(str(path), device=self.device)
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
         return self._model
+
+    def _load(self):
+        """The model from its local folder (called once, under the lock)."""
+        # The model is local; these keep the libraries from trying a hub at all.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        path = self.model_path or bundled_model_path()
+        if not (path / "config.json").is_file():
+            raise EmbedderError(
+                f"no sentence-transformers model at '{path}': fix ASSISTANT_EMBEDDING_MODEL "
+                "or leave it empty for the bundled all-MiniLM-L6-v2"
+            )
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(path), device=self.device)
 
     @property
     def dimension(self) -> int:
@@ -101,16 +110,19 @@ class MiniLmEmbedder:
 
     def clear_cache(self) -> None:
         """Forget cached query vectors (the benchmark measures real embedding time)."""
-        self._cache.clear()
+        with self._lock:
+            self._cache.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one question; returns a ``(dim,)`` unit vector."""
-        hit = self._cache.get(text)
-        if hit is not None:
-            self._cache.move_to_end(text)
-            return hit
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
         vec = self.embed_documents([text])[0]
-        self._cache[text] = vec
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[text] = vec
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return vec

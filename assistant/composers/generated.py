@@ -12,13 +12,16 @@ back (``Draft.failed``), with a notice that names the setting to fix.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, nullcontext
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.composers.base import Claim, Draft, Evidence
 from assistant.composers.extractive import ExtractiveComposer
+from assistant.concurrency import Busy, Gate
 from assistant.llm import LlmError, describe
 from assistant.models import Article, Dropped, Retrieved
 from assistant.prompts import ABSTAIN_PHRASE, load_prompt
@@ -83,11 +86,18 @@ class LlmComposer:
             the back end's setting.
         label: ``(evidence, articles) ->`` a passage's text as given to the model (the sentence
             with its resolved dates).
+        gate: the model's queue (one answer at a time, a bounded line behind it); a question
+            that finds it full, or waits too long, gets the extractive answer with a note.
+        outside_store: ``() ->`` a context manager for the wait and the writing, which read
+            neither the store nor the indexes (the ``Assistant`` gives back its read lock there).
     """
 
     def __init__(self, model: BaseChatModel, extractive: ExtractiveComposer, settings: Settings,
-                 label: Callable[[Evidence, dict[str, Article]], str]) -> None:
+                 label: Callable[[Evidence, dict[str, Article]], str], gate: Gate | None = None,
+                 outside_store: Callable[[], AbstractContextManager] = nullcontext) -> None:
         self.model = model
+        self.gate = gate or Gate(settings.llm_queue, settings.llm_queue_wait)
+        self.outside_store = outside_store
         self.extractive = extractive
         self.settings = settings
         self.label = label
@@ -104,10 +114,14 @@ class LlmComposer:
         """
         conversation = "\n".join(f"user: {t.question}\nassistant: {MARKER.sub('', t.answer)}" for t in history[-3:])
         prompt = self.followup.render(conversation=conversation, question=question)
+        if not self.gate.try_enter():  # the model is answering someone: the rule-based rewrite stands
+            return None
         try:
             text = self.model.invoke([HumanMessage(prompt)]).content
         except Exception:  # a failing model: the rule-based rewrite stands
             return None
+        finally:
+            self.gate.leave()
         line = text.strip().splitlines()[0].strip().strip('"') if isinstance(text, str) and text.strip() else ""
         return line if 3 <= len(line) <= 300 and line.endswith("?") else None
 
@@ -125,20 +139,36 @@ class LlmComposer:
             yield base
             return
         evidence = [e for e in base.candidates if not INSTRUCTION_LIKE.search(e.text)][: self.settings.llm_passages]
-        parts: list[str] = []
-        try:
-            for chunk in self.model.stream(self.messages(found.query.text, evidence, found.articles)):
-                text = chunk.content if isinstance(chunk.content, str) else ""
-                if text:
-                    parts.append(text)
-                    yield text
-        except Exception as exc:  # any back-end failure: a clear notice, and the extractive answer
-            reason = str(exc) if isinstance(exc, LlmError) else f"{type(exc).__name__}: {exc}"
-            base.notice = (f"The LLM ({describe(self.settings)}) failed: {reason[:300].rstrip('.')}. "
-                           "Showing the extractive answer.")
-            base.failed = True
-            yield base
-            return
+        messages = self.messages(found.query.text, evidence, found.articles)
+        with self.outside_store():
+            try:
+                self.gate.enter()
+            except Busy as exc:
+                base.notice = f"The LLM is busy ({exc}): showing the extractive answer."
+                base.failed = True
+                yield base
+                return
+            parts: list[str] = []
+            timeout = self.settings.llm_timeout
+            deadline = time.monotonic() + timeout
+            try:  # closing: a reader who leaves (the generator closed at a yield) stops the model too
+                with closing(iter(self.model.stream(messages))) as stream:
+                    for chunk in stream:
+                        text = chunk.content if isinstance(chunk.content, str) else ""
+                        if text:
+                            parts.append(text)
+                            yield text
+                        if time.monotonic() > deadline:
+                            raise LlmError(f"no complete answer within {timeout:g} s (ASSISTANT_LLM_TIMEOUT)")
+            except Exception as exc:  # any back-end failure: a clear notice, and the extractive answer
+                reason = str(exc) if isinstance(exc, LlmError) else f"{type(exc).__name__}: {exc}"
+                base.notice = (f"The LLM ({describe(self.settings)}) failed: {reason[:300].rstrip('.')}. "
+                               "Showing the extractive answer.")
+                base.failed = True
+                yield base
+                return
+            finally:
+                self.gate.leave()
         generated = "".join(parts).strip()
         claims, dropped = claims_from(generated, evidence)
         written = min(len(claims) + len(dropped), self.settings.max_answer_sentences)

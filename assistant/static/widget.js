@@ -150,6 +150,10 @@
           body: JSON.stringify({ question: question, history: this.history.slice(-MAX_HISTORY) })
         });
         var data = await res.json().catch(() => ({ error: "The server sent a response that is not JSON (status " + res.status + ")." }));
+        if (res.status === 429) {  // the server's rate limit: say when to ask again
+          var wait = parseInt(res.headers.get("Retry-After") || data.retry_after, 10);
+          throw new Error("Too many questions; try again in " + (wait > 0 ? wait : "a few") + " s.");
+        }
         if (!res.ok) throw new Error(data.error || ("The server answered " + res.status + "."));
         this.render(bubble, data);
         this.history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.answer import Assistant
 from assistant.settings import load_settings
@@ -28,14 +29,18 @@ HOSTILE = Path(__file__).parent / "data" / "hostile.md"
 
 
 class Server:
-    """The app served by uvicorn in a thread on a free 127.0.0.1 port."""
+    """The app served by uvicorn in a thread on a free 127.0.0.1 port, configured as ``make run``
+    serves it (``web.config``: the h11 parser, head and body limits, timeouts)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, settings=None) -> None:
         import uvicorn
+
+        from assistant.web import config
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        settings = settings or app.state.assistant.settings
+        self.server = uvicorn.Server(config(app, settings, host="127.0.0.1", port=self.port))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> Server:
@@ -110,8 +115,36 @@ def sites(tmp_path_factory):
 @pytest.fixture(scope="session")
 def web(assistant, sites):
     """The web app over the seeded store, allowing the ``allowed`` site's origin."""
-    settings = load_settings(data_dir=assistant.settings.data_dir, allowed_origins=[sites["allowed"].origin])
-    with Server(create_app(settings, assistant)) as server:
+    # No rate limit here: the whole suite asks from 127.0.0.1 (the limit has its own server in test_api.py).
+    settings = load_settings(data_dir=assistant.settings.data_dir, allowed_origins=[sites["allowed"].origin],
+                             rate_limit="0")
+    with Server(create_app(settings, assistant), settings) as server:
+        yield server
+
+
+SEED = "000_260dedd85ce9b948.txt"
+
+
+@pytest.fixture(scope="session")
+def strict_web(tmp_path_factory, embedder, sites):
+    """The web app with a low rate limit (2 questions per hour per address) and a 2 s request
+    timeout, over one seed article ingested from a folder outside the working folder (so its
+    stored ``source`` is an absolute path that must never be shown)."""
+    from tests.conftest import SEEDS
+
+    folder = tmp_path_factory.mktemp("outside") / "private-articles"
+    folder.mkdir()
+    (folder / SEED).write_text((SEEDS / SEED).read_text(encoding="utf-8"), encoding="utf-8")
+    meta = yaml.safe_load((SEEDS / "articles.yaml").read_text(encoding="utf-8"))
+    (folder / "articles.yaml").write_text(yaml.safe_dump({SEED: meta[SEED]}), encoding="utf-8")
+    data = tmp_path_factory.mktemp("strict")
+    settings = load_settings(data_dir=data, allowed_origins=[sites["allowed"].origin], rate_limit="2/hour",
+                             request_timeout=2)
+    strict = Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
+    report = strict.ingest([folder], progress=False)
+    assert len(report.ingested) == 1, report.skipped
+    assert strict.store.article_index()[report.ingested[0]]["source"].startswith("/")
+    with Server(create_app(settings, strict), settings) as server:
         yield server
 
 
@@ -123,7 +156,7 @@ def hostile_web(tmp_path_factory, embedder, sites):
     hostile = Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
     report = hostile.ingest([HOSTILE], progress=False)
     assert len(report.ingested) == 1, report.skipped
-    with Server(create_app(settings, hostile)) as server:
+    with Server(create_app(settings, hostile), settings) as server:
         yield server
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -221,3 +223,123 @@ def test_ask_gives_a_short_answer_span_when_the_question_wants_one(web, assistan
     assert short["text"] == "Texas"
     assert assistant.store.article(short["article_id"]).text[short["start"]:short["end"]] == "Texas"
     assert ask(web, {"question": "Why did Pritzker object to the troops?"}).json()["short_answer"] is None
+# -- sharing the server fairly, and its limits (the hardening issue) ---------------------------
+
+def test_health_and_the_widget_never_wait_behind_answers(web):
+    """60 questions at once (more than a thread pool's 40 workers): health and the widget script
+    come back while the questions are being answered, not after them. Measured as order, not time:
+    how many answers finish between sending a probe and its reply."""
+    finished: list[float] = []
+
+    async def scenario():
+        limits = httpx.Limits(max_connections=80, max_keepalive_connections=80)
+        async with httpx.AsyncClient(base_url=web.url, timeout=300, limits=limits) as client:
+            async def one(i):
+                r = await client.post("/api/ask", json={"question": f"Who arrived in Elwood, question {i}?"})
+                finished.append(time.monotonic())
+                return r.status_code
+
+            asks = [asyncio.create_task(one(i)) for i in range(60)]
+            while not finished:  # the server is answering; every question has been sent
+                await asyncio.sleep(0.01)
+            probes = {}
+            for path in ("/api/health", "/widget.js"):
+                sent = len(finished)
+                r = await client.get(path)
+                assert r.status_code == 200
+                probes[path] = len(finished) - sent
+            codes = await asyncio.gather(*asks)
+            return probes, codes
+
+    probes, codes = asyncio.run(scenario())
+    assert codes == [200] * 60
+    # Behind the answers, each probe would wait for 20 or more of them to finish first.
+    assert probes["/api/health"] <= 6 and probes["/widget.js"] <= 6, probes
+
+
+@pytest.mark.parametrize("method, path, kwargs, status, says", [
+    ("GET", "/api/ask", {}, 405, "use POST"),
+    ("PUT", "/api/ask", {"json": {"question": "Who?"}}, 405, "use POST"),
+    ("POST", "/api/health", {}, 405, "use GET"),
+    ("DELETE", "/api/articles", {}, 405, "use GET"),
+    ("GET", "/api/nothing-here", {}, 404, "No such route"),
+    ("POST", "/api/ask", {"content": b'\xff\xfe{"question": "Who?"}', "headers": {"Content-Type": "application/json"}},
+     400, "not valid JSON"),
+    ("POST", "/api/ask", {"content": b'{"question": "Who?"}', "headers": {"Content-Type": "text/plain"}}, 415,
+     "Content-Type: application/json (this request said: text/plain)"),
+    ("POST", "/api/ask", {"content": b'{"question": "Who?"}'}, 415, "no Content-Type"),
+    ("POST", "/api/ask", {"content": b"[1, 2]", "headers": {"Content-Type": "application/json"}}, 422, "Invalid request"),
+    ("POST", "/api/ask", {"content": b"null", "headers": {"Content-Type": "application/json"}}, 422, "Invalid request"),
+    ("POST", "/api/ask", {"content": b"x" * 600_000}, 413, "too large"),
+    ("GET", "/api/health", {"headers": {"X-Padding": "a" * 40_000}}, 431, "headers are too large"),
+    ("POST", "/gradio_api/upload", {"files": {"files": ("big.txt", b"x" * 1000)}}, 403, "no file uploads"),
+    ("GET", "/docs", {}, 404, "/openapi.json"),
+], ids=["get-ask", "put-ask", "post-health", "delete-articles", "unknown", "not-utf8", "json-as-text", "no-type",
+        "json-list", "json-null", "body-too-large", "head-too-large", "gradio-upload", "docs-off"])
+def test_every_refusal_is_json_with_an_error(web, method, path, kwargs, status, says):
+    r = httpx.request(method, f"{web.url}{path}", timeout=30, **kwargs)
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert set(body) == {"error"} and says in body["error"]
+    if status == 405:
+        assert r.headers["allow"] == ("POST" if path == "/api/ask" else "GET")
+
+
+def test_the_spec_is_served_but_no_page_loads_from_a_cdn(web):
+    assert httpx.get(f"{web.url}/openapi.json", timeout=30).status_code == 200
+    page = httpx.get(f"{web.url}/", timeout=30).text
+    assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
+
+
+def test_a_client_over_the_rate_limit_gets_429_with_retry_after(strict_web, sites):
+    origin = sites["allowed"].origin
+    codes = []
+    for _ in range(3):  # 2 per hour are allowed (another test may have used them already)
+        r = ask(strict_web, {"question": "Who arrived in Elwood and when?"}, headers={"Origin": origin})
+        codes.append(r.status_code)
+        if r.status_code == 429:
+            break
+    assert codes[-1] == 429 and set(codes[:-1]) <= {200}
+    wait = int(r.headers["retry-after"])
+    assert 1 <= wait <= 1800
+    assert r.json() == {"error": f"Too many questions; try again in {wait} s.", "retry_after": wait}
+    # the widget on an allowed page may read Retry-After
+    assert "retry-after" in r.headers["access-control-expose-headers"].lower()
+    # another address has its own allowance
+    with httpx.Client(timeout=60, transport=httpx.HTTPTransport(local_address="127.0.0.3")) as other:
+        assert other.post(f"{strict_web.url}/api/ask", json={"question": "Who arrived in Elwood?"}).status_code == 200
+
+
+def test_no_absolute_path_leaves_the_server(strict_web):
+    http = httpx.Client(base_url=strict_web.url, timeout=60, transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+    answer = http.post("/api/ask", json={"question": "Who arrived in Elwood and when?"})
+    assert answer.status_code == 200
+    replies = [answer.text, http.get("/api/articles").text, http.get("/api/timeline").text, http.get("/api/health").text]
+    body = answer.json()
+    shown = body["retrieved"] + body["citations"] + body.get("closest_matches", [])
+    assert shown and {x["source"] for x in shown} == {"000_260dedd85ce9b948.txt"}  # the file's name only
+    for text in replies:
+        assert "private-articles" not in text and "/tmp" not in text and '"/' not in text
+
+
+def test_a_body_that_never_arrives_gets_408_and_the_connection_is_closed(strict_web):
+    with socket.create_connection(("127.0.0.1", strict_web.port), timeout=30) as c:
+        c.sendall(b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 100\r\n\r\n{\"question\": ")  # 100 bytes promised, 13 sent
+        reply = _read_until_closed(c)
+    assert reply.startswith(b"HTTP/1.1 408") and b"ASSISTANT_REQUEST_TIMEOUT" in reply
+
+
+def test_a_request_head_that_never_ends_is_closed(strict_web):
+    with socket.create_connection(("127.0.0.1", strict_web.port), timeout=30) as c:
+        c.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # no blank line: the head goes on
+        assert _read_until_closed(c) == b""
+
+
+def _read_until_closed(c: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (a 30 s socket timeout fails the test)."""
+    out = b""
+    while chunk := c.recv(65536):
+        out += chunk
+    return out

@@ -194,3 +194,36 @@ def test_hostile_article_renders_inert_in_the_widget(hostile_web, sites, page):
     assert "<script>alert('script');window.__pwned='script'</script>" in text
     assert "![map](http://tracker.example.com/map.png)" in text
     assert_inert(pg, rec, "document.querySelector('news-assistant').shadowRoot")
+
+
+TOO_MANY = re.compile(r"Too many questions; try again in \d+ s\.")
+
+
+def test_widget_says_when_to_ask_again_past_the_rate_limit(strict_web, sites, page):
+    pg, rec = page
+    widget = widget_on(pg, sites["allowed"].page_with_widget("limited.html", strict_web.url))
+    for n in range(1, 4):  # 2 questions per hour per address; earlier tests may have used them
+        ask_in_widget(widget, ELWOOD)
+        pg.wait_for_function("n => [...document.querySelector('news-assistant').shadowRoot.querySelectorAll('.a')]"
+                             ".filter(a => a.textContent !== '\u2026').length >= n", arg=n)
+        if widget.locator(".a.error").count():
+            break
+    assert TOO_MANY.fullmatch(widget.locator(".a.error").inner_text())
+    assert rec.outside() == []
+
+
+def test_chat_says_when_to_ask_again_past_the_rate_limit(strict_web, page):
+    pg, _ = page
+    pg.goto(strict_web.url + "/")
+    bot = pg.locator("#na-chatbot")
+    for _ in range(3):  # 2 questions per hour per address; earlier tests may have used them
+        answered = bot.inner_text().count("Searched for")
+        box = pg.locator("#na-question textarea")
+        box.fill(ELWOOD)
+        box.press("Enter")
+        pg.wait_for_function("n => { const t = document.querySelector('#na-chatbot').innerText;"
+                             " return /Too many questions/.test(t) || t.split('Searched for').length - 1 > n; }",
+                             arg=answered)
+        if TOO_MANY.search(bot.inner_text()):
+            break
+    assert TOO_MANY.search(bot.inner_text())

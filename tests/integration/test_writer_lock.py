@@ -51,7 +51,11 @@ def test_a_running_assistant_sees_an_ingest_by_another_process(tmp_path, embedde
     assert not serving.refresh_if_changed()  # nothing new yet
     second = run_cli("ingest", str(ROOT / "seeds"), env={"ASSISTANT_DATA_DIR": str(data)})
     assert second.returncode == 0, second.stderr
+    health = serving.health()["store"]  # health asks the store nothing: it says a refresh is due
+    assert health["stale"] and health["articles"] == 1
     assert serving.refresh_if_changed()
+    refreshed = serving.health()["store"]
+    assert not refreshed["stale"] and refreshed["articles"] == 5 and refreshed["chunks"] > health["chunks"]
     after = serving.answer(question)
     assert "79" in after.answer and any(c.location.article_id == "004_e28152c5ebfe76fb" for c in after.citations)
     assert len(serving.timeline()) > 20

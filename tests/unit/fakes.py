@@ -1,13 +1,18 @@
-"""Small deterministic stand-ins for the unit tier: an in-memory ``Store`` and a hashing
-embedder. They exercise the same code paths as Chroma and MiniLM (``vectorstore.ingestion.ingest``
+"""Small deterministic stand-ins for the unit tier: an in-memory ``Store``, a hashing
+embedder and a scripted chat model. They exercise the same code paths as Chroma and MiniLM (``vectorstore.ingestion.ingest``
 writes into ``MemoryStore``; the ``Assistant`` reads it), without a model or a database. The
 integration tier uses the real parts."""
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Iterator
 
 import numpy as np
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from vectorstore.dates import TimeExpression
 from vectorstore.models import (
@@ -134,3 +139,30 @@ class MemoryStore:
 
     def probe(self) -> list[str]:
         return []
+
+class ScriptedChat(BaseChatModel):
+    """A chat model that streams ``text`` word by word, ``delay`` seconds apart, and records what
+    happened (``words_sent``, ``stopped``: closed before the end), so a test sees the model stop."""
+
+    text: str
+    delay: float = 0.0
+    words_sent: int = 0
+    stopped: bool = False
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
+        words = self.text.split(" ")
+        try:
+            for i, word in enumerate(words):
+                time.sleep(self.delay)
+                self.words_sent += 1
+                yield ChatGenerationChunk(message=AIMessageChunk(content=word if i == 0 else " " + word))
+        except GeneratorExit:
+            self.stopped = True
+            raise
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.text))])
