@@ -85,3 +85,9 @@ def test_a_month_ends_a_name_only_before_a_day():
 def test_places_come_from_pycountry():
     assert is_place("Kansas") and is_place("Taiwan") and is_place("the Philippines") and is_place("Europe")
     assert is_place("Sweden and Finland") and not is_place("Army Reserve Training Center")
+
+
+def test_a_word_that_describes_the_asked_noun_is_not_its_name():
+    sentence = ("Trump floated invoking the Insurrection Act; a judge said the US is "
+                "a \u201cnation of Constitutional law, not martial law.\u201d")
+    assert find("Which law did Trump float invoking to deploy troops?", [_cite(sentence)]).text == "Insurrection Act"
