@@ -56,6 +56,11 @@ class Event:
         return out
 
 
+# For a question only about a day, a sentence must place its event on it at least this well
+# (``day_match``): a weekday or a date, or a weekend, not "this week" or "last month".
+MIN_DAY_MATCH = 0.4
+
+
 def day_match(e: TimeExpression, first: dt.date, last: dt.date) -> float:
     """How well ``e`` says "it happened on ``first``..``last``": its confidence, less for a wide range."""
     if not e.overlaps(first, last):

@@ -18,6 +18,7 @@ from assistant.answer_types import NUMBER, TIME_EXPRESSION
 from assistant.composers.base import Draft, Evidence
 from assistant.models import Article, Citation, Dropped
 from assistant.question import Query
+from assistant.timeline import MIN_DAY_MATCH, day_match
 from vectorstore.terms import STOPWORDS, stem, terms
 
 # A generated answer must hold at least this share of the question's (weighted) words that the
@@ -146,6 +147,15 @@ def verify(draft: Draft, articles: dict[str, Article], check: Check | None = Non
     return VerifiedAnswer(sentences, list(numbered.values()), dropped)
 
 
+def on_day(ev: Evidence, articles: dict[str, Article], query: Query) -> bool:
+    """Whether the cited sentence places its event on one of the days the question names."""
+    article = articles.get(ev.location.article_id)
+    if article is None:
+        return False
+    return max((day_match(e, a, b) for e in article.dates_in(ev.location.start, ev.location.end)
+                for a, b in query.days), default=0.0) >= MIN_DAY_MATCH
+
+
 class Verifier:
     """Verifies drafts and decides between a generated and the extractive answer.
 
@@ -171,8 +181,16 @@ class Verifier:
             if verified is not None:
                 verified.dropped = []  # "dropped" lists generated sentences only
             return Verdict(verified, "extractive", fallback_from=composer if draft.failed else None)
-        verified = verify(draft, articles, check=lambda claim, ev: generated_support(
-            claim, self.label(ev, articles), self.similarity, self.min_support))
+        # A question only about a day ("What happened on Oct. 6?") holds a generated sentence to the
+        # extractive rule: its cited sentence must place its event on that day, not "this week".
+        day_only = bool(query.days) and not (set(query.profile.weights) - query.day_terms)
+
+        def check(claim: str, ev: Evidence) -> tuple[bool, str]:
+            if day_only and not on_day(ev, articles, query):
+                return False, "its source does not place the event on the day asked about"
+            return generated_support(claim, self.label(ev, articles), self.similarity, self.min_support)
+
+        verified = verify(draft, articles, check=check)
         written = draft.written or len(draft.claims)
         covers = query.profile.coverage(set(terms(" ".join(text for text, _ in verified.sentences))))
         extractive_covers = query.profile.coverage(set(terms(" ".join(c.text for c in draft.fallback.claims))))

@@ -14,13 +14,10 @@ from assistant.duplicates import near_duplicate
 from assistant.models import Article, Location, Retrieved
 from assistant.question import Query
 from assistant.scorer import SentenceScorer
-from assistant.timeline import day_match
+from assistant.timeline import MIN_DAY_MATCH, day_match
 from vectorstore.store import SentenceKey, Store
 from vectorstore.terms import terms
 
-# For a question only about a day, further sentences must place their event on it at least this
-# well (``timeline.day_match``): a weekday or a date, or a weekend, not "this week" or "last month".
-MIN_DAY_MATCH = 0.4
 CANDIDATES_KEPT = 10
 
 

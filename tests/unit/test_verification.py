@@ -38,8 +38,9 @@ def test_a_claim_with_a_fact_the_passage_lacks_is_dropped():
 
 
 class _Query:
-    def __init__(self, text):
+    def __init__(self, text, days=(), day_terms=()):
         self.profile = profile_question(text, lambda t: 1.0)
+        self.days, self.day_terms = list(days), set(day_terms)
 
 
 def verifier() -> Verifier:
@@ -81,3 +82,22 @@ def test_an_llm_that_failed_is_reported_as_the_fallback():
     verdict = verifier().check(failed, _Query("When did troops arrive?"), ARTICLES, "bundled")
     assert verdict.composer == "extractive" and verdict.fallback_from == "bundled"
     assert verdict.verified.dropped == []
+
+
+def test_a_generated_sentence_for_a_day_question_must_cite_a_sentence_placed_on_that_day():
+    import datetime as dt
+
+    from vectorstore.dates import find_time_expressions
+
+    text = "On Monday, Illinois sued to stop the deployment. This week, groups filed a lawsuit over brutality."
+    article = Article("d", "d.txt", text, published="2025-10-08", dates=tuple(find_time_expressions(text, "2025-10-08")))
+    monday, week = (Evidence(Location("d", "d.txt", text.index(s), text.index(s) + len(s)), s) for s in
+                    ("On Monday, Illinois sued to stop the deployment.",
+                     "This week, groups filed a lawsuit over brutality."))
+    base = Draft([Claim(monday.text, [monday])], False, 0.9)
+    draft = Draft([Claim(monday.text, [monday]), Claim(week.text, [week])], False, 0.9, fallback=base, written=2)
+    oct6 = dt.date(2025, 10, 6)
+    query = _Query("What happened on Oct. 6?", days=[(oct6, oct6)], day_terms={"oct", "6"})
+    verdict = verifier().check(draft, query, {"d": article}, "bundled")
+    assert [s for s, _ in verdict.verified.sentences] == [monday.text]
+    assert verdict.verified.dropped == [Dropped(week.text, "its source does not place the event on the day asked about")]
