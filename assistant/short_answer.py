@@ -280,8 +280,9 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
             fit = 0.3  # "what was the weather": a name is weak evidence, and not a short answer
         else:
             fit = 0.7
-            if want.head and re.match(rf"\s+{re.escape(want.head)}\b", text[end:]):
-                fit = 0.3  # "Constitutional law" for "which law": it describes the noun, it is not a name
+            if (want.head and n_words == 1 and _ADJECTIVE.search(span)
+                    and re.match(rf"\s+{re.escape(want.head)}\b", text[end:])):
+                fit = 0.3  # "Constitutional law" for "which law": it describes the noun ("Tren de Aragua gang" names it)
             elif want.head in ("country", "state", "continent", "nation"):
                 fit = 1.0 if is_place(span) else 0.2
             elif want.head in TITLE_NOUNS:

@@ -91,3 +91,8 @@ def test_a_word_that_describes_the_asked_noun_is_not_its_name():
     sentence = ("Trump floated invoking the Insurrection Act; a judge said the US is "
                 "a \u201cnation of Constitutional law, not martial law.\u201d")
     assert find("Which law did Trump float invoking to deploy troops?", [_cite(sentence)]).text == "Insurrection Act"
+
+
+def test_a_name_before_the_asked_noun_is_still_its_name():
+    sentence = 'Two were "confirmed" members of the Tren de Aragua gang, the Department of Homeland Security said.'
+    assert find("Which gang were the arrested people said to belong to?", [_cite(sentence)]).text == "Tren de Aragua"
