@@ -63,7 +63,7 @@ unit: install
 	$(PY) -m pytest tests/unit
 
 eval: install
-	$(PY) -m assistant eval tests/regression/seeds.yaml --report reports/eval.json
+	$(PY) -m assistant eval tests/regression/seeds.qa.yaml --report reports/eval.json --report reports/eval.html
 
 eval-external: install
 	@if [ ! -d "$(EXTERNAL)" ]; then echo "eval-external: skipped, $(EXTERNAL) is absent"; exit 0; fi; \
@@ -83,7 +83,7 @@ eval-external: install
 
 # Refit assistant/scorer.json on the project's sets and, when present, the external dev set.
 train-scorer: install
-	$(PY) -m assistant train-scorer --set tests/regression/seeds.yaml=seeds --set tests/regression/readers.yaml=seeds \
+	$(PY) -m assistant train-scorer --set tests/regression/seeds.qa.yaml --set tests/regression/readers.qa.yaml \
 	  $(if $(wildcard $(EXTERNAL)/gold),--set $(EXTERNAL)/gold/questions.yaml=$(EXTERNAL)/gold/articles)
 
 bench: install
