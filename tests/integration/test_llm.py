@@ -73,7 +73,7 @@ def test_bundled_model_answers_and_only_verified_sentences_are_shown(bundled):
 
 
 def test_bundled_model_streams_then_the_verified_answer_replaces_it(bundled):
-    from assistant.webchat import escape, respond
+    from assistant.webchat import escape, respond, short_html
 
     items = list(bundled.answer_stream(QUESTIONS[0]))
     assert all(isinstance(x, str) for x in items[:-1]) and len(items) > 3  # tokens, then the answer
@@ -83,7 +83,7 @@ def test_bundled_model_streams_then_the_verified_answer_replaces_it(bundled):
     assert pending, "the generated text was not streamed into the chat"
     final = shown[-1]
     assert all((m.metadata or {}).get("status") != "pending" for m in final)
-    assert final[1].content == escape(answer.answer)
+    assert final[1].content == short_html(answer) + escape(answer.answer)  # the short answer first, if any
 
 
 def test_planted_false_sentence_is_dropped(bundled):
