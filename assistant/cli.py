@@ -72,8 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("eval", help="run a regression question set")
-    p.add_argument("set", type=Path, help="YAML question set, e.g. tests/regression/seeds.yaml")
-    p.add_argument("--report", type=Path, help="write the full JSON report here")
+    p.add_argument("set", type=Path, help="YAML question set, e.g. tests/regression/seeds.qa.yaml")
+    p.add_argument("--report", type=Path, action="append", default=[], metavar="OUT.json|OUT.html",
+                   help="write the report here: JSON (every answer and the metrics), or a page to read if the "
+                        "name ends in .html (repeat for both)")
+    p.add_argument("--repeat", type=int, default=1, metavar="N", help="answer each question N times (generated answers vary)")
+    p.add_argument("--min-pass", type=float, default=1.0, metavar="SHARE",
+                   help="with --repeat: a question passes if at least this share of its runs pass (default 1.0)")
     _common(p)
 
     p = sub.add_parser("baseline", help="the plain LangChain-tutorial retrieval on a question set (for comparison)")
@@ -83,14 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("train-scorer", help="fit the sentence scorer on question sets, with cross-validated figures")
-    p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml=ARTICLES",
-                   help="a question set and the folder of its articles (repeat for several sets)")
+    p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml[=ARTICLES]",
+                   help="a question set and the folder of its articles, which a set naming its 'corpus' "
+                        "may leave out (repeat for several sets)")
     p.add_argument("--out", type=Path, default=Path("assistant/scorer-learned.json"), help="where to save the scorer")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     _common(p)
 
     p = sub.add_parser("bench", help="measure ingest and answer speed")
-    p.add_argument("--questions", type=Path, default=Path("tests/regression/seeds.yaml"))
+    p.add_argument("--questions", type=Path, default=Path("tests/regression/seeds.qa.yaml"))
     p.add_argument("--sizes", default="5,50,250", help="corpus sizes in articles (default 5,50,250)")
     p.add_argument("--llm", nargs="*", metavar="COMPOSER",
                    help="instead: time to first token and total answer time of these composers on the seeds, "
@@ -262,14 +268,17 @@ def cmd_run(args, settings) -> int:
 def cmd_eval(args, settings) -> int:
     from assistant import evaluation
 
+    if args.repeat < 1 or not 0 < args.min_pass <= 1:
+        print("error: --repeat must be 1 or more and --min-pass a share above 0 and at most 1", file=sys.stderr)
+        return EXIT_USER_ERROR
     cases = evaluation.load_set(args.set)
-    results = evaluation.run_set(_assistant(settings), cases)
+    results = evaluation.run_set(_assistant(settings), cases, args.repeat, args.min_pass)
     print(evaluation.table(results))
     m = evaluation.metrics(results)
     print("\n" + ", ".join(f"{k}: {v}" for k, v in m.items()))
-    if args.report:
-        evaluation.write_report(args.report, results)
-        print(f"report written to {args.report}")
+    for report in args.report:
+        evaluation.write_report(report, results, title=args.set.name)
+        print(f"report written to {report}")
     return 0 if m["passed"] == m["questions"] else 1
 
 
@@ -285,7 +294,7 @@ def cmd_baseline(args, settings) -> int:
 def cmd_train_scorer(args, settings) -> int:
     from assistant import training
     from assistant.answer import Assistant
-    from assistant.evaluation import load_set
+    from assistant.evaluation import read_set
     from assistant.scorer import SentenceScorer
     from vectorstore.embedder import MiniLmEmbedder
 
@@ -293,16 +302,18 @@ def cmd_train_scorer(args, settings) -> int:
     questions = []
     for spec in args.sets:
         qpath, _, articles = spec.partition("=")
-        if not articles:
-            print(f"error: --set {spec!r}: write QUESTIONS.yaml=ARTICLES_FOLDER", file=sys.stderr)
+        qset = read_set(Path(qpath))
+        if not (articles or qset.corpus):
+            print(f"error: --set {spec!r}: the set names no 'corpus'; write QUESTIONS.yaml=ARTICLES_FOLDER",
+                  file=sys.stderr)
             return EXIT_USER_ERROR
-        qpath, articles = Path(qpath), Path(articles)
-        name = f"{qpath.parent.name}-{qpath.stem}"
+        qpath, articles = Path(qpath), Path(articles) if articles else qset.corpus
+        name = f"{qpath.parent.name}-{qpath.name.split('.')[0]}"  # seeds.qa.yaml -> regression-seeds
         data = settings.data_dir / "train" / articles.resolve().name
         set_settings = settings.model_copy(update={"data_dir": data})
         assistant = Assistant(set_settings, embedder=embedder, scorer=SentenceScorer.neutral())
         print(assistant.ingest([articles]).summary())
-        questions += training.collect(assistant, load_set(qpath), name)
+        questions += training.collect(assistant, qset.cases, name)
     scorer = training.train(questions, k=args.folds)
     training.save(scorer, args.out)
     print(json.dumps(scorer.report, indent=2))

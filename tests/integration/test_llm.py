@@ -83,7 +83,7 @@ def test_bundled_model_streams_then_the_verified_answer_replaces_it(bundled):
     assert pending, "the generated text was not streamed into the chat"
     final = shown[-1]
     assert all((m.metadata or {}).get("status") != "pending" for m in final)
-    assert final[1].content == short_html(answer) + escape(answer.answer)
+    assert final[1].content == short_html(answer) + escape(answer.answer)  # the short answer first, if any
 
 
 def test_planted_false_sentence_is_dropped(bundled):
