@@ -281,6 +281,8 @@ class Fetcher:
                 break
         except AddressRefused as exc:
             return exc
+        except _Retryable as exc:  # the site itself is down or too slow
+            return FetchError(f"{exc}, asking for {origin}/robots.txt; the site is not fetched for now")
         except FetchError as exc:
             return FetchError(f"{origin}/robots.txt could not be read ({exc}); the site is not fetched for now")
         if 400 <= status < 500:
@@ -316,13 +318,13 @@ class Fetcher:
                 except AddressRefused:
                     raise
                 except _Retryable as exc:
-                    problem, wait = str(exc), None
+                    problem, wait, kind = str(exc), None, _Retryable
                 else:
                     if status not in RETRY_STATUS:
                         return status, head, body
-                    problem, wait = f"HTTP {status}", _retry_after(head.get("retry-after"))
+                    problem, wait, kind = f"HTTP {status}", _retry_after(head.get("retry-after")), FetchError
             if attempt >= p.retries:
-                raise FetchError(problem + (f" (after {attempt + 1} tries)" if attempt else ""))
+                raise kind(problem + (f" (after {attempt + 1} tries)" if attempt else ""))
             pause = wait if wait is not None else p.backoff * 2 ** attempt
             log.info("%s: %s; trying again in %.1fs", url, problem, pause)
             time.sleep(pause)
@@ -364,7 +366,7 @@ class Fetcher:
 
 
 class _Retryable(FetchError):
-    """A failure worth another try (timeout, dropped or refused connection)."""
+    """A failure of the connection itself, worth another try (timeout, dropped or refused connection)."""
 
 
 def _check_url(url: str) -> None:
