@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant {ingest,sync,extract,check,ask,timeline,chat,run,eval,baseline,train-scorer,bench,soak}``.
+"""Command line: ``python -m assistant {ingest,sync,extract,check,ask,timeline,chat,run,eval,baseline,train-scorer,bench,bench-extraction,soak}``.
 
 ``main`` only parses arguments and prints; the work is in functions the tests and the web
 layer call too. User errors print one clear line on stderr and exit with status 2.
@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "e.g. --llm extractive bundled")
     p.add_argument("--report", type=Path, help="write the figures as JSON here")
     _common(p)
+
+    p = sub.add_parser("bench-extraction", help="score the HTML extraction on the article-extraction benchmark "
+                                                "(before and now)")
+    p.add_argument("--benchmark", type=Path, default=Path("../shared/benchmarks/article-extraction"),
+                   help="the benchmark's folder (ground-truth.json, html/, score.py)")
+    p.add_argument("--out", type=Path, default=Path("reports"), help="where the predictions and figures go")
 
     p = sub.add_parser("soak", help="the reliability run behind 'make soak': two ingests at once (both killed "
                                     "part-way), a server, 20 clients and bad requests, on 127.0.0.1 (a few minutes)")
@@ -371,6 +377,18 @@ def cmd_bench(args, settings) -> int:
     return 0
 
 
+def cmd_bench_extraction(args, settings) -> int:
+    from assistant import extraction_bench
+
+    if not (args.benchmark / "ground-truth.json").is_file():
+        print(f"bench-extraction: skipped, {args.benchmark} is absent (the benchmark is read from there, never copied)")
+        return 0
+    result = extraction_bench.run(args.benchmark, args.out)
+    (args.out / "extraction.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(extraction_bench.table(result))
+    return 0
+
+
 def cmd_soak(args, settings) -> int:
     from assistant import soak
 
@@ -383,4 +401,4 @@ def cmd_soak(args, settings) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "sync": cmd_sync, "extract": cmd_extract, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
-            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "soak": cmd_soak}
+            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "bench-extraction": cmd_bench_extraction, "soak": cmd_soak}
