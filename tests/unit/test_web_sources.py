@@ -6,11 +6,30 @@ import gzip
 import pytest
 
 from assistant.settings import SettingsError, load_settings
-from vectorstore.extraction import NoArticle, decode_html, extract_by_tags, extract_page, gunzip
-from vectorstore.feeds import NotAListing, listing_kind, read_feed, read_listing, read_sitemap
+from vectorstore.extraction import (
+    NoArticle,
+    decode_html,
+    extract_by_tags,
+    extract_page,
+    gunzip,
+)
+from vectorstore.feeds import (
+    NotAListing,
+    listing_kind,
+    read_feed,
+    read_listing,
+    read_sitemap,
+)
 from vectorstore.fetching import _retry_after, address_problem, parse_networks
 from vectorstore.loading import page_article, url_id
-from vectorstore.sources import PageState, SourcesError, SourceState, SyncState, is_url, load_sources
+from vectorstore.sources import (
+    PageState,
+    SourcesError,
+    SourceState,
+    SyncState,
+    is_url,
+    load_sources,
+)
 
 BASE = "https://news.example.org/feeds/all.xml"
 
