@@ -168,6 +168,8 @@ def cmd_ingest(args, settings) -> int:
     if paths or not urls:
         report = assistant.ingest(paths or [settings.seeds_dir], prune=args.prune)
     if urls:
+        if args.prune:
+            print("note: --prune applies to files; web articles are pruned by 'sync --prune'", file=sys.stderr)
         web = assistant.ingest_urls(urls)
         report = report.add(web) if report else web
     return _print_report(report, args.json)

@@ -206,6 +206,9 @@ def harvest(sources: list[str], fetcher: Fetcher, state: SyncState, stored: dict
             got = fetcher.get(url, known.etag if valid else None, known.last_modified if valid else None)
         except FetchError as exc:
             return url, version, None, str(exc)
+        except Exception as exc:  # a bug must not cost the rest of the run
+            log.exception("unexpected error fetching %s", url)
+            return url, version, None, f"unexpected error while fetching ({type(exc).__name__}: {exc}); please report it"
         return url, version, got, None
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
