@@ -183,6 +183,10 @@ def _print_report(report, as_json: bool) -> int:
 
 
 def cmd_sync(args, settings) -> int:
+    from assistant.web_sources import sync_sources
+    from vectorstore.sources import SyncState
+
+    sync_sources(settings, args.sources, SyncState.load(settings.sources_state))  # fail before loading the model
     report = _assistant(settings).sync(args.sources, prune=args.prune)
     return _print_report(report, args.json)
 
