@@ -235,13 +235,14 @@ class Assistant:
         """Ingest web sources: article pages, RSS/Atom feeds, sitemaps (indexes, news sitemaps).
 
         Each article's ``source`` is its URL. What was fetched before is asked for conditionally
-        and unchanged pages are left alone (see ``sync``); the URLs are remembered, so a later
-        ``sync`` without a sources.yaml reads them again. A URL that fails is in ``skipped`` with
-        its reason; the rest is ingested.
+        and unchanged pages are left alone (see ``sync``); the URLs that could be read are
+        remembered, so a later ``sync`` without a sources.yaml reads them again. A URL that fails
+        is in ``skipped`` with its reason; the rest is ingested.
         """
         state = SyncState.load(self.settings.sources_state)
         report = self._web(list(dict.fromkeys(urls)), state, prune=False, progress=progress)
-        state.remembered = list(dict.fromkeys([*state.remembered, *urls]))
+        # Only sources that could be read are remembered: a mistyped URL is not retried by every sync.
+        state.remembered = list(dict.fromkeys([*state.remembered, *(u for u in urls if u in state.sources)]))
         self._save_state(state)
         return report
 

@@ -202,9 +202,9 @@ def test_cli_ingest_url_extract_and_sync(site, tmp_path):
     assert len(report["ingested"]) == 2 and report["skipped"][0]["path"] == gone
     assert f"warning: skipped {gone}: unreachable" in ingested.stderr
 
-    synced = run_cli("sync", env=env)  # the sources given to ingest are remembered
+    synced = run_cli("sync", env=env)  # the sources given to ingest that could be read are remembered
     assert synced.returncode == 0, synced.stderr
-    assert "0 ingested, 2 unchanged" in synced.stdout
+    assert "0 ingested, 2 unchanged, 0 skipped" in synced.stdout  # not the unreachable one
 
     missing = run_cli("sync", "--sources", str(tmp_path / "nope.yaml"), env=env)
     assert missing.returncode == 2 and "nope.yaml: no such file" in missing.stderr
