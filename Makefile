@@ -21,7 +21,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
 
-.PHONY: install browser run test unit bench bench-load soak eval eval-external train-scorer screenshots clean
+.PHONY: install browser run test unit bench bench-load bench-extraction soak eval eval-external train-scorer screenshots clean
 
 install: $(STAMP) $(LLAMA_STAMP)
 
@@ -94,6 +94,12 @@ train-scorer: install
 
 bench: install
 	$(PY) -m assistant bench --report reports/bench.json
+
+# HTML extraction on the article-extraction benchmark (../shared, read from there): the hand-written
+# extractor used before and trafilatura as ingest runs it, scored by the benchmark's own score.py.
+EXTRACTION ?= ../shared/benchmarks/article-extraction
+bench-extraction: install
+	$(PY) -m assistant bench-extraction --benchmark $(EXTRACTION) --out reports
 
 # Reliability (not part of 'make test'): two ingests at once, both killed part-way, a server, 20
 # clients and bad requests on every route, all on 127.0.0.1; a few minutes.

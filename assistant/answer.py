@@ -66,9 +66,11 @@ from vectorstore import consistency
 from vectorstore.chunking import SentenceChunker
 from vectorstore.consistency import StoreHealth
 from vectorstore.embedder import MiniLmEmbedder
-from vectorstore.ingestion import IngestReport, ingest
+from vectorstore.fetching import Fetcher
+from vectorstore.ingestion import IngestReport, Loaded, ingest, ingest_articles
 from vectorstore.keyword import Bm25Index
 from vectorstore.lock import StoreBusy, WriterLock, generation, mark_written, writer
+from vectorstore.sources import SyncState, harvest, remember, unlisted
 from vectorstore.store import ChromaStore, Store
 
 log = logging.getLogger(__name__)
@@ -257,6 +259,80 @@ class Assistant:
         if changed:
             self.refresh()
         return report
+
+    def ingest_urls(self, urls: list[str], progress: bool | None = None) -> IngestReport:
+        """Ingest web sources: article pages, RSS/Atom feeds, sitemaps (indexes, news sitemaps).
+
+        Each article's ``source`` is its URL. What was fetched before is asked for conditionally
+        and unchanged pages are left alone (see ``sync``); the URLs that could be read are
+        remembered, so a later ``sync`` without a sources.yaml reads them again. A URL that fails
+        is in ``skipped`` with its reason; the rest is ingested.
+        """
+        state = SyncState.load(self.settings.sources_state)
+        report = self._web(list(dict.fromkeys(urls)), state, prune=False, progress=progress)
+        # Only sources that could be read are remembered: a mistyped URL is not retried by every sync.
+        state.remembered = list(dict.fromkeys([*state.remembered, *(u for u in urls if u in state.sources)]))
+        self._save_state(state)
+        return report
+
+    def sync(self, sources: Path | None = None, prune: bool = False, progress: bool | None = None) -> IngestReport:
+        """Read the web sources again and store only what is new or changed.
+
+        The sources are ``sources`` (a sources.yaml), else the data folder's ``sources.yaml``, else
+        the URLs given to ``ingest`` before. A feed or sitemap unchanged since the last run (304)
+        keeps its listing; a listed page whose marker (feed entry id and date, sitemap lastmod) is
+        unchanged is not fetched; other known pages are asked for conditionally (ETag,
+        Last-Modified); changed articles are replaced. ``prune`` removes the articles of pages no
+        source lists any more (never those of a source that could not be read this time).
+
+        Raises:
+            SourcesError: a sources file that is missing or malformed.
+            NothingToSync: no sources at all.
+        """
+        from assistant.web_sources import sync_sources
+
+        state = SyncState.load(self.settings.sources_state)
+        urls = sync_sources(self.settings, sources, state)
+        report = self._web(urls, state, prune=prune, progress=progress)
+        self._save_state(state)
+        return report
+
+    def _web(self, urls: list[str], state: SyncState, prune: bool, progress: bool | None) -> IngestReport:
+        from assistant.web_sources import fetch_policy
+
+        s = self.settings
+        stored = self.store.article_index()
+        with Fetcher(fetch_policy(s)) as fetcher:  # the network part holds no lock
+            found = harvest(urls, fetcher, state, stored, workers=s.fetch_workers, max_pages=s.fetch_max_pages)
+        remove: list[str] = []
+        gone: dict[str, str] = {}
+        if prune:
+            gone = unlisted(state, found)
+            listed_ids = {state.pages[u].article_id for u in found.listed if u in state.pages}
+            listed_ids |= {h.article.id for h in found.articles}
+            remove = sorted({aid for aid in gone.values() if aid not in listed_ids and aid in stored})
+        local = self._local_folder()
+        with WriterLock(local, s.lock_timeout) if local else nullcontext():
+            report = ingest_articles([Loaded(h.url, h.article) for h in found.articles], self.store, self.embedder,
+                                     self.chunker, remove=remove, progress=progress, repair=local is not None,
+                                     log_every=s.ingest_log_every)
+            remember(state, found, set(report.ingested), set(report.unchanged))
+            for url in gone:
+                del state.pages[url]
+            if prune:
+                state.sources = {u: src for u, src in state.sources.items() if u in found.sources}
+            changed = bool(report.ingested or report.pruned or report.repaired)
+            if local and changed:
+                mark_written(local)
+        report.skipped[:0] = found.failed
+        report.unchanged.extend(state.pages[u].article_id for u in found.unchanged if u in state.pages)
+        report.requests, report.deferred = found.requests, found.deferred
+        if changed:
+            self.refresh()
+        return report
+
+    def _save_state(self, state: SyncState) -> None:
+        state.save(self.settings.sources_state)
 
     def check_store(self, repair: bool = False) -> StoreHealth:
         """``check_store`` on this assistant's store; after a repair the indexes are rebuilt."""

@@ -86,6 +86,8 @@ def shown_path(path: str) -> str:
     """``path`` as a reader may see it: relative to the working folder when inside it, else its
     last part only. An absolute path never leaves the server (it tells how the machine is laid out).
     """
+    if "://" in path:  # a web address is shown as it is
+        return path
     p = PurePath(path)
     if not p.is_absolute():
         return p.as_posix()

@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant {ingest,check,ask,timeline,chat,run,eval,baseline,train-scorer,bench,soak}``.
+"""Command line: ``python -m assistant {ingest,sync,extract,check,ask,timeline,chat,run,eval,baseline,train-scorer,bench,bench-extraction,soak}``.
 
 ``main`` only parses arguments and prints; the work is in functions the tests and the web
 layer call too. User errors print one clear line on stderr and exit with status 2.
@@ -38,11 +38,25 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Answer questions about news articles, with exact citations.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="load articles into the store")
-    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the seeds folder)")
-    p.add_argument("--prune", action="store_true", help="drop stored articles whose file is gone")
+    p = sub.add_parser("ingest", help="load articles into the store: files, folders, or web pages, feeds and sitemaps")
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL",
+                   help="files, folders, or http(s) URLs of article pages, RSS/Atom feeds or sitemaps "
+                        "(default: the seeds folder)")
+    p.add_argument("--prune", action="store_true", help="drop stored articles whose file is gone "
+                                                        "(web articles: 'sync --prune')")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _common(p)
+
+    p = sub.add_parser("sync", help="read the web sources again; fetch and store only what is new or changed")
+    p.add_argument("--sources", type=Path, metavar="FILE",
+                   help="a sources.yaml (default: sources.yaml in the data folder, else the URLs ingested before)")
+    p.add_argument("--prune", action="store_true", help="remove the articles of pages no source lists any more")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _common(p)
+
+    p = sub.add_parser("extract", help="show what would be stored from pages or files (nothing is stored)")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL", help=".html, .html.gz, .txt or .md files, or http(s) URLs")
+    p.add_argument("--json", action="store_true", help="one JSON object per input and line")
 
     p = sub.add_parser("check", help="report the store's health: half-written articles left by an interrupted "
                                      "ingest (exit 0 healthy, 1 problems left)")
@@ -108,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, help="write the figures as JSON here")
     _common(p)
 
+    p = sub.add_parser("bench-extraction", help="score the HTML extraction on the article-extraction benchmark "
+                                                "(before and now)")
+    p.add_argument("--benchmark", type=Path, default=Path("../shared/benchmarks/article-extraction"),
+                   help="the benchmark's folder (ground-truth.json, html/, score.py)")
+    p.add_argument("--out", type=Path, default=Path("reports"), help="where the predictions and figures go")
+
     p = sub.add_parser("soak", help="the reliability run behind 'make soak': two ingests at once (both killed "
                                     "part-way), a server, 20 clients and bad requests, on 127.0.0.1 (a few minutes)")
     p.add_argument("--clients", type=int, default=20, help="concurrent chat clients (default 20)")
@@ -149,12 +169,53 @@ def _assistant(settings):
 
 
 def cmd_ingest(args, settings) -> int:
+    from vectorstore.sources import is_url
+
+    urls = [a for a in args.paths if is_url(a)]
+    paths = [Path(a) for a in args.paths if not is_url(a)]
     assistant = _assistant(settings)
-    report = assistant.ingest(args.paths or [settings.seeds_dir], prune=args.prune)
+    report = None
+    if paths or not urls:
+        report = assistant.ingest(paths or [settings.seeds_dir], prune=args.prune)
+    if urls:
+        if args.prune:
+            print("note: --prune applies to files; web articles are pruned by 'sync --prune'", file=sys.stderr)
+        web = assistant.ingest_urls(urls)
+        report = report.add(web) if report else web
+    return _print_report(report, args.json)
+
+
+def _print_report(report, as_json: bool) -> int:
     for path, reason in report.skipped:
         print(f"warning: skipped {path}: {reason}", file=sys.stderr)
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+    print(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
     return 0
+
+
+def cmd_sync(args, settings) -> int:
+    from assistant.web_sources import sync_sources
+    from vectorstore.sources import SyncState
+
+    sync_sources(settings, args.sources, SyncState.load(settings.sources_state))  # fail before loading the model
+    report = _assistant(settings).sync(args.sources, prune=args.prune)
+    return _print_report(report, args.json)
+
+
+def cmd_extract(args, settings) -> int:
+    from assistant.web_sources import extract
+
+    results = extract(args.inputs, settings)
+    for r in results:
+        if args.json:
+            print(json.dumps(r, ensure_ascii=False))
+        elif "error" in r:
+            print(f"error: {r['source']}: {r['error']}", file=sys.stderr)
+        else:
+            print(f"== {r['source']}")
+            for key in ("title", "outlet", "published", "author"):
+                print(f"{key}: {r[key] if r[key] is not None else '(unknown)'}")
+            print(f"text ({len(r['text'])} characters):\n{r['text']}\n")
+    return 1 if any("error" in r for r in results) else 0
 
 
 def cmd_check(args, settings) -> int:
@@ -341,6 +402,18 @@ def cmd_bench(args, settings) -> int:
     return 0
 
 
+def cmd_bench_extraction(args, settings) -> int:
+    from assistant import extraction_bench
+
+    if not (args.benchmark / "ground-truth.json").is_file():
+        print(f"bench-extraction: skipped, {args.benchmark} is absent (the benchmark is read from there, never copied)")
+        return 0
+    result = extraction_bench.run(args.benchmark, args.out)
+    (args.out / "extraction.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(extraction_bench.table(result))
+    return 0
+
+
 def cmd_soak(args, settings) -> int:
     from assistant import soak
 
@@ -352,5 +425,5 @@ def cmd_soak(args, settings) -> int:
     return 0 if result["passed"] else 1
 
 
-COMMANDS = {"ingest": cmd_ingest, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
-            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "soak": cmd_soak}
+COMMANDS = {"ingest": cmd_ingest, "sync": cmd_sync, "extract": cmd_extract, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
+            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "bench-extraction": cmd_bench_extraction, "soak": cmd_soak}

@@ -6,6 +6,7 @@ The CLI and web layers turn these into a clear message (never a traceback).
 from assistant.settings import SettingsError
 from vectorstore.embedder import EmbedderError
 from vectorstore.loading import UnreadableFile
+from vectorstore.sources import SourcesError
 from vectorstore.store import StoreError
 
 
@@ -25,4 +26,4 @@ class EvalSetError(AssistantError):
     """A regression question set is missing or malformed."""
 
 
-USER_ERRORS = (AssistantError, SettingsError, StoreError, EmbedderError, UnreadableFile)
+USER_ERRORS = (AssistantError, SettingsError, StoreError, EmbedderError, UnreadableFile, SourcesError)

@@ -90,6 +90,20 @@ class Settings(BaseSettings):
                                    "the head is in, before the server answers 408 or closes the connection.")
     api_docs: bool = Field(False, description="Serve the Swagger UI at /docs. Off by default: its script and styles load from a CDN "
                            "(/openapi.json, the spec itself, is always served).")
+    fetch_user_agent: str = Field("news-assistant/0.1 (self-hosted news question answering)",
+                                  min_length=3, description="The User-Agent of every web request (add a contact address for the sites you read); robots.txt rules are matched against its first word.")
+    fetch_timeout: float = Field(30.0, gt=0, le=600, description="Seconds a web request may take, headers and body.")
+    fetch_retries: int = Field(2, ge=0, le=10, description="Tries after the first on a timeout, a dropped connection, 429 or 5xx.")
+    fetch_backoff: float = Field(1.0, ge=0, le=60, description="Seconds before the first retry; doubled for each next one (a Retry-After of up to 60 s wins).")
+    fetch_per_host: int = Field(2, ge=1, le=16, description="Requests at once to one host.")
+    fetch_delay: float = Field(1.0, ge=0, le=60, description="Seconds between the starts of two requests to one host (a robots.txt Crawl-delay of up to 30 s raises it).")
+    fetch_workers: int = Field(4, ge=1, le=32, description="Pages fetched at once, across hosts.")
+    fetch_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest page, feed or sitemap fetched, in bytes.")
+    fetch_max_pages: int = Field(1000, ge=1, description="Most pages fetched in one ingest or sync; the rest are fetched by the next sync.")
+    fetch_allow_private: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated networks (CIDR) of private, loopback or link-local addresses that may be fetched, "
+                    "e.g. 127.0.0.0/8 for a test server or 10.0.0.0/8 for an intranet; empty = none (the default).")
 
     @field_validator("llm")
     @classmethod
@@ -125,6 +139,20 @@ class Settings(BaseSettings):
             origins.append(origin)
         return origins
 
+    @field_validator("fetch_allow_private", mode="before")
+    @classmethod
+    def _split_networks(cls, v):
+        import ipaddress
+
+        if isinstance(v, str):
+            v = [part for part in (p.strip() for p in v.split(",")) if part]
+        for network in v or []:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"'{network}' is not an address or network: write e.g. 127.0.0.0/8 or 10.1.2.3") from None
+        return list(v or [])
+
     @property
     def own_origins(self) -> list[str]:
         """The server's own origin(s); a loopback host is reachable as both 127.0.0.1 and localhost."""
@@ -151,6 +179,16 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         """The embedded store's folder."""
         return self.data_dir / "chroma"
+
+    @property
+    def sources_file(self) -> Path:
+        """The web sources 'sync' reads when no --sources is given (a sources.yaml in the data folder)."""
+        return self.data_dir / "sources.yaml"
+
+    @property
+    def sources_state(self) -> Path:
+        """What 'sync' remembers between runs (validators, listings, the sources given to ingest)."""
+        return self.data_dir / "sources-state.json"
 
 
 def load_settings(**overrides) -> Settings:

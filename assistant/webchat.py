@@ -13,6 +13,7 @@ reader did not cause is logged, never shown: the reply says only that something 
 from __future__ import annotations
 
 import logging
+import re
 import string
 from collections.abc import Callable, Iterator
 
@@ -54,9 +55,20 @@ def escape(text: str) -> str:
     return " ".join(text.split("\n")).translate(_ESCAPED)
 
 
+_WEB_ADDRESS = re.compile(r"https?://[^\s\x00-\x1f\x7f\"'<>`]+", re.I)
+
+
+def source_html(source: str) -> str:
+    """An article's source: a link when it is a web address (http or https only), else text; escaped."""
+    if _WEB_ADDRESS.fullmatch(source or ""):
+        return (f'<a href="{escape(source)}" target="_blank" rel="noopener noreferrer nofollow">'
+                f"{escape(source)}</a>")
+    return escape(shown_path(source or ""))
+
+
 def _about(c: Citation) -> str:
     loc = c.location
-    meta = " \u00b7 ".join(escape(x) for x in (loc.outlet, loc.published, shown_path(loc.source)) if x)
+    meta = " \u00b7 ".join([*(escape(x) for x in (loc.outlet, loc.published) if x), source_html(loc.source)])
     title = f'<span class="na-title">{escape(loc.title)}</span> ' if loc.title else ""
     return f'<span class="na-n">[{c.n}]</span> {title}<span class="na-meta">{meta}</span>'
 
@@ -79,7 +91,7 @@ def sources_html(answer: Answer) -> str:
              else '<div class="na-label">Sources</div>')
     parts = [f'{_SOURCES_MARK}">', label]
     for c in items:
-        also = "".join(f'<div class="na-head">also in {escape(shown_path(a.source))}</div>' for a in c.also_in)
+        also = "".join(f'<div class="na-head">also in {source_html(a.source)}</div>' for a in c.also_in)
         parts.append(f'<div class="na-source"><div class="na-head">{_about(c)}</div>'
                      f'<p class="na-para">{escape(c.before)}<mark>{dated_html(c)}</mark>{escape(c.after)}</p>'
                      f'{also}</div>')

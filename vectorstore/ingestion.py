@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from tqdm import tqdm
@@ -30,7 +31,16 @@ from vectorstore.models import Article, Chunk
 from vectorstore.store import Store
 
 log = logging.getLogger(__name__)
-Todo = tuple[Path, Article, list[Chunk]]
+Todo = tuple[str, Article, list[Chunk]]
+
+
+class Loaded(NamedTuple):
+    """An article read for ingest: the label its report lines use (path or URL), the article, and
+    its file (``None`` for a web page)."""
+
+    label: str
+    article: Article
+    path: Path | None = None
 
 
 @dataclass
@@ -46,11 +56,17 @@ class IngestReport:
     dates_found: int = 0
     dates_resolved: int = 0
     seconds: float = 0.0
+    requests: int = 0  # web requests sent (ingest of URLs, sync)
+    deferred: int = 0  # web pages left for the next sync
 
     def summary(self) -> str:
         parts = [f"{len(self.ingested)} ingested", f"{len(self.unchanged)} unchanged", f"{len(self.skipped)} skipped"]
         if self.pruned:
             parts.append(f"{len(self.pruned)} pruned")
+        if self.requests:
+            parts.append(f"{self.requests} web request(s)")
+        if self.deferred:
+            parts.append(f"{self.deferred} page(s) left for the next sync")
         if self.repaired:
             parts.append(f"{len(self.repaired)} problem(s) left by an interrupted run repaired")
         dates = (f", {self.dates_found} time expressions ({self.dates_resolved} resolved to dates)"
@@ -63,7 +79,15 @@ class IngestReport:
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
                 "pruned": self.pruned, "repaired": self.repaired, "chunks_written": self.chunks_written,
                 "dates_found": self.dates_found, "dates_resolved": self.dates_resolved,
-                "seconds": round(self.seconds, 3)}
+                "requests": self.requests, "deferred": self.deferred, "seconds": round(self.seconds, 3)}
+
+    def add(self, other: IngestReport) -> IngestReport:
+        """This report and ``other`` (a files ingest and a web ingest in one command) as one."""
+        for name in ("ingested", "unchanged", "skipped", "pruned", "repaired"):
+            getattr(self, name).extend(getattr(other, name))
+        for name in ("chunks_written", "dates_found", "dates_resolved", "seconds", "requests", "deferred"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
 
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: SentenceChunker,
@@ -91,7 +115,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         store: where to write.
         embedder: makes the vectors.
         chunker: splits articles into chunks.
-        prune: also drop stored articles whose source file no longer exists.
+        prune: also drop stored articles whose source file no longer exists (articles from the
+            web are left to ``sync --prune``).
         root: folder that ``source`` paths are relative to (default: the working folder).
         progress: show progress bars (default: only on a terminal); without a bar, progress
             goes to the log at INFO.
@@ -107,17 +132,12 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
     root = (root or Path.cwd()).resolve()
     report = IngestReport()
     if repair:
-        health = consistency.check(store, repair=True, probe=False)
-        report.repaired = [p.detail for p in health.problems if p.repaired]
-        for line in report.repaired:
-            log.warning("repaired: %s", line)
+        _repair(store, report)
     found, skipped = find_article_files(paths)
     report.skipped.extend((str(p), why) for p, why in skipped)
     stored = store.article_index()
-    stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
     metadata_by_dir: dict[Path, dict] = {}
-    seen: dict[str, Path] = {}
-    todo: list[Todo] = []
+    loaded: list[Loaded] = []
 
     for item in tqdm(found, desc="Reading", unit="file", disable=_no_bar(progress, len(found))):
         path = item.path
@@ -134,23 +154,86 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
             report.skipped.append((str(path), f"unexpected error while reading ({type(exc).__name__}: {exc}); "
                                               "please report it"))
             continue
+        loaded.append(Loaded(str(path), article, path))
+
+    seen = _write(loaded, store, stored, embedder, chunker, report, root, prune, progress, batch_texts, log_every,
+                  on_written)
+    if prune:
+        for aid, meta in stored.items():
+            if aid in seen or aid in report.pruned or is_web_source(meta.get("source")):
+                continue  # web articles are pruned by 'sync --prune', from what their sources list
+            if not _source_path(meta.get("source"), root).exists():
+                store.delete_article(aid)
+                report.pruned.append(aid)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, chunker: SentenceChunker,
+                    remove: list[str] = (), progress: bool | None = None, repair: bool = False,
+                    batch_texts: int = 128, log_every: float = 10.0,
+                    on_written: Callable[[], None] | None = None) -> IngestReport:
+    """Ingest articles read elsewhere (web pages), by the same rules as ``ingest``'s files.
+
+    Args:
+        articles: each with the label its report lines use (its URL) and no path.
+        remove: ids of stored articles to remove afterwards (a sync's prune); reported as pruned.
+        The rest as for ``ingest``.
+
+    Returns:
+        An ``IngestReport``.
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    if repair:
+        _repair(store, report)
+    _write(articles, store, store.article_index(), embedder, chunker, report, Path.cwd().resolve(), False,
+           progress, batch_texts, log_every, on_written)
+    for aid in remove:
+        store.delete_article(aid)
+        report.pruned.append(aid)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def is_web_source(source: str | None) -> bool:
+    """Whether an article's ``source`` is a web address (it came from a URL, not a file)."""
+    return bool(source) and source.lower().startswith(("http://", "https://"))
+
+
+def _repair(store: Store, report: IngestReport) -> None:
+    health = consistency.check(store, repair=True, probe=False)
+    report.repaired = [p.detail for p in health.problems if p.repaired]
+    for line in report.repaired:
+        log.warning("repaired: %s", line)
+
+
+def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder: Embedder,
+           chunker: SentenceChunker, report: IngestReport, root: Path, prune: bool, progress: bool | None,
+           batch_texts: int, log_every: float, on_written: Callable[[], None] | None) -> dict[str, str]:
+    """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen."""
+    stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
+    seen: dict[str, str] = {}
+    todo: list[Todo] = []
+    for label, article, path in loaded:
         if article.id in seen:
-            report.skipped.append((str(path), f"article id '{article.id}' is already used by {seen[article.id]} in "
-                                              f"this run; rename {path.name} or {seen[article.id].name}"))
+            report.skipped.append((label, f"article id '{article.id}' is already used by {seen[article.id]} in "
+                                          f"this run; rename {_name(label)} or {_name(seen[article.id])}"))
             continue
         old = stored.get(article.id)
         if old and not _may_take_over(store, old, article, path, root, prune):
             owner = old.get("source")
-            report.skipped.append((str(path), (
-                f"article id '{article.id}' already belongs to {owner} in the store; rename this file, or "
-                f"if {owner} is gone, remove its article first with prune (ingest --prune)")))
+            fix = ("rename this file, or if {owner} is gone, remove its article first with prune (ingest --prune)"
+                   if path is not None else "remove the other article first")
+            report.skipped.append((label, f"article id '{article.id}' already belongs to {owner} in the store; "
+                                          + fix.format(owner=owner)))
             continue
-        seen[article.id] = path
+        seen[article.id] = label
         if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
             report.unchanged.append(article.id)
             continue
         article = replace(article, dates=tuple(find_time_expressions(article.text, article.published)))
-        todo.append((path, article, chunker.chunk(article)))
+        todo.append((label, article, chunker.chunk(article)))
 
     if todo:
         embedder.embed_documents([])  # loads the model now, so the rates below are the ingest's own
@@ -159,7 +242,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         texts = [t for _, article, chunks in group for t in _texts(article, chunks)]
         vectors = _embed(embedder, texts, progress_log.embedded)
         row = 0
-        for path, article, chunks in group:
+        for label, article, chunks in group:
             n_chunks = len(chunks)
             n_sents = sum(len(c.sentences) for c in chunks)
             chunk_vecs = vectors[row:row + n_chunks]
@@ -168,9 +251,9 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
             try:
                 store.replace_article(article, chunks, chunk_vecs, sent_vecs)
             except Exception as exc:  # chromadb raises many types; one article must not stop the run
-                log.warning("could not store %s: %s", path, exc)
-                report.skipped.append((str(path), f"could not be stored ({type(exc).__name__}: {exc}); "
-                                                  "the version stored before, if any, is kept"))
+                log.warning("could not store %s: %s", label, exc)
+                report.skipped.append((label, f"could not be stored ({type(exc).__name__}: {exc}); "
+                                              "the version stored before, if any, is kept"))
                 progress_log.written(0)
                 continue
             report.ingested.append(article.id)
@@ -186,16 +269,11 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         if on_written is not None:
             on_written()
     progress_log.close()
+    return seen
 
-    if prune:
-        for aid, meta in stored.items():
-            if aid in seen or aid in report.pruned:
-                continue
-            if not _source_path(meta.get("source"), root).exists():
-                store.delete_article(aid)
-                report.pruned.append(aid)
-    report.seconds = time.perf_counter() - started
-    return report
+
+def _name(label: str) -> str:
+    return label.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _source_path(source: str | None, root: Path) -> Path:
@@ -203,23 +281,25 @@ def _source_path(source: str | None, root: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
-def _may_take_over(store: Store, old: dict, article: Article, path: Path, root: Path, prune: bool) -> bool:
-    """Whether ``article`` (read from ``path``) may replace the stored article with its id.
+def _may_take_over(store: Store, old: dict, article: Article, path: Path | None, root: Path, prune: bool) -> bool:
+    """Whether ``article`` (read from ``path``, or from the web when ``None``) may replace the
+    stored article with its id.
 
-    Yes when the stored one came from the same file (same ``source``, or the same file once
+    Yes when the stored one came from the same file or URL (same ``source``, or the same file once
     resolved), when its text is the same (the same file reached another way, e.g. from another
-    working folder), or when ``prune`` is set and its file is gone. Otherwise another file owns the id.
+    working folder), or when ``prune`` is set and its file is gone. Otherwise another source owns the id.
     """
     owner = old.get("source")
     if owner == article.source:
         return True
-    try:
-        if _source_path(owner, root).resolve() == path.resolve():
+    if path is not None and not is_web_source(owner):
+        try:
+            if _source_path(owner, root).resolve() == path.resolve():
+                return True
+        except OSError:
+            pass
+        if prune and not _source_path(owner, root).exists():
             return True
-    except OSError:
-        pass
-    if prune and not _source_path(owner, root).exists():
-        return True
     stored = store.article(article.id)
     return stored is not None and stored.text == article.text
 

@@ -1,9 +1,10 @@
 """Reading article files into ``Article`` objects, with their metadata.
 
-Supported: ``.txt`` and ``.md`` (the file's text, exactly) and ``.html``/``.htm`` (main text
-only). Metadata comes from an ``articles.yaml`` beside the files (keyed by file name), then
-from the file itself (Markdown front matter, HTML ``<title>``/``<meta>``). A file that cannot
-be used raises ``UnreadableFile`` with the reason; the caller skips it and reports it.
+Supported: ``.txt`` and ``.md`` (the file's text, exactly) and ``.html``/``.htm``/``.html.gz``
+(the article's main text, found by trafilatura: ``vectorstore/extraction.py``). Metadata comes
+from an ``articles.yaml`` beside the files (keyed by file name), then from the file itself
+(Markdown front matter; for HTML the headline, site, author and date trafilatura finds). A file
+that cannot be used raises ``UnreadableFile`` with the reason; the caller skips it and reports it.
 
 Rules (the README repeats them for users):
 
@@ -24,26 +25,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+from vectorstore.extraction import ExtractedPage, NoArticle, decode_html, extract_page
 from vectorstore.models import Article
 
+log = logging.getLogger(__name__)
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
-HTML_SUFFIXES = frozenset({".html", ".htm"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".html.gz", ".htm.gz"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 METADATA_FILE = "articles.yaml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_HEADLINE_CHARS = 500
 MAX_OUTLET_CHARS = 200
+MAX_AUTHOR_CHARS = 300
 YEARS = (1900, 2100)
 
 
@@ -84,7 +88,7 @@ def find_article_files(paths: list[Path]) -> tuple[list[FoundFile], list[tuple[P
             for p in _walk(path, path.resolve(), skipped):
                 found.setdefault(p, FoundFile(p, path))
         elif path.is_file():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+            if suffix(path) in SUPPORTED_SUFFIXES:
                 found.setdefault(path, FoundFile(path, None))
             else:
                 skipped.append((path, _unsupported(path)))
@@ -133,7 +137,7 @@ def _walk(folder: Path, real_root: Path, skipped: list[tuple[Path, str]]) -> lis
             continue
         if entry.name == METADATA_FILE:
             continue
-        if p.suffix.lower() in SUPPORTED_SUFFIXES:
+        if suffix(p) in SUPPORTED_SUFFIXES:
             files.append(p)
         else:
             skipped.append((p, _unsupported(p)))
@@ -162,8 +166,17 @@ def _link_problem(link: Path, real_root: Path) -> str | None:
     return None
 
 
+def suffix(path: Path) -> str:
+    """The file type of ``path``, lower-case: ``.txt``, ``.html``, or ``.html.gz`` for a compressed page."""
+    name = path.name.lower()
+    for double in (".html.gz", ".htm.gz"):
+        if name.endswith(double):
+            return double
+    return path.suffix.lower()
+
+
 def _unsupported(path: Path) -> str:
-    return f"unsupported file type '{path.suffix or path.name}' (use .txt, .md or .html)"
+    return f"unsupported file type '{path.suffix or path.name}' (use .txt, .md, .html or .html.gz)"
 
 
 class _YamlAsWritten(yaml.SafeLoader):
@@ -198,7 +211,8 @@ def load_metadata(folder: Path) -> dict[str, dict]:
         raise UnreadableFile(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise UnreadableFile(f"{path}: expected a mapping of file name to {{outlet, headline, published}}")
-    return {str(k): {"title": v.get("headline"), "outlet": v.get("outlet"), "published": v.get("published")}
+    return {str(k): {"title": v.get("headline"), "outlet": v.get("outlet"), "published": v.get("published"),
+                     "author": v.get("author")}
             for k, v in data.items()}
 
 
@@ -254,9 +268,9 @@ def _published(value):
 
 
 class ArticleMetadata(BaseModel):
-    """An article's validated metadata: ``title`` (the headline), ``outlet`` and ``published``.
+    """An article's validated metadata: ``title`` (the headline), ``outlet``, ``published``, ``author``.
 
-    ``title``/``outlet``: non-empty text, whitespace collapsed, at most 500/200 characters.
+    ``title``/``outlet``/``author``: non-empty text, whitespace collapsed, at most 500/200/300 characters.
     ``published``: a calendar date from 1900 to 2100 as ``YYYY-MM-DD`` (an ISO time after the
     date is accepted and dropped), or a ``datetime.date``. ``None`` means unknown.
 
@@ -269,13 +283,14 @@ class ArticleMetadata(BaseModel):
     title: Annotated[str | None, BeforeValidator(_text_field(MAX_HEADLINE_CHARS))] = None
     outlet: Annotated[str | None, BeforeValidator(_text_field(MAX_OUTLET_CHARS))] = None
     published: Annotated[str | None, BeforeValidator(_published)] = None
+    author: Annotated[str | None, BeforeValidator(_text_field(MAX_AUTHOR_CHARS))] = None
 
 
-_FIELD_NAMES = {"title": "headline", "outlet": "outlet", "published": "published"}
+_FIELD_NAMES = {"title": "headline", "outlet": "outlet", "published": "published", "author": "author"}
 
 
 def validate_metadata(values: dict, origins: dict[str, str] | None = None) -> ArticleMetadata:
-    """``values`` (``title``, ``outlet``, ``published``) checked by ``ArticleMetadata``.
+    """``values`` (``title``, ``outlet``, ``published``, ``author``) checked by ``ArticleMetadata``.
 
     Args:
         values: the metadata as read.
@@ -309,8 +324,9 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
             (see ``article_id``). ``None``: the file name without extension.
 
     Raises:
-        UnreadableFile: empty, binary, not UTF-8, too large, no text once extracted, malformed
-            front matter, or a metadata value that is not accepted (see ``ArticleMetadata``).
+        UnreadableFile: empty, binary, not UTF-8 (text files; a page may declare its charset),
+            too large, no article text found, malformed front matter, or a metadata value that is
+            not accepted (see ``ArticleMetadata``).
     """
     try:
         raw = path.read_bytes()
@@ -320,24 +336,26 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
         raise UnreadableFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     if not raw.strip():
         raise UnreadableFile("empty file")
-    if b"\x00" in raw[:8192]:
-        raise UnreadableFile("binary file (contains NUL bytes)")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"not valid UTF-8 (bad byte at offset {exc.start}); save it as UTF-8") from exc
-    text = text.removeprefix("\ufeff")
 
     own: dict = {}
     own_names: dict[str, str] = {}
-    suffix = path.suffix.lower()
-    if suffix in HTML_SUFFIXES:
-        text, own = extract_html(text)
-        own_names = {"title": "HTML <title>", "outlet": "HTML <meta> outlet", "published": "HTML <meta> published"}
-    elif suffix in {".md", ".markdown"}:
-        text, own, own_names = _split_front_matter(text)
-    if not text.strip():
-        raise UnreadableFile("no text once markup is removed")
+    kind = suffix(path)
+    if kind in HTML_SUFFIXES:
+        # A page declares its own charset (<meta charset>), so it need not be UTF-8.
+        try:
+            page = extract_page(decode_html(raw))
+        except NoArticle as exc:
+            raise UnreadableFile(str(exc)) from None
+        text = page.text
+        own = {"title": page.title, "outlet": page.outlet, "published": page.published, "author": page.author}
+        own_names = {"title": "the page's headline", "outlet": "the page's site name",
+                     "published": "the page's publication date", "author": "the page's author"}
+    else:
+        text = _utf8(raw)
+        if kind in {".md", ".markdown"}:
+            text, own, own_names = _split_front_matter(text)
+        if not text.strip():
+            raise UnreadableFile("no text once markup is removed")
 
     values: dict = {}
     origins: dict[str, str] = {}
@@ -355,7 +373,35 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
         title=meta.title,
         outlet=meta.outlet,
         published=meta.published,
+        author=meta.author,
     )
+    return replace(article, content_hash=content_hash(article))
+
+
+def _utf8(raw: bytes) -> str:
+    if b"\x00" in raw[:8192]:
+        raise UnreadableFile("binary file (contains NUL bytes)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"not valid UTF-8 (bad byte at offset {exc.start}); save it as UTF-8") from exc
+    return text.removeprefix("\ufeff")
+
+
+def page_article(url: str, page: ExtractedPage, article_id: str) -> Article:
+    """An article read from the web page at ``url`` (its ``source``), with the page's metadata.
+
+    Unlike a file's, a page's metadata cannot be fixed by its reader: a value that is not accepted
+    (see ``ArticleMetadata``) is left out (unknown) rather than costing the article.
+    """
+    values = {}
+    for field in _FIELD_NAMES:
+        value = getattr(page, field)
+        try:
+            values[field] = getattr(validate_metadata({field: value}), field)
+        except UnreadableFile as exc:
+            log.info("%s: %s; left out", url, exc)
+    article = Article(id=article_id, source=url, text=page.text, **values)
     return replace(article, content_hash=content_hash(article))
 
 
@@ -372,8 +418,30 @@ def article_id(path: Path, root: Path | None = None) -> str:
         parts = list(path.relative_to(root).parts)
     else:
         parts = [path.name]
-    parts[-1] = Path(parts[-1]).stem
+    last = Path(parts[-1])
+    parts[-1] = last.name[: -len(suffix(last))] if suffix(last) in HTML_SUFFIXES else last.stem
     return "/".join(_id_part(p) for p in parts)
+
+
+def url_id(url: str) -> str:
+    """The id of the article at ``url``: its host and path, e.g. ``example.org/news/2025/story``.
+
+    A trailing ``.html``/``.htm`` and ``index`` are dropped; a query string adds a short digest of
+    itself (``?id=1`` and ``?id=2`` are different articles); the fragment is ignored.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    segments = [seg for seg in parts.path.split("/") if seg]
+    if segments:
+        segments[-1] = re.sub(r"\.html?$", "", segments[-1], flags=re.I)
+        if segments[-1].lower() == "index" and len(segments) > 1:
+            segments.pop()
+    host = (parts.hostname or "").lower() + (f"-{parts.port}" if parts.port else "")
+    path = [_id_part(host)] + [_id_part(seg) for seg in segments]
+    if parts.query:
+        path[-1] += "-" + hashlib.sha1(parts.query.encode("utf-8")).hexdigest()[:8]
+    return "/".join(path)
 
 
 def _id_part(name: str) -> str:
@@ -386,7 +454,10 @@ def _id_part(name: str) -> str:
 
 def content_hash(article: Article) -> str:
     """A hash of everything stored for an article, so any change re-ingests it."""
-    payload = json.dumps([article.text, article.source, article.title, article.outlet, article.published])
+    fields = [article.text, article.source, article.title, article.outlet, article.published]
+    if article.author is not None:  # added later: articles without one keep the hash they had
+        fields.append(article.author)
+    payload = json.dumps(fields)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -414,88 +485,6 @@ def _split_front_matter(text: str) -> tuple[str, dict, dict[str, str]]:
         raise UnreadableFile("front matter (between the '---' lines) must be a mapping, "
                              "e.g. 'headline: ...', 'outlet: ...', 'published: 2025-10-08'")
     keys = {"title": "headline" if front.get("headline") is not None else "title", "outlet": "outlet",
-            "published": "published" if front.get("published") is not None else "date"}
+            "published": "published" if front.get("published") is not None else "date", "author": "author"}
     meta = {field: front.get(key) for field, key in keys.items()}
     return text[m.end():], meta, {f: f"front matter: {k}" for f, k in keys.items()}
-
-
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "header", "footer",
-                        "aside", "form", "button", "iframe", "head"})
-_BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "br", "li", "ul", "ol", "h1", "h2",
-                         "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "table", "figcaption", "hr"})
-
-
-class _MainText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.skip = 0
-        self.parts: dict[str, list[str]] = {"all": [], "article": [], "main": []}
-        self.inside = {"article": 0, "main": 0}
-        self.meta: dict[str, str] = {}
-        self._title: list[str] | None = None
-        self.title = ""
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "meta":
-            key = (attrs.get("property") or attrs.get("name") or "").lower()
-            if key and attrs.get("content"):
-                self.meta[key] = attrs["content"]
-        if tag == "title":
-            self._title = []
-        if tag in self.inside:
-            self.inside[tag] += 1
-        if tag in _SKIP_TAGS and tag != "head":
-            self.skip += 1
-        if tag in _BLOCK_TAGS:
-            self._emit("\n")
-
-    def handle_endtag(self, tag):
-        if tag == "title" and self._title is not None:
-            self.title = " ".join("".join(self._title).split())
-            self._title = None
-        if tag in _SKIP_TAGS and tag != "head" and self.skip:
-            self.skip -= 1
-        if tag in _BLOCK_TAGS:
-            self._emit("\n")
-        if tag in self.inside and self.inside[tag]:
-            self.inside[tag] -= 1
-
-    def handle_data(self, data):
-        if self._title is not None:
-            self._title.append(data)
-            return
-        if not self.skip:
-            self._emit(data)
-
-    def _emit(self, s: str) -> None:
-        self.parts["all"].append(s)
-        for key, depth in self.inside.items():
-            if depth:
-                self.parts[key].append(s)
-
-
-def extract_html(html: str) -> tuple[str, dict]:
-    """The main text of an HTML page (``<article>``, else ``<main>``, else ``<body>``) and its metadata.
-
-    Scripts, styles, navigation, headers, footers and forms are dropped; each block element
-    becomes its own line, so paragraphs survive as lines.
-    """
-    parser = _MainText()
-    parser.feed(html)
-    parser.close()
-    for key in ("article", "main", "all"):
-        if "".join(parser.parts[key]).strip():
-            raw = "".join(parser.parts[key])
-            break
-    else:
-        raw = ""
-    lines = [" ".join(line.split()) for line in raw.split("\n")]
-    text = "\n\n".join(line for line in lines if line)
-    m = parser.meta
-    meta = {
-        "title": m.get("og:title") or parser.title or None,
-        "outlet": m.get("og:site_name") or m.get("publisher"),
-        "published": m.get("article:published_time") or m.get("date") or m.get("pubdate"),
-    }
-    return text, meta

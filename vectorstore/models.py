@@ -16,7 +16,7 @@ class Article:
     """One source article: its exact text and what is known about it.
 
     ``text`` is the text every offset refers to: the file's characters for ``.txt``/``.md``,
-    the extracted main text for ``.html``.
+    the extracted main text for an HTML page (a file or a URL; ``source`` is then the URL).
     """
 
     id: str
@@ -27,6 +27,7 @@ class Article:
     published: str | None = None  # ISO date, e.g. "2025-10-08"
     content_hash: str = ""
     dates: tuple[TimeExpression, ...] = ()  # time expressions, resolved against ``published``
+    author: str | None = None
 
     def dates_in(self, start: int, end: int) -> list[TimeExpression]:
         """The resolved time expressions inside ``text[start:end]``."""

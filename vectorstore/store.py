@@ -226,7 +226,8 @@ class ChromaStore:
             # text still matches the old chunks' offsets, and the next ingest retries.
             upsert(self.article_rows, [article.id], mean[None, :], [article.text], [{
                 "source": article.source, "title": _meta_value(article.title), "outlet": _meta_value(article.outlet),
-                "published": _meta_value(article.published), "content_hash": article.content_hash,
+                "published": _meta_value(article.published), "author": _meta_value(article.author),
+                "content_hash": article.content_hash,
                 "chunks": len(chunks), "sentences": len(ids),
                 "dates": json.dumps([e.to_dict() for e in article.dates]),
             }])
@@ -343,7 +344,8 @@ class ChromaStore:
                 art = Article(id=aid, source=m["source"], text=text,
                               title=_none_if_empty(m.get("title")), outlet=_none_if_empty(m.get("outlet")),
                               published=_none_if_empty(m.get("published")),
-                              content_hash=m.get("content_hash", ""), dates=tuple(_dates(m)))
+                              content_hash=m.get("content_hash", ""), dates=tuple(_dates(m)),
+                              author=_none_if_empty(m.get("author")))
                 self._article_cache[aid] = out[aid] = art
         return out
 

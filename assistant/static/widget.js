@@ -52,6 +52,7 @@
     ".source.active { border-left-color: #1d4ed8; background: #eff6ff; }",
     ".source summary { cursor: pointer; font-size: 12px; color: #475569; }",
     ".source .title { font-weight: 600; color: #0f172a; }",
+    ".source .link { display: inline-block; margin: 2px 0 4px; font-size: 12px; color: #1d4ed8; }",
     ".passage { margin: 4px 0 2px; font-size: 13px; }",
     "mark { background: #fef08a; color: inherit; }",
     ".date { background: #dbeafe; color: #1e3a8a; border-radius: 3px; font-size: 12px; white-space: nowrap; }",
@@ -66,6 +67,18 @@
     if (cls) node.className = cls;
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
+  }
+
+  // A link to an article's web page: http(s) addresses only, its text set as text.
+  function webLink(source) {
+    var url;
+    try { url = new URL(source); } catch (e) { return null; }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    var a = el("a", "link", "Read at " + url.hostname);
+    a.href = url.href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer nofollow";
+    return a;
   }
 
   // The cited text, each relative date ("late Tuesday") followed by the day it means.
@@ -214,6 +227,8 @@
         passage.append(document.createTextNode(ctx.before || ""), markWithDates(c),
                        document.createTextNode(ctx.after || ""));
         details.append(summary, passage);
+        var link = webLink(c.source);
+        if (link) details.appendChild(link);
         li.appendChild(details);
         list.appendChild(li);
         sources[String(c.n)] = li;

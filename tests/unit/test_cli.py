@@ -28,3 +28,20 @@ def test_make_soak_exists_and_is_not_part_of_make_test():
     test_recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
     assert "soak" not in test_recipe
     assert "make soak" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_sync_with_nothing_to_sync_says_what_to_do_before_loading_anything(tmp_path, capsys):
+    from assistant.cli import main
+
+    assert main(["sync", "--data-dir", str(tmp_path)]) == 2
+    assert "nothing to sync" in capsys.readouterr().err
+    (tmp_path / "sources.yaml").write_text("sources: [file:///etc/passwd]\n")
+    assert main(["sync", "--data-dir", str(tmp_path)]) == 2
+    assert "is not an http(s) URL" in capsys.readouterr().err
+
+
+def test_bench_extraction_skips_clearly_without_the_benchmark(tmp_path, capsys):
+    from assistant.cli import main
+
+    assert main(["bench-extraction", "--benchmark", str(tmp_path / "absent")]) == 0
+    assert "skipped" in capsys.readouterr().out and not (tmp_path / "reports").exists()

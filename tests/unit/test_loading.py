@@ -1,13 +1,14 @@
 import datetime
+import gzip
 
 import pytest
 import yaml
 
 from tests.conftest import ROOT, SEEDS
 from vectorstore import loading
+from vectorstore.extraction import extract_page
 from vectorstore.loading import (
     UnreadableFile,
-    extract_html,
     find_files,
     load_article,
     load_metadata,
@@ -65,9 +66,27 @@ def test_html_main_text_only():
     <meta property="article:published_time" content="2025-10-08T10:00:00Z"><script>alert(1)</script></head>
     <body><nav>Home | World</nav><article><h1>Troops arrive</h1><p>Troops arrived late Tuesday.</p>
     <p>They came from <b>Texas</b>.</p></article><footer>Copyright</footer></body></html>"""
-    text, meta = extract_html(html)
-    assert text == "Troops arrive\n\nTroops arrived late Tuesday.\n\nThey came from Texas."
-    assert meta == {"title": "T", "outlet": "Daily", "published": "2025-10-08T10:00:00Z"}
+    page = extract_page(html)
+    assert page.text == "Troops arrive\n\nTroops arrived late Tuesday.\n\nThey came from Texas."
+    assert (page.title, page.outlet, page.published) == ("Troops arrive", "Daily", "2025-10-08")
+
+
+def test_html_gz_file_with_its_own_charset(tmp_path):
+    html = ('<html><head><meta charset="windows-1252"><title>Caf\xe9</title></head><body><article>'
+            "<p>The caf\xe9 on Main Street reopened on Friday after the flood, its owner said.</p>"
+            "</article></body></html>")
+    p = tmp_path / "caf\xe9.html.gz"
+    p.write_bytes(gzip.compress(html.encode("cp1252")))
+    art = load_article(p, root=tmp_path)
+    assert art.id == "caf\xe9" and art.source == "caf\xe9.html.gz"
+    assert art.text == "The caf\xe9 on Main Street reopened on Friday after the flood, its owner said."
+
+
+def test_page_without_article_text_is_skipped_with_the_reason(tmp_path):
+    p = tmp_path / "empty.html"
+    p.write_text("<html><head><script>render()</script></head><body><div id=app></div></body></html>")
+    with pytest.raises(UnreadableFile, match="no article text found"):
+        load_article(p)
 
 
 def test_markdown_front_matter_is_metadata_not_text(tmp_path):
@@ -156,11 +175,11 @@ def test_html_meta_datetimes_still_give_the_date(tmp_path):
 
 def test_articles_yaml_fixes_a_bad_value_in_the_file_itself(tmp_path):
     p = tmp_path / "p.html"
-    p.write_text('<html><head><meta name="date" content="October 8, 2025"></head><body><p>Body.</p></body></html>',
+    p.write_text(f'<html><head><title>{"Long " * 120}</title></head><body><p>Body.</p></body></html>',
                  encoding="utf-8")
-    with pytest.raises(UnreadableFile, match=r"HTML <meta> published 'October 8, 2025' is not a date"):
+    with pytest.raises(UnreadableFile, match=r"the page's headline is 599 characters long"):
         load_article(p)
-    assert load_article(p, {"published": "2025-10-08"}).published == "2025-10-08"
+    assert load_article(p, {"title": "Short"}).title == "Short"
 
 
 def test_malformed_front_matter_is_reported(tmp_path):
