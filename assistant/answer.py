@@ -65,7 +65,7 @@ from assistant.verification import Verdict, Verifier
 from vectorstore import consistency
 from vectorstore.chunking import SentenceChunker
 from vectorstore.consistency import StoreHealth
-from vectorstore.embedder import MiniLmEmbedder
+from vectorstore.embedder import MiniLmEmbedder, shared_embedder
 from vectorstore.fetching import Fetcher
 from vectorstore.ingestion import IngestReport, Loaded, ingest, ingest_articles
 from vectorstore.keyword import Bm25Index
@@ -143,7 +143,7 @@ class Assistant:
         self.settings = settings
         self.scorer = scorer or load_scorer(settings.scorer)
         self.store: Store = store or open_store(settings)
-        self.embedder = embedder or MiniLmEmbedder(settings.embedding_model, device=settings.device)
+        self.embedder = embedder or shared_embedder(settings.embedding_model, settings.device, settings.embedding_backend, settings.embedding_cache)
         self.chunker = SentenceChunker(settings.chunk_target_chars, settings.chunk_max_chars)
         self.llm_notice = ""
         self.composer: Composer

@@ -19,7 +19,7 @@ from pathlib import Path
 from assistant.answer import Assistant
 from assistant.evaluation import load_set
 from assistant.settings import Settings
-from vectorstore.embedder import MiniLmEmbedder
+from vectorstore.embedder import make_embedder
 from vectorstore.store import ChromaStore
 
 
@@ -73,7 +73,7 @@ def _pct(values: list[float], p: float) -> float:
 def run(settings: Settings, questions_path: Path, sizes: list[int]) -> dict:
     """Measure everything; returns the figures (``table`` formats them)."""
     questions = [c.question for c in load_set(questions_path)]
-    embedder = MiniLmEmbedder(settings.embedding_model, device=settings.device)
+    embedder = make_embedder(settings.embedding_model, settings.embedding_backend, settings.device, settings.embedding_cache)
     t = time.perf_counter()
     embedder.embed_query("warm up")
     model_load = time.perf_counter() - t
@@ -122,6 +122,81 @@ def _cold_start(store_dir: Path, question: str) -> dict:
     return {"process_s": round(wall, 2), "after_interpreter_s": round(inside, 2), "peak_rss_mb": round(rss)}
 
 
+def corpus(settings: Settings, articles: Path, questions_path: Path, data_dir: Path | None = None,
+           limit: int = 200) -> dict:
+    """An archive's figures: ingest ``articles`` (a folder) into a store, then serve it from a new process.
+
+    Ingest time, chunks/s and the store's size on disk are measured here; cold start to the first answer,
+    warm answer p50/p95 over up to ``limit`` questions (each embedded afresh) and the serving process's peak
+    RSS are measured in a fresh process, so the ingest's memory is not counted as serving memory.
+
+    Args:
+        data_dir: keep the store there (an existing store is reused and only what is new is ingested);
+            default: a temporary folder.
+    """
+    from vectorstore.embedder import shared_embedder
+
+    if not articles.is_dir():
+        raise FileNotFoundError(f"bench --corpus: no folder at '{articles}'")
+    questions = [c.question for c in load_set(questions_path)][:limit]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(data_dir) if data_dir else Path(tmp)
+        s = settings.model_copy(update={"data_dir": root, "chroma_url": None})
+        embedder = shared_embedder(s.embedding_model, s.device, s.embedding_backend, s.embedding_cache)
+        assistant = Assistant(s, embedder=embedder)
+        t = time.perf_counter()
+        report = assistant.ingest([articles], progress=None)
+        ingest_s = time.perf_counter() - t
+        chunks = assistant.store.count()
+        articles_n = len(report.ingested) + len(report.unchanged)
+        del assistant
+        size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+        serving = _serve_figures(root, questions)
+    return {"corpus": str(articles), "articles": articles_n, "newly_ingested": len(report.ingested),
+            "chunks": chunks, "chunks_written": report.chunks_written, "ingest_s": round(ingest_s, 1),
+            "chunks_per_s": round(report.chunks_written / ingest_s, 1) if report.chunks_written else None,
+            "store_mb": round(size / 2**20, 1), "questions": len(questions),
+            "embedding_backend": settings.embedding_backend, "cpus": os.cpu_count(), **serving}
+
+
+def _serve_figures(data_dir: Path, questions: list[str]) -> dict:
+    """Cold start, warm p50/p95 and peak RSS of a new process answering ``questions`` over ``data_dir``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(questions, f)
+    code = ("import json, resource, sys, time; t = time.perf_counter()\n"
+            "from assistant.answer import Assistant\nfrom assistant.settings import load_settings\n"
+            "qs = json.load(open(sys.argv[2]))\n"
+            "a = Assistant(load_settings(data_dir=sys.argv[1])); a.answer(qs[0]); cold = time.perf_counter() - t\n"
+            "from assistant.bench import _latencies\n"
+            "_latencies(a, qs[:3]); lat = sorted(_latencies(a, qs))\n"
+            "pct = lambda p: lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))]\n"
+            "print(json.dumps({'cold_start_s': round(cold, 2), 'ask_p50_ms': round(pct(50), 1), 'ask_p95_ms': round(pct(95), 1),"
+            " 'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))\n")
+    try:
+        t = time.perf_counter()
+        env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_CHROMA_URL"}
+        out = subprocess.run([sys.executable, "-c", code, str(data_dir), f.name], capture_output=True, text=True, env=env)
+        if out.returncode:
+            raise RuntimeError(f"bench --corpus: the serving process failed: {out.stderr[-2000:]}")
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        figures["process_s"] = round(time.perf_counter() - t, 1)
+        return figures
+    finally:
+        os.unlink(f.name)
+
+
+def corpus_table(result: dict) -> str:
+    """The archive figures as a Markdown table."""
+    r = result
+    rate = f"{r['chunks_per_s']}" if r["chunks_per_s"] is not None else "— (store reused)"
+    return "\n".join([
+        f"Corpus {r['corpus']} ({r['cpus']} CPUs, embedding backend {r['embedding_backend']}, {r['questions']} questions)", "",
+        "| articles | chunks | ingest (s) | chunks/s | store on disk (MB) | cold start to first answer (s) | warm p50 (ms) | warm p95 (ms) | serving peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {r['articles']} | {r['chunks']} | {r['ingest_s']} | {rate} | {r['store_mb']} | {r['cold_start_s']} | "
+        f"{r['ask_p50_ms']} | {r['ask_p95_ms']} | {r['peak_rss_mb']} |"])
+
+
 def table(result: dict) -> str:
     """The figures as a Markdown table (pasted into the README)."""
     lines = [f"CPUs: {result['cpus']}; embedding model load + first query: {result['model_load_s']} s; "
@@ -145,7 +220,7 @@ def llm_speed(settings: Settings, questions_path: Path, llms: list[str]) -> dict
     questions = [c.question for c in load_set(questions_path)]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        embedder = MiniLmEmbedder(settings.embedding_model, device=settings.device)
+        embedder = make_embedder(settings.embedding_model, settings.embedding_backend, settings.device, settings.embedding_cache)
         store = ChromaStore(Path(tmp) / "seeds", collection="bench")
         Assistant(settings, store=store, embedder=embedder).ingest([settings.seeds_dir], progress=False)
         for llm in llms:

@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: the web server under this many clients at once, e.g. --load 20,60 "
                         "(each asks 10 questions; /api/health and /widget.js probed meanwhile)")
     p.add_argument("--url", help="with --load: a server already running (default: start one on the seeds)")
+    p.add_argument("--corpus", type=Path, metavar="DIR",
+                   help="instead: an archive's figures on the articles in DIR (ingest, store size, cold start, warm "
+                        "p50/p95, RSS); questions from --questions, or DIR/../questions.yaml when it exists")
+    p.add_argument("--keep", type=Path, metavar="DATA_DIR",
+                   help="with --corpus: keep the store in DATA_DIR (reused next time) instead of a temporary folder")
     p.add_argument("--report", type=Path, help="write the figures as JSON here")
     _common(p)
 
@@ -345,9 +350,9 @@ def cmd_eval(args, settings) -> int:
 
 def cmd_baseline(args, settings) -> int:
     from assistant.baseline import naive_report
-    from vectorstore.embedder import MiniLmEmbedder
+    from vectorstore.embedder import make_embedder
 
-    done = naive_report(args.articles, args.set, args.report, MiniLmEmbedder(settings.embedding_model))
+    done = naive_report(args.articles, args.set, args.report, make_embedder(settings.embedding_model, settings.embedding_backend, settings.device, settings.embedding_cache))
     print(f"naive baseline: {done['chunks']} chunks, {done['questions']} questions; report written to {args.report}")
     return 0
 
@@ -357,9 +362,9 @@ def cmd_train_scorer(args, settings) -> int:
     from assistant.answer import Assistant
     from assistant.evaluation import read_set
     from assistant.scorer import SentenceScorer
-    from vectorstore.embedder import MiniLmEmbedder
+    from vectorstore.embedder import make_embedder
 
-    embedder = MiniLmEmbedder(settings.embedding_model)
+    embedder = make_embedder(settings.embedding_model, settings.embedding_backend, settings.device, settings.embedding_cache)
     questions = []
     for spec in args.sets:
         qpath, _, articles = spec.partition("=")
@@ -389,6 +394,13 @@ def cmd_bench(args, settings) -> int:
         result = bench.load(settings, args.questions, [int(x) for x in args.load.split(",") if x.strip()],
                             url=args.url)
         print(bench.load_table(result))
+    elif args.corpus is not None:
+        questions = args.questions
+        beside = args.corpus.parent / "questions.yaml"
+        if questions == Path("tests/regression/seeds.qa.yaml") and beside.is_file():
+            questions = beside
+        result = bench.corpus(settings, args.corpus, questions, data_dir=args.keep)
+        print(bench.corpus_table(result))
     elif args.llm is not None:
         result = bench.llm_speed(settings, args.questions, args.llm or ["extractive", "bundled"])
         print(bench.llm_table(result))

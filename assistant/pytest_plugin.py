@@ -105,7 +105,8 @@ class QaSession:
     def embedder(self) -> MiniLmEmbedder:
         from vectorstore.embedder import shared_embedder
 
-        return shared_embedder(self.settings.embedding_model, self.settings.device)
+        return shared_embedder(self.settings.embedding_model, self.settings.device, self.settings.embedding_backend,
+                               self.settings.embedding_cache)
 
     def source_for(self, qset: QuestionSet) -> Source:
         """Where ``qset``'s articles are: ``--qa-data-dir``, else ``--qa-corpus``, else the set's ``corpus``.

