@@ -354,6 +354,16 @@ class _Copies:
             self.also_at[aid] = [c for c in self.also_at[aid] if c.source != source]
             self.changed.add(aid)
 
+    def retire(self, aid: str, primary: str) -> None:
+        """The stored article ``aid`` became a copy of ``primary``: it is removed once the run's
+        articles are written, and the copies attached to it in this run move to ``primary``."""
+        self.retired.add(aid)
+        self.index().remove(aid)
+        for c in self.also_at.pop(aid, []):
+            self.also_at.setdefault(primary, []).append(c)
+            self.owner[c.source] = primary
+            self.changed.add(primary)
+
     def source_of(self, aid: str) -> str:
         if aid in self.pending:
             return self.pending[aid].source
@@ -413,8 +423,9 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
             primary = copies.find(article)
             if primary is not None:
                 copies.attach(primary, article)
-                copies.retired.add(article.id)
-                copies.index().remove(article.id)
+                copies.retire(article.id, primary)
+                report.copies[:] = [replace(c, primary_id=primary, primary_source=copies.source_of(primary))
+                                    if c.primary_id == article.id else c for c in report.copies]
                 report.copies.append(CopyFound(label, article.source, article.id, primary,
                                                copies.source_of(primary)))
                 continue
@@ -466,9 +477,9 @@ def _write_copies(copies: _Copies, store: Store, stored: dict[str, dict], report
     written = set(report.ingested)
     for aid in sorted(copies.retired):
         store.delete_article(aid)
-    for aid in sorted(copies.changed):
+    for aid in sorted(copies.changed - copies.retired):
         if aid in stored or aid in written:
-            store.update_article_meta(aid, also_at=tuple(copies.also_at[aid]))
+            store.update_article_meta(aid, also_at=tuple(copies.also_at.get(aid, ())))
     lost = [c for c in report.copies if c.primary_id not in stored and c.primary_id not in written]
     for c in lost:
         report.copies.remove(c)
