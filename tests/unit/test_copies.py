@@ -74,11 +74,12 @@ def test_a_long_article_quoting_a_short_one_is_not_its_copy():
 
 
 def test_long_texts_with_many_unshared_5_grams_are_not_copies():
-    long_story = " ".join([STORY] * 8)  # ~1,360 words
-    extra = long_story + " " + " ".join(f"added{i} sentence{i} about{i} another{i} topic{i}" for i in range(40))
+    long_story = " ".join(f"word{i}" for i in range(1000))  # 996 distinct 5-grams
+    extra = long_story + " " + " ".join(f"more{i}" for i in range(200))
     found = likeness(long_story, extra)
     assert found.containment == 1.0 and found.length_ratio >= 0.7
     assert found.unshared > MAX_UNSHARED and not found.is_copy
+    assert likeness(long_story, long_story + " " + " ".join(f"more{i}" for i in range(100))).is_copy
 
 
 def test_different_stories_are_not_copies():
@@ -119,8 +120,10 @@ def test_ingest_stores_a_copy_once_and_keeps_its_source_in_also_at(tmp_path):
     a = write(tmp_path / "wire", "bridge.txt", STORY)
     b = write(tmp_path / "daily", "bridge-closure.txt", "By Staff\n\n" + STORY)
     write(tmp_path / "wire", "flood.txt", OTHER)
+    first = ingest([tmp_path / "wire"], store, HashingEmbedder(), chunker, root=tmp_path, progress=False)
+    assert sorted(first.ingested) == ["bridge", "flood"]
     report = ingest([tmp_path / "wire", b], store, HashingEmbedder(), chunker, root=tmp_path, progress=False)
-    assert sorted(report.ingested) == ["bridge", "flood"]
+    assert report.ingested == [] and sorted(report.unchanged) == ["bridge", "flood"]
     assert [(c.source, c.primary_id) for c in report.copies] == [("daily/bridge-closure.txt", "bridge")]
     assert "1 stored once" in report.summary()
     assert [c.source for c in store.article("bridge").also_at] == ["daily/bridge-closure.txt"]
@@ -150,3 +153,15 @@ def test_ingest_stores_a_copy_once_and_keeps_its_source_in_also_at(tmp_path):
     kept = store.article("bridge")
     assert kept.source == "daily/bridge-closure.txt" and kept.also_at == ()
     assert {c.source for c in store.all_chunks() if c.article_id == "bridge"} == {"daily/bridge-closure.txt"}
+
+
+def test_two_copies_in_one_run_are_stored_once(tmp_path):
+    store = MemoryStore()
+    write(tmp_path / "a", "one.txt", STORY)
+    write(tmp_path / "b", "two.txt", STORY.replace("Tuesday night", "Tuesday evening") + "\n\n(Wire copy.)")
+    report = ingest([tmp_path / "a", tmp_path / "b"], store, HashingEmbedder(), SentenceChunker(100, 300),
+                    root=tmp_path, progress=False)
+    [kept] = report.ingested
+    [copy] = report.copies
+    assert copy.primary_id == kept and {kept, copy.article_id} == {"one", "two"}
+    assert [c.source for c in store.article(kept).also_at] == [copy.source]
