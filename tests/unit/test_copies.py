@@ -165,3 +165,14 @@ def test_two_copies_in_one_run_are_stored_once(tmp_path):
     [copy] = report.copies
     assert copy.primary_id == kept and {kept, copy.article_id} == {"one", "two"}
     assert [c.source for c in store.article(kept).also_at] == [copy.source]
+
+
+def test_the_copies_bench_counts_what_ingest_would_store_once(tmp_path):
+    from assistant.copies_bench import read_corpus, run
+
+    write(tmp_path, "a.txt", STORY)
+    write(tmp_path, "b.txt", OTHER)
+    write(tmp_path, "c.txt", "By Staff\n\n" + STORY)
+    got = run(read_corpus(tmp_path))
+    assert got["articles"] == 3 and got["copies"] == [("c", "a")] and got["missed"] == []
+    assert [(a, b) for a, b, _ in got["pairs"]] == [("a", "c")]
