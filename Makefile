@@ -32,7 +32,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
 
-.PHONY: install llm browser run test unit bench bench-load bench-extraction soak eval eval-external train-scorer screenshots clean
+.PHONY: install llm browser run test unit bench bench-load bench-extraction bench-copies soak eval eval-external train-scorer screenshots clean
 
 # Everything (what `make test` needs): the assistant, the browser driver and the LLM back ends.
 install: $(RUN_STAMP) $(TEST_STAMP) $(LLM_STAMP)
@@ -134,6 +134,10 @@ bench-extraction: install
 # clients and bad requests on every route, all on 127.0.0.1; a few minutes.
 soak: install
 	$(PY) -m assistant soak --report reports/soak.json
+
+# Copies stored once (also_at): what the copy rule merges in the benchmark corpora, printed to read by eye.
+bench-copies: install
+	$(PY) -m assistant.copies_bench $(EXTRACTION)/ground-truth.json $(EXTERNAL)/gold/articles $(EXTERNAL)/full/articles
 
 bench-load: install
 	$(PY) -m assistant bench --load 20,60 --report reports/bench-load.json

@@ -70,7 +70,7 @@ from vectorstore.fetching import Fetcher
 from vectorstore.ingestion import IngestReport, Loaded, ingest, ingest_articles
 from vectorstore.keyword import Bm25Index
 from vectorstore.lock import StoreBusy, WriterLock, generation, mark_written, writer
-from vectorstore.sources import SyncState, harvest, remember, unlisted
+from vectorstore.sources import SyncState, gone_sources, harvest, remember, unlisted
 from vectorstore.store import ChromaStore, Store
 
 log = logging.getLogger(__name__)
@@ -253,7 +253,8 @@ class Assistant:
         with WriterLock(local, self.settings.lock_timeout) if local else nullcontext():
             report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress,
                             repair=local is not None, log_every=self.settings.ingest_log_every, on_written=written)
-            changed = bool(report.ingested or report.pruned or report.repaired)
+            changed = bool(report.ingested or report.pruned or report.repaired or report.new_copies()
+                           or report.promoted)
             if local and changed:
                 mark_written(local)
         if changed:
@@ -306,22 +307,28 @@ class Assistant:
             found = harvest(urls, fetcher, state, stored, workers=s.fetch_workers, max_pages=s.fetch_max_pages)
         remove: list[str] = []
         gone: dict[str, str] = {}
+        forget: set[str] = set()
         if prune:
             gone = unlisted(state, found)
+            forget = gone_sources(state, found)
             listed_ids = {state.pages[u].article_id for u in found.listed if u in state.pages}
             listed_ids |= {h.article.id for h in found.articles}
             remove = sorted({aid for aid in gone.values() if aid not in listed_ids and aid in stored})
         local = self._local_folder()
         with WriterLock(local, s.lock_timeout) if local else nullcontext():
             report = ingest_articles([Loaded(h.url, h.article) for h in found.articles], self.store, self.embedder,
-                                     self.chunker, remove=remove, progress=progress, repair=local is not None,
-                                     log_every=s.ingest_log_every)
-            remember(state, found, set(report.ingested), set(report.unchanged))
+                                     self.chunker, remove=remove, forget=forget, progress=progress,
+                                     repair=local is not None, log_every=s.ingest_log_every)
+            index = self.store.article_index() if report.copies else {}
+            copies = {c.label: (c.primary_id, index[c.primary_id]["content_hash"])
+                      for c in report.copies if c.primary_id in index}
+            remember(state, found, set(report.ingested), set(report.unchanged), copies)
             for url in gone:
                 del state.pages[url]
             if prune:
                 state.sources = {u: src for u, src in state.sources.items() if u in found.sources}
-            changed = bool(report.ingested or report.pruned or report.repaired)
+            changed = bool(report.ingested or report.pruned or report.repaired or report.new_copies()
+                           or report.promoted)
             if local and changed:
                 mark_written(local)
         report.skipped[:0] = found.failed
@@ -384,11 +391,13 @@ class Assistant:
         return self.dates.events()
 
     def articles(self) -> list[dict]:
-        """The ingested articles: ``id``, ``source``, ``title``, ``outlet``, ``published``, ``chunks``."""
+        """The ingested articles: ``id``, ``source``, ``title``, ``outlet``, ``published``, ``chunks``,
+        ``also_at`` (the other sources of the same story, stored once here)."""
         with self.sharing.reading():
             index = self.store.article_index()
         return [{"id": aid, "source": m.get("source"), "title": m.get("title"), "outlet": m.get("outlet"),
-                 "published": m.get("published"), "chunks": m.get("chunks")} for aid, m in sorted(index.items())]
+                 "published": m.get("published"), "chunks": m.get("chunks"),
+                 "also_at": [c.source for c in m.get("also_at") or ()]} for aid, m in sorted(index.items())]
 
     def is_empty(self) -> bool:
         """Whether nothing is stored yet."""

@@ -44,7 +44,8 @@ def paragraph_context(text: str, start: int, end: int, max_chars: int = 400) -> 
 
 
 def with_context(citations: list[Citation], articles: dict[str, Article]) -> list[Citation]:
-    """``citations`` with their paragraph (``before``/``after``) and resolved ``dates`` filled in."""
+    """``citations`` with their paragraph (``before``/``after``), resolved ``dates`` and the other
+    sources of their article (``also_at``) filled in."""
     out = []
     for c in citations:
         article = articles.get(c.location.article_id)
@@ -53,7 +54,8 @@ def with_context(citations: list[Citation], articles: dict[str, Article]) -> lis
             continue
         loc = c.location
         before, after = paragraph_context(article.text, loc.start, loc.end)
-        out.append(replace(c, before=before, after=after, dates=article.dates_in(loc.start, loc.end)))
+        out.append(replace(c, before=before, after=after, dates=article.dates_in(loc.start, loc.end),
+                           also_at=[copy.source for copy in article.also_at]))
     return out
 
 

@@ -193,6 +193,10 @@ def cmd_ingest(args, settings) -> int:
 def _print_report(report, as_json: bool) -> int:
     for path, reason in report.skipped:
         print(f"warning: skipped {path}: {reason}", file=sys.stderr)
+    for copy in report.new_copies():
+        print(f"stored once: {copy.label} is a copy of {copy.primary_source}", file=sys.stderr)
+    for aid, old, new in report.promoted:
+        print(f"moved: {aid} ({old} is gone) now comes from its copy {new}", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
     return 0
 
@@ -242,6 +246,8 @@ def cmd_ask(args, settings) -> int:
 
 def render(answer) -> str:
     """An answer as terminal text: the answer, then its sources (or its closest matches)."""
+    from assistant.citations import shown_path
+
     lines = [answer.answer, ""]
     if answer.short_answer and not answer.abstained:
         lines[0:0] = [f"Short answer: {answer.short_answer.text} [{answer.short_answer.n}]"]
@@ -260,6 +266,8 @@ def render(answer) -> str:
                 lines.append(f"      {e.phrase} = {e.label} (from {e.anchor}, confidence {e.confidence:.2f})")
         for other in c.also_in:
             lines.append(f"      also in {other.source}")
+        for source in c.also_at:
+            lines.append(f"      also at {shown_path(source)}")
     if answer.dropped or answer.rejected:
         lines.append(f"Not shown ({answer.composer_label} answer; generated sentences without support):")
         lines.extend(f"  - {d.sentence} ({d.reason})" for d in answer.dropped)

@@ -104,6 +104,7 @@ class Citation:
     with an ellipsis), so ``before + text + after`` reads as the paragraph around it.
     ``dates`` are the resolved time expressions inside ``text`` (offsets in the article), so a
     reader sees "late Tuesday" as Tue 7 Oct 2025; ``text`` itself is never changed.
+    ``also_at`` are the other sources of the same story (copies stored once, in this article).
     """
 
     n: int
@@ -113,6 +114,7 @@ class Citation:
     before: str = ""
     after: str = ""
     dates: list[TimeExpression] = field(default_factory=list)
+    also_at: list[str] = field(default_factory=list)
 
     def segments(self) -> list[tuple[str, TimeExpression | None]]:
         """``text`` cut after each of its dates: ``[(piece, the date it ends with, or None)]``, for display."""
@@ -131,6 +133,8 @@ class Citation:
                "dates": [e.to_dict() for e in self.dates]}
         if self.also_in:
             out["also_in"] = [a.to_dict() for a in self.also_in]
+        if self.also_at:
+            out["also_at"] = list(self.also_at)
         return out
 
 

@@ -126,10 +126,12 @@ def _describe(errors: list[dict]) -> str:
 
 
 def public(value):
-    """``value`` (an answer, articles, timeline as JSON-ready data) with every ``source`` shown
-    relative (``citations.shown_path``): no absolute path leaves the server."""
+    """``value`` (an answer, articles, timeline as JSON-ready data) with every ``source`` (and
+    ``also_at`` entry) shown relative (``citations.shown_path``): no absolute path leaves the server."""
     if isinstance(value, dict):
-        return {k: shown_path(v) if k == "source" and isinstance(v, str) else public(v) for k, v in value.items()}
+        return {k: shown_path(v) if k == "source" and isinstance(v, str)
+                else [shown_path(s) for s in v] if k == "also_at" and isinstance(v, list)
+                else public(v) for k, v in value.items()}
     if isinstance(value, list):
         return [public(v) for v in value]
     return value

@@ -92,6 +92,7 @@ def sources_html(answer: Answer) -> str:
     parts = [f'{_SOURCES_MARK}">', label]
     for c in items:
         also = "".join(f'<div class="na-head">also in {source_html(a.source)}</div>' for a in c.also_in)
+        also += "".join(f'<div class="na-head">also at {source_html(s)}</div>' for s in c.also_at)
         parts.append(f'<div class="na-source"><div class="na-head">{_about(c)}</div>'
                      f'<p class="na-para">{escape(c.before)}<mark>{dated_html(c)}</mark>{escape(c.after)}</p>'
                      f'{also}</div>')

@@ -2,6 +2,14 @@
 
 One bad file never stops a run: whatever cannot be read, validated or stored is reported in
 ``IngestReport.skipped`` with the reason, and everything else is ingested.
+
+A new article that is a copy of a stored one (``vectorstore.copies``: the same story at another
+URL or file, a syndicated copy) is stored once: its chunks are not written again, its source is
+added to the stored article's ``also_at`` and the report lists it in ``copies``. Reading the same
+copy again is a no-op; a copy whose text (or whose article's text) changed is checked again:
+still a copy, its entry is updated; no longer one, it leaves ``also_at`` and is stored as an
+article of its own. When an article's own source is gone (a prune) while a copy is still
+there, the copy is promoted: it becomes the article's source (see ``forget_sources``).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from tqdm import tqdm
 
 from vectorstore import consistency
 from vectorstore.chunking import SentenceChunker
+from vectorstore.copies import CopyIndex, Fingerprint, fingerprint, likeness
 from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder
 from vectorstore.loading import (
@@ -27,7 +36,7 @@ from vectorstore.loading import (
     load_article,
     load_metadata,
 )
-from vectorstore.models import Article, Chunk
+from vectorstore.models import Article, Chunk, Copy
 from vectorstore.store import Store
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,22 @@ class Loaded(NamedTuple):
     label: str
     article: Article
     path: Path | None = None
+
+
+@dataclass(frozen=True)
+class CopyFound:
+    """An incoming article found to be a copy of a stored one (stored once, as that one's ``also_at``)."""
+
+    label: str  # the copy's path or URL, as the report names it
+    source: str  # kept in the stored article's ``also_at``
+    article_id: str  # the id the copy would have had
+    primary_id: str  # the stored article it copies
+    primary_source: str
+    unchanged: bool = False  # known from an earlier run, and neither text changed since
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "copy_of": self.primary_id, "copy_of_source": self.primary_source,
+                "unchanged": self.unchanged}
 
 
 @dataclass
@@ -58,11 +83,21 @@ class IngestReport:
     seconds: float = 0.0
     requests: int = 0  # web requests sent (ingest of URLs, sync)
     deferred: int = 0  # web pages left for the next sync
+    copies: list[CopyFound] = field(default_factory=list)
+    promoted: list[tuple[str, str, str]] = field(default_factory=list)  # (article id, old source, new source)
+
+    def new_copies(self) -> list[CopyFound]:
+        """The copies found this run (not those known from before)."""
+        return [c for c in self.copies if not c.unchanged]
 
     def summary(self) -> str:
         parts = [f"{len(self.ingested)} ingested", f"{len(self.unchanged)} unchanged", f"{len(self.skipped)} skipped"]
+        if self.new_copies():
+            parts.append(f"{len(self.new_copies())} stored once (copies of stored articles)")
         if self.pruned:
             parts.append(f"{len(self.pruned)} pruned")
+        if self.promoted:
+            parts.append(f"{len(self.promoted)} moved to a copy's source")
         if self.requests:
             parts.append(f"{self.requests} web request(s)")
         if self.deferred:
@@ -77,13 +112,15 @@ class IngestReport:
     def to_dict(self) -> dict:
         return {"ingested": self.ingested, "unchanged": self.unchanged,
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+                "copies": [c.to_dict() for c in self.copies],
+                "promoted": [{"article_id": a, "from": old, "to": new} for a, old, new in self.promoted],
                 "pruned": self.pruned, "repaired": self.repaired, "chunks_written": self.chunks_written,
                 "dates_found": self.dates_found, "dates_resolved": self.dates_resolved,
                 "requests": self.requests, "deferred": self.deferred, "seconds": round(self.seconds, 3)}
 
     def add(self, other: IngestReport) -> IngestReport:
         """This report and ``other`` (a files ingest and a web ingest in one command) as one."""
-        for name in ("ingested", "unchanged", "skipped", "pruned", "repaired"):
+        for name in ("ingested", "unchanged", "skipped", "pruned", "repaired", "copies", "promoted"):
             getattr(self, name).extend(getattr(other, name))
         for name in ("chunks_written", "dates_found", "dates_resolved", "seconds", "requests", "deferred"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -159,7 +196,11 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
     seen = _write(loaded, store, stored, embedder, chunker, report, root, prune, progress, batch_texts, log_every,
                   on_written)
     if prune:
-        for aid, meta in stored.items():
+        index = store.article_index()
+        gone = {src for meta in index.values() for src in (meta.get("source"), *(c.source for c in meta["also_at"]))
+                if src and not is_web_source(src) and not _source_path(src, root).exists()}
+        forget_sources(store, index, gone, report)
+        for aid, meta in index.items():
             if aid in seen or aid in report.pruned or is_web_source(meta.get("source")):
                 continue  # web articles are pruned by 'sync --prune', from what their sources list
             if not _source_path(meta.get("source"), root).exists():
@@ -170,7 +211,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
 
 
 def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, chunker: SentenceChunker,
-                    remove: list[str] = (), progress: bool | None = None, repair: bool = False,
+                    remove: list[str] = (), forget: set[str] = frozenset(), progress: bool | None = None,
+                    repair: bool = False,
                     batch_texts: int = 128, log_every: float = 10.0,
                     on_written: Callable[[], None] | None = None) -> IngestReport:
     """Ingest articles read elsewhere (web pages), by the same rules as ``ingest``'s files.
@@ -178,6 +220,8 @@ def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, ch
     Args:
         articles: each with the label its report lines use (its URL) and no path.
         remove: ids of stored articles to remove afterwards (a sync's prune); reported as pruned.
+        forget: sources that are gone (a sync's prune): taken out of ``also_at``, and an article
+            whose own source is gone moves to a copy's (``forget_sources``) before ``remove``.
         The rest as for ``ingest``.
 
     Returns:
@@ -189,7 +233,12 @@ def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, ch
         _repair(store, report)
     _write(articles, store, store.article_index(), embedder, chunker, report, Path.cwd().resolve(), False,
            progress, batch_texts, log_every, on_written)
+    if forget:
+        forget_sources(store, store.article_index(), set(forget), report)
+    kept = {c.primary_id for c in report.copies}  # a page read this run is its copy: promoted, not removed
     for aid in remove:
+        if aid in kept:
+            continue
         store.delete_article(aid)
         report.pruned.append(aid)
     report.seconds = time.perf_counter() - started
@@ -199,6 +248,126 @@ def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, ch
 def is_web_source(source: str | None) -> bool:
     """Whether an article's ``source`` is a web address (it came from a URL, not a file)."""
     return bool(source) and source.lower().startswith(("http://", "https://"))
+
+
+def forget_sources(store: Store, index: dict[str, dict], gone: set[str], report: IngestReport) -> None:
+    """Sources that are gone leave the stored articles: each is taken out of ``also_at``, and an
+    article whose own source is gone while a copy remains is promoted: the first remaining copy
+    becomes its source (its id, text and vectors stay; the next write of that source gives it
+    the id the source implies). ``index`` (``article_index()``) is updated to match.
+    An article left with no source at all is not removed here: its prune does that.
+    """
+    for aid, meta in index.items():
+        copies = tuple(meta.get("also_at") or ())
+        kept = tuple(c for c in copies if c.source not in gone)
+        source = meta.get("source")
+        if source in gone and kept:
+            new, kept = kept[0].source, kept[1:]
+            store.update_article_meta(aid, also_at=kept, source=new)
+            meta["source"] = new
+            report.promoted.append((aid, source, new))
+            log.info("%s: its source %s is gone; its copy %s is its source now", aid, source, new)
+        elif kept != copies:
+            store.update_article_meta(aid, also_at=kept)
+        meta["also_at"] = kept
+
+
+class _Copies:
+    """The copies part of one run: finds the article (stored, or written in this run) an incoming
+    one copies, and keeps the ``also_at`` changes to write once the articles are stored.
+
+    The ``CopyIndex`` is built on first need from the fingerprints in the article rows; a row
+    stored before fingerprints were kept gets one made from its text, and written back, once.
+    """
+
+    def __init__(self, store: Store, stored: dict[str, dict]) -> None:
+        self.store = store
+        self.stored = stored
+        self.also_at = {aid: list(meta.get("also_at") or ()) for aid, meta in stored.items()}
+        self.owner = {c.source: aid for aid, copies in self.also_at.items() for c in copies}
+        self.changed: set[str] = set()
+        self.pending: dict[str, Article] = {}  # to be written in this run
+        self.retired: set[str] = set()  # stored articles that became copies of others: removed
+        self._index: CopyIndex | None = None
+        self._prints: dict[str, Fingerprint] = {}
+
+    def _print(self, article: Article) -> Fingerprint:
+        if article.id not in self._prints:
+            self._prints[article.id] = fingerprint(article.text)
+        return self._prints[article.id]
+
+    def index(self) -> CopyIndex:
+        if self._index is None:
+            index = CopyIndex()
+            missing = []
+            for aid, meta in self.stored.items():
+                found = Fingerprint.parse(meta.get("fingerprint"))
+                if found is None:
+                    missing.append(aid)
+                else:
+                    index.add(aid, found)
+            for i in range(0, len(missing), 200):
+                for aid, article in self.store.articles(missing[i:i + 200]).items():
+                    made = fingerprint(article.text)
+                    self.store.update_article_meta(aid, fingerprint=str(made))
+                    index.add(aid, made)
+            for article in self.pending.values():
+                index.add(article.id, self._print(article))
+            self._index = index
+        return self._index
+
+    def will_write(self, article: Article) -> None:
+        """``article`` is to be written in this run: later articles may be its copies."""
+        self.pending[article.id] = article
+        if self._index is not None:
+            self._index.add(article.id, self._print(article))
+
+    def content_hash(self, aid: str) -> str:
+        """The article's content hash as it will be at the end of this run."""
+        if aid in self.pending:
+            return self.pending[aid].content_hash
+        return (self.stored.get(aid) or {}).get("content_hash") or ""
+
+    def known(self, article: Article) -> Copy | None:
+        """The ``also_at`` entry that records ``article``'s source, if any."""
+        aid = self.owner.get(article.source)
+        return next((c for c in self.also_at.get(aid, ()) if c.source == article.source), None)
+
+    def find(self, article: Article) -> str | None:
+        """The id of the article (stored or pending) that ``article`` is a copy of, or ``None``."""
+        candidates = [aid for aid in self.index().candidates(self._print(article)) if aid != article.id]
+        texts = {aid: self.pending[aid].text for aid in candidates if aid in self.pending}
+        rest = [aid for aid in candidates if aid not in texts]
+        if rest:
+            texts.update((aid, a.text) for aid, a in self.store.articles(rest).items())
+        return next((aid for aid in candidates if aid in texts and likeness(article.text, texts[aid]).is_copy), None)
+
+    def attach(self, aid: str, article: Article) -> None:
+        self.detach(article.source)
+        self.also_at.setdefault(aid, []).append(Copy(article.source, article.content_hash, self.content_hash(aid)))
+        self.owner[article.source] = aid
+        self.changed.add(aid)
+
+    def detach(self, source: str) -> None:
+        aid = self.owner.pop(source, None)
+        if aid is not None:
+            self.also_at[aid] = [c for c in self.also_at[aid] if c.source != source]
+            self.changed.add(aid)
+
+    def retire(self, aid: str, primary: str) -> None:
+        """The stored article ``aid`` became a copy of ``primary``: it is removed once the run's
+        articles are written, and the copies attached to it in this run move to ``primary``."""
+        self.retired.add(aid)
+        self.index().remove(aid)
+        for c in self.also_at.pop(aid, []):
+            self.also_at.setdefault(primary, []).append(c)
+            self.owner[c.source] = primary
+            self.changed.add(primary)
+
+    def source_of(self, aid: str) -> str:
+        if aid in self.pending:
+            return self.pending[aid].source
+        return (self.stored.get(aid) or {}).get("source") or aid
 
 
 def _repair(store: Store, report: IngestReport) -> None:
@@ -213,6 +382,7 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
            batch_texts: int, log_every: float, on_written: Callable[[], None] | None) -> dict[str, str]:
     """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen."""
     stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
+    copies = _Copies(store, stored)
     seen: dict[str, str] = {}
     todo: list[Todo] = []
     for label, article, path in loaded:
@@ -232,7 +402,36 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
         if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
             report.unchanged.append(article.id)
             continue
-        article = replace(article, dates=tuple(find_time_expressions(article.text, article.published)))
+        keeper = old or stored.get(stored_by_source.get(article.source, ""))
+        if keeper is None:  # a source not stored: maybe a copy of a stored article
+            known = copies.known(article)
+            primary = copies.owner.get(article.source)
+            if (known and known.content_hash == article.content_hash
+                    and known.primary_hash == copies.content_hash(primary)):
+                report.unchanged.append(article.id)
+                report.copies.append(CopyFound(label, article.source, article.id, primary,
+                                               copies.source_of(primary), unchanged=True))
+                continue
+            primary = copies.find(article)
+            if primary is not None:
+                copies.attach(primary, article)
+                report.copies.append(CopyFound(label, article.source, article.id, primary,
+                                               copies.source_of(primary)))
+                continue
+            copies.detach(article.source)  # a copy once, its own story now
+        elif old and not old.get("also_at"):  # changed: into a copy of another stored article?
+            primary = copies.find(article)
+            if primary is not None:
+                copies.attach(primary, article)
+                copies.retire(article.id, primary)
+                report.copies[:] = [replace(c, primary_id=primary, primary_source=copies.source_of(primary))
+                                    if c.primary_id == article.id else c for c in report.copies]
+                report.copies.append(CopyFound(label, article.source, article.id, primary,
+                                               copies.source_of(primary)))
+                continue
+        article = replace(article, dates=tuple(find_time_expressions(article.text, article.published)),
+                          also_at=tuple(keeper.get("also_at") or ()) if keeper else ())
+        copies.will_write(article)
         todo.append((label, article, chunker.chunk(article)))
 
     if todo:
@@ -269,7 +468,23 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
         if on_written is not None:
             on_written()
     progress_log.close()
+    _write_copies(copies, store, stored, report)
     return seen
+
+
+def _write_copies(copies: _Copies, store: Store, stored: dict[str, dict], report: IngestReport) -> None:
+    """Write the ``also_at`` lists this run changed; a copy of an article that could not be stored is skipped."""
+    written = set(report.ingested)
+    for aid in sorted(copies.retired):
+        store.delete_article(aid)
+    for aid in sorted(copies.changed - copies.retired):
+        if aid in stored or aid in written:
+            store.update_article_meta(aid, also_at=tuple(copies.also_at.get(aid, ())))
+    lost = [c for c in report.copies if c.primary_id not in stored and c.primary_id not in written]
+    for c in lost:
+        report.copies.remove(c)
+        report.skipped.append((c.label, f"not stored: it is a copy of {c.primary_source}, which could not be "
+                                        "stored in this run; ingest again"))
 
 
 def _name(label: str) -> str:

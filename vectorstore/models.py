@@ -12,6 +12,16 @@ from vectorstore.dates import TimeExpression
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another place an article's story was found (the same text at another URL, a syndicated
+    copy): that source, and the content hash the copy had there (to notice when it changes)."""
+
+    source: str
+    content_hash: str = ""
+    primary_hash: str = ""  # the article's content hash when the copy was confirmed against it
+
+
+@dataclass(frozen=True)
 class Article:
     """One source article: its exact text and what is known about it.
 
@@ -28,6 +38,7 @@ class Article:
     content_hash: str = ""
     dates: tuple[TimeExpression, ...] = ()  # time expressions, resolved against ``published``
     author: str | None = None
+    also_at: tuple[Copy, ...] = ()  # copies of this story at other sources, stored once (here)
 
     def dates_in(self, start: int, end: int) -> list[TimeExpression]:
         """The resolved time expressions inside ``text[start:end]``."""

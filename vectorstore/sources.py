@@ -23,7 +23,7 @@ import logging
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -74,13 +74,18 @@ def load_sources(path: Path) -> list[str]:
 
 @dataclass
 class PageState:
-    """A fetched article page: its article, the validators it came with, the listing's marker."""
+    """A fetched article page: its article, the validators it came with, the listing's marker.
+
+    For a page found to be a copy of a stored article, ``article_id`` and ``content_hash`` are that
+    article's (the page is in its ``also_at``); ``source`` is the page's own address as stored.
+    """
 
     article_id: str
     content_hash: str
     etag: str | None = None
     last_modified: str | None = None
     version: str | None = None
+    source: str | None = None  # None: remembered before sources were kept (then the listed URL)
 
 
 @dataclass
@@ -302,18 +307,26 @@ def _article(url: str, version: str | None, got: Fetched, state: SyncState, out:
         out.failed.append((url, f"unexpected error while extracting ({type(exc).__name__}: {exc}); please report it"))
         return None
     article = page_article(got.final_url, page, url_id(got.final_url))
-    return Harvested(url, article, PageState(article.id, article.content_hash, got.etag, got.last_modified, version))
+    return Harvested(url, article, PageState(article.id, article.content_hash, got.etag, got.last_modified, version,
+                                             article.source))
 
 
-def remember(state: SyncState, found: Harvest, written: set[str], unchanged_ids: set[str]) -> None:
+def remember(state: SyncState, found: Harvest, written: set[str], unchanged_ids: set[str],
+             copies: dict[str, tuple[str, str]] | None = None) -> None:
     """Record in ``state`` what was stored this run.
 
     A page's validators and marker are remembered only once its article is stored (``written``)
-    or found unchanged, so a page whose write failed is fetched in full next time.
+    or found unchanged, so a page whose write failed is fetched in full next time. A page that is
+    a copy (``copies``: ``{page URL: (stored article id, its content hash)}``) is remembered as
+    that article's: it is fetched again when the marker or that article changes.
     """
+    copies = copies or {}
     state.sources.update(found.sources)
     for item in found.articles:
-        if item.article.id in written or item.article.id in unchanged_ids:
+        if item.url in copies:
+            aid, digest = copies[item.url]
+            state.pages[item.url] = replace(item.page, article_id=aid, content_hash=digest)
+        elif item.article.id in written or item.article.id in unchanged_ids:
             state.pages[item.url] = item.page
     for url in found.unchanged:
         known = state.pages.get(url)
@@ -325,3 +338,13 @@ def remember(state: SyncState, found: Harvest, written: set[str], unchanged_ids:
 def unlisted(state: SyncState, found: Harvest) -> dict[str, str]:
     """``{page URL: article id}`` of remembered pages that no source lists any more (what a prune removes)."""
     return {url: page.article_id for url, page in state.pages.items() if url not in found.listed}
+
+
+def gone_sources(state: SyncState, found: Harvest) -> set[str]:
+    """The stored sources (page addresses) of the pages no source lists any more, less those a listed
+    page still has: what a prune takes out of ``also_at`` (see ``ingestion.forget_sources``)."""
+    def source(url: str) -> str:
+        return state.pages[url].source or url
+
+    listed = {source(u) for u in found.listed if u in state.pages} | {h.article.source for h in found.articles}
+    return {source(u) for u in state.pages if u not in found.listed} - listed

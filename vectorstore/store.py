@@ -15,12 +15,14 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from vectorstore.copies import fingerprint
 from vectorstore.dates import TimeExpression
 from vectorstore.models import (
     Article,
     ArticleRecord,
     Chunk,
     ChunkRecord,
+    Copy,
     Inventory,
     ScoredChunk,
     SentenceRecord,
@@ -87,6 +89,11 @@ class Store(Protocol):
         """Remove an article and everything derived from it."""
         ...
 
+    def update_article_meta(self, article_id: str, also_at: tuple[Copy, ...] | None = None,
+                            source: str | None = None, fingerprint: str | None = None) -> None:
+        """Change a stored article's copies, source (its chunks' too) or fingerprint; text and vectors stay."""
+        ...
+
     def inventory(self) -> Inventory:
         """Every article row, chunk and sentence record, metadata only (for the consistency check)."""
         ...
@@ -110,6 +117,15 @@ def _meta_value(value):
 
 def _none_if_empty(value):
     return None if value in ("", None) else value
+
+
+def _also_at(meta: dict) -> tuple[Copy, ...]:
+    """The stored copies of an article (none for one stored before copies were kept)."""
+    return tuple(Copy(*entry) for entry in json.loads(meta.get("also_at") or "[]"))
+
+
+def _also_at_json(copies: tuple[Copy, ...]) -> str:
+    return json.dumps([[c.source, c.content_hash, c.primary_hash] for c in copies])
 
 
 def _dates(meta: dict) -> list[TimeExpression]:
@@ -230,6 +246,7 @@ class ChromaStore:
                 "content_hash": article.content_hash,
                 "chunks": len(chunks), "sentences": len(ids),
                 "dates": json.dumps([e.to_dict() for e in article.dates]),
+                "also_at": _also_at_json(article.also_at), "fingerprint": str(fingerprint(article.text)),
             }])
         except Exception as exc:
             try:
@@ -250,6 +267,28 @@ class ChromaStore:
             col.delete(where={"article_id": article_id})
         self.article_rows.delete(ids=[article_id])
         self._article_cache.pop(article_id, None)
+
+    def update_article_meta(self, article_id: str, also_at: tuple[Copy, ...] | None = None,
+                            source: str | None = None, fingerprint: str | None = None) -> None:
+        """Change a stored article's copies (``also_at``), ``source`` (its chunks' too, which
+        citations read) or stored fingerprint; its text and vectors are left as they are.
+        An absent article is left alone."""
+        got = self.article_rows.get(ids=[article_id], include=["metadatas"])
+        if not got["ids"]:
+            return
+        meta = dict(got["metadatas"][0])
+        if also_at is not None:
+            meta["also_at"] = _also_at_json(also_at)
+        if fingerprint is not None:
+            meta["fingerprint"] = fingerprint
+        self._article_cache.pop(article_id, None)
+        if source is not None and source != meta.get("source"):
+            meta["source"] = source
+            chunks = self.chunks.get(where={"article_id": article_id}, include=["metadatas"])
+            for i in range(0, len(chunks["ids"]), _BATCH):
+                self.chunks.update(ids=chunks["ids"][i:i + _BATCH],
+                                   metadatas=[{**m, "source": source} for m in chunks["metadatas"][i:i + _BATCH]])
+        self.article_rows.update(ids=[article_id], metadatas=[meta])
 
     def delete_records(self, chunk_ids: list[str], sentence_ids: list[str]) -> None:
         """Remove these chunk and sentence records (what an interrupted write left behind)."""
@@ -283,8 +322,9 @@ class ChromaStore:
         out = {}
         got = self.article_rows.get(include=["metadatas"])
         for aid, meta in zip(got["ids"], got["metadatas"]):
-            out[aid] = {k: _none_if_empty(v) for k, v in meta.items() if k != "dates"}
+            out[aid] = {k: _none_if_empty(v) for k, v in meta.items() if k not in ("dates", "also_at")}
             out[aid]["dated"] = "dates" in meta  # stored before dates were kept: ingest redoes it
+            out[aid]["also_at"] = _also_at(meta)
         return out
 
     def inventory(self) -> Inventory:
@@ -345,7 +385,7 @@ class ChromaStore:
                               title=_none_if_empty(m.get("title")), outlet=_none_if_empty(m.get("outlet")),
                               published=_none_if_empty(m.get("published")),
                               content_hash=m.get("content_hash", ""), dates=tuple(_dates(m)),
-                              author=_none_if_empty(m.get("author")))
+                              author=_none_if_empty(m.get("author")), also_at=_also_at(m))
                 self._article_cache[aid] = out[aid] = art
         return out
 

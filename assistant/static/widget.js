@@ -53,6 +53,7 @@
     ".source summary { cursor: pointer; font-size: 12px; color: #475569; }",
     ".source .title { font-weight: 600; color: #0f172a; }",
     ".source .link { display: inline-block; margin: 2px 0 4px; font-size: 12px; color: #1d4ed8; }",
+    ".source .link + .link { margin-left: 10px; }",
     ".passage { margin: 4px 0 2px; font-size: 13px; }",
     "mark { background: #fef08a; color: inherit; }",
     ".date { background: #dbeafe; color: #1e3a8a; border-radius: 3px; font-size: 12px; white-space: nowrap; }",
@@ -70,11 +71,11 @@
   }
 
   // A link to an article's web page: http(s) addresses only, its text set as text.
-  function webLink(source) {
+  function webLink(source, label) {
     var url;
     try { url = new URL(source); } catch (e) { return null; }
     if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-    var a = el("a", "link", "Read at " + url.hostname);
+    var a = el("a", "link", (label || "Read at ") + url.hostname);
     a.href = url.href;
     a.target = "_blank";
     a.rel = "noopener noreferrer nofollow";
@@ -229,6 +230,11 @@
         details.append(summary, passage);
         var link = webLink(c.source);
         if (link) details.appendChild(link);
+        // The same story at other addresses (stored once): links by the same check, else text.
+        (c.also_at || []).forEach(function (other) {
+          var more = webLink(other, "Also at ");
+          details.appendChild(more || el("div", "link also", "Also in " + other));
+        });
         li.appendChild(details);
         list.appendChild(li);
         sources[String(c.n)] = li;

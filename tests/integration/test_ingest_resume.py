@@ -17,7 +17,9 @@ import pytest
 
 from tests.conftest import ROOT, SEEDS, run_cli
 from vectorstore.chunking import SentenceChunker
+from vectorstore.copies import likeness
 from vectorstore.loading import find_article_files, load_article, load_metadata
+from vectorstore.sentences import split_sentences
 from vectorstore.store import ChromaStore
 
 pytestmark = pytest.mark.integration
@@ -48,10 +50,18 @@ def stored(data) -> dict[str, tuple[str, list[str], int]]:
 
 @pytest.fixture
 def corpus(tmp_path):
-    """The five seeds three times over, in sub-folders (15 articles with their own ids)."""
+    """15 articles with their own ids, in sub-folders: the five seeds (``a``), and each seed's
+    even sentences (``b``) and odd sentences (``c``), different enough not to be copies."""
     folder = tmp_path / "corpus"
-    for name in ("a", "b", "c"):
+    shutil.copytree(SEEDS, folder / "a")
+    for name, part in (("b", 0), ("c", 1)):
         shutil.copytree(SEEDS, folder / name)
+        for path in (folder / name).glob("*.txt"):
+            text = path.read_text(encoding="utf-8")
+            sentences = [text[s.start:s.end] for s in split_sentences(text)]
+            path.write_text(" ".join(sentences[part::2]) + "\n", encoding="utf-8")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.txt"))]
+    assert not [1 for i, t in enumerate(texts) for u in texts[i + 1:] if likeness(t, u).is_copy]
     return folder
 
 

@@ -95,7 +95,7 @@ def test_feeds_and_a_sitemap_index_with_a_news_sitemap(site, make):
 
 def test_sync_fetches_only_what_is_new_or_changed(site, make):
     sources = newsroom(site)
-    site.page("/news/standalone.html", "school.html")  # a page given by itself: no listing marker
+    site.page("/news/standalone.html", "library.html")  # a page given by itself: no listing marker
     standalone = site.url("/news/standalone.html")
     first = make().ingest_urls([*sources.values(), standalone], progress=False)
     assert len(first.ingested) == 5 and not first.skipped
@@ -110,12 +110,12 @@ def test_sync_fetches_only_what_is_new_or_changed(site, make):
     # Two pages and a feed entry change, a new entry appears.
     storm = site.routes["/news/storm.html"]
     site.set("/news/storm.html", storm.body.replace(b"1,800 customers", b"900 customers"))
-    site.page("/news/extra.html", "council.html")
+    site.page("/news/extra.html", "fair.html")
     site.set("/rss.xml", rss(site, [("/news/council.html", "ledger-1", "Mon, 06 Oct 2025 14:30:00 GMT"),
                                     ("/news/storm.html", "ledger-2", "Wed, 08 Oct 2025 09:00:00 GMT"),
                                     ("/news/extra.html", "ledger-4", "Wed, 08 Oct 2025 10:00:00 GMT")]),
              "application/rss+xml")
-    site.set("/news/standalone.html", site.routes["/news/standalone.html"].body.replace(b"150 students", b"160 students"))
+    site.set("/news/standalone.html", site.routes["/news/standalone.html"].body.replace(b"$40,000", b"$45,000"))
     site.reset()
     assistant = make()
     synced = assistant.sync(progress=False)

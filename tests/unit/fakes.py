@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -80,6 +81,19 @@ class MemoryStore:
             del self._chunks[cid]
             self._sentences.pop(cid, None)
 
+    def update_article_meta(self, article_id: str, also_at=None, source=None, fingerprint=None) -> None:
+        article = self._articles.get(article_id)
+        if article is None:
+            return
+        if also_at is not None:
+            article = replace(article, also_at=tuple(also_at))
+        if source is not None:
+            article = replace(article, source=source)
+            for cid, (c, v) in list(self._chunks.items()):
+                if c.article_id == article_id:
+                    self._chunks[cid] = (replace(c, source=source), v)
+        self._articles[article_id] = article
+
     def count(self) -> int:
         return len(self._chunks)
 
@@ -110,7 +124,7 @@ class MemoryStore:
 
     def article_index(self) -> dict[str, dict]:
         return {a.id: {"source": a.source, "title": a.title, "outlet": a.outlet, "published": a.published,
-                       "content_hash": a.content_hash, "dated": True,
+                       "content_hash": a.content_hash, "dated": True, "also_at": a.also_at,
                        "chunks": sum(c.article_id == a.id for c, _ in self._chunks.values())}
                 for a in self._articles.values()}
 
