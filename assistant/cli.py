@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--all", action="store_true", required=True, help="every answered question and every rating")
     _common(f)
 
+    p = sub.add_parser("suggest", help="make the suggested questions again (each checked by answering it); "
+                                       "ingest does this too")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    _common(p)
+
     p = sub.add_parser("timeline", help="the dated events across the articles, in date order")
     p.add_argument("--json", action="store_true", help="print the events as JSON (as GET /api/timeline)")
     _common(p)
@@ -291,6 +296,19 @@ def render(answer) -> str:
         lines.append("You could also ask:")
         lines.extend(f"  - {q}" for q in answer.follow_ups)
     return "\n".join(lines).rstrip()
+
+
+def cmd_suggest(args, settings) -> int:
+    made = _assistant(settings).suggest()
+    if args.json:
+        print(json.dumps(made.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print("Suggested (each answered from its article when checked):")
+    print("\n".join(f"  - {q}" for q in made.suggested) or "  (none)")
+    print("Follow-ups by article:")
+    for aid, questions in made.by_article.items():
+        print(f"  {aid}: " + ("; ".join(questions) or "(none answered)"))
+    return 0
 
 
 def cmd_gaps(args, settings) -> int:
@@ -501,5 +519,5 @@ def cmd_soak(args, settings) -> int:
     return 0 if result["passed"] else 1
 
 
-COMMANDS = {"ingest": cmd_ingest, "sync": cmd_sync, "extract": cmd_extract, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "gaps": cmd_gaps, "feedback": cmd_feedback, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
+COMMANDS = {"ingest": cmd_ingest, "sync": cmd_sync, "extract": cmd_extract, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "gaps": cmd_gaps, "suggest": cmd_suggest, "feedback": cmd_feedback, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
             "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "bench-extraction": cmd_bench_extraction, "soak": cmd_soak}

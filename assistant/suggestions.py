@@ -30,11 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.conversation import names
 from assistant.gaps import same_question
 from assistant.models import Answer
 from vectorstore.models import Article
 from vectorstore.sentences import split_sentences
+from vectorstore.terms import STOPWORDS
 
 log = logging.getLogger(__name__)
 SUGGESTED = 4  # questions shown before the first question
@@ -43,24 +43,31 @@ PER_ARTICLE = 3  # checked questions kept per article
 TRIES_PER_ARTICLE = 10  # candidates checked per article at most (each is a whole answer)
 LEAD_SENTENCES = 15  # the top of a news article holds its news
 
-_COUNT = re.compile(r"\b(\d[\d,]*)\s+((?:[a-z][a-z-]+\s+){0,3}[a-z][a-z-]*s)\b([^,;:.!?\"\u201c\u201d()]*)")
+_COUNT = re.compile(r"\b(\d[\d,]*)\s+((?:[a-z][a-z-]+\s+){0,3}[a-z][a-z-]*s)\b([^,;:.!?\"\u201c\u201d()\u2013\u2014]*)")
 # Measures, not things counted: "45 miles southwest of Chicago" makes no "how many" question.
 _UNITS = frozenset("miles kilometers km feet meters metres yards inches pounds kilograms tons years months weeks days "
                    "hours minutes seconds percent cents dollars times points degrees acres".split())
-_SPEECH = re.compile(r"\b(?:said|says|told|posted|wrote|added)\b")
-_PLACE = re.compile(r"\b(?:in|at)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
-# Words that make a capitalised name an institution or a thing, not a person ("Texas National Guard").
-_NOT_PEOPLE = frozenset({"Guard", "Army", "Center", "Centre", "House", "Department", "Court", "Council", "University",
-                         "Party", "Reserve", "Agency", "Service", "Office", "Patrol", "Force", "Police", "Senate",
-                         "Congress", "Committee", "Administration", "Democrats", "Republicans", "Company", "Inc",
-                         "News", "Times", "Post", "Street", "City", "County", "State", "States", "Security",
-                         "Protection", "Enforcement", "Immigration", "Customs", "Border", "Day", "Act", "Order",
-                         "Zone", "Base", "Airport", "Station", "Park", "Island", "River", "Chicago", "Illinois",
-                         "Texas", "America", "American"})
+_PROPER = r"(?:[A-Z][a-z]+|[A-Z]{2})(?:\s+(?:[A-Z][a-z]+|[A-Z]\.)){0,2}\s+[A-Z][a-z]+"  # "Kristi Noem", "JB Pritzker"
+_TITLE = (r"(?:President|Gov\.|Governor|Mayor|Secretary|Sen\.|Senator|Rep\.|Representative|Judge|Chief|Director|"
+          r"Commissioner|spokesperson|spokeswoman|spokesman|Superintendent|Attorney General|Speaker|Minister)")
+_SPEAKER = re.compile(rf"\b({_PROPER})\s+(?:said|says|told|posted|wrote|added)\b|"
+                      rf"\b(?:said|says|told|posted|wrote|added)\s+(?:{_TITLE}\s+)?({_PROPER})\b")
+_TITLED = re.compile(rf"\b{_TITLE}\s+({_PROPER})\b")
+_PLACE = re.compile(r"\b(?:in|at)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?=[,.;:!?]|\s+(?:on|and|to|where|when|as|after|"
+                    r"before|last|this|since|for|with|by|that|which|\u2014|-))")
 _NOT_PLACES = frozenset({"The", "A", "An", "This", "That", "His", "Her", "Their", "Its", "Our", "Monday", "Tuesday",
                          "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
                          "April", "May", "June", "July", "August", "September", "October", "November",
-                         "December", "Oct", "Sept", "Aug"})
+                         "December", "Oct", "Sept", "Aug", "Democratic", "Republican", "English", "Spanish"})
+_TITLE_WORDS = frozenset({"President", "Governor", "Mayor", "Secretary", "Senator", "Representative", "Judge", "Chief",
+                          "Director", "Commissioner", "Superintendent", "Speaker", "Minister", "Gov", "Sen", "Rep"})
+
+
+def _person(name: str) -> str:
+    """``name`` without a leading title ("President Donald Trump" -> "Donald Trump")."""
+    words = name.split()
+    titles = [i for i, w in enumerate(words[:-2]) if w.rstrip(".") in _TITLE_WORDS]
+    return " ".join(words[titles[-1] + 1:] if titles else words)
 
 
 def candidates(article: Article) -> list[str]:
@@ -72,15 +79,15 @@ def candidates(article: Article) -> list[str]:
         sentence = text[span.start:span.end]
         for m in _COUNT.finditer(sentence):
             rest = " ".join((m.group(2) + m.group(3)).split())
-            if 2 <= len(rest.split()) <= 12 and rest.split()[0] not in _UNITS:
+            first = rest.split()[0]
+            if 3 <= len(rest.split()) <= 12 and first not in _UNITS and first not in STOPWORDS:
                 counts.append(f"How many {rest}?")
-        found = [n for n in names(sentence) if 2 <= len(n.split()) <= 3 and not set(n.split()) & _NOT_PEOPLE
-                 and all(w[:1].isupper() for w in n.split()) and not n.startswith(("The ", "U.S"))]
-        if ("\u201c" in sentence or '"' in sentence) and _SPEECH.search(sentence):
-            quotes += [f"What did {n} say?" for n in found[:1]]
+        speakers = [_person(a or b) for a, b in _SPEAKER.findall(sentence)]
+        if "\u201c" in sentence or '"' in sentence:
+            quotes += [f"What did {n} say?" for n in speakers]
         places += [f"What happened in {m.group(1)}?" for m in _PLACE.finditer(sentence)
                    if m.group(1).split()[0] not in _NOT_PLACES]
-        people += [f"Who is {n}?" for n in found]
+        people += [f"Who is {n}?" for n in [*speakers, *(_person(x) for x in _TITLED.findall(sentence))]]
     return list(dict.fromkeys([*counts, *quotes, *places, *people]))
 
 
@@ -111,8 +118,9 @@ class Suggestions:
     by_article: dict[str, list[str]] = field(default_factory=dict)
     made: str = ""
 
-    def follow_ups(self, answer: Answer, most: int = FOLLOW_UPS) -> list[str]:
-        """2-3 questions about the articles ``answer`` cites, none the question just asked."""
+    def follow_ups(self, answer: Answer, most: int = FOLLOW_UPS, least: int = 2) -> list[str]:
+        """2-3 questions about the articles ``answer`` cites (topped up with the suggested questions when
+        those articles have fewer than ``least``), none the question just asked."""
         if answer.abstained:
             return []
         cited = list(dict.fromkeys(c.location.article_id for c in answer.citations))
@@ -124,6 +132,11 @@ class Suggestions:
                     q = pool.pop(0)
                     if not same_question(q, answer.question) and q not in out:
                         out.append(q)
+        for q in self.suggested:
+            if len(out) >= least:
+                break
+            if not same_question(q, answer.question) and q not in out:
+                out.append(q)
         return out
 
     def to_dict(self) -> dict:
