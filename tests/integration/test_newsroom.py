@@ -159,10 +159,26 @@ def test_suggestions_are_answered_never_abstained(newsroom):
 
 # -- in the browser ------------------------------------------------------------------------------
 
+def bot_text(pg) -> str:
+    return pg.locator("#na-chatbot").inner_text()
+
+
 def test_feedback_in_the_chat_reaches_gaps_and_the_export(newsroom, page, tmp_path):
     pg, rec = page
     pg.goto(newsroom.url + "/")
-    ask_in_chat(pg, "Who is Kristi Noem's spokesperson?", 0)
+    suggested = httpx.get(f"{newsroom.url}/api/suggestions").json()["suggested"]
+    for question in suggested:  # the chat's examples are the checked suggestions
+        pg.get_by_text(question, exact=True).first.wait_for()
+    pg.get_by_text(suggested[0], exact=True).first.click()  # a suggestion is answered, with follow-ups to click
+    pg.wait_for_function("document.querySelectorAll('.na-sources').length > 0")
+    pg.get_by_text("You could also ask:").wait_for()
+    assert "The articles do not say" not in bot_text(pg)
+    follow_up = httpx.post(f"{newsroom.url}/api/ask", json={"question": suggested[0]}, timeout=60).json()["follow_ups"][0]
+    pg.get_by_role("button", name=follow_up).first.click()
+    pg.wait_for_function("document.querySelectorAll('.na-sources').length > 1")
+    pg.wait_for_function("!document.querySelector('#na-question textarea').disabled")
+    assert "The articles do not say" not in bot_text(pg)
+    ask_in_chat(pg, "Who is Kristi Noem's spokesperson?", 2)
     bot = pg.locator("#na-chatbot")
     bot.get_by_label("Dislike").last.click()
     question = "Who is Kristi Noem's spokesperson?"
