@@ -30,8 +30,8 @@ def widget_on(pg, url: str, question: str | None = None):
 
 
 def ask_in_widget(widget, question: str) -> None:
-    widget.locator("input").fill(question)
-    widget.locator("input").press("Enter")
+    widget.locator("input[name=question]").fill(question)
+    widget.locator("input[name=question]").press("Enter")
 
 
 def exact_in_store(store, title: str, text: str) -> bool:
