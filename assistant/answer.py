@@ -257,13 +257,18 @@ class Assistant:
             ids = sorted(index, key=lambda a: (index[a].get("published") or "", a), reverse=True)[:newest]
             articles = list(self.store.articles(ids).values())
         made = build(articles, self.check_answer, newest=newest)
-        made.save(self.settings.suggestions_path)
+        if self.settings.suggestions_path is None:
+            self._made = made  # a Chroma server: nothing is written locally
+        else:
+            made.save(self.settings.suggestions_path)
         return made
 
     def suggestions(self) -> Suggestions:
         """The suggested questions saved by the last ingest (none before one); read again only when
         the file changed (an ingest by another process too)."""
         path = self.settings.suggestions_path
+        if path is None:
+            return getattr(self, "_made", None) or Suggestions()
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:

@@ -401,7 +401,7 @@ def cmd_run(args, settings) -> int:
     if assistant.is_empty():
         print(f"The store is empty: ingesting {settings.seeds_dir}/ ...")
         print(assistant.ingest([settings.seeds_dir]).summary())
-    elif not settings.suggestions_path.exists() and settings.suggest_articles:
+    elif settings.suggest_articles and (settings.suggestions_path is None or not settings.suggestions_path.exists()):
         print("Making the suggested questions (checked against the articles) ...", flush=True)
         assistant.suggest()
     try:

@@ -327,7 +327,7 @@ class QaFile(pytest.File):
         for case in qset.cases:
             item = QaItem.from_parent(self, name=case.id, case=case)
             if not case.expects:
-                item.add_marker(pytest.mark.skip(reason="its expect is empty: fill it in to check this question"))
+                item.add_marker(pytest.mark.skip(reason=f"{case.id}: its expect is empty: fill it in to check this question"))
             elif case.known_failure:
                 item.add_marker(pytest.mark.xfail(reason=case.known_failure, strict=True))
             yield item

@@ -201,9 +201,10 @@ class Settings(BaseSettings):
         return self.feedback_db or self.data_dir / "feedback.sqlite3"
 
     @property
-    def suggestions_path(self) -> Path:
-        """The suggested questions, made at ingest (JSON beside the store)."""
-        return self.data_dir / "suggestions.json"
+    def suggestions_path(self) -> Path | None:
+        """The suggested questions, made at ingest (JSON beside the embedded store); None with a Chroma
+        server, where nothing is written locally: each process keeps the ones it made in memory."""
+        return None if self.chroma_url else self.data_dir / "suggestions.json"
 
     @property
     def sources_file(self) -> Path:
