@@ -60,6 +60,7 @@ from assistant.retrieval import (
 )
 from assistant.scorer import SentenceScorer, load_scorer
 from assistant.settings import Settings
+from assistant.suggestions import Suggestions
 from assistant.timeline import DateIndex, Event
 from assistant.verification import Verdict, Verifier
 from vectorstore import consistency
@@ -193,12 +194,18 @@ class Assistant:
         )
         self.verifier = Verifier(self._similarity, dated_text, s.llm_min_support, s.llm_min_kept)
         self.chain = self._build_chain()
+        # Suggested questions are checked with the extractive composer: whatever an LLM writes, an
+        # answer the extractive composer gives is shown when the generated one does not hold.
+        self.checking_chain = self.chain if self.composer is self.extractive else self._build_chain(self.extractive)
 
-    def _build_chain(self) -> Runnable:
+    def _build_chain(self, composer: Composer | None = None) -> Runnable:
+        def respond(inputs: Iterator[Retrieved]) -> Iterator[AnswerChunk]:
+            yield from self._respond(inputs, composer)
+
         return (
             RunnableLambda(self._understand, name="understand")
             | RunnableLambda(self._retrieve, name="retrieve")
-            | RunnableGenerator(self._respond, name="compose, verify, present")
+            | RunnableGenerator(respond, name="compose, verify, present")
         ).with_config(run_name="answer")
 
     # -- the interfaces' calls -----------------------------------------------------------------
@@ -231,6 +238,47 @@ class Assistant:
                 if chunk.answer is not None:
                     yield chunk.answer
 
+    def check_answer(self, question: str) -> Answer:
+        """``answer`` through the extractive composer (the one a generated answer falls back to): how
+        suggested questions are checked, quickly even when an LLM writes the shown answers."""
+        with self.sharing.reading():
+            return self.checking_chain.invoke(Request(question)).answer
+
+    def suggest(self) -> Suggestions:
+        """Make the suggested questions again (``assistant/suggestions.py``), each checked through the
+        chain, and save them beside the store; ``ASSISTANT_SUGGEST_ARTICLES=0`` turns this off."""
+        from assistant.suggestions import build
+
+        newest = self.settings.suggest_articles
+        if not newest:
+            return Suggestions()
+        with self.sharing.reading():
+            index = self.store.article_index()
+            ids = sorted(index, key=lambda a: (index[a].get("published") or "", a), reverse=True)[:newest]
+            articles = list(self.store.articles(ids).values())
+        made = build(articles, self.check_answer, newest=newest)
+        if self.settings.suggestions_path is None:
+            self._made = made  # a Chroma server: nothing is written locally
+        else:
+            made.save(self.settings.suggestions_path)
+        return made
+
+    def suggestions(self) -> Suggestions:
+        """The suggested questions saved by the last ingest (none before one); read again only when
+        the file changed (an ingest by another process too)."""
+        path = self.settings.suggestions_path
+        if path is None:
+            return getattr(self, "_made", None) or Suggestions()
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        cached = getattr(self, "_suggestions", None)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, Suggestions.load(path) if stamp is not None else Suggestions())
+            self._suggestions = cached
+        return cached[1]
+
     def ingest(self, paths: list[Path], prune: bool = False, progress: bool | None = None) -> IngestReport:
         """Ingest files or folders, then refresh the indexes.
 
@@ -259,6 +307,7 @@ class Assistant:
                 mark_written(local)
         if changed:
             self.refresh()
+            self.suggest()
         return report
 
     def ingest_urls(self, urls: list[str], progress: bool | None = None) -> IngestReport:
@@ -336,6 +385,7 @@ class Assistant:
         report.requests, report.deferred = found.requests, found.deferred
         if changed:
             self.refresh()
+            self.suggest()
         return report
 
     def _save_state(self, state: SyncState) -> None:
@@ -442,15 +492,16 @@ class Assistant:
     def _retrieve(self, query: Query) -> Retrieved:
         return self.retriever.retrieve(query, limit=self.settings.answer_passages)
 
-    def _respond(self, inputs: Iterator[Retrieved]) -> Iterator[AnswerChunk]:
+    def _respond(self, inputs: Iterator[Retrieved], composer: Composer | None = None) -> Iterator[AnswerChunk]:
+        composer = composer or self.composer
         for found in inputs:
             draft: Draft | None = None
-            for item in self.composer.stream(found):
+            for item in composer.stream(found):
                 if isinstance(item, Draft):
                     draft = item
                 elif item:
                     yield AnswerChunk(text=item)
-            verdict = self.verifier.check(draft, found.query, found.articles, self.composer.name)
+            verdict = self.verifier.check(draft, found.query, found.articles, composer.name)
             yield AnswerChunk(answer=self._present(found, draft, verdict))
 
     def _present(self, found: Retrieved, draft: Draft, verdict: Verdict) -> Answer:
@@ -472,7 +523,9 @@ class Assistant:
         short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
         if short is not None and not _exact(short, found.articles):
             short = None
-        return Answer(answer=text, abstained=False, citations=citations, closest=[], short_answer=short, **common)
+        answer = Answer(answer=text, abstained=False, citations=citations, closest=[], short_answer=short, **common)
+        answer.follow_ups = self.suggestions().follow_ups(answer)
+        return answer
 
     def _similarity(self, a: str, b: str) -> float:
         return float(np.dot(self.embedder.embed_query(a), self.embedder.embed_query(b)))

@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant {ingest,sync,extract,check,ask,timeline,chat,run,eval,baseline,train-scorer,bench,bench-extraction,soak}``.
+"""Command line: ``python -m assistant {ingest,sync,extract,check,ask,gaps,feedback,timeline,chat,run,eval,baseline,train-scorer,bench,bench-extraction,soak}``.
 
 ``main`` only parses arguments and prints; the work is in functions the tests and the web
 layer call too. User errors print one clear line on stderr and exit with status 2.
@@ -70,6 +70,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
                    help="the day the question is asked (default today): 'this week' is that week, later articles unused")
     p.add_argument("--json", action="store_true", help="print the machine-readable answer")
+    _common(p)
+
+    p = sub.add_parser("gaps", help="the questions readers could not get answers to (abstained or flagged), "
+                                    "near-duplicates merged, newest first")
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
+    p.add_argument("--json", action="store_true", help="print the gaps as JSON")
+    _common(p)
+
+    p = sub.add_parser("feedback", help="the feedback log: rate an answer, export gaps as a regression set, delete")
+    fsub = p.add_subparsers(dest="action", required=True)
+    f = fsub.add_parser("give", help="rate an answer by its id (as a reader does with the buttons)")
+    f.add_argument("answer_id", metavar="ANSWER_ID")
+    rating = f.add_mutually_exclusive_group(required=True)
+    rating.add_argument("--helpful", dest="helpful", action="store_true", default=None)
+    rating.add_argument("--not-helpful", dest="helpful", action="store_false")
+    f.add_argument("--comment", help="a short comment (at most 1000 characters)")
+    _common(f)
+    f = fsub.add_parser("export", help="write the unanswered and flagged questions as a regression set")
+    f.add_argument("--regression", type=Path, required=True, metavar="OUT.yaml", help="the set file to write")
+    f.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
+    f.add_argument("--corpus", metavar="FOLDER", help="write 'corpus: FOLDER' (relative to OUT.yaml) into the set")
+    _common(f)
+    f = fsub.add_parser("delete", help="delete the feedback log's contents")
+    f.add_argument("--all", action="store_true", required=True, help="every answered question and every rating")
+    _common(f)
+
+    p = sub.add_parser("suggest", help="make the suggested questions again (each checked by answering it); "
+                                       "ingest does this too")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
     _common(p)
 
     p = sub.add_parser("timeline", help="the dated events across the articles, in date order")
@@ -236,11 +265,14 @@ def cmd_check(args, settings) -> int:
 
 
 def cmd_ask(args, settings) -> int:
+    from assistant.feedback import FeedbackStore, new_id
     from assistant.question import validate_question
 
     validate_question(args.question, settings.max_question_chars)  # fail before loading the model
     answer = _assistant(settings).answer(args.question, as_of=args.as_of)
-    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer))
+    FeedbackStore(settings.feedback_path).record(answer, new_id())
+    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json
+          else f"{render(answer)}\n\nAnswer id: {answer.id}")
     return 0
 
 
@@ -273,7 +305,58 @@ def render(answer) -> str:
         lines.extend(f"  - {d.sentence} ({d.reason})" for d in answer.dropped)
         if answer.rejected:
             lines.append(f"  - the generated answer ({answer.rejected}: the extractive answer is shown instead)")
+    if answer.follow_ups:
+        lines.append("You could also ask:")
+        lines.extend(f"  - {q}" for q in answer.follow_ups)
     return "\n".join(lines).rstrip()
+
+
+def cmd_suggest(args, settings) -> int:
+    made = _assistant(settings).suggest()
+    if args.json:
+        print(json.dumps(made.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print("Suggested (each answered from its article when checked):")
+    print("\n".join(f"  - {q}" for q in made.suggested) or "  (none)")
+    print("Follow-ups by article:")
+    for aid, questions in made.by_article.items():
+        print(f"  {aid}: " + ("; ".join(questions) or "(none answered)"))
+    return 0
+
+
+def cmd_gaps(args, settings) -> int:
+    from assistant.feedback import FeedbackStore
+    from assistant.gaps import find_gaps, summary
+
+    gaps = find_gaps(FeedbackStore(settings.feedback_path).entries(args.since))
+    print(json.dumps({"gaps": [g.to_dict() for g in gaps]}, indent=2, ensure_ascii=False) if args.json
+          else summary(gaps))
+    return 0
+
+
+def cmd_feedback(args, settings) -> int:
+    import datetime as dt
+
+    from assistant.feedback import FeedbackStore
+    from assistant.gaps import find_gaps, regression_yaml
+
+    log = FeedbackStore(settings.feedback_path)
+    if args.action == "give":
+        entry = log.give(args.answer_id, args.helpful, args.comment)
+        print(f"Kept: {'helpful' if entry.helpful else 'not helpful'} for \u201c{entry.question}\u201d"
+              + (f" (comment: {entry.comment})" if entry.comment else ""))
+    elif args.action == "export":
+        gaps = find_gaps(log.entries(args.since))
+        args.regression.parent.mkdir(parents=True, exist_ok=True)
+        made = dt.datetime.now(dt.timezone.utc)
+        args.regression.write_text(regression_yaml(gaps, made, args.corpus), encoding="utf-8")
+        print(f"{len(gaps)} question{'s' * (len(gaps) != 1)} written to {args.regression}, each with an empty "
+              "'expect' to fill in ('eval' skips them until then).")
+    else:
+        gone = log.delete_all()
+        print(f"Deleted {gone['answers']} answered question(s) and {gone['feedback']} rating(s) "
+              f"from {log.path}.")
+    return 0
 
 
 def cmd_timeline(args, settings) -> int:
@@ -331,6 +414,9 @@ def cmd_run(args, settings) -> int:
     if assistant.is_empty():
         print(f"The store is empty: ingesting {settings.seeds_dir}/ ...")
         print(assistant.ingest([settings.seeds_dir]).summary())
+    elif settings.suggest_articles and (settings.suggestions_path is None or not settings.suggestions_path.exists()):
+        print("Making the suggested questions (checked against the articles) ...", flush=True)
+        assistant.suggest()
     try:
         serve(settings, assistant)
     except OSError as exc:
@@ -346,6 +432,14 @@ def cmd_eval(args, settings) -> int:
         print("error: --repeat must be 1 or more and --min-pass a share above 0 and at most 1", file=sys.stderr)
         return EXIT_USER_ERROR
     cases = evaluation.load_set(args.set)
+    empty = [c for c in cases if not c.expects]
+    cases = [c for c in cases if c.expects]
+    if empty:
+        print(f"skipped {len(empty)} question{'s' * (len(empty) != 1)} whose expect is empty (fill it in to check "
+              f"{'them' if len(empty) != 1 else 'it'}): {', '.join(c.id for c in empty)}")
+    if not cases:
+        print("nothing to check: every question's expect is empty")
+        return 0
     results = evaluation.run_set(_assistant(settings), cases, args.repeat, args.min_pass)
     print(evaluation.table(results))
     m = evaluation.metrics(results)
@@ -445,5 +539,5 @@ def cmd_soak(args, settings) -> int:
     return 0 if result["passed"] else 1
 
 
-COMMANDS = {"ingest": cmd_ingest, "sync": cmd_sync, "extract": cmd_extract, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
+COMMANDS = {"ingest": cmd_ingest, "sync": cmd_sync, "extract": cmd_extract, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "gaps": cmd_gaps, "suggest": cmd_suggest, "feedback": cmd_feedback, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
             "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "bench-extraction": cmd_bench_extraction, "soak": cmd_soak}

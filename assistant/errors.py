@@ -26,4 +26,12 @@ class EvalSetError(AssistantError):
     """A regression question set is missing or malformed."""
 
 
+class FeedbackError(AssistantError, ValueError):
+    """Feedback that cannot be kept as given: not true/false, a comment too long or not text."""
+
+
+class UnknownAnswer(AssistantError, LookupError):
+    """Feedback names an answer id this assistant never gave (or one since deleted)."""
+
+
 USER_ERRORS = (AssistantError, SettingsError, StoreError, EmbedderError, UnreadableFile, SourcesError)

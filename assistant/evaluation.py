@@ -19,6 +19,9 @@ xfail) and ``expect``, which may hold:
 - ``dates``: ``[{phrase: late Tuesday, day: 2025-10-07}]``: a citation holds that time phrase,
   resolved to that day (``start`` and ``end`` instead of ``day`` for a range, e.g. "last week").
 - ``max_citations``: the answer cites at most this many sentences.
+
+A question whose ``expect`` is empty or missing (``python -m assistant feedback export`` writes them
+so) is skipped by ``eval`` and the pytest plugin, which say how many.
 """
 
 from __future__ import annotations
@@ -73,6 +76,13 @@ class Case:
     dates: list[DateExpectation] = field(default_factory=list)
     max_citations: int | None = None
     line: int = 0  # where the case starts in its file (0-based), for test reports
+
+    @property
+    def expects(self) -> bool:
+        """Whether the case expects anything at all (an exported question's ``expect`` starts empty:
+        ``eval`` and the pytest plugin skip it until an editor fills it in)."""
+        return bool(self.mentions or self.articles or self.abstain is not None or self.short_answer
+                    or self.not_mentions or self.dates or self.max_citations is not None)
 
 
 @dataclass

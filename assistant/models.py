@@ -171,6 +171,8 @@ class Answer:
     dropped: list[Dropped] = field(default_factory=list)  # generated sentences not shown
     notice: str = ""  # something the reader should know, e.g. the LLM failed and why
     short_answer: ShortAnswer | None = None  # "Taiwan" for "Which area...?"; None for explanations
+    id: str | None = None  # given when the answer is kept in the feedback log (feedback names it)
+    follow_ups: list[str] = field(default_factory=list)  # checked questions about the cited articles
 
     @property
     def generated(self) -> bool:
@@ -187,11 +189,13 @@ class Answer:
         dropped = [d.to_dict() for d in self.dropped]
         if self.rejected:
             dropped.append({"sentence": WHOLE_ANSWER, "reason": f"{self.rejected}: the extractive answer is shown instead"})
-        out = {"question": self.question, "answer": self.answer, "abstained": self.abstained,
+        out = {"id": self.id} if self.id else {}
+        out |= {"question": self.question, "answer": self.answer, "abstained": self.abstained,
                "short_answer": self.short_answer.to_dict() if self.short_answer else None,
                "citations": [c.to_dict() for c in self.citations],
                "retrieved": [p.to_dict() for p in self.retrieved],
                "support": round(self.support, 4), "composer": self.composer_label, "dropped": dropped}
+        out["follow_ups"] = list(self.follow_ups)
         if self.notice:
             out["notice"] = self.notice
         if self.abstained:

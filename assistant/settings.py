@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from assistant.ratelimit import parse_rate
@@ -95,6 +95,12 @@ class Settings(BaseSettings):
                                    "the head is in, before the server answers 408 or closes the connection.")
     api_docs: bool = Field(False, description="Serve the Swagger UI at /docs. Off by default: its script and styles load from a CDN "
                            "(/openapi.json, the spec itself, is always served).")
+    feedback_db: Path | None = Field(None, description="The feedback log (SQLite): every answered question and readers' "
+                                     "feedback; empty = feedback.sqlite3 in the data folder (also with a Chroma server).")
+    suggest_articles: int = Field(20, ge=0, le=500, description="The newest articles for which suggested questions are made "
+                                  "(and checked) at each ingest; 0 = no suggested questions.")
+    admin_token: SecretStr | None = Field(None, description="Token for the editors' page /admin/gaps (sent as "
+                                          "'Authorization: Bearer TOKEN' or ?token=TOKEN); empty = the page is off.")
     fetch_user_agent: str = Field("news-assistant/0.1 (self-hosted news question answering)",
                                   min_length=3, description="The User-Agent of every web request (add a contact address for the sites you read); robots.txt rules are matched against its first word.")
     fetch_timeout: float = Field(30.0, gt=0, le=600, description="Seconds a web request may take, headers and body.")
@@ -125,11 +131,20 @@ class Settings(BaseSettings):
         parse_rate(v)  # raises ValueError with what is accepted
         return v.strip()
 
-    @field_validator("chroma_url", "embedding_model", "embedding_cache", "openai_base_url", "abstain_threshold", "scorer", "answer_workers",
+    @field_validator("chroma_url", "embedding_model", "embedding_cache", "openai_base_url", "abstain_threshold", "scorer",
+                     "answer_workers", "feedback_db", "admin_token",
                      mode="before")
     @classmethod
     def _empty_is_none(cls, v):
         return None if v in ("", None) else v
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value()) < 16:
+            raise ValueError("the admin token must be at least 16 characters (e.g. python -c 'import secrets; "
+                             "print(secrets.token_urlsafe(24))')")
+        return v
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -184,6 +199,17 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         """The embedded store's folder."""
         return self.data_dir / "chroma"
+
+    @property
+    def feedback_path(self) -> Path:
+        """The feedback log: ``feedback_db``, else ``feedback.sqlite3`` in the data folder."""
+        return self.feedback_db or self.data_dir / "feedback.sqlite3"
+
+    @property
+    def suggestions_path(self) -> Path | None:
+        """The suggested questions, made at ingest (JSON beside the embedded store); None with a Chroma
+        server, where nothing is written locally: each process keeps the ones it made in memory."""
+        return None if self.chroma_url else self.data_dir / "suggestions.json"
 
     @property
     def sources_file(self) -> Path:

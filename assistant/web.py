@@ -1,10 +1,14 @@
 """The web server: a FastAPI app with the JSON API, the embeddable widget and the Gradio chat.
 
 Routes:
-    POST /api/ask       ``{"question": str, "history": [{"role", "content"}, ...]}`` -> the ``ask --json`` answer
+    POST /api/ask       ``{"question": str, "history": [{"role", "content"}, ...], "conversation_id"?}`` -> the
+                        ``ask --json`` answer, with its ``id`` and the ``conversation_id``
+    POST /api/feedback  ``{"answer_id": str, "helpful": bool, "comment"?: str}`` -> the feedback kept
+    GET  /admin/gaps    the editors' page: unanswered and flagged questions (only with ASSISTANT_ADMIN_TOKEN)
     GET  /api/articles  the ingested articles (headline, outlet, date, chunk count)
     GET  /api/health    store and model status
     GET  /api/timeline  the dated events across the articles, in date order
+    GET  /api/suggestions  3-4 questions about the newest articles, each checked to be answered (made at ingest)
     GET  /widget.js     the ``<news-assistant>`` web component (no build step, no CDN)
     GET  /openapi.json  the API's OpenAPI spec (``/docs``, the Swagger UI, only with ASSISTANT_API_DOCS)
     /                   the Gradio chat
@@ -34,9 +38,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import logging
 import os
 import socket
+import sqlite3
 import threading
 from contextlib import closing
 from pathlib import Path
@@ -49,15 +55,17 @@ import gradio as gr  # noqa: E402
 from fastapi import BackgroundTasks, Depends, FastAPI, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
-from fastapi.responses import JSONResponse, Response  # noqa: E402
+from fastapi.responses import HTMLResponse, JSONResponse, Response  # noqa: E402
 from fastapi.routing import APIRoute  # noqa: E402
-from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
 from assistant.answer import Assistant  # noqa: E402
 from assistant.citations import shown_path  # noqa: E402
 from assistant.conversation import turns_from_messages  # noqa: E402
-from assistant.errors import USER_ERRORS, QuestionError  # noqa: E402
+from assistant.errors import USER_ERRORS, FeedbackError, QuestionError, UnknownAnswer  # noqa: E402
+from assistant.feedback import MAX_COMMENT_CHARS, MAX_ID_CHARS, FeedbackStore, new_id  # noqa: E402
+from assistant.gaps import find_gaps, gaps_html  # noqa: E402
 from assistant.httplimits import RequestLimits, server_config  # noqa: E402
 from assistant.models import Answer  # noqa: E402
 from assistant.ratelimit import RateLimiter  # noqa: E402
@@ -93,6 +101,20 @@ class AskRequest(BaseModel):
                                    description="Earlier messages, for follow-up questions.")
     as_of: dt.date | None = Field(None, description="The day the question is asked (YYYY-MM-DD; default today): "
                                                     "'this week' means that day's week, and later articles are not used.")
+    conversation_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                        description="The ``conversation_id`` of the previous answer, for a follow-up "
+                                                    "(kept in the feedback log); empty = a new conversation.")
+
+
+class FeedbackRequest(BaseModel):
+    """A reader's rating of one answer (its ``id``), with an optional short comment."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"answer_id": "3f2a9c0d1e4b5a67", "helpful": False, "comment": "It does not say who gave the order."}]})
+    answer_id: StrictStr = Field(min_length=1, max_length=MAX_ID_CHARS, description="The answer's ``id``.")
+    helpful: StrictBool = Field(description="true: the answer helped; false: it did not.")
+    comment: StrictStr | None = Field(None, max_length=MAX_COMMENT_CHARS,
+                                      description=f"At most {MAX_COMMENT_CHARS} characters.")
 
 
 class ApiError(BaseModel):
@@ -148,12 +170,20 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     assistant = assistant or Assistant(settings)
     rule = settings.rate_limit_rule
     limiter = RateLimiter(*rule) if rule else None
+    rating_limiter = RateLimiter(*rule) if rule else None  # the same limit, counted apart from questions
+    feedback = FeedbackStore(settings.feedback_path)
     workers = anyio.CapacityLimiter(settings.workers)  # answers at once; the rest wait without a thread
 
     def admit(client: str) -> int:
         return limiter.check(client) if limiter else 0
 
-    def answer(question, history, as_of, gone: threading.Event) -> dict:
+    def keep(answer: Answer, conversation_id: str) -> None:
+        try:
+            feedback.record(answer, conversation_id)
+        except (sqlite3.Error, OSError):  # a full disk must not cost the reader the answer
+            log.exception("could not keep the answer in the feedback log %s", feedback.path)
+
+    def answer(question, history, as_of, conversation_id, gone: threading.Event) -> dict:
         assistant.refresh_if_changed()  # an ingest by another process shows up without a restart
         result = None
         with closing(assistant.answer_stream(question, history, as_of)) as pieces:
@@ -162,7 +192,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
                     raise _ClientGone
                 if isinstance(item, Answer):
                     result = item
-        return public(result.to_dict())
+        keep(result, conversation_id)
+        return {**public(result.to_dict()), "conversation_id": conversation_id}
 
     def answer_stream(question, history=None):
         assistant.refresh_if_changed()
@@ -206,6 +237,14 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     async def bad_question(request: Request, exc: QuestionError):
         return _error(422, str(exc))
 
+    @app.exception_handler(FeedbackError)
+    async def bad_feedback(request: Request, exc: FeedbackError):
+        return _error(422, str(exc))
+
+    @app.exception_handler(UnknownAnswer)
+    async def unknown_answer(request: Request, exc: UnknownAnswer):
+        return _error(404, str(exc))
+
     @app.exception_handler(TooManyQuestions)
     async def too_many(request: Request, exc: TooManyQuestions):
         return JSONResponse({"error": str(exc), "retry_after": exc.retry_after}, status_code=429,
@@ -220,6 +259,11 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     async def rate_limited(request: Request) -> None:
         wait = admit(client_address(request))
+        if wait:
+            raise TooManyQuestions(wait)
+
+    async def rating_limited(request: Request) -> None:
+        wait = rating_limiter.check(client_address(request)) if rating_limiter else 0
         if wait:
             raise TooManyQuestions(wait)
 
@@ -239,7 +283,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         follow-up was rewritten."""
         gone = threading.Event()
         history = turns_from_messages([m.model_dump() for m in body.history])
-        work = functools.partial(answer, body.question, history, body.as_of, gone)
+        work = functools.partial(answer, body.question, history, body.as_of, body.conversation_id or new_id(), gone)
         outcome: dict = {}
 
         async with anyio.create_task_group() as tasks:
@@ -266,6 +310,46 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         if "answer" not in outcome:
             return Response(status_code=499)  # the client went away; nobody reads this
         return JSONResponse(outcome["answer"])
+
+    feedback_errors = {**errors, 404: {"model": ApiError, "description": "No answer has this id"},
+                       422: {"model": ApiError, "description": "helpful not true/false, comment too long or not text"}}
+    del feedback_errors[503]
+
+    @app.post("/api/feedback", tags=["api"], responses=feedback_errors, summary="Rate an answer",
+              dependencies=[Depends(rating_limited)])
+    def give_feedback(body: FeedbackRequest) -> dict:
+        """A reader's rating of the answer with this ``id`` (helpful or not, and an optional comment),
+        kept in the feedback log with the answer; a second rating of the same answer replaces the first."""
+        entry = feedback.give(body.answer_id, body.helpful, body.comment)
+        return {"answer_id": entry.id, "helpful": entry.helpful, "comment": entry.comment}
+
+    def admitted(request: Request) -> bool:
+        token = settings.admin_token.get_secret_value().encode() if settings.admin_token else b""
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        given = given.strip() if scheme.lower() == "bearer" else request.query_params.get("token", "")
+        return hmac.compare_digest(given.encode(), token)
+
+    @app.get("/admin/gaps", include_in_schema=False)
+    def admin_gaps(request: Request, since: dt.date | None = None) -> Response:
+        """The editors' page: what ``python -m assistant gaps`` lists. Off (404) without ASSISTANT_ADMIN_TOKEN."""
+        if settings.admin_token is None:
+            return _error(404, "Not found.")
+        if not request.headers.get("authorization") and "token" not in request.query_params:
+            return _error(401, "This page needs the admin token: 'Authorization: Bearer TOKEN' or ?token=TOKEN.",
+                          {"WWW-Authenticate": "Bearer"})
+        if not admitted(request):
+            return _error(403, "Wrong admin token.")
+        page = gaps_html(find_gaps(feedback.entries(since)))
+        return HTMLResponse(page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                                           "X-Robots-Tag": "noindex"})
+
+    @app.get("/api/suggestions", tags=["api"], summary="Suggested questions about the newest articles")
+    def suggestions() -> dict:
+        """Questions about the newest articles, made at the last ingest by rules from their sentences and
+        each checked through the answer pipeline: the assistant answers them (never "the articles do not
+        say"). ``made`` is when (UTC); empty before an ingest made any."""
+        made = assistant.suggestions()
+        return {"suggested": made.suggested, "made": made.made or None}
 
     @app.get("/api/articles", tags=["api"], summary="List the ingested articles")
     def articles() -> list[dict]:
@@ -311,12 +395,24 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         if allowed:
             return _error(405, f"{request.method} is not allowed on {request.url.path}: use {', '.join(allowed)}.",
                           {"Allow": ", ".join(allowed)})
-        return _error(404, f"No such route: {request.url.path}. The API has POST /api/ask, GET /api/articles, "
-                           "GET /api/health and GET /api/timeline.")
+        return _error(404, f"No such route: {request.url.path}. The API has POST /api/ask, POST /api/feedback, "
+                           "GET /api/articles, GET /api/health, GET /api/suggestions and GET /api/timeline.")
 
     app.state.assistant = assistant
-    demo = build_chat(answer_stream, lambda: public(assistant.articles()), settings.example_questions,
-                      timeline=events, admit=admit if limiter else None)
+
+    def rate(client: str, answer_id: str, helpful: bool, comment: str | None) -> int:
+        wait = rating_limiter.check(client) if rating_limiter else 0
+        if not wait:
+            feedback.give(answer_id, helpful, comment)
+        return wait
+
+    # The examples: the operator's own (ASSISTANT_EXAMPLE_QUESTIONS), else the checked suggestions of the last
+    # ingest, else the defaults.
+    examples = settings.example_questions
+    if "example_questions" not in settings.model_fields_set and assistant.suggestions().suggested:
+        examples = assistant.suggestions().suggested
+    demo = build_chat(answer_stream, lambda: public(assistant.articles()), examples,
+                      timeline=events, admit=admit if limiter else None, record=keep, rate=rate, new_id=new_id)
     demo.queue(default_concurrency_limit=settings.workers)
     theme = gr.themes.Default(primary_hue="blue")
     return gr.mount_gradio_app(app, demo, path="/", theme=theme, css=CSS, ssr_mode=False, footer_links=[],

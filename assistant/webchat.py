@@ -133,12 +133,13 @@ def articles_html(articles: list[dict]) -> str:
 
 
 def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str,
-            turns: list[Turn]) -> Iterator[tuple[list, list[Turn]]]:
+            turns: list[Turn], keep: Callable[[Answer], None] | None = None) -> Iterator[tuple[list, list[Turn]]]:
     """The chat function: stream the answer, then show the verified answer with its sources, what
     was searched, and what was dropped.
 
     Args:
         turns: the conversation so far (the chat's own state, oldest first).
+        keep: called with the final answer before it is shown (the feedback log gives it its id).
 
     Yields:
         ``(messages for this question, the conversation's turns)``; the turns gain this question
@@ -166,6 +167,8 @@ def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str,
         words = answer.answer.split(" ")
         for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
             yield [searched, gr.ChatMessage(content=escape(" ".join(words[:i])))], turns
+    if keep is not None:
+        keep(answer)
     final = [searched, gr.ChatMessage(content=short_html(answer) + escape(answer.answer))]
     sources = sources_html(answer)
     if sources:
@@ -176,12 +179,30 @@ def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str,
         lines = "".join(f"<li>{escape(d.sentence)} <i>({escape(d.reason)})</i></li>" for d in answer.dropped)
         final.append(gr.ChatMessage(content=f"<ul>{lines}</ul>", metadata={
             "title": f"Not shown: {len(answer.dropped)} generated sentence(s) without support", "status": "done"}))
+    if answer.follow_ups:  # checked questions about the cited articles, one click away (Gradio shows them as buttons)
+        final.append(gr.ChatMessage(content="You could also ask:",
+                                    options=[{"label": q, "value": q} for q in answer.follow_ups]))
     yield final, turns + [Turn(answer.question, answer.answer)]
+
+
+FEEDBACK_OPTIONS = ("Like", "Dislike", "Wrong answer", "Incomplete", "Not what I asked")  # Gradio: thumbs, then a flag menu
+
+
+def rated_answer(history: list, asked: list[str | None], index) -> str | None:
+    """The id of the answer a chat message belongs to: the answer to the question before it
+    (``asked`` holds one answer id, or None, per question sent, in order)."""
+    index = index if isinstance(index, int) else index[0]
+    role = [m.get("role") if isinstance(m, dict) else getattr(m, "role", None) for m in history[: index + 1]]
+    k = role.count("user") - 1
+    return asked[k] if 0 <= k < len(asked) else None
 
 
 def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: Callable[[], list[dict]],
                examples: list[str], timeline: Callable[[], list] | None = None,
-               title: str = "News assistant", admit: Callable[[str], int] | None = None) -> gr.Blocks:
+               title: str = "News assistant", admit: Callable[[str], int] | None = None,
+               record: Callable[[Answer, str], None] | None = None,
+               rate: Callable[[str, str, bool, str | None], int] | None = None,
+               new_id: Callable[[], str] | None = None) -> gr.Blocks:
     """The Gradio app: the chat, example questions, and the list of ingested articles.
 
     Args:
@@ -191,34 +212,69 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
         examples: example questions, one click away.
         timeline: the dated events (``timeline.Event``), shown under "Timeline".
         admit: ``(client address) ->`` 0 to answer, or the seconds to wait (the rate limit).
+        record: ``(answer, conversation id)``: keep the answer in the feedback log (sets its ``id``).
+        rate: ``(client address, answer id, helpful, comment) ->`` 0, or the seconds to wait: a
+            reader's thumbs up/down (or flag with a reason, kept as the comment) under an answer.
+        new_id: a fresh conversation id.
     """
-    def chat(message: str, history: list[dict], turns: list[Turn] | None,
-             request: gr.Request) -> Iterator[tuple[list, list[Turn]]]:
+    def chat(message: str, history: list[dict], turns: list[Turn] | None, asked: list | None, conversation: str,
+             request: gr.Request) -> Iterator[tuple]:
+        conversation = conversation or (new_id() if new_id else "")
+        asked = list(asked or [])
         wait = admit(getattr(request.client, "host", None) or "unknown") if admit and request else 0
         if wait:
-            yield [gr.ChatMessage(content=escape(f"Too many questions; try again in {wait} s."))], list(turns or [])
+            yield ([gr.ChatMessage(content=escape(f"Too many questions; try again in {wait} s."))], list(turns or []),
+                   asked + [None], conversation)
             return
-        yield from respond(stream_fn, message, list(turns or []))  # a generator function, so Gradio streams it
+        kept: list[str] = []
+
+        def keep(answer: Answer) -> None:
+            if record is not None:
+                record(answer, conversation)
+                kept.extend([answer.id] if answer.id else [])
+
+        for messages, now in respond(stream_fn, message, list(turns or []), keep):  # Gradio streams a generator
+            yield messages, now, asked + [kept[-1] if kept else None], conversation
+
+    def feedback(history: list, asked: list | None, data: gr.LikeData, request: gr.Request) -> None:
+        answer_id = rated_answer(history or [], list(asked or []), data.index)
+        if rate is None or answer_id is None or not isinstance(data.liked, bool | str) or data.liked == "":
+            return
+        helpful = data.liked is True or data.liked == "Like"
+        comment = data.liked if isinstance(data.liked, str) and data.liked not in ("Like", "Dislike") else None
+        try:
+            wait = rate(getattr(request.client, "host", None) or "unknown", answer_id, helpful, comment)
+        except USER_ERRORS as exc:
+            gr.Warning(f"The rating was not kept: {exc}")
+            return
+        if wait:
+            gr.Warning(f"Too many ratings; try again in {wait} s.")
 
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         turns = gr.State([])  # the conversation as Turns, kept beside what the chat shows
+        asked = gr.State([])  # one answer id (or None) per question sent, for the feedback buttons
+        conversation = gr.State("")  # the conversation's id in the feedback log ("" until the first question)
         gr.Markdown(f"# {escape(title)}\n"
                     "Answers come only from the ingested news articles. Every sentence cites the article "
                     "sentence it comes from, shown highlighted in its paragraph; when the articles do not "
                     "say, the assistant says so. Follow-up questions use the conversation.")
         chatbot = gr.Chatbot(label="Conversation", height=560, sanitize_html=True, render_markdown=True,
-                             line_breaks=False, elem_id="na-chatbot", feedback_options=None, buttons=["copy", "copy_all"],
+                             line_breaks=False, elem_id="na-chatbot", feedback_options=FEEDBACK_OPTIONS if rate else None, buttons=["copy", "copy_all"],
                              placeholder="Ask a question about the articles, or pick an example below.")
         gr.ChatInterface(chat, chatbot=chatbot, examples=[[q] for q in examples] or None,
-                         additional_inputs=[turns], additional_outputs=[turns],
+                         additional_inputs=[turns, asked, conversation], additional_outputs=[turns, asked, conversation],
                          run_examples_on_click=True, cache_examples=False, analytics_enabled=False,
                          fill_height=False, autofocus=True, api_name="chat",
                          textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="na-question",
                                             submit_btn=True, show_label=False))
-        chatbot.clear(lambda: [], outputs=[turns], queue=False)
+        chatbot.clear(lambda: ([], [], ""), outputs=[turns, asked, conversation], queue=False)
         # Retry and undo take the last question back out of the chat: out of the turns too.
-        chatbot.retry(lambda t: list(t or [])[:-1], inputs=[turns], outputs=[turns], queue=False)
-        chatbot.undo(lambda t: list(t or [])[:-1], inputs=[turns], outputs=[turns], queue=False)
+        chatbot.retry(lambda t, a: (list(t or [])[:-1], list(a or [])[:-1]), inputs=[turns, asked],
+                      outputs=[turns, asked], queue=False)
+        chatbot.undo(lambda t, a: (list(t or [])[:-1], list(a or [])[:-1]), inputs=[turns, asked],
+                     outputs=[turns, asked], queue=False)
+        if rate is not None:
+            chatbot.like(feedback, inputs=[chatbot, asked], outputs=None, queue=False)
         with gr.Accordion("Timeline", open=False, elem_id="na-timeline"):
             events = gr.HTML()
         with gr.Accordion("Articles", open=False):

@@ -60,7 +60,16 @@
     "form { display: flex; gap: 6px; padding: 10px; border-top: 1px solid #e2e8f0; }",
     "input { flex: 1; font: inherit; padding: 8px 10px; border: 1px solid #cbd5e1; border-radius: 8px; }",
     "form button { all: unset; cursor: pointer; background: #1d4ed8; color: #fff; border-radius: 8px; padding: 8px 12px; font-weight: 600; }",
-    "form button[disabled] { opacity: .5; cursor: default; }"
+    "form button[disabled] { opacity: .5; cursor: default; }",
+    ".rating { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 8px; font-size: 12px; color: #475569; }",
+    ".rate { all: unset; cursor: pointer; border: 1px solid #cbd5e1; border-radius: 999px; padding: 1px 9px; background: #fff; color: #0f172a; }",
+    ".rate[aria-pressed=true] { background: #1d4ed8; border-color: #1d4ed8; color: #fff; }",
+    ".note { display: none; width: 100%; gap: 6px; }",
+    ".note.shown { display: flex; }",
+    ".note input { padding: 4px 8px; font-size: 12px; }",
+    ".chips { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }",
+    ".chip { all: unset; cursor: pointer; border: 1px solid #93c5fd; background: #eff6ff; color: #1e3a8a; border-radius: 999px; padding: 3px 10px; font-size: 12px; }",
+    ".note button { all: unset; cursor: pointer; background: #1d4ed8; color: #fff; border-radius: 6px; padding: 3px 10px; }"
   ].join("\n");
 
   function el(tag, cls, text) {
@@ -102,6 +111,7 @@
     constructor() {
       super();
       this.history = [];
+      this.conversation = null;  // the server's conversation id, sent back with follow-ups
       var root = this.attachShadow({ mode: "open" });
       var style = el("style"); style.textContent = CSS; root.appendChild(style);
 
@@ -116,6 +126,7 @@
       this.log = el("div", "log");
       this.log.setAttribute("aria-live", "polite");
       this.log.appendChild(el("div", "hint", "Ask a question about the news articles. Every answer cites the sentences it comes from."));
+      this.suggested = el("div", "chips suggested");  // filled from /api/suggestions when the panel first opens
       this.form = el("form");
       this.input = el("input");
       this.input.name = "question";
@@ -139,18 +150,39 @@
 
     connectedCallback() { if (this.hasAttribute("open")) this.toggle(true); }
 
+    // Questions to start with (checked by the server to be answered), shown until the first question.
+    async loadSuggestions() {
+      if (this.suggestionsLoaded) return;
+      this.suggestionsLoaded = true;
+      try {
+        var res = await fetch(this.api + "/api/suggestions");
+        if (!res.ok) return;
+        var data = await res.json();
+        (data.suggested || []).slice(0, 4).forEach((q) => this.suggested.appendChild(this.chip(q)));
+        if (this.suggested.childNodes.length && !this.log.querySelector(".q")) this.log.appendChild(this.suggested);
+      } catch (e) { /* no suggestions: the hint alone */ }
+    }
+
+    chip(question) {
+      var b = el("button", "chip", question);
+      b.type = "button";
+      b.addEventListener("click", () => this.ask(question));
+      return b;
+    }
+
     get api() { return (this.getAttribute("api") || SCRIPT_ORIGIN).replace(/\/$/, ""); }
 
     toggle(open) {
       var show = open === undefined ? !this.hasAttribute("data-open") : open;
       this.toggleAttribute("data-open", show);
       this.launcher.setAttribute("aria-expanded", String(show));
-      if (show) this.input.focus();
+      if (show) { this.input.focus(); this.loadSuggestions(); }
     }
 
     async ask(text) {
       var question = (text || "").trim();
       if (!question) { this.input.focus(); return; }
+      if (this.suggested.parentNode) this.suggested.remove();
       this.log.appendChild(el("div", "q", question));
       var bubble = el("div", "a", "\u2026");
       this.log.appendChild(bubble);
@@ -161,7 +193,8 @@
         var res = await fetch(this.api + "/api/ask", {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ question: question, history: this.history.slice(-MAX_HISTORY) })
+          body: JSON.stringify(Object.assign({ question: question, history: this.history.slice(-MAX_HISTORY) },
+                                             this.conversation ? { conversation_id: this.conversation } : {}))
         });
         var data = await res.json().catch(() => ({ error: "The server sent a response that is not JSON (status " + res.status + ")." }));
         if (res.status === 429) {  // the server's rate limit: say when to ask again
@@ -170,6 +203,7 @@
         }
         if (!res.ok) throw new Error(data.error || ("The server answered " + res.status + "."));
         this.render(bubble, data);
+        if (data.conversation_id) this.conversation = data.conversation_id;
         this.history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
       } catch (err) {
         bubble.className = "a error";
@@ -211,7 +245,72 @@
         data.dropped.forEach(function (d) { dropped.appendChild(el("div", null, d.sentence + " (" + d.reason + ")")); });
         bubble.appendChild(dropped);
       }
-      if (!items.length) return;
+      if (items.length) this.sourcesList(bubble, data, items, sources);
+      if (data.follow_ups && data.follow_ups.length) {
+        var more = el("div", "chips follow-ups");
+        more.setAttribute("aria-label", "You could also ask");
+        data.follow_ups.forEach((q) => more.appendChild(this.chip(q)));
+        bubble.appendChild(more);
+      }
+      if (data.id) bubble.appendChild(this.rating(data.id));
+      this.scroll(bubble);
+    }
+
+    // "Did this answer your question?" Yes / No, then an optional short comment; sent to /api/feedback.
+    rating(id) {
+      var row = el("div", "rating");
+      row.appendChild(el("span", null, "Did this answer your question?"));
+      var yes = el("button", "rate", "\ud83d\udc4d Yes"), no = el("button", "rate", "\ud83d\udc4e No");
+      yes.setAttribute("aria-label", "Helpful");
+      no.setAttribute("aria-label", "Not helpful");
+      var status = el("span", "rate-status");
+      status.setAttribute("role", "status");
+      var note = el("div", "note"), input = el("input"), send = el("button", null, "Send");
+      input.maxLength = 1000;
+      input.placeholder = "What was missing or wrong? (optional)";
+      input.setAttribute("aria-label", "Comment on this answer");
+      note.append(input, send);
+      var helpful = null;
+      var choose = (value) => {
+        helpful = value;
+        yes.setAttribute("aria-pressed", String(value));
+        no.setAttribute("aria-pressed", String(!value));
+        this.sendFeedback({ answer_id: id, helpful: value }, status, "Thanks!");
+        note.classList.add("shown");
+      };
+      var comment = () => {
+        var text = input.value.trim();
+        if (!text || helpful === null) return;
+        this.sendFeedback({ answer_id: id, helpful: helpful, comment: text }, status, "Thanks, comment sent.");
+        note.classList.remove("shown");
+      };
+      yes.addEventListener("click", () => choose(true));
+      no.addEventListener("click", () => choose(false));
+      send.addEventListener("click", comment);
+      input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); comment(); } });
+      row.append(yes, no, status, note);
+      return row;
+    }
+
+    async sendFeedback(body, status, done) {
+      status.textContent = "\u2026";
+      try {
+        var res = await fetch(this.api + "/api/feedback", {
+          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+        });
+        var data = await res.json().catch(() => ({}));
+        if (res.status === 429) {
+          var wait = parseInt(res.headers.get("Retry-After") || data.retry_after, 10);
+          throw new Error("Too many ratings; try again in " + (wait > 0 ? wait : "a few") + " s.");
+        }
+        if (!res.ok) throw new Error(data.error || ("The server answered " + res.status + "."));
+        status.textContent = done;
+      } catch (err) {
+        status.textContent = err instanceof TypeError ? "Could not send the rating." : err.message;
+      }
+    }
+
+    sourcesList(bubble, data, items, sources) {
       bubble.appendChild(el("div", data.abstained ? "sources-label closest" : "sources-label",
         data.abstained ? "Closest matches (not an answer)" : "Sources"));
       var list = el("ol", "sources");
@@ -240,7 +339,6 @@
         sources[String(c.n)] = li;
       });
       bubble.appendChild(list);
-      this.scroll(bubble);
     }
 
     open(li) {

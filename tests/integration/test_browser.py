@@ -30,8 +30,8 @@ def widget_on(pg, url: str, question: str | None = None):
 
 
 def ask_in_widget(widget, question: str) -> None:
-    widget.locator("input").fill(question)
-    widget.locator("input").press("Enter")
+    widget.locator("input[name=question]").fill(question)
+    widget.locator("input[name=question]").press("Enter")
 
 
 def exact_in_store(store, title: str, text: str) -> bool:
@@ -45,8 +45,7 @@ def exact_in_store(store, title: str, text: str) -> bool:
 def test_chat_answers_with_sources_and_follows_up(web, assistant, page, screenshot):
     pg, rec = page
     pg.goto(web.url + "/")
-    pg.get_by_text(ELWOOD).first.click()  # the example question, one click away
-    pg.wait_for_selector(".na-sources")
+    ask_in_chat(pg, ELWOOD, 0)
     bot = pg.locator("#na-chatbot")
     assert "Texas National Guard" in bot.inner_text()
     source = bot.locator(".na-source").first

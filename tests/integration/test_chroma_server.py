@@ -53,7 +53,9 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server, embedder, tmp_
     assert len(again.unchanged) == 5
 
     # the CLI flag reaches the same server
-    r = run_cli("ask", "Where is Elwood?", "--json", "--chroma-url", chroma_server)
+    # (its feedback log is a local file: kept out of the working folder)
+    r = run_cli("ask", "Where is Elwood?", "--json", "--chroma-url", chroma_server,
+                env={"ASSISTANT_DATA_DIR": str(tmp_path / "cli")})
     assert r.returncode == 0, r.stderr
     assert "45 miles" in json.loads(r.stdout)["answer"]
 

@@ -167,3 +167,14 @@ def test_the_file_pattern_is_configurable_and_setup_problems_are_clear(team):
     result = run(team, "--qa-composer", "gpt")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--qa-composer gpt: *is not a composer*"])
+
+
+def test_questions_whose_expect_is_empty_are_skipped_saying_why(team):
+    (team.path / "exported.qa.yaml").write_text(
+        "corpus: articles\nquestions:\n"
+        "- id: filled\n  question: What was the council vote?\n  expect: {mentions: [\"7 to 2\"]}\n"
+        "- id: to-fill\n  question: How far away is the Moon?\n  # the assistant answered: The articles do not say.\n"
+        "  expect: {}\n", encoding="utf-8")
+    result = run(team, "exported.qa.yaml", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*to-fill*its expect is empty: fill it in to check this question*"])
