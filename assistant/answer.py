@@ -63,15 +63,18 @@ from assistant.settings import Settings
 from assistant.timeline import DateIndex, Event
 from assistant.verification import Verdict, Verifier
 from vectorstore import consistency
+from vectorstore import keyword as keywords
 from vectorstore.chunking import SentenceChunker
 from vectorstore.consistency import StoreHealth
 from vectorstore.embedder import MiniLmEmbedder
 from vectorstore.fetching import Fetcher
+from vectorstore.fts5 import Fts5Index
 from vectorstore.ingestion import IngestReport, Loaded, ingest, ingest_articles
-from vectorstore.keyword import Bm25Index
+from vectorstore.keyword import KeywordDrift, KeywordIndex
 from vectorstore.lock import StoreBusy, WriterLock, generation, mark_written, writer
 from vectorstore.sources import SyncState, harvest, remember, unlisted
 from vectorstore.store import ChromaStore, Store
+from vectorstore.terms import terms
 
 log = logging.getLogger(__name__)
 MARK_EVERY = 30.0  # seconds between "the store changed" marks during a long ingest (readers refresh on them)
@@ -99,14 +102,21 @@ def open_store(settings: Settings) -> ChromaStore:
     return ChromaStore(path=settings.chroma_path, url=settings.chroma_url, collection=settings.collection)
 
 
+def open_keyword_index(settings: Settings, store: Store) -> Fts5Index:
+    """The keyword index kept beside ``store``: in its folder for an embedded store, in the local
+    data folder (``ASSISTANT_DATA_DIR``) for a Chroma server (each app process keeps its own)."""
+    return Fts5Index(_local_folder(store) or settings.chroma_path)
+
+
 def _local_folder(store: Store) -> str | None:
     """The folder of an embedded Chroma store (where its writer lock lives); ``None`` for other stores."""
     is_local = isinstance(store, ChromaStore) and store.url is None
     return store.location if is_local else None
 
 
-def check_store(store: Store, repair: bool = False) -> StoreHealth:
-    """Check ``store`` for half-written articles (``vectorstore.consistency``); repair them if asked.
+def check_store(store: Store, repair: bool = False, keyword: KeywordIndex | None = None) -> StoreHealth:
+    """Check ``store`` for half-written articles (``vectorstore.consistency``), and ``keyword`` (if
+    given) for articles out of step with the store; repair them if asked.
 
     Repairing an embedded store needs its writer lock, taken without waiting: if another ingest
     holds it, the store is only checked (``StoreHealth.busy`` names the writer; what it is
@@ -115,17 +125,17 @@ def check_store(store: Store, repair: bool = False) -> StoreHealth:
     """
     local = _local_folder(store)
     if not local:
-        return consistency.check(store, repair=repair)
+        return consistency.check(store, repair=repair, keyword=keyword)
     if repair:
         try:
             with WriterLock(local, timeout=0, quiet=True):
-                health = consistency.check(store, repair=True)
-                if any(p.repaired for p in health.problems):
+                health = consistency.check(store, repair=True, keyword=keyword)
+                if any(p.repaired for p in health.problems) or (health.keyword and health.keyword.repaired):
                     mark_written(local)  # readers in other processes refresh
                 return health
         except StoreBusy:
             pass
-    health = consistency.check(store)
+    health = consistency.check(store, keyword=keyword)
     health.busy = writer(local)
     return health
 
@@ -150,12 +160,14 @@ class Assistant:
         self.sharing = ReadWriteLock()  # answers read together; a refresh writes alone
         self._refreshing = threading.Lock()
         self.llm_gate = Gate(settings.llm_queue, settings.llm_queue_wait)  # outlives a refresh, like the model
+        self.keyword = open_keyword_index(settings, self.store)  # persistent: opened, never rebuilt
+        self.keyword_drift: KeywordDrift | None = None
         self._rebuild()
 
     # -- wiring ------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Rebuild the keyword and date indexes and the chain from what the store holds now
-        (after the answers in flight)."""
+        """Bring the keyword index in step with the store, rebuild the date index and the chain
+        from what the store holds now (after the answers in flight)."""
         with self.sharing.writing():
             self._rebuild()
 
@@ -165,7 +177,8 @@ class Assistant:
         self._generation = generation(local) if local else ""  # read first: a write meanwhile shows next time
         chunks = self.store.all_chunks()
         self.counts = {"articles": len({c.article_id for c in chunks}), "chunks": len(chunks)}
-        self.index = Bm25Index(chunks)
+        self.keyword_drift = self._sync_keyword(chunks, local)
+        self.index = self.keyword
         self.dates = DateIndex(chunks, self.store.all_dates())
         self.extractive = ExtractiveComposer(self.store, self.index.known, self.scorer, s.abstain_threshold,
                                              s.max_answer_sentences)
@@ -183,16 +196,41 @@ class Assistant:
             except LlmError as exc:
                 self.llm_notice = f"{exc}. Answers are extractive until that is fixed."
                 log.warning(self.llm_notice)
+        chunk_map = ChunkMap(chunks)
         self.understanding = Understanding(self.embedder.embed_query, self.index.idf, self.dates.newest,
                                            s.max_question_chars, s.max_history_turns, rewrite_with_model)
         self.retriever = HybridRetriever(
             dense=DenseRetriever(store=self.store, embedder=self.embedder, k=s.candidates),
-            keyword=KeywordRetriever(index=self.index, k=s.candidates),
+            keyword=KeywordRetriever(index=self.index, chunks=chunk_map, k=s.candidates),
             dates=DateRetriever(dates=self.dates, k=s.candidates),
-            understand=self.understanding.plain, chunks=ChunkMap(chunks), rrf_k=s.rrf_k, top_k=s.top_k,
+            understand=self.understanding.plain, chunks=chunk_map, rrf_k=s.rrf_k, top_k=s.top_k,
         )
         self.verifier = Verifier(self._similarity, dated_text, s.llm_min_support, s.llm_min_kept)
         self.chain = self._build_chain()
+
+    def _sync_keyword(self, chunks: list, local: str | None) -> KeywordDrift:
+        """Compare the keyword index with the store (article ids, content hashes, chunk ids) and
+        repair the difference: index what is missing or changed, drop orphans. Nothing is rebuilt
+        when they agree. An embedded store's index is repaired only under its writer lock (an
+        ingest in another process writes both; it is left to that ingest, and checked again at
+        the next refresh)."""
+        self.keyword.forget()  # another process may have written since
+        by_article: dict[str, list] = {}
+        for c in chunks:
+            by_article.setdefault(c.article_id, []).append(c)
+        hashes = {aid: m.get("content_hash") or "" for aid, m in self.store.article_index().items()}
+        expected = keywords.expected_from_chunks(hashes, chunks)
+        if not local:
+            drift = keywords.sync(self.keyword, expected, by_article)
+        else:
+            try:
+                with WriterLock(local, timeout=0, quiet=True):
+                    drift = keywords.sync(self.keyword, expected, by_article)
+            except StoreBusy:
+                drift = keywords.sync(self.keyword, expected, by_article, repair=False)
+        if drift.drifted:
+            log.warning(drift.summary())
+        return drift
 
     def _build_chain(self) -> Runnable:
         return (
@@ -252,7 +290,8 @@ class Assistant:
 
         with WriterLock(local, self.settings.lock_timeout) if local else nullcontext():
             report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress,
-                            repair=local is not None, log_every=self.settings.ingest_log_every, on_written=written)
+                            repair=local is not None, log_every=self.settings.ingest_log_every, on_written=written,
+                            keyword=self.keyword)
             changed = bool(report.ingested or report.pruned or report.repaired)
             if local and changed:
                 mark_written(local)
@@ -315,7 +354,7 @@ class Assistant:
         with WriterLock(local, s.lock_timeout) if local else nullcontext():
             report = ingest_articles([Loaded(h.url, h.article) for h in found.articles], self.store, self.embedder,
                                      self.chunker, remove=remove, progress=progress, repair=local is not None,
-                                     log_every=s.ingest_log_every)
+                                     log_every=s.ingest_log_every, keyword=self.keyword)
             remember(state, found, set(report.ingested), set(report.unchanged))
             for url in gone:
                 del state.pages[url]
@@ -335,9 +374,9 @@ class Assistant:
         state.save(self.settings.sources_state)
 
     def check_store(self, repair: bool = False) -> StoreHealth:
-        """``check_store`` on this assistant's store; after a repair the indexes are rebuilt."""
-        health = check_store(self.store, repair)
-        if any(p.repaired for p in health.problems):
+        """``check_store`` on this assistant's store and keyword index; after a repair the indexes are rebuilt."""
+        health = check_store(self.store, repair, self.keyword)
+        if any(p.repaired for p in health.problems) or (health.keyword and health.keyword.repaired):
             self.refresh()
         return health
 
@@ -425,9 +464,11 @@ class Assistant:
         if not isinstance(request, Request):  # a plain question, from other LangChain code
             request = Request(request)
         validate_question(request.question, self.settings.max_question_chars)  # a bad question first
-        if len(self.index) == 0:
+        if self.counts["chunks"] == 0:
             raise EmptyStoreError("Nothing is ingested yet: run 'python -m assistant ingest' "
                                   "(or 'make run', which ingests the seeds).")
+        # the question's term statistics in one lookup (``idf``/``known`` then answer from memory)
+        self.index.prefetch(terms(request.question))
         return self.understanding(request)
 
     def _retrieve(self, query: Query) -> Retrieved:

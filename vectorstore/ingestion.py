@@ -21,6 +21,7 @@ from vectorstore import consistency
 from vectorstore.chunking import SentenceChunker
 from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder
+from vectorstore.keyword import KeywordIndex
 from vectorstore.loading import (
     UnreadableFile,
     find_article_files,
@@ -93,7 +94,7 @@ class IngestReport:
 def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: SentenceChunker,
            prune: bool = False, root: Path | None = None, progress: bool | None = None,
            repair: bool = False, batch_texts: int = 128, log_every: float = 10.0,
-           on_written: Callable[[], None] | None = None) -> IngestReport:
+           on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None) -> IngestReport:
     """Ingest article files and folders into ``store``.
 
     Unchanged articles (same content hash) are left alone; changed ones are replaced (the new
@@ -124,6 +125,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         batch_texts: about how many texts (chunks and sentences) are embedded before writing.
         log_every: seconds between progress lines in the log.
         on_written: called after each written batch (e.g. to tell readers the store changed).
+        keyword: the keyword index, written per article right after the store (and repaired
+            with it); without one, the index catches up when it is next synced.
 
     Returns:
         An ``IngestReport``.
@@ -132,7 +135,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
     root = (root or Path.cwd()).resolve()
     report = IngestReport()
     if repair:
-        _repair(store, report)
+        _repair(store, report, keyword)
     found, skipped = find_article_files(paths)
     report.skipped.extend((str(p), why) for p, why in skipped)
     stored = store.article_index()
@@ -157,13 +160,13 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         loaded.append(Loaded(str(path), article, path))
 
     seen = _write(loaded, store, stored, embedder, chunker, report, root, prune, progress, batch_texts, log_every,
-                  on_written)
+                  on_written, keyword)
     if prune:
         for aid, meta in stored.items():
             if aid in seen or aid in report.pruned or is_web_source(meta.get("source")):
                 continue  # web articles are pruned by 'sync --prune', from what their sources list
             if not _source_path(meta.get("source"), root).exists():
-                store.delete_article(aid)
+                _delete(store, keyword, aid)
                 report.pruned.append(aid)
     report.seconds = time.perf_counter() - started
     return report
@@ -172,7 +175,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
 def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, chunker: SentenceChunker,
                     remove: list[str] = (), progress: bool | None = None, repair: bool = False,
                     batch_texts: int = 128, log_every: float = 10.0,
-                    on_written: Callable[[], None] | None = None) -> IngestReport:
+                    on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None) -> IngestReport:
     """Ingest articles read elsewhere (web pages), by the same rules as ``ingest``'s files.
 
     Args:
@@ -186,11 +189,11 @@ def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, ch
     started = time.perf_counter()
     report = IngestReport()
     if repair:
-        _repair(store, report)
+        _repair(store, report, keyword)
     _write(articles, store, store.article_index(), embedder, chunker, report, Path.cwd().resolve(), False,
-           progress, batch_texts, log_every, on_written)
+           progress, batch_texts, log_every, on_written, keyword)
     for aid in remove:
-        store.delete_article(aid)
+        _delete(store, keyword, aid)
         report.pruned.append(aid)
     report.seconds = time.perf_counter() - started
     return report
@@ -201,16 +204,26 @@ def is_web_source(source: str | None) -> bool:
     return bool(source) and source.lower().startswith(("http://", "https://"))
 
 
-def _repair(store: Store, report: IngestReport) -> None:
-    health = consistency.check(store, repair=True, probe=False)
+def _repair(store: Store, report: IngestReport, keyword: KeywordIndex | None) -> None:
+    health = consistency.check(store, repair=True, probe=False, keyword=keyword)
     report.repaired = [p.detail for p in health.problems if p.repaired]
+    if health.keyword is not None and health.keyword.drifted:
+        report.repaired.append(health.keyword.summary())
     for line in report.repaired:
         log.warning("repaired: %s", line)
 
 
+def _delete(store: Store, keyword: KeywordIndex | None, article_id: str) -> None:
+    """Remove an article from the store, then from the keyword index."""
+    store.delete_article(article_id)
+    if keyword is not None:
+        keyword.delete_article(article_id)
+
+
 def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder: Embedder,
            chunker: SentenceChunker, report: IngestReport, root: Path, prune: bool, progress: bool | None,
-           batch_texts: int, log_every: float, on_written: Callable[[], None] | None) -> dict[str, str]:
+           batch_texts: int, log_every: float, on_written: Callable[[], None] | None,
+           keyword: KeywordIndex | None = None) -> dict[str, str]:
     """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen."""
     stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
     seen: dict[str, str] = {}
@@ -256,6 +269,13 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
                                               "the version stored before, if any, is kept"))
                 progress_log.written(0)
                 continue
+            if keyword is not None:
+                # After the store: a crash or a failure here leaves the index behind, which the next sync repairs.
+                try:
+                    keyword.replace_article(article.id, article.content_hash, chunks)
+                except Exception as exc:  # the article is stored: the run goes on
+                    log.warning("could not update the keyword index for %s: %s (repaired at the next start "
+                                "or 'check --repair')", label, exc)
             report.ingested.append(article.id)
             report.chunks_written += n_chunks
             report.dates_found += len(article.dates)
@@ -263,7 +283,7 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
             # Stored under an id from before ids followed sub-folders: one source, one article.
             stale = stored_by_source.get(article.source)
             if stale and stale != article.id and stale not in seen:
-                store.delete_article(stale)
+                _delete(store, keyword, stale)
                 report.pruned.append(stale)
             progress_log.written(n_chunks)
         if on_written is not None:
