@@ -123,7 +123,9 @@ class Fts5Index:
         return [(cid, float(score)) for cid, score in rows if score > 0]
 
     def prefetch(self, words: Iterable[str]) -> None:
-        """Fetch the document frequencies of ``words`` (terms) not cached yet, in one query."""
+        """Fetch the document frequencies of ``words`` (terms) not cached yet, in one query (and the
+        number of chunks, if a refresh dropped it)."""
+        len(self)
         with self._cache_lock:
             missing = [t for t in dict.fromkeys(words) if t not in self._cache]
         if not missing:
@@ -184,6 +186,7 @@ class Fts5Index:
         rows = [(c.id, article_id, " ".join(terms(c.text)), " ".join(terms(c.title or ""))) for c in chunks]
         with self._writing() as conn:
             self._delete(conn, article_id)
+            conn.added += len(rows)
             for cid, aid, body, title in rows:
                 # a chunk id is unique to its article (it starts with the article id)
                 cur = conn.execute("INSERT INTO chunks(chunk_id, article_id) VALUES (?, ?)", (cid, aid))
@@ -196,10 +199,10 @@ class Fts5Index:
             self._delete(conn, article_id)
 
     @staticmethod
-    def _delete(conn: sqlite3.Connection, article_id: str) -> None:
+    def _delete(conn: _Counting, article_id: str) -> None:
         conn.execute("DELETE FROM chunk_terms WHERE rowid IN (SELECT rowid FROM chunks WHERE article_id = ?)",
                      (article_id,))
-        conn.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+        conn.added -= conn.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,)).rowcount
         conn.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
 
     def _writing(self):
@@ -220,24 +223,43 @@ class Fts5Index:
         self._writer.close()
 
 
+class _Counting:
+    """The writer connection, counting the chunk rows a transaction adds (negative: removes)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.added = 0
+
+    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+
 class _Transaction:
-    """The writer connection in one ``BEGIN IMMEDIATE`` transaction; the caches are dropped after it."""
+    """The writer connection in one ``BEGIN IMMEDIATE`` transaction. After it, the cached term
+    statistics are dropped (a term may have become known) and the chunk count follows the change."""
 
     def __init__(self, index: Fts5Index) -> None:
         self.index = index
+        self.conn = _Counting(index._writer)
 
-    def __enter__(self) -> sqlite3.Connection:
+    def __enter__(self) -> _Counting:
         self.index._write_lock.acquire()
         try:
-            self.index._writer.execute("BEGIN IMMEDIATE")
+            self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             self.index._write_lock.release()
             raise KeywordIndexError(f"cannot write the keyword index '{self.index.location}': {exc}") from exc
-        return self.index._writer
+        return self.conn
 
     def __exit__(self, kind, exc, tb) -> None:
+        index = self.index
         try:
-            self.index._writer.execute("COMMIT" if kind is None else "ROLLBACK")
+            self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
         finally:
-            self.index.forget()
-            self.index._write_lock.release()
+            with index._cache_lock:
+                index._cache.clear()
+            if kind is None and index._chunks is not None:
+                index._chunks += self.conn.added  # no recount of every row after each article
+            elif kind is not None:
+                index._chunks = None
+            index._write_lock.release()
