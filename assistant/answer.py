@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -69,6 +70,7 @@ from vectorstore.consistency import StoreHealth
 from vectorstore.embedder import MiniLmEmbedder
 from vectorstore.fetching import Fetcher
 from vectorstore.fts5 import Fts5Index
+from vectorstore.fts5 import file_name as fts5_file_name
 from vectorstore.ingestion import IngestReport, Loaded, ingest, ingest_articles
 from vectorstore.keyword import KeywordDrift, KeywordIndex
 from vectorstore.lock import StoreBusy, WriterLock, generation, mark_written, writer
@@ -103,9 +105,15 @@ def open_store(settings: Settings) -> ChromaStore:
 
 
 def open_keyword_index(settings: Settings, store: Store) -> Fts5Index:
-    """The keyword index kept beside ``store``: in its folder for an embedded store, in the local
-    data folder (``ASSISTANT_DATA_DIR``) for a Chroma server (each app process keeps its own)."""
-    return Fts5Index(_local_folder(store) or settings.chroma_path)
+    """The keyword index kept beside ``store``: in its folder for an embedded store; for a Chroma
+    server, in the local data folder (``ASSISTANT_DATA_DIR``), under a folder named for the
+    server, so that each app process keeps its own and never mixes it with a local store's."""
+    name = fts5_file_name(settings.collection)
+    local = _local_folder(store)
+    if local:
+        return Fts5Index(local, name=name)
+    return Fts5Index(settings.data_dir / "keyword" / re.sub(r"[^A-Za-z0-9]+", "-", store.location).strip("-"),
+                     name=name)
 
 
 def _local_folder(store: Store) -> str | None:

@@ -41,6 +41,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'col
 """
 
 
+def file_name(collection: str) -> str:
+    """The database's file name for a store's collection prefix: ``keyword.sqlite3`` for the
+    default one, ``keyword-<collection>.sqlite3`` for others sharing the folder."""
+    return FILE_NAME if collection == "news" else f"keyword-{collection}.sqlite3"
+
+
 class KeywordIndexError(Exception):
     """The keyword index's database cannot be opened or written; the message says where."""
 
@@ -49,8 +55,8 @@ class Fts5Index:
     """Chunks in an SQLite FTS5 table, searched by BM25.
 
     Args:
-        folder: where ``keyword.sqlite3`` lives (created if missing); ``":memory:"`` for a
-            throw-away index.
+        folder: where the database lives (created if missing); ``":memory:"`` for a throw-away index.
+        name: the database's file name (``file_name(collection)``).
         title_weight: weight of the headline column against the chunk text's 1.0 in ``bm25()``
             (0: the headline does not count).
 
@@ -58,13 +64,13 @@ class Fts5Index:
         KeywordIndexError: the database cannot be opened or created.
     """
 
-    def __init__(self, folder: str | Path, title_weight: float = 0.0) -> None:
+    def __init__(self, folder: str | Path, title_weight: float = 0.0, name: str = FILE_NAME) -> None:
         if str(folder) == ":memory:":
             self.path = "file:keyword-%d?mode=memory&cache=shared" % id(self)
             self._uri = True
         else:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            self.path = str(Path(folder) / FILE_NAME)
+            self.path = str(Path(folder) / name)
             self._uri = False
         self.location = self.path if not self._uri else ":memory:"
         self.title_weight = float(title_weight)
