@@ -48,7 +48,7 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server, embedder, tmp_
     assert len(report.ingested) == 5
     # server mode writes only this process's keyword index locally, in a folder named for the server
     local = {p.relative_to(tmp_path / "unused").parts[:2] for p in (tmp_path / "unused").rglob("*") if p.is_file()}
-    assert local == {("keyword", chroma_server.split("://")[1].replace(".", "-").replace(":", "-"))}
+    assert local == {("keyword", chroma_server.replace("://", "-").replace(".", "-").replace(":", "-"))}
     assert not (tmp_path / "unused" / "chroma").exists()
     answer = a.answer("Who arrived in Elwood and when?")
     assert "late Tuesday" in answer.answer
