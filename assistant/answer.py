@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -64,15 +65,19 @@ from assistant.suggestions import Suggestions
 from assistant.timeline import DateIndex, Event
 from assistant.verification import Verdict, Verifier
 from vectorstore import consistency
+from vectorstore import keyword as keywords
 from vectorstore.chunking import SentenceChunker
 from vectorstore.consistency import StoreHealth
 from vectorstore.embedder import MiniLmEmbedder, shared_embedder
 from vectorstore.fetching import Fetcher
+from vectorstore.fts5 import Fts5Index
+from vectorstore.fts5 import file_name as fts5_file_name
 from vectorstore.ingestion import IngestReport, Loaded, ingest, ingest_articles
-from vectorstore.keyword import Bm25Index
+from vectorstore.keyword import KeywordDrift, KeywordIndex
 from vectorstore.lock import StoreBusy, WriterLock, generation, mark_written, writer
 from vectorstore.sources import SyncState, gone_sources, harvest, remember, unlisted
 from vectorstore.store import ChromaStore, Store
+from vectorstore.terms import terms
 
 log = logging.getLogger(__name__)
 MARK_EVERY = 30.0  # seconds between "the store changed" marks during a long ingest (readers refresh on them)
@@ -100,14 +105,27 @@ def open_store(settings: Settings) -> ChromaStore:
     return ChromaStore(path=settings.chroma_path, url=settings.chroma_url, collection=settings.collection)
 
 
+def open_keyword_index(settings: Settings, store: Store) -> Fts5Index:
+    """The keyword index kept beside ``store``: in its folder for an embedded store; for a Chroma
+    server, in the local data folder (``ASSISTANT_DATA_DIR``), under a folder named for the
+    server, so that each app process keeps its own and never mixes it with a local store's."""
+    name = fts5_file_name(settings.collection)
+    local = _local_folder(store)
+    if local:
+        return Fts5Index(local, name=name)
+    return Fts5Index(settings.data_dir / "keyword" / re.sub(r"[^A-Za-z0-9]+", "-", store.location).strip("-"),
+                     name=name)
+
+
 def _local_folder(store: Store) -> str | None:
     """The folder of an embedded Chroma store (where its writer lock lives); ``None`` for other stores."""
     is_local = isinstance(store, ChromaStore) and store.url is None
     return store.location if is_local else None
 
 
-def check_store(store: Store, repair: bool = False) -> StoreHealth:
-    """Check ``store`` for half-written articles (``vectorstore.consistency``); repair them if asked.
+def check_store(store: Store, repair: bool = False, keyword: KeywordIndex | None = None) -> StoreHealth:
+    """Check ``store`` for half-written articles (``vectorstore.consistency``), and ``keyword`` (if
+    given) for articles out of step with the store; repair them if asked.
 
     Repairing an embedded store needs its writer lock, taken without waiting: if another ingest
     holds it, the store is only checked (``StoreHealth.busy`` names the writer; what it is
@@ -116,17 +134,17 @@ def check_store(store: Store, repair: bool = False) -> StoreHealth:
     """
     local = _local_folder(store)
     if not local:
-        return consistency.check(store, repair=repair)
+        return consistency.check(store, repair=repair, keyword=keyword)
     if repair:
         try:
             with WriterLock(local, timeout=0, quiet=True):
-                health = consistency.check(store, repair=True)
-                if any(p.repaired for p in health.problems):
+                health = consistency.check(store, repair=True, keyword=keyword)
+                if any(p.repaired for p in health.problems) or (health.keyword and health.keyword.repaired):
                     mark_written(local)  # readers in other processes refresh
                 return health
         except StoreBusy:
             pass
-    health = consistency.check(store)
+    health = consistency.check(store, keyword=keyword)
     health.busy = writer(local)
     return health
 
@@ -151,12 +169,14 @@ class Assistant:
         self.sharing = ReadWriteLock()  # answers read together; a refresh writes alone
         self._refreshing = threading.Lock()
         self.llm_gate = Gate(settings.llm_queue, settings.llm_queue_wait)  # outlives a refresh, like the model
+        self.keyword = open_keyword_index(settings, self.store)  # persistent: opened, never rebuilt
+        self.keyword_drift: KeywordDrift | None = None
         self._rebuild()
 
     # -- wiring ------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Rebuild the keyword and date indexes and the chain from what the store holds now
-        (after the answers in flight)."""
+        """Bring the keyword index in step with the store, rebuild the date index and the chain
+        from what the store holds now (after the answers in flight)."""
         with self.sharing.writing():
             self._rebuild()
 
@@ -166,7 +186,8 @@ class Assistant:
         self._generation = generation(local) if local else ""  # read first: a write meanwhile shows next time
         chunks = self.store.all_chunks()
         self.counts = {"articles": len({c.article_id for c in chunks}), "chunks": len(chunks)}
-        self.index = Bm25Index(chunks)
+        self.keyword_drift = self._sync_keyword(chunks, local)
+        self.index = self.keyword
         self.dates = DateIndex(chunks, self.store.all_dates())
         self.extractive = ExtractiveComposer(self.store, self.index.known, self.scorer, s.abstain_threshold,
                                              s.max_answer_sentences)
@@ -184,13 +205,14 @@ class Assistant:
             except LlmError as exc:
                 self.llm_notice = f"{exc}. Answers are extractive until that is fixed."
                 log.warning(self.llm_notice)
+        chunk_map = ChunkMap(chunks)
         self.understanding = Understanding(self.embedder.embed_query, self.index.idf, self.dates.newest,
                                            s.max_question_chars, s.max_history_turns, rewrite_with_model)
         self.retriever = HybridRetriever(
             dense=DenseRetriever(store=self.store, embedder=self.embedder, k=s.candidates),
-            keyword=KeywordRetriever(index=self.index, k=s.candidates),
+            keyword=KeywordRetriever(index=self.index, chunks=chunk_map, k=s.candidates),
             dates=DateRetriever(dates=self.dates, k=s.candidates),
-            understand=self.understanding.plain, chunks=ChunkMap(chunks), rrf_k=s.rrf_k, top_k=s.top_k,
+            understand=self.understanding.plain, chunks=chunk_map, rrf_k=s.rrf_k, top_k=s.top_k,
         )
         self.verifier = Verifier(self._similarity, dated_text, s.llm_min_support, s.llm_min_kept)
         self.chain = self._build_chain()
@@ -207,6 +229,30 @@ class Assistant:
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableGenerator(respond, name="compose, verify, present")
         ).with_config(run_name="answer")
+
+    def _sync_keyword(self, chunks: list, local: str | None) -> KeywordDrift:
+        """Compare the keyword index with the store (article ids, content hashes, chunk ids) and
+        repair the difference: index what is missing or changed, drop orphans. Nothing is rebuilt
+        when they agree. An embedded store's index is repaired only under its writer lock (an
+        ingest in another process writes both; it is left to that ingest, and checked again at
+        the next refresh)."""
+        self.keyword.forget()  # another process may have written since
+        by_article: dict[str, list] = {}
+        for c in chunks:
+            by_article.setdefault(c.article_id, []).append(c)
+        hashes = {aid: m.get("content_hash") or "" for aid, m in self.store.article_index().items()}
+        expected = keywords.expected_from_chunks(hashes, chunks)
+        if not local:
+            drift = keywords.sync(self.keyword, expected, by_article)
+        else:
+            try:
+                with WriterLock(local, timeout=0, quiet=True):
+                    drift = keywords.sync(self.keyword, expected, by_article)
+            except StoreBusy:
+                drift = keywords.sync(self.keyword, expected, by_article, repair=False)
+        if drift.drifted:
+            log.warning(drift.summary())
+        return drift
 
     # -- the interfaces' calls -----------------------------------------------------------------
     def answer(self, question: str, history: list[Turn] | None = None, as_of: dt.date | None = None) -> Answer:
@@ -300,7 +346,8 @@ class Assistant:
 
         with WriterLock(local, self.settings.lock_timeout) if local else nullcontext():
             report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress,
-                            repair=local is not None, log_every=self.settings.ingest_log_every, on_written=written)
+                            repair=local is not None, log_every=self.settings.ingest_log_every, on_written=written,
+                            keyword=self.keyword)
             changed = bool(report.ingested or report.pruned or report.repaired or report.new_copies()
                            or report.promoted)
             if local and changed:
@@ -367,7 +414,7 @@ class Assistant:
         with WriterLock(local, s.lock_timeout) if local else nullcontext():
             report = ingest_articles([Loaded(h.url, h.article) for h in found.articles], self.store, self.embedder,
                                      self.chunker, remove=remove, forget=forget, progress=progress,
-                                     repair=local is not None, log_every=s.ingest_log_every)
+                                     repair=local is not None, log_every=s.ingest_log_every, keyword=self.keyword)
             index = self.store.article_index() if report.copies else {}
             copies = {c.label: (c.primary_id, index[c.primary_id]["content_hash"])
                       for c in report.copies if c.primary_id in index}
@@ -392,9 +439,9 @@ class Assistant:
         state.save(self.settings.sources_state)
 
     def check_store(self, repair: bool = False) -> StoreHealth:
-        """``check_store`` on this assistant's store; after a repair the indexes are rebuilt."""
-        health = check_store(self.store, repair)
-        if any(p.repaired for p in health.problems):
+        """``check_store`` on this assistant's store and keyword index; after a repair the indexes are rebuilt."""
+        health = check_store(self.store, repair, self.keyword)
+        if any(p.repaired for p in health.problems) or (health.keyword and health.keyword.repaired):
             self.refresh()
         return health
 
@@ -484,9 +531,11 @@ class Assistant:
         if not isinstance(request, Request):  # a plain question, from other LangChain code
             request = Request(request)
         validate_question(request.question, self.settings.max_question_chars)  # a bad question first
-        if len(self.index) == 0:
+        if self.counts["chunks"] == 0:
             raise EmptyStoreError("Nothing is ingested yet: run 'python -m assistant ingest' "
                                   "(or 'make run', which ingests the seeds).")
+        # the question's term statistics in one lookup (``idf``/``known`` then answer from memory)
+        self.index.prefetch(terms(request.question))
         return self.understanding(request)
 
     def _retrieve(self, query: Query) -> Retrieved:

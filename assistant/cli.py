@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per input and line")
 
     p = sub.add_parser("check", help="report the store's health: half-written articles left by an interrupted "
-                                     "ingest (exit 0 healthy, 1 problems left)")
+                                     "ingest, articles the keyword index lacks or holds in another version "
+                                     "(exit 0 healthy, 1 problems left)")
     p.add_argument("--repair", action="store_true",
                    help="repair what is found (not while another ingest is writing: then it only reports)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -257,9 +258,10 @@ def cmd_extract(args, settings) -> int:
 
 
 def cmd_check(args, settings) -> int:
-    from assistant.answer import check_store, open_store
+    from assistant.answer import check_store, open_keyword_index, open_store
 
-    health = check_store(open_store(settings), repair=args.repair)
+    store = open_store(settings)
+    health = check_store(store, repair=args.repair, keyword=open_keyword_index(settings, store))
     print(json.dumps(health.to_dict(), indent=2, ensure_ascii=False) if args.json else health.summary())
     return 0 if health.healthy else 1
 

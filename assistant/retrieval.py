@@ -28,7 +28,7 @@ from assistant.models import Article, Chunk, Location, Passage, Retrieved, Score
 from assistant.question import Query, question_dates
 from assistant.timeline import DateIndex
 from vectorstore.embedder import Embedder
-from vectorstore.keyword import Bm25Index
+from vectorstore.keyword import KeywordIndex
 from vectorstore.store import Store
 
 
@@ -37,6 +37,18 @@ def _to_documents(scored: list[ScoredChunk]) -> list[Document]:
                      metadata={"article_id": s.chunk.article_id, "source": s.chunk.source,
                                "start": s.chunk.start, "end": s.chunk.end, "score": s.score, "chunk": s.chunk})
             for s in scored]
+
+
+class ChunkMap:
+    """Every stored chunk by id and by its place in its article (for sentence hits and windows)."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.by_id = {c.id: c for c in chunks}
+        self._at = {(c.article_id, c.index): c for c in chunks}
+
+    def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
+        """The chunks just before and after ``chunk`` in its article."""
+        return self._at.get((chunk.article_id, chunk.index - 1)), self._at.get((chunk.article_id, chunk.index + 1))
 
 
 class DenseRetriever(BaseRetriever):
@@ -67,14 +79,20 @@ class DenseRetriever(BaseRetriever):
 
 
 class KeywordRetriever(BaseRetriever):
-    """Best chunks by BM25 over the shared term tokenizer."""
+    """Best chunks by BM25 over the shared term tokenizer (the persistent keyword index).
+
+    ``chunks`` turns the index's chunk ids into the chunks loaded with the store; an id the
+    store does not hold (the index is ahead of this process's view) is left out.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    index: Bm25Index
+    index: KeywordIndex
+    chunks: ChunkMap
     k: int = 20
 
     def search(self, text: str) -> list[ScoredChunk]:
-        return self.index.search(text, self.k)
+        by_id = self.chunks.by_id
+        return [ScoredChunk(by_id[cid], score) for cid, score in self.index.search(text, self.k) if cid in by_id]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return _to_documents(self.search(query))
@@ -128,18 +146,6 @@ def collapse_duplicates(ranked: list[ScoredChunk], limit: int | None = None) -> 
         else:
             passages.append(Passage(item.chunk, item.score))
     return passages
-
-
-class ChunkMap:
-    """Every stored chunk by id and by its place in its article (for sentence hits and windows)."""
-
-    def __init__(self, chunks: list[Chunk]) -> None:
-        self.by_id = {c.id: c for c in chunks}
-        self._at = {(c.article_id, c.index): c for c in chunks}
-
-    def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
-        """The chunks just before and after ``chunk`` in its article."""
-        return self._at.get((chunk.article_id, chunk.index - 1)), self._at.get((chunk.article_id, chunk.index + 1))
 
 
 def widen(passage: Passage, chunks: ChunkMap, article: Article | None) -> Passage:

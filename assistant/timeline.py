@@ -69,6 +69,35 @@ def day_match(e: TimeExpression, first: dt.date, last: dt.date) -> float:
     return e.confidence * (1.0 if width == 1 else 0.5 if width <= 7 else 0.2)
 
 
+# An expression spanning at most this many days is filed under each month it overlaps; a wider
+# one under each year (at most ``_MAX_YEARS``); wider still under one key every question reads.
+_MONTH_SPAN_DAYS = 62
+_MAX_YEARS = 3
+_WIDE = ("wide",)
+
+
+def _months(first: dt.date, last: dt.date) -> list[tuple]:
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(("m", y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _keys(first: dt.date, last: dt.date) -> list[tuple]:
+    """The buckets an expression covering ``first``..``last`` is filed under."""
+    if (last - first).days <= _MONTH_SPAN_DAYS:
+        return _months(first, last)
+    if last.year - first.year < _MAX_YEARS:
+        return [("y", y) for y in range(first.year, last.year + 1)]
+    return [_WIDE]
+
+
+def _lookup_keys(first: dt.date, last: dt.date) -> list[tuple]:
+    """The buckets that can hold an expression overlapping ``first``..``last``."""
+    return _months(first, last) + [("y", y) for y in range(first.year, last.year + 1)] + [_WIDE]
+
+
 class DateIndex:
     """The stored time expressions, placed in their sentences.
 
@@ -90,6 +119,13 @@ class DateIndex:
                     text = c.text[span.start - c.start: span.end - c.start]
                     self.sentences.append(DatedSentence(Location.of(c, span), text, found))
         self._chunks = {c.id: c for c in chunks}
+        # by month (or year, for wider ranges): a question about a day reads only the expressions
+        # that can overlap it, never every dated chunk
+        self._buckets: dict[tuple, list[tuple[str, TimeExpression]]] = {}
+        for cid, exprs in self._chunk_dates.items():
+            for e in exprs:
+                for key in _keys(e.first, e.last):
+                    self._buckets.setdefault(key, []).append((cid, e))
         anchors = [e.anchor for es in dates.values() for e in es if e.anchor]
         self.newest: dt.date | None = max(anchors) if anchors else None
 
@@ -101,12 +137,21 @@ class DateIndex:
         return bool(self._chunk_dates.get(chunk_id))
 
     def chunks_on(self, days: list[tuple[dt.date, dt.date]], k: int) -> list[tuple[Chunk, float]]:
-        """Chunks that say something happened on ``days``, best match first (at most ``k``)."""
-        scored = []
-        for cid, exprs in self._chunk_dates.items():
-            best = max((day_match(e, a, b) for e in exprs for a, b in days), default=0.0)
-            if best > 0:
-                scored.append((self._chunks[cid], best))
+        """Chunks that say something happened on ``days``, best match first (at most ``k``).
+
+        Reads only the expressions filed under the months (or years) ``days`` overlap.
+        """
+        best: dict[str, float] = {}
+        seen: set[tuple[str, int]] = set()
+        for key in dict.fromkeys(k for a, b in days for k in _lookup_keys(a, b)):
+            for cid, e in self._buckets.get(key, ()):
+                if (cid, id(e)) in seen:
+                    continue
+                seen.add((cid, id(e)))
+                m = max(day_match(e, a, b) for a, b in days)
+                if m > best.get(cid, 0.0):
+                    best[cid] = m
+        scored = [(self._chunks[cid], m) for cid, m in best.items()]
         scored.sort(key=lambda x: (-x[1], x[0].article_id, x[0].index))
         return scored[:k]
 

@@ -22,6 +22,8 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from vectorstore import keyword as keywords
+from vectorstore.keyword import KeywordDrift, KeywordIndex
 from vectorstore.models import Inventory
 from vectorstore.store import Store
 
@@ -71,6 +73,7 @@ class StoreHealth:
     problems: list[Problem] = field(default_factory=list)
     busy: str | None = None  # "pid N" when another ingest held the writer lock during the check
     seconds: float = 0.0
+    keyword: KeywordDrift | None = None  # how the keyword index differs from the store (when checked)
 
     @property
     def left(self) -> list[Problem]:
@@ -79,8 +82,8 @@ class StoreHealth:
 
     @property
     def healthy(self) -> bool:
-        """No problem is left."""
-        return not self.left
+        """No problem is left (in the store, nor between it and the keyword index)."""
+        return not self.left and (self.keyword is None or self.keyword.healthy)
 
     @property
     def removed(self) -> list[str]:
@@ -92,7 +95,8 @@ class StoreHealth:
                 "chunks": self.chunks, "sentences": self.sentences,
                 "problems": [p.to_dict() for p in self.problems],
                 "repaired": sum(p.repaired for p in self.problems), "problems_left": len(self.left),
-                "removed_articles": self.removed, "busy": self.busy, "seconds": round(self.seconds, 3)}
+                "removed_articles": self.removed, "busy": self.busy, "seconds": round(self.seconds, 3),
+                "keyword_index": self.keyword.to_dict() if self.keyword is not None else None}
 
     def summary(self) -> str:
         """A few lines for the terminal and the server log."""
@@ -104,11 +108,16 @@ class StoreHealth:
         if self.removed:
             lines.append(f"Removed {len(self.removed)} half-written article(s); ingest their files again: "
                          + ", ".join(self.removed))
+        if self.keyword is not None:
+            lines.append(self.keyword.summary())
         if self.busy:
             lines.append(f"Another ingest ({self.busy}) is writing: what it is writing looks half-written "
                          "until it finishes; nothing was repaired.")
         if self.healthy:
-            lines.append("Healthy." if not self.problems else "Healthy after repair.")
+            repaired = self.problems or (self.keyword is not None and self.keyword.drifted)
+            lines.append("Healthy after repair." if repaired else "Healthy.")
+        elif not self.left:
+            lines.append("The keyword index is out of step: run 'python -m assistant check --repair'.")
         else:
             hint = "run 'python -m assistant check --repair'" if any(p.repairable for p in self.left) else \
                 "ingest into a new data folder (ASSISTANT_DATA_DIR)"
@@ -173,7 +182,7 @@ def find_problems(inv: Inventory) -> list[Problem]:
     return problems
 
 
-def check(store: Store, repair: bool = False, probe: bool = True) -> StoreHealth:
+def check(store: Store, repair: bool = False, probe: bool = True, keyword: KeywordIndex | None = None) -> StoreHealth:
     """Check ``store`` for half-written articles and, with ``repair``, fix what is found.
 
     The caller holds the writer lock when repairing (``vectorstore.lock``): a repair running
@@ -183,6 +192,8 @@ def check(store: Store, repair: bool = False, probe: bool = True) -> StoreHealth
         store: the store to check (reads metadata only).
         repair: remove leftovers, and articles that are not whole (the next ingest writes them again).
         probe: also query each vector index once (a corrupt index cannot be repaired here).
+        keyword: also compare the keyword index with the store (article ids, content hashes,
+            chunk ids) and, with ``repair``, re-index what is missing or changed and drop orphans.
 
     Returns:
         A ``StoreHealth``; ``healthy`` is whether any problem is left.
@@ -204,5 +215,14 @@ def check(store: Store, repair: bool = False, probe: bool = True) -> StoreHealth
         inv = store.inventory()
     health = StoreHealth(store.location, articles=len(inv.articles), chunks=len(inv.chunks),
                          sentences=len(inv.sentences), problems=problems)
+    if keyword is not None:
+        expected = keywords.expected_from_inventory(inv)
+        health.keyword = keywords.find_drift(expected, keyword.indexed(), keyword.location)
+        if repair and health.keyword.drifted:
+            # the chunks' text is read only when something is out of step
+            by_article: dict[str, list] = defaultdict(list)
+            for c in store.all_chunks():
+                by_article[c.article_id].append(c)
+            health.keyword = keywords.sync(keyword, expected, by_article)
     health.seconds = time.perf_counter() - started
     return health

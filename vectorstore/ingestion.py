@@ -30,6 +30,7 @@ from vectorstore.chunking import SentenceChunker
 from vectorstore.copies import CopyIndex, Fingerprint, fingerprint, likeness
 from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder
+from vectorstore.keyword import KeywordIndex
 from vectorstore.loading import (
     UnreadableFile,
     find_article_files,
@@ -130,7 +131,7 @@ class IngestReport:
 def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: SentenceChunker,
            prune: bool = False, root: Path | None = None, progress: bool | None = None,
            repair: bool = False, batch_texts: int = 128, log_every: float = 10.0,
-           on_written: Callable[[], None] | None = None) -> IngestReport:
+           on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None) -> IngestReport:
     """Ingest article files and folders into ``store``.
 
     Unchanged articles (same content hash) are left alone; changed ones are replaced (the new
@@ -161,6 +162,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         batch_texts: about how many texts (chunks and sentences) are embedded before writing.
         log_every: seconds between progress lines in the log.
         on_written: called after each written batch (e.g. to tell readers the store changed).
+        keyword: the keyword index, written per article right after the store (and repaired
+            with it); without one, the index catches up when it is next synced.
 
     Returns:
         An ``IngestReport``.
@@ -169,7 +172,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
     root = (root or Path.cwd()).resolve()
     report = IngestReport()
     if repair:
-        _repair(store, report)
+        _repair(store, report, keyword)
     found, skipped = find_article_files(paths)
     report.skipped.extend((str(p), why) for p, why in skipped)
     stored = store.article_index()
@@ -194,7 +197,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         loaded.append(Loaded(str(path), article, path))
 
     seen = _write(loaded, store, stored, embedder, chunker, report, root, prune, progress, batch_texts, log_every,
-                  on_written)
+                  on_written, keyword)
     if prune:
         index = store.article_index()
         gone = {src for meta in index.values() for src in (meta.get("source"), *(c.source for c in meta["also_at"]))
@@ -204,7 +207,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
             if aid in seen or aid in report.pruned or is_web_source(meta.get("source")):
                 continue  # web articles are pruned by 'sync --prune', from what their sources list
             if not _source_path(meta.get("source"), root).exists():
-                store.delete_article(aid)
+                _delete(store, keyword, aid)
                 report.pruned.append(aid)
     report.seconds = time.perf_counter() - started
     return report
@@ -214,7 +217,7 @@ def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, ch
                     remove: list[str] = (), forget: set[str] = frozenset(), progress: bool | None = None,
                     repair: bool = False,
                     batch_texts: int = 128, log_every: float = 10.0,
-                    on_written: Callable[[], None] | None = None) -> IngestReport:
+                    on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None) -> IngestReport:
     """Ingest articles read elsewhere (web pages), by the same rules as ``ingest``'s files.
 
     Args:
@@ -230,16 +233,16 @@ def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, ch
     started = time.perf_counter()
     report = IngestReport()
     if repair:
-        _repair(store, report)
+        _repair(store, report, keyword)
     _write(articles, store, store.article_index(), embedder, chunker, report, Path.cwd().resolve(), False,
-           progress, batch_texts, log_every, on_written)
+           progress, batch_texts, log_every, on_written, keyword)
     if forget:
         forget_sources(store, store.article_index(), set(forget), report)
     kept = {c.primary_id for c in report.copies}  # a page read this run is its copy: promoted, not removed
     for aid in remove:
         if aid in kept:
             continue
-        store.delete_article(aid)
+        _delete(store, keyword, aid)
         report.pruned.append(aid)
     report.seconds = time.perf_counter() - started
     return report
@@ -370,16 +373,26 @@ class _Copies:
         return (self.stored.get(aid) or {}).get("source") or aid
 
 
-def _repair(store: Store, report: IngestReport) -> None:
-    health = consistency.check(store, repair=True, probe=False)
+def _repair(store: Store, report: IngestReport, keyword: KeywordIndex | None) -> None:
+    health = consistency.check(store, repair=True, probe=False, keyword=keyword)
     report.repaired = [p.detail for p in health.problems if p.repaired]
+    if health.keyword is not None and health.keyword.drifted:
+        report.repaired.append(health.keyword.summary())
     for line in report.repaired:
         log.warning("repaired: %s", line)
 
 
+def _delete(store: Store, keyword: KeywordIndex | None, article_id: str) -> None:
+    """Remove an article from the store, then from the keyword index."""
+    store.delete_article(article_id)
+    if keyword is not None:
+        keyword.delete_article(article_id)
+
+
 def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder: Embedder,
            chunker: SentenceChunker, report: IngestReport, root: Path, prune: bool, progress: bool | None,
-           batch_texts: int, log_every: float, on_written: Callable[[], None] | None) -> dict[str, str]:
+           batch_texts: int, log_every: float, on_written: Callable[[], None] | None,
+           keyword: KeywordIndex | None = None) -> dict[str, str]:
     """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen."""
     stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
     copies = _Copies(store, stored)
@@ -455,6 +468,13 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
                                               "the version stored before, if any, is kept"))
                 progress_log.written(0)
                 continue
+            if keyword is not None:
+                # After the store: a crash or a failure here leaves the index behind, which the next sync repairs.
+                try:
+                    keyword.replace_article(article.id, article.content_hash, chunks)
+                except Exception as exc:  # the article is stored: the run goes on
+                    log.warning("could not update the keyword index for %s: %s (repaired at the next start "
+                                "or 'check --repair')", label, exc)
             report.ingested.append(article.id)
             report.chunks_written += n_chunks
             report.dates_found += len(article.dates)
@@ -462,21 +482,22 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
             # Stored under an id from before ids followed sub-folders: one source, one article.
             stale = stored_by_source.get(article.source)
             if stale and stale != article.id and stale not in seen:
-                store.delete_article(stale)
+                _delete(store, keyword, stale)
                 report.pruned.append(stale)
             progress_log.written(n_chunks)
         if on_written is not None:
             on_written()
     progress_log.close()
-    _write_copies(copies, store, stored, report)
+    _write_copies(copies, store, stored, report, keyword)
     return seen
 
 
-def _write_copies(copies: _Copies, store: Store, stored: dict[str, dict], report: IngestReport) -> None:
+def _write_copies(copies: _Copies, store: Store, stored: dict[str, dict], report: IngestReport,
+                  keyword: KeywordIndex | None) -> None:
     """Write the ``also_at`` lists this run changed; a copy of an article that could not be stored is skipped."""
     written = set(report.ingested)
     for aid in sorted(copies.retired):
-        store.delete_article(aid)
+        _delete(store, keyword, aid)
     for aid in sorted(copies.changed - copies.retired):
         if aid in stored or aid in written:
             store.update_article_meta(aid, also_at=tuple(copies.also_at.get(aid, ())))

@@ -1,56 +1,159 @@
-"""BM25 keyword search over chunks (``bm25s``), using the shared term tokenizer."""
+"""Keyword search over chunks: the ``KeywordIndex`` protocol, and how an index is kept in step
+with the store (the same articles, content hashes and chunk ids as Chroma).
+
+``Fts5Index`` (``vectorstore/fts5.py``) implements it. The index is persistent and written per
+article in the same step as the store (``vectorstore.ingestion``); what a crash, another
+process's ingest (a Chroma server shared by several app processes) or a hand edit left out of
+step is found by ``find_drift`` and repaired by ``sync`` at start, on refresh and by
+``check --repair``.
+"""
 
 from __future__ import annotations
 
-import math
-from collections import Counter
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
-import bm25s
+from vectorstore.models import Chunk, Inventory
 
-from vectorstore.models import Chunk, ScoredChunk
-from vectorstore.terms import terms
+# What the index holds for one article: its content hash and its chunk ids.
+Indexed = tuple[str, frozenset[str]]
 
 
-class Bm25Index:
-    """An in-memory BM25 index of chunks, plus the corpus statistics answer scoring needs.
+@runtime_checkable
+class KeywordIndex(Protocol):
+    """What the answer path and ingest need from a keyword index."""
 
-    Built from the store at start-up (see ``build``); cost grows linearly with the corpus
-    (``make bench`` measures it).
-    """
+    location: str
 
-    def __init__(self, chunks: list[Chunk]) -> None:
-        self.chunks = chunks
-        tokenized = [terms(c.text) or ["_empty_"] for c in chunks]
-        df: Counter[str] = Counter()
-        for toks in tokenized:
-            df.update(set(toks))
-        self.document_frequency = df
-        self._n = max(len(chunks), 1)
-        self._bm25 = bm25s.BM25()
-        if chunks:
-            self._bm25.index(tokenized, show_progress=False)
-        self._vocab = set(df)
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The ``k`` best ``(chunk id, score)`` for ``query``, best first (positive scores only)."""
+        ...
+
+    def prefetch(self, terms: Iterable[str]) -> None:
+        """Look up the statistics of ``terms`` in one go (``idf``/``known`` then answer from memory)."""
+        ...
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term over chunks; unseen terms get the highest value."""
-        n = self.document_frequency.get(term, 0)
-        return math.log(1 + (self._n - n + 0.5) / (n + 0.5))
+        ...
 
     def known(self, term: str) -> bool:
-        """Whether the term occurs anywhere in the corpus."""
-        return term in self._vocab
+        """Whether the term occurs in any chunk."""
+        ...
 
-    def search(self, query: str, k: int) -> list[ScoredChunk]:
-        """The ``k`` best chunks for ``query`` (only those with a positive score)."""
-        q = [t for t in terms(query) if t in self._vocab]
-        if not q or not self.chunks:
-            return []
-        k = min(k, len(self.chunks))
-        docs, scores = self._bm25.retrieve([q], k=k, show_progress=False)
-        return [ScoredChunk(self.chunks[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+    def replace_article(self, article_id: str, content_hash: str, chunks: list[Chunk]) -> None:
+        """Index an article version's chunks, replacing whatever was indexed for its id (one transaction)."""
+        ...
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove an article's chunks (no error if absent)."""
+        ...
+
+    def indexed(self) -> dict[str, Indexed]:
+        """``{article id: (content hash, chunk ids)}`` for every indexed article."""
+        ...
 
     def __len__(self) -> int:
-        return len(self.chunks)
+        """Number of indexed chunks."""
+        ...
 
 
+@dataclass
+class KeywordDrift:
+    """How the keyword index differs from the store, by article id, and what ``sync`` did about it."""
 
+    location: str
+    articles: int = 0          # articles in the store
+    missing: list[str] = field(default_factory=list)   # in the store, not indexed
+    changed: list[str] = field(default_factory=list)   # indexed with another content hash or other chunks
+    orphans: list[str] = field(default_factory=list)   # indexed, not in the store
+    repaired: bool = False
+    seconds: float = 0.0
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.missing or self.changed or self.orphans)
+
+    @property
+    def healthy(self) -> bool:
+        """Nothing differs, or what differed was repaired."""
+        return not self.drifted or self.repaired
+
+    def summary(self) -> str:
+        """One line for the terminal and the server log."""
+        if not self.drifted:
+            return f"Keyword index {self.location}: in step with the store ({self.articles} articles)."
+        parts = [f"{len(v)} {name}" for name, v in (("missing", self.missing), ("changed", self.changed),
+                                                   ("orphaned", self.orphans)) if v]
+        state = "repaired" if self.repaired else "not repaired: run 'python -m assistant check --repair'"
+        sample = ", ".join((self.missing + self.changed + self.orphans)[:5])
+        return f"Keyword index {self.location}: {', '.join(parts)} article(s) out of step with the store " \
+               f"(e.g. {sample}) [{state}]."
+
+    def to_dict(self) -> dict:
+        return {"location": self.location, "articles": self.articles, "missing": self.missing,
+                "changed": self.changed, "orphans": self.orphans, "repaired": self.repaired,
+                "healthy": self.healthy, "seconds": round(self.seconds, 3)}
+
+
+def expected_from_chunks(hashes: dict[str, str], chunks: Iterable[Chunk]) -> dict[str, Indexed]:
+    """What the index should hold: ``{article id: (content hash, chunk ids)}`` for the articles
+    with a row (``hashes``: article id -> content hash), from the store's chunks."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for c in chunks:
+        if c.article_id in hashes:
+            ids[c.article_id].add(c.id)
+    return {aid: (h, frozenset(ids.get(aid, ()))) for aid, h in hashes.items()}
+
+
+def expected_from_inventory(inv: Inventory) -> dict[str, Indexed]:
+    """Like ``expected_from_chunks``, from a store inventory (only the current version's chunks)."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for cid, c in inv.chunks.items():
+        row = inv.articles.get(c.article_id)
+        if row is not None and (c.version is None or c.version == row.content_hash):
+            ids[c.article_id].add(cid)
+    return {aid: (row.content_hash, frozenset(ids.get(aid, ()))) for aid, row in inv.articles.items()}
+
+
+def find_drift(expected: dict[str, Indexed], indexed: dict[str, Indexed], location: str = "") -> KeywordDrift:
+    """Compare what the store holds with what the index holds (pure: reads nothing)."""
+    drift = KeywordDrift(location, articles=len(expected))
+    for aid, want in expected.items():
+        have = indexed.get(aid)
+        if have is None:
+            drift.missing.append(aid)
+        elif have != want:
+            drift.changed.append(aid)
+    drift.orphans = [aid for aid in indexed if aid not in expected]
+    drift.missing.sort()
+    drift.changed.sort()
+    drift.orphans.sort()
+    return drift
+
+
+def sync(index: KeywordIndex, expected: dict[str, Indexed], chunks: dict[str, list[Chunk]],
+         repair: bool = True) -> KeywordDrift:
+    """Find how ``index`` differs from the store and, with ``repair``, re-index what is missing or
+    changed and delete orphans.
+
+    Args:
+        index: the keyword index.
+        expected: the store's side (``expected_from_chunks``/``expected_from_inventory``).
+        chunks: the store's current chunks by article id (only the drifted articles are read).
+        repair: change the index (else only report).
+    """
+    started = time.perf_counter()
+    drift = find_drift(expected, index.indexed(), index.location)
+    if repair and drift.drifted:
+        for aid in drift.orphans:
+            index.delete_article(aid)
+        for aid in drift.missing + drift.changed:
+            content_hash, ids = expected[aid]
+            index.replace_article(aid, content_hash, [c for c in chunks.get(aid, []) if c.id in ids])
+        drift.repaired = True
+    drift.seconds = time.perf_counter() - started
+    return drift

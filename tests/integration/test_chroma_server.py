@@ -46,7 +46,10 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server, embedder, tmp_
     a = Assistant(settings, embedder=embedder)
     report = a.ingest([SEEDS], progress=False)
     assert len(report.ingested) == 5
-    assert not (tmp_path / "unused").exists(), "server mode writes nothing locally"
+    # server mode writes only this process's keyword index locally, in a folder named for the server
+    local = {p.relative_to(tmp_path / "unused").parts[:2] for p in (tmp_path / "unused").rglob("*") if p.is_file()}
+    assert local == {("keyword", chroma_server.replace("://", "-").replace(".", "-").replace(":", "-"))}
+    assert not (tmp_path / "unused" / "chroma").exists()
     answer = a.answer("Who arrived in Elwood and when?")
     assert "late Tuesday" in answer.answer
     again = Assistant(settings, embedder=embedder).ingest([SEEDS], progress=False)
@@ -65,3 +68,27 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
     with pytest.raises(USER_ERRORS) as err:
         Assistant(settings)
     assert "ASSISTANT_CHROMA_URL" in str(err.value)
+
+
+def test_each_app_process_keeps_its_own_keyword_index_in_step_with_the_shared_store(chroma_server, embedder,
+                                                                                      tmp_path):
+    first = Assistant(load_settings(chroma_url=chroma_server, data_dir=tmp_path / "first"), embedder=embedder)
+    first.ingest([SEEDS], progress=False)
+    # another app process (its own data folder) starts on the shared store: its index is filled at start
+    second = Assistant(load_settings(chroma_url=chroma_server, data_dir=tmp_path / "second"), embedder=embedder)
+    assert len(second.keyword_drift.missing) == 5 and second.keyword_drift.repaired
+    assert second.keyword.indexed() == first.keyword.indexed()
+    assert second.keyword.search("Elwood National Guard", 10) == first.keyword.search("Elwood National Guard", 10)
+
+    # the first ingests one more article; the second catches up on refresh, with only that article
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "ferry.txt").write_text("Ferry Strike\n\nFerry workers in Wellington walked out over a zeppelin "
+                                     "terminal on Tuesday.\n", encoding="utf-8")
+    [new_id] = first.ingest([extra], progress=False).ingested
+    assert second.keyword.search("zeppelin", 5) == []
+    second.refresh()
+    assert second.keyword_drift.missing == [new_id] and not second.keyword_drift.changed
+    assert [cid for cid, _ in second.keyword.search("zeppelin", 5)][0].startswith(new_id)
+    assert not Assistant(load_settings(chroma_url=chroma_server, data_dir=tmp_path / "second"),
+                         embedder=embedder).keyword_drift.drifted  # a restart finds it in step

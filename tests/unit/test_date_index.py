@@ -31,3 +31,32 @@ def test_timeline_is_in_date_order_and_leaves_out_what_cannot_be_placed():
     events = index().events()
     assert [(e.label, e.phrase) for e in events] == [
         ("Sat 4 Oct 2025", "Saturday"), ("Mon 6 Oct 2025", "Monday"), ("13–19 Oct 2025", "next week")]
+
+
+def test_day_lookup_reads_buckets_yet_finds_what_a_scan_of_every_chunk_finds():
+    import random
+
+    from assistant.timeline import day_match
+    from vectorstore.dates import TimeExpression
+    from vectorstore.models import Chunk, Span
+
+    rng = random.Random(3)
+    chunks, dates = [], {}
+    for i in range(300):
+        text = "x" * 100
+        chunks.append(Chunk(f"a{i}-0", f"a{i}", 0, 0, 100, text, (Span(0, 100),)))
+        exprs = []
+        for j in range(rng.randint(0, 3)):
+            first = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 2000))
+            width = rng.choice([0, 0, 1, 6, 30, 90, 400, 2000])
+            exprs.append(TimeExpression("p", j * 10, j * 10 + 5, first, first + dt.timedelta(days=width),
+                                        first, rng.choice([0.5, 0.9]), "date"))
+        dates[f"a{i}"] = exprs
+    idx = DateIndex(chunks, dates)
+    for _ in range(60):
+        a = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 2100))
+        days = [(a, a + dt.timedelta(days=rng.choice([0, 2, 40])))]
+        brute = sorted(((c, max((day_match(e, x, y) for e in dates[c.article_id] for x, y in days), default=0.0))
+                        for c in chunks), key=lambda p: (-p[1], p[0].article_id, p[0].index))
+        brute = [p for p in brute if p[1] > 0][:20]
+        assert idx.chunks_on(days, 20) == brute

@@ -1,0 +1,124 @@
+"""The keyword index's own logic, on a real SQLite FTS5 database in tmp_path (no model): BM25
+ranking over the shared terms, per-article replace and delete, term statistics from one batched
+lookup, drift found and repaired, and a database of another format emptied."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+
+from vectorstore import keyword as keywords
+from vectorstore.fts5 import FILE_NAME, Fts5Index
+from vectorstore.models import Chunk
+
+
+def chunk(article: str, n: int, text: str, title: str | None = None) -> Chunk:
+    return Chunk(id=f"{article}-{n}-x", article_id=article, index=n, start=0, end=len(text), text=text, title=title)
+
+
+STORM = [chunk("storm", 0, "The hurricane struck Florida on Monday, flooding Miami.", "Storm hits coast"),
+         chunk("storm", 1, "Officials said schools will close until Thursday.", "Storm hits coast")]
+VISIT = [chunk("visit", 0, "Pelosi's visit to Taiwan angered Beijing, which held drills.", "Speaker visits")]
+
+
+def filled(tmp_path) -> Fts5Index:
+    index = Fts5Index(tmp_path)
+    index.replace_article("storm", "h1", STORM)
+    index.replace_article("visit", "h2", VISIT)
+    return index
+
+
+def test_search_ranks_by_bm25_over_stemmed_terms(tmp_path):
+    index = filled(tmp_path)
+    # "struck"/"strikes", "Taiwanese"... the shared Snowball terms match as they do in answer scoring
+    [(best, score), *_] = index.search("Which state did the hurricane strike? Florida", 5)
+    assert best == "storm-0-x" and score > 0
+    assert [cid for cid, _ in index.search("Who visited Taiwan?", 5)] == ["visit-0-x"]
+    assert index.search("the of and", 5) == []  # stop words only: nothing to search
+    assert index.search("zebra", 5) == []
+    assert index.search('"near" OR * ( ) :', 5) == []  # FTS5 syntax in a question is only text
+    assert len(index) == 3
+
+
+def test_the_headline_counts_only_with_a_weight(tmp_path):
+    filled(tmp_path)
+    assert Fts5Index(tmp_path).search("coast", 5) == []
+    assert {cid for cid, _ in Fts5Index(tmp_path, title_weight=0.5).search("coast", 5)} == {"storm-0-x", "storm-1-x"}
+
+
+def test_replace_and_delete_touch_one_article(tmp_path):
+    index = filled(tmp_path)
+    index.replace_article("storm", "h3", [chunk("storm", 0, "A quiet week in Miami.")])
+    assert index.indexed() == {"storm": ("h3", frozenset({"storm-0-x"})), "visit": ("h2", frozenset({"visit-0-x"}))}
+    assert index.search("hurricane", 5) == [] and not index.known("hurrican")
+    index.delete_article("visit")
+    index.delete_article("never-there")
+    assert set(index.indexed()) == {"storm"} and len(index) == 1
+
+
+def test_the_index_is_on_disk_and_reopens_as_it_was(tmp_path):
+    first = filled(tmp_path)
+    hits = first.search("Florida schools", 5)
+    first.close()
+    again = Fts5Index(tmp_path)
+    assert (tmp_path / FILE_NAME).exists()
+    assert again.search("Florida schools", 5) == hits and len(again) == 3
+
+
+def test_idf_and_known_come_from_one_batched_lookup(tmp_path):
+    index = filled(tmp_path)
+    statements: list[str] = []
+    # the statements the index sends (FTS5's own inner statements are traced too: left out)
+    index._reader().set_trace_callback(lambda sql: statements.append(sql) if "'main'." not in sql
+                                       and not sql.startswith("--") else None)
+    index.forget()
+    index.prefetch(["hurrican", "florida", "taiwan", "zebra"])
+    assert len([s for s in statements if "chunk_vocab" in s]) == 1 and len(statements) == 2  # and the chunk count
+    statements.clear()
+    # BM25's idf over chunks, as the in-memory index computed it: log(1 + (N - n + 0.5) / (n + 0.5))
+    assert math.isclose(index.idf("florida"), math.log(1 + (3 - 1 + 0.5) / 1.5))
+    assert index.idf("zebra") > index.idf("florida")
+    assert index.known("taiwan") and not index.known("zebra")
+    assert statements == []  # answered from memory
+    index.replace_article("other", "h4", [chunk("other", 0, "Zebra sightings in Florida.")])
+    assert index.known("zebra")  # a write drops the cached statistics
+
+
+def test_a_database_of_another_format_is_emptied_for_a_rebuild(tmp_path):
+    filled(tmp_path).close()
+    with sqlite3.connect(tmp_path / FILE_NAME) as conn:
+        conn.execute("UPDATE meta SET value = 'older' WHERE key = 'format'")
+    assert Fts5Index(tmp_path).indexed() == {}
+
+
+def test_drift_is_found_by_article_hash_and_chunk_ids():
+    expected = {"a": ("h1", frozenset({"a-0", "a-1"})), "b": ("h2", frozenset({"b-0"})), "c": ("h3", frozenset())}
+    indexed = {"a": ("h1", frozenset({"a-0", "a-1"})), "b": ("h2", frozenset({"b-0", "b-9"})), "z": ("h", frozenset())}
+    drift = keywords.find_drift(expected, indexed)
+    assert (drift.missing, drift.changed, drift.orphans) == (["c"], ["b"], ["z"])
+    assert drift.drifted and not drift.healthy
+    assert not keywords.find_drift(expected, dict(expected)).drifted
+
+
+def test_expected_comes_from_the_store_chunks_of_articles_with_a_row():
+    chunks = [chunk("a", 0, "x"), chunk("a", 1, "y"), chunk("ghost", 0, "z")]
+    assert keywords.expected_from_chunks({"a": "h1", "b": "h2"}, chunks) == {
+        "a": ("h1", frozenset({"a-0-x", "a-1-x"})), "b": ("h2", frozenset())}
+
+
+def test_sync_repairs_missing_changed_and_orphaned_articles(tmp_path):
+    index = filled(tmp_path)
+    index.replace_article("orphan", "h9", [chunk("orphan", 0, "Nobody stores this.")])
+    new_storm = [chunk("storm", 0, "The hurricane weakened over Georgia.")]
+    store_chunks = {"storm": new_storm, "visit": VISIT, "fresh": [chunk("fresh", 0, "Markets rallied in Tokyo.")]}
+    expected = keywords.expected_from_chunks({"storm": "h5", "visit": "h2", "fresh": "h6"},
+                                             [c for cs in store_chunks.values() for c in cs])
+    reported = keywords.sync(index, expected, store_chunks, repair=False)
+    assert (reported.missing, reported.changed, reported.orphans) == (["fresh"], ["storm"], ["orphan"])
+    assert not reported.repaired and "orphan" in index.indexed()
+
+    repaired = keywords.sync(index, expected, store_chunks)
+    assert repaired.repaired and repaired.healthy
+    assert index.indexed() == expected
+    assert [cid for cid, _ in index.search("Georgia Tokyo", 5)] and index.search("Florida", 5) == []
+    assert not keywords.sync(index, expected, store_chunks).drifted
