@@ -236,19 +236,40 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
         for messages, now in respond(stream_fn, message, list(turns or []), keep):  # Gradio streams a generator
             yield messages, now, asked + [kept[-1] if kept else None], conversation
 
-    def feedback(history: list, asked: list | None, data: gr.LikeData, request: gr.Request) -> None:
+    def feedback(history: list, asked: list | None, data: gr.LikeData, request: gr.Request) -> tuple:
+        """A thumb or a flag: kept at once; the comment box below then adds a reader's own words to it."""
         answer_id = rated_answer(history or [], list(asked or []), data.index)
         if rate is None or answer_id is None or not isinstance(data.liked, bool | str) or data.liked == "":
-            return
+            return gr.skip(), gr.skip()
         helpful = data.liked is True or data.liked == "Like"
         comment = data.liked if isinstance(data.liked, str) and data.liked not in ("Like", "Dislike") else None
         try:
             wait = rate(getattr(request.client, "host", None) or "unknown", answer_id, helpful, comment)
         except USER_ERRORS as exc:
             gr.Warning(f"The rating was not kept: {exc}")
-            return
+            return gr.skip(), gr.skip()
         if wait:
             gr.Warning(f"Too many ratings; try again in {wait} s.")
+            return gr.skip(), gr.skip()
+        return [answer_id, helpful, comment], gr.update(visible=True)
+
+    def send_comment(text: str, rated: list | None, request: gr.Request) -> tuple:
+        """The reader's comment on the answer they rated last (it replaces a flag's reason, kept in front)."""
+        text = (text or "").strip()
+        if rate is None or not rated or not text:
+            return gr.skip(), gr.skip()
+        answer_id, helpful, reason = rated
+        try:
+            wait = rate(getattr(request.client, "host", None) or "unknown", answer_id, helpful,
+                        f"{reason}: {text}" if reason else text)
+        except USER_ERRORS as exc:
+            gr.Warning(f"The comment was not kept: {exc}")
+            return gr.skip(), gr.skip()
+        if wait:
+            gr.Warning(f"Too many ratings; try again in {wait} s.")
+            return gr.skip(), gr.skip()
+        gr.Info("Thanks: your comment was kept with your rating.")
+        return "", gr.update(visible=False)
 
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         turns = gr.State([])  # the conversation as Turns, kept beside what the chat shows
@@ -274,7 +295,14 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
         chatbot.undo(lambda t, a: (list(t or [])[:-1], list(a or [])[:-1]), inputs=[turns, asked],
                      outputs=[turns, asked], queue=False)
         if rate is not None:
-            chatbot.like(feedback, inputs=[chatbot, asked], outputs=None, queue=False)
+            rated = gr.State(None)  # [answer id, helpful, flag reason] of the last rating, for its comment
+            with gr.Row(visible=False, elem_id="na-comment-row") as comment_row:
+                comment_box = gr.Textbox(placeholder="Add a comment to your rating (optional)", max_length=1000,
+                                         show_label=False, elem_id="na-comment", scale=4)
+                comment_send = gr.Button("Send comment", elem_id="na-comment-send", scale=1)
+            chatbot.like(feedback, inputs=[chatbot, asked], outputs=[rated, comment_row], queue=False)
+            comment_box.submit(send_comment, inputs=[comment_box, rated], outputs=[comment_box, comment_row], queue=False)
+            comment_send.click(send_comment, inputs=[comment_box, rated], outputs=[comment_box, comment_row], queue=False)
         with gr.Accordion("Timeline", open=False, elem_id="na-timeline"):
             events = gr.HTML()
         with gr.Accordion("Articles", open=False):

@@ -1,5 +1,6 @@
-"""The embedding back ends: the int8 ONNX export (the default) is built offline from the packaged
-model, cached, and gives the same neighbours as the PyTorch model it came from."""
+"""The embedding back ends: the ONNX export (the default, fp32; int8 on request) is built offline
+from the packaged model, cached, and gives the vectors (fp32) or the neighbours (int8) of the
+PyTorch model it came from."""
 
 from __future__ import annotations
 
@@ -33,11 +34,21 @@ def torch_embedder():
     return MiniLmEmbedder()
 
 
-def test_the_default_backend_is_int8_onnx(embedder):
-    assert isinstance(embedder, OnnxEmbedder) and embedder.variant == "onnx-int8"
+@pytest.fixture(scope="module")
+def int8_embedder():
+    return OnnxEmbedder(quantize=True)
 
 
-def test_int8_vectors_match_the_torch_model(embedder, torch_embedder, seed_sentences):
+def test_the_default_backend_is_fp32_onnx_with_the_torch_vectors(embedder, torch_embedder, seed_sentences):
+    assert isinstance(embedder, OnnxEmbedder) and embedder.variant == "onnx-fp32"
+    ours, reference = embedder.embed_documents(seed_sentences), torch_embedder.embed_documents(seed_sentences)
+    assert (ours * reference).sum(axis=1).min() > 0.9999
+    q = "Who arrived in Elwood?"
+    assert float(embedder.embed_query(q) @ torch_embedder.embed_query(q)) > 0.9999
+
+
+def test_int8_vectors_match_the_torch_model(int8_embedder, torch_embedder, seed_sentences):
+    embedder = int8_embedder
     ours = embedder.embed_documents(seed_sentences)
     reference = torch_embedder.embed_documents(seed_sentences)
     assert ours.shape == reference.shape == (len(seed_sentences), 384)
@@ -51,7 +62,8 @@ def test_int8_vectors_match_the_torch_model(embedder, torch_embedder, seed_sente
         assert int(np.argmax(ours @ embedder.embed_query(q))) == int(np.argmax(reference @ torch_embedder.embed_query(q))), q
 
 
-def test_batching_by_length_keeps_the_input_order(embedder, seed_sentences):
+def test_batching_by_length_keeps_the_input_order(int8_embedder, seed_sentences):
+    embedder = int8_embedder
     texts = seed_sentences[:40]
     together = embedder.embed_documents(texts)
     one_by_one = np.stack([embedder.embed_documents([t])[0] for t in texts[:8]])
@@ -69,7 +81,7 @@ def test_the_export_runs_offline_and_is_cached(tmp_path):
     env = {**os.environ, "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
            "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
     script = ("import json, sys; from pathlib import Path; from vectorstore.embedder import OnnxEmbedder; "
-              "e = OnnxEmbedder(cache_dir=Path(sys.argv[1])); v = e.embed_query('Guard troops arrived in Elwood'); "
+              "e = OnnxEmbedder(quantize=True, cache_dir=Path(sys.argv[1])); v = e.embed_query('Guard troops arrived in Elwood'); "
               "print(json.dumps({'dim': len(v), 'files': sorted(p.name for p in Path(sys.argv[1]).iterdir())}))")
     run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=600)
@@ -86,5 +98,5 @@ def test_the_export_runs_offline_and_is_cached(tmp_path):
 def test_an_unknown_backend_is_refused():
     from vectorstore.embedder import EmbedderError
 
-    with pytest.raises(EmbedderError, match="onnx-int8"):
+    with pytest.raises(EmbedderError, match="onnx, onnx-int8, torch"):
         make_embedder(backend="tensorflow")

@@ -189,6 +189,16 @@ def test_feedback_in_the_chat_reaches_gaps_and_the_export(newsroom, page, tmp_pa
             break
         pg.wait_for_timeout(200)
     assert found and found[0]["flagged"] == 1
+    # The reader's own words on the rating, from the box the rating opened.
+    pg.locator("#na-comment textarea, #na-comment input").first.fill("Names no spokesperson")
+    pg.locator("#na-comment-send").click()
+    for _ in range(50):
+        found = [g for g in gaps(newsroom) if g["question"] == question]
+        if found and found[0]["comments"]:
+            break
+        pg.wait_for_timeout(200)
+    assert found[0]["flagged"] == 1 and found[0]["comments"] == ["Names no spokesperson"]
+    pg.wait_for_function("!document.querySelector('#na-comment-row') || document.querySelector('#na-comment-row').offsetParent === null")
     out = tmp_path / "chat.qa.yaml"
     assert run_cli("feedback", "export", "--regression", str(out), env=cli_env(newsroom)).returncode == 0
     assert question in [c.question for c in read_set(out).cases]
