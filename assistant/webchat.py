@@ -236,6 +236,18 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
         for messages, now in respond(stream_fn, message, list(turns or []), keep):  # Gradio streams a generator
             yield messages, now, asked + [kept[-1] if kept else None], conversation
 
+    def kept(request: gr.Request, answer_id: str, helpful: bool, comment: str | None, what: str) -> bool:
+        """Keep a rating in the feedback log; a refusal or the rate limit is shown as a warning."""
+        try:
+            wait = rate(getattr(request.client, "host", None) or "unknown", answer_id, helpful, comment)
+        except USER_ERRORS as exc:
+            gr.Warning(f"The {what} was not kept: {exc}")
+            return False
+        if wait:
+            gr.Warning(f"Too many ratings; try again in {wait} s.")
+            return False
+        return True
+
     def feedback(history: list, asked: list | None, data: gr.LikeData, request: gr.Request) -> tuple:
         """A thumb or a flag: kept at once; the comment box below then adds a reader's own words to it."""
         answer_id = rated_answer(history or [], list(asked or []), data.index)
@@ -243,13 +255,7 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
             return gr.skip(), gr.skip()
         helpful = data.liked is True or data.liked == "Like"
         comment = data.liked if isinstance(data.liked, str) and data.liked not in ("Like", "Dislike") else None
-        try:
-            wait = rate(getattr(request.client, "host", None) or "unknown", answer_id, helpful, comment)
-        except USER_ERRORS as exc:
-            gr.Warning(f"The rating was not kept: {exc}")
-            return gr.skip(), gr.skip()
-        if wait:
-            gr.Warning(f"Too many ratings; try again in {wait} s.")
+        if not kept(request, answer_id, helpful, comment, "rating"):
             return gr.skip(), gr.skip()
         return [answer_id, helpful, comment], gr.update(visible=True)
 
@@ -259,14 +265,7 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
         if rate is None or not rated or not text:
             return gr.skip(), gr.skip()
         answer_id, helpful, reason = rated
-        try:
-            wait = rate(getattr(request.client, "host", None) or "unknown", answer_id, helpful,
-                        f"{reason}: {text}" if reason else text)
-        except USER_ERRORS as exc:
-            gr.Warning(f"The comment was not kept: {exc}")
-            return gr.skip(), gr.skip()
-        if wait:
-            gr.Warning(f"Too many ratings; try again in {wait} s.")
+        if not kept(request, answer_id, helpful, f"{reason}: {text}" if reason else text, "comment"):
             return gr.skip(), gr.skip()
         gr.Info("Thanks: your comment was kept with your rating.")
         return "", gr.update(visible=False)

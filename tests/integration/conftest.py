@@ -212,3 +212,17 @@ def screenshot(request):
             target.screenshot(path=str(Path(folder) / name))
 
     return save
+
+
+# Web-source settings for tests against the local news site: loopback allowed, no pauses, one retry.
+FAST = dict(fetch_allow_private=["127.0.0.0/8"], fetch_delay=0.0, fetch_backoff=0.0, fetch_retries=1,
+            fetch_timeout=2.0)
+
+
+@pytest.fixture
+def make(tmp_path, embedder):
+    """``make(**settings)``: an Assistant over a fresh store in this test's folder (web settings from ``FAST``)."""
+    def _make(**kw):
+        settings = load_settings(data_dir=tmp_path / "data", **(FAST | kw))
+        return Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
+    return _make

@@ -7,17 +7,13 @@ import shutil
 
 import pytest
 
-from assistant.answer import Assistant
-from assistant.settings import load_settings
 from assistant.web import public
 from tests.conftest import SEEDS, run_cli
 from tests.integration.news_site import NewsSite, rss
 from vectorstore.loading import url_id
-from vectorstore.store import ChromaStore
 
 pytestmark = pytest.mark.integration
-FAST = dict(fetch_allow_private=["127.0.0.0/8"], fetch_delay=0.0, fetch_backoff=0.0, fetch_retries=1,
-            fetch_timeout=2.0)
+
 SEED = "000_260dedd85ce9b948.txt"  # the Texas National Guard in Elwood
 QUESTION = "Who cast the only vote against the bridge plan?"
 
@@ -31,14 +27,6 @@ def site():
     s.page("/news/storm.html", "storm.html")
     yield s
     s.close()
-
-
-@pytest.fixture
-def make(tmp_path, embedder):
-    def _make(**kw):
-        settings = load_settings(data_dir=tmp_path / "data", **(FAST | kw))
-        return Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
-    return _make
 
 
 def test_the_same_story_in_two_files_is_stored_once_and_cited_with_also_at(tmp_path, make):

@@ -10,16 +10,11 @@ import json
 
 import pytest
 
-from assistant.answer import Assistant
-from assistant.settings import load_settings
 from tests.conftest import free_port, run_cli
 from tests.integration.news_site import NewsSite, atom, rss, sitemap, sitemap_index
 from vectorstore.loading import url_id
-from vectorstore.store import ChromaStore
 
 pytestmark = pytest.mark.integration
-FAST = dict(fetch_allow_private=["127.0.0.0/8"], fetch_delay=0.0, fetch_backoff=0.0, fetch_retries=1,
-            fetch_timeout=2.0)
 
 
 @pytest.fixture
@@ -28,15 +23,6 @@ def site():
     s.set("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
     yield s
     s.close()
-
-
-@pytest.fixture
-def make(tmp_path, embedder):
-    """``make(**settings)``: an Assistant over a fresh store in this test's folder."""
-    def _make(**kw):
-        settings = load_settings(data_dir=tmp_path / "data", **(FAST | kw))
-        return Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
-    return _make
 
 
 def newsroom(site: NewsSite) -> dict[str, str]:
