@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml[=ARTICLES]",
                    help="a question set and the folder of its articles, which a set naming its 'corpus' "
                         "may leave out (repeat for several sets)")
-    p.add_argument("--out", type=Path, default=Path("assistant/scorer-learned.json"), help="where to save the scorer")
+    p.add_argument("--out", type=Path, default=Path("assistant/scorer.json"), help="where to save the scorer (default: the one the assistant uses)")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     _common(p)
 

@@ -1,16 +1,20 @@
 """The sentence scorer: how well a candidate sentence answers the question.
 
-A model over features of the sentence and the question (below), read from a JSON file at start
-(nothing is trained at run time). Two ship with the package:
+Two models over features of the sentence and the question (below), read from one JSON file at
+start (``assistant/scorer.json``; nothing is trained at run time):
 
-- ``scorer.json`` (the default): the hand-set linear score the assistant has used since its
-  first version, ``0.45 * dense + 0.40 * lexical + 0.15 * answer_type``, abstaining below 0.45,
-  when a name in the question never occurs in the articles, or when half of the question's term
-  weight never does.
-- ``scorer-learned.json``: a logistic model fitted by ``python -m assistant train-scorer``
-  (``assistant/training.py``) on question sets with known answers, kept with its k-fold
-  cross-validated figures and the hand-set score's figures on the same questions
-  (``ASSISTANT_SCORER=assistant/scorer-learned.json`` uses it).
+- the **support** score, which decides whether to answer at all: the hand-set linear score the
+  assistant has used since its first version, ``0.45 * dense + 0.40 * lexical + 0.15 * answer_type``;
+  the assistant abstains when the best candidate's support is below 0.45, when a name in the
+  question never occurs in the articles, or when half of the question's term weight never does;
+- the **ranker**, which decides which sentence answers: a linear model fitted by
+  ``python -m assistant train-scorer`` (``assistant/training.py``) on pairs of candidate sentences of
+  the same question (one that holds the expected answer, one that does not), on question sets with
+  known answers; the file keeps its k-fold cross-validated figures beside the hand-set order's on
+  the same questions.
+
+A fitted support score (a logistic model and threshold) was tried and lost to the hand-set one on
+the cross-validated figures; a scorer file may still hold one (``link: logistic``).
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ FEATURES = (
     "on_day",         # how well its resolved dates place it on a day the question names (0 if none named)
     "wants_kind",     # 1 if the question asks for a kind of answer (when, how many, who, where, a quote)
     "unknown_majority",  # 1 if half or more of the question's term weight never occurs in the articles
+    "answer_votes",   # how strongly the candidates agree on an answer span this sentence holds (0..1)
+    "context_lexical",  # lexical, over the sentence with the sentences just before and after it
+    "article_lexical",  # lexical, over all retrieved sentences of its article
+    "article_dense",  # the best dense among its article's candidates
 )
 
 
@@ -59,6 +67,16 @@ class SentenceScorer:
     features: tuple[str, ...] = FEATURES
     report: dict = field(default_factory=dict)
     link: str = "logistic"
+    ranker: dict | None = None
+
+    def rank(self, values: dict[str, float]) -> float:
+        """The order of candidates, best first: the fitted ranker's score (``ranker``: a linear model
+        over standardised ``FEATURES``, fitted on pairs of sentences of the same question), or the
+        score itself when there is none. Comparable only between candidates of one question."""
+        if not self.ranker:
+            return self.probability(values)
+        r = self.ranker
+        return sum(c * (values[f] - m) / s for c, f, m, s in zip(r["coefficients"], self.features, r["mean"], r["scale"]))
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.intercept + sum(c * (values[f] - m) / s for c, f, m, s
@@ -76,7 +94,7 @@ class SentenceScorer:
     def to_dict(self) -> dict:
         return {"link": self.link, "features": list(self.features), "coefficients": self.coefficients,
                 "intercept": self.intercept, "mean": self.mean, "scale": self.scale, "threshold": self.threshold,
-                "report": self.report}
+                "ranker": self.ranker, "report": self.report}
 
     @classmethod
     def from_dict(cls, d: dict) -> SentenceScorer:
@@ -85,8 +103,12 @@ class SentenceScorer:
                              "refit it with 'python -m assistant train-scorer'")
         if d.get("link", "logistic") not in ("logistic", "linear"):
             raise ValueError(f"unknown scorer link {d.get('link')!r}: use logistic or linear")
+        ranker = d.get("ranker")
+        if ranker and not len(ranker["coefficients"]) == len(ranker["mean"]) == len(ranker["scale"]) == len(FEATURES):
+            raise ValueError("the scorer's ranker does not have one weight per feature: refit it with "
+                             "'python -m assistant train-scorer'")
         return cls(list(d["coefficients"]), float(d["intercept"]), list(d["mean"]), list(d["scale"]),
-                   float(d["threshold"]), tuple(d["features"]), d.get("report", {}), d.get("link", "logistic"))
+                   float(d["threshold"]), tuple(d["features"]), d.get("report", {}), d.get("link", "logistic"), ranker)
 
 
 def hand_set() -> SentenceScorer:

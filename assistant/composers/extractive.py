@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from assistant.question import Query
 from assistant.scorer import SentenceScorer
 from assistant.timeline import MIN_DAY_MATCH, day_match
 from vectorstore.store import SentenceKey, Store
-from vectorstore.terms import terms
+from vectorstore.terms import terms, words
 
 CANDIDATES_KEPT = 10
 
@@ -32,6 +33,7 @@ class Candidate:
     on_day: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    order: float = 0.0
 
 
 class ExtractiveComposer:
@@ -112,22 +114,25 @@ class ExtractiveComposer:
         candidates = self._candidates(query, found, vectors)
         if not candidates:
             return Draft([], True, 0.0, [])
-        best = candidates[0]
+        best = candidates[0]  # the ranker's first; whether to answer at all is the best support's call
+        support = max(c.score for c in candidates)
         closest = [c.evidence for c in candidates[:3]]
         # "What happened on Oct. 4?" asks only about a day (no other content words): its answer lists
         # what happened that day, and there is none if no sentence places an event on it.
         day_question = bool(days) and not (set(profile.weights) - day_terms)
         off_day = day_question and best.on_day < MIN_DAY_MATCH
         ranked = [c.evidence for c in candidates[:CANDIDATES_KEPT]]
-        if best.score < self.abstain_threshold or off_day:
-            return Draft([], True, best.score, closest, candidates=ranked)
+        if support < self.abstain_threshold or off_day:
+            return Draft([], True, support, closest, candidates=ranked)
 
         chosen = [best]
         covered = set(best.terms) & set(profile.weights)
         kinds = set(best.kinds)
         for cand in candidates[1:]:
-            if len(chosen) >= self.max_sentences or cand.score < self.keep_ratio * best.score:
+            if len(chosen) >= self.max_sentences:
                 break
+            if cand.score < self.keep_ratio * support:
+                continue  # the ranker's order is not the support's: a later one may still be close
             dup = next((c for c in chosen if near_duplicate(c.evidence.text, cand.evidence.text)), None)
             if dup is not None:
                 if cand.evidence.location.article_id != dup.evidence.location.article_id:
@@ -157,7 +162,7 @@ class ExtractiveComposer:
         claims = [Claim(c.evidence.text, [c.evidence]) for c in chosen]
         # what an LLM composer is given: the chosen sentences first, then the next best
         ranked = [c.evidence for c in chosen] + [e for e in ranked if all(e is not c.evidence for c in chosen)]
-        return Draft(claims, False, best.score, closest, candidates=ranked[:CANDIDATES_KEPT])
+        return Draft(claims, False, support, closest, candidates=ranked[:CANDIDATES_KEPT])
 
     def _candidates(self, query: Query, found: Retrieved, vectors: dict[SentenceKey, np.ndarray]) -> list[Candidate]:
         profile, days, day_terms = query.profile, query.days, query.day_terms
@@ -201,7 +206,9 @@ class ExtractiveComposer:
         unknown = profile.unknown_share(known)
         q_terms = set(profile.weights)
         top_dense, top_lexical = max(r[0] for r in raw), max(r[1] for r in raw)
-        for cand, (dense, lexical, type_score, rank, in_match, position) in zip(out, raw):
+        context = _context_features(out, raw, profile)
+        votes = _answer_votes(out, raw, want, q_terms)
+        for i, (cand, (dense, lexical, type_score, rank, in_match, position)) in enumerate(zip(out, raw)):
             words = cand.terms - set(day_terms)
             cand.features = {
                 "dense": dense, "lexical": lexical, "answer_type": type_score, "dense_gap": dense - top_dense,
@@ -209,9 +216,11 @@ class ExtractiveComposer:
                 "missing_names": missing_names, "unknown_share": unknown, "question_terms": len(q_terms) / 10,
                 "position": position, "length": len(cand.evidence.text) / 300,
                 "new_words": len(words - q_terms) / max(len(words), 1), "on_day": cand.on_day,
-                "wants_kind": float(bool(profile.wants)), "unknown_majority": float(unknown >= 0.5)}
+                "wants_kind": float(bool(profile.wants)), "unknown_majority": float(unknown >= 0.5),
+                "answer_votes": votes[i], **context[i]}
             cand.score = cand.evidence.score = self.scorer.probability(cand.features)
-        out.sort(key=lambda c: (-c.score, c.rank, c.evidence.location.start))
+            cand.order = self.scorer.rank(cand.features)
+        out.sort(key=lambda c: (-c.order, -c.score, c.rank, c.evidence.location.start))
         return out
 
     @staticmethod
@@ -221,3 +230,63 @@ class ExtractiveComposer:
         for c in chosen:
             article_rank.setdefault(c.evidence.location.article_id, len(article_rank))
         return sorted(chosen, key=lambda c: (article_rank[c.evidence.location.article_id], c.evidence.location.start))
+
+
+def _context_features(out: list[Candidate], raw: list[tuple], profile) -> list[dict[str, float]]:
+    """Per candidate: how well its article (the union of its retrieved sentences) and its sentence
+    with the sentences just before and after it cover the question, and the article's best
+    meaning similarity. An answer often sits in a sentence that says only part of the question
+    ("the singer announced...") in an article that says all of it."""
+    by_article: dict[str, list[int]] = {}
+    for i, c in enumerate(out):
+        by_article.setdefault(c.evidence.location.article_id, []).append(i)
+    feats: list[dict[str, float]] = [{} for _ in out]
+    for idx in by_article.values():
+        article_terms = set().union(*(out[i].terms for i in idx))
+        article_lexical = profile.coverage(article_terms)
+        article_dense = max(raw[i][0] for i in idx)
+        ordered = sorted(idx, key=lambda i: out[i].evidence.location.start)
+        for j, i in enumerate(ordered):
+            near = set(out[i].terms)
+            loc = out[i].evidence.location
+            if j > 0 and loc.start - out[ordered[j - 1]].evidence.location.end <= 3:
+                near |= out[ordered[j - 1]].terms
+            if j + 1 < len(ordered) and out[ordered[j + 1]].evidence.location.start - loc.end <= 3:
+                near |= out[ordered[j + 1]].terms
+            feats[i] = {"context_lexical": profile.coverage(near), "article_lexical": article_lexical,
+                        "article_dense": article_dense}
+    return feats
+
+
+def _answer_votes(out: list[Candidate], raw: list[tuple], want, q_terms: set[str]) -> list[float]:
+    """Per candidate: how strongly the retrieved sentences agree on an answer span it holds (0..1).
+
+    Every span of the kind the question asks for ("which country": a name; "how many": a number)
+    that the question does not already say gets a vote from each candidate sentence holding it,
+    weighted by that sentence's relevance (meaning and word similarity); a sentence's value is its
+    best span's total over the best span's total. The answer to a news question tends to recur in
+    the passages about it; a sentence that only restates the question holds no such span."""
+    if want is None:
+        return [0.0] * len(out)
+    texts = [c.evidence.text for c in out]
+    common = frozenset(w for t in texts for w in re.findall(r"\b[a-z][a-z'-]+\b", t))
+    keys: list[set[str]] = []
+    for text in texts:
+        found = set()
+        for start, end, fit in short_answer.candidates(text, want, common):
+            if fit < 0.3:
+                continue
+            span_words = words(text[start:end])
+            span_terms = terms(text[start:end]) or span_words
+            if span_words and any(t not in q_terms for t in span_terms):
+                found.add(" ".join(span_words))
+        keys.append(found)
+    support: dict[str, float] = {}
+    for found, r in zip(keys, raw):
+        relevance = max(0.0, 0.5 * r[0] + 0.5 * r[1])
+        for key in found:
+            support[key] = support.get(key, 0.0) + relevance
+    top = max(support.values(), default=0.0)
+    if top <= 0:
+        return [0.0] * len(out)
+    return [max((support[k] for k in found), default=0.0) / top for found in keys]

@@ -10,7 +10,6 @@ import pytest
 from assistant.evaluation import Case
 from assistant.scorer import FEATURES, SentenceScorer, hand_set, load_scorer
 from assistant.training import collect, holds, save, train
-from tests.conftest import ROOT
 
 
 def values(**given):
@@ -27,11 +26,28 @@ def test_the_default_scorer_is_the_hand_set_formula():
     assert scorer.to_dict()["coefficients"] == hand_set().to_dict()["coefficients"]
 
 
-def test_the_learned_scorer_ships_with_its_cross_validated_figures():
-    scorer = load_scorer(ROOT / "assistant/scorer-learned.json")
-    assert scorer.link == "logistic" and 0 < scorer.probability(values(dense=0.5)) < 1
+def test_the_default_ranker_ships_with_its_cross_validated_figures():
+    scorer = load_scorer()
+    assert scorer.ranker and len(scorer.ranker["coefficients"]) == len(FEATURES)
     report = scorer.report
     assert report["folds"] >= 5 and set(report["cross_validated"]) == set(report["hand_set_on_the_same_questions"])
+    # the order is the ranker's: a sentence holding the agreed answer span outranks one that does not
+    plain = values(dense=0.6, lexical=0.5)
+    assert scorer.rank({**plain, "answer_votes": 1.0}) > scorer.rank(plain)
+
+
+def test_without_a_ranker_the_order_is_the_score():
+    scorer = hand_set()
+    v = values(dense=0.6, lexical=0.5, answer_type=1.0)
+    assert scorer.ranker is None and scorer.rank(v) == scorer.probability(v)
+
+
+def test_a_ranker_of_the_wrong_size_is_refused(tmp_path):
+    data = load_scorer().to_dict()
+    data["ranker"]["coefficients"] = data["ranker"]["coefficients"][:-1]
+    (tmp_path / "s.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="refit it"):
+        load_scorer(tmp_path / "s.json")
 
 
 def test_a_scorer_fitted_on_other_features_is_refused(tmp_path):
@@ -56,7 +72,8 @@ def test_fitting_is_deterministic_and_saves_what_it_was_checked_on(small, tmp_pa
     assert all(q.labels.sum() == 0 for q in questions if not q.answerable)
     first, second = train(questions, k=2), train(questions, k=2)
     assert first.to_dict() == second.to_dict()
-    assert set(first.report["cross_validated"]["small"]) >= {"hit", "false_abstain", "abstain_correct"}
+    assert set(first.report["cross_validated"]["small"]) >= {"hit", "false_abstain", "abstain_correct", "first"}
+    assert first.ranker and first.threshold == hand_set().threshold  # whether to answer stays hand-set
     save(first, tmp_path / "s.json")
     assert load_scorer(tmp_path / "s.json").to_dict() == first.to_dict()
 
