@@ -51,7 +51,13 @@ from assistant.errors import EmptyStoreError
 from assistant.llm import LlmError, chat_model
 from assistant.models import Answer, Retrieved, ShortAnswer
 from assistant.prompts import ABSTAIN_TEXT
-from assistant.question import Query, Request, Understanding, validate_question
+from assistant.question import (
+    Query,
+    Request,
+    Understanding,
+    correct_spelling,
+    validate_question,
+)
 from assistant.retrieval import (
     ChunkMap,
     DateRetriever,
@@ -68,7 +74,7 @@ from vectorstore import consistency
 from vectorstore import keyword as keywords
 from vectorstore.chunking import SentenceChunker
 from vectorstore.consistency import StoreHealth
-from vectorstore.embedder import MiniLmEmbedder, shared_embedder
+from vectorstore.embedder import MiniLmEmbedder, common_words, shared_embedder
 from vectorstore.fetching import Fetcher
 from vectorstore.fts5 import Fts5Index
 from vectorstore.fts5 import file_name as fts5_file_name
@@ -206,8 +212,11 @@ class Assistant:
                 self.llm_notice = f"{exc}. Answers are extractive until that is fixed."
                 log.warning(self.llm_notice)
         chunk_map = ChunkMap(chunks)
+        common = common_words(s.embedding_model) if s.correct_spelling else frozenset()
+        spell = (lambda text: correct_spelling(text, self.index.known, self.index.similar, common)[0]) \
+            if s.correct_spelling else None  # noqa: E731
         self.understanding = Understanding(self.embedder.embed_query, self.index.idf, self.dates.newest,
-                                           s.max_question_chars, s.max_history_turns, rewrite_with_model)
+                                           s.max_question_chars, s.max_history_turns, rewrite_with_model, spell)
         self.retriever = HybridRetriever(
             dense=DenseRetriever(store=self.store, embedder=self.embedder, k=s.candidates),
             keyword=KeywordRetriever(index=self.index, chunks=chunk_map, k=s.candidates),

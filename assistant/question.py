@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -142,6 +143,52 @@ def profile_question(question: str, idf: Callable[[str], float]) -> QuestionProf
     return QuestionProfile(question, q_terms, {t: idf(t) for t in q_terms}, wanted(question), names)
 
 
+_WORD_RE = re.compile(r"[A-Za-z]+")
+
+
+def correct_spelling(text: str, known: Callable[[str], bool], similar: Callable[[str, int], list[tuple[str, int]]],
+                     common: frozenset[str] = frozenset()) -> tuple[str, dict[str, str]]:
+    """``text`` with each misspelt name replaced by the articles' closest word, and what was
+    replaced (``{"pritzkar": "pritzker"}``).
+
+    Readers type names in lower case and misspell them ("pritzkar", "jonson", "kristy nome"); a word
+    no article holds would otherwise make the assistant decline. A word is corrected only when all
+    of these hold, so that a name the articles do not cover stays as asked ("Musk" is not "must"):
+    - it is written in lower case (a name written with a capital is taken as written), has four
+      letters or more, and no article holds it;
+    - it is not an ordinary word (``common``: the embedding model's own vocabulary, about 20,000
+      words; "weather" is never read as "whether"), nor the inflection of one (the stemmer leaves
+      it as it is: "gluing" and "barristers" are words, not names);
+    - an article word starting with the same letter lies within one edit of it (two for words of
+      seven letters or more), and that word is not an ordinary word either: a misspelt name
+      becomes a name. The closest wins, then the most used.
+    The replacement is the articles' indexed form (a stem, lower case: the embedding model is
+    uncased, and the keyword index and the lexical score read stems).
+    """
+    fixes: dict[str, str] = {}
+    ordinary = _stems(common)
+
+    def fix(m: re.Match) -> str:
+        word = m.group(0)
+        found = terms(word)
+        if (len(word) < 4 or not word.islower() or len(found) != 1 or word in common
+                or found[0] not in (word, word[:-1]) or found[0] in _QUESTION_STEMS or known(found[0])):
+            return word
+        term = found[0]
+        for candidate, _ in similar(term, 1 if len(term) < 7 else 2):
+            if len(candidate) >= 4 and candidate not in ordinary and terms(candidate) == [candidate]:
+                fixes[word] = candidate
+                return candidate
+        return word
+
+    return _WORD_RE.sub(fix, text), fixes
+
+
+@lru_cache(maxsize=4)
+def _stems(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem(w) for w in words)
+
+
 def sub_questions(question: str) -> list[str]:
     """Split "How did X respond, and what did Y do?" into its parts.
 
@@ -180,12 +227,15 @@ class Understanding:
         max_chars: longest question accepted.
         max_turns: most earlier turns a follow-up is read against.
         rewrite_with_model: optional ``(question, turns) -> stand-alone question or None`` (an LLM).
+        spell: optional ``text -> text`` with misspelt words corrected (``correct_spelling``).
     """
 
     def __init__(self, embed: Callable[[str], np.ndarray], idf: Callable[[str], float], newest: dt.date | None,
                  max_chars: int, max_turns: int,
-                 rewrite_with_model: Callable[[str, list[Turn]], str | None] | None = None) -> None:
+                 rewrite_with_model: Callable[[str, list[Turn]], str | None] | None = None,
+                 spell: Callable[[str], str] | None = None) -> None:
         self.embed = embed
+        self.spell = spell
         self.idf = idf
         self.newest = newest
         self.max_chars = max_chars
@@ -211,6 +261,8 @@ class Understanding:
 
     def plain(self, text: str, searched: str | None = None, as_of: dt.date | None = None) -> Query:
         """The ``Query`` for a stand-alone ``text`` (no validation, no conversation)."""
+        if self.spell:
+            text, searched = self.spell(text), self.spell(searched) if searched else None
         searched = searched or text
         parts = sub_questions(text)
         query = self._one(text, searched, as_of)

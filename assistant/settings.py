@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Passages in 'retrieved' and considered for the answer.")
     answer_passages: int = Field(10, ge=1, le=100, description="Passages whose sentences the composer considers.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    correct_spelling: bool = Field(True, description="Read a question word the articles never use as the articles' closest word (one or two edits: 'pritzkar' as 'pritzker').")
     max_answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an extractive answer.")
     abstain_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Below this score of the best sentence (the scorer's probability that it answers) the assistant says the articles do not say; empty = the threshold fitted with the scorer.")
     scorer: Path | None = Field(None, description="A sentence scorer fitted by 'python -m assistant train-scorer' (JSON); empty = the one shipped in assistant/scorer.json.")

@@ -75,6 +75,15 @@ def _model_folder(model_path: Path | None) -> Path:
     return path
 
 
+def common_words(model_path: Path | None = None) -> frozenset[str]:
+    """The whole words of the model's WordPiece vocabulary (lower case, letters only): about 20,000
+    ordinary English words and very common names. Empty if the model has no ``vocab.txt``."""
+    vocab = _model_folder(model_path) / "vocab.txt"
+    if not vocab.is_file():
+        return frozenset()
+    return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.islower())
+
+
 class MiniLmEmbedder:
     """A sentence-transformers model loaded from a local folder, never from a hub.
 

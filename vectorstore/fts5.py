@@ -170,6 +170,28 @@ class Fts5Index:
         """Whether the term occurs in any chunk."""
         return self.document_frequency(term) > 0
 
+    def similar(self, term: str, max_distance: int) -> list[tuple[str, int]]:
+        """Indexed terms within ``max_distance`` edits (insertions, deletions, substitutions and swaps
+        of neighbours) of ``term`` that start with its letter, with their chunk counts, closest first.
+
+        Reads the vocabulary's range of that first letter (one indexed range scan, not the whole
+        vocabulary); the distances are computed by rapidfuzz."""
+        from rapidfuzz.distance import OSA
+
+        if not term:
+            return []
+        first = term[0]
+        rows = self._reader().execute(
+            "SELECT term, doc FROM chunk_vocab WHERE col = 'body' AND term >= ? AND term < ?",
+            (first, chr(ord(first) + 1))).fetchall()
+        out = []
+        for t, n in rows:
+            if t != term and abs(len(t) - len(term)) <= max_distance:
+                d = OSA.distance(term, t, score_cutoff=max_distance)
+                if d <= max_distance:
+                    out.append((d, -n, t))
+        return [(t, -n) for d, n, t in sorted(out)]
+
     def indexed(self) -> dict[str, Indexed]:
         """``{article id: (content hash, chunk ids)}`` for every indexed article."""
         conn = self._reader()

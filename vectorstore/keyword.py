@@ -44,6 +44,11 @@ class KeywordIndex(Protocol):
         """Whether the term occurs in any chunk."""
         ...
 
+    def similar(self, term: str, max_distance: int) -> list[tuple[str, int]]:
+        """Indexed terms within ``max_distance`` edits of ``term`` (same first letter), with the
+        number of chunks each occurs in: the candidates for a misspelt word."""
+        ...
+
     def replace_article(self, article_id: str, content_hash: str, chunks: list[Chunk]) -> None:
         """Index an article version's chunks, replacing whatever was indexed for its id (one transaction)."""
         ...

@@ -263,14 +263,15 @@ def _answer_votes(out: list[Candidate], raw: list[tuple], want, q_terms: set[str
 
     Every span of the kind the question asks for ("which country": a name; "how many": a number)
     that the question does not already say gets a vote from each candidate sentence holding it,
-    weighted by that sentence's relevance (meaning and word similarity); a sentence's value is its
-    best span's total over the best span's total. The answer to a news question tends to recur in
-    the passages about it; a sentence that only restates the question holds no such span."""
+    or a shorter or longer form of it ("Gronkowski" for "Rob Gronkowski"), weighted by that
+    sentence's relevance (meaning and word similarity); a sentence's value is its best span's total
+    over the best span's total. The answer to a news question tends to recur in the passages about
+    it; a sentence that only restates the question holds no such span."""
     if want is None:
         return [0.0] * len(out)
     texts = [c.evidence.text for c in out]
     common = frozenset(w for t in texts for w in re.findall(r"\b[a-z][a-z'-]+\b", t))
-    keys: list[set[str]] = []
+    keys: list[set[frozenset[str]]] = []
     for text in texts:
         found = set()
         for start, end, fit in short_answer.candidates(text, want, common):
@@ -279,13 +280,18 @@ def _answer_votes(out: list[Candidate], raw: list[tuple], want, q_terms: set[str
             span_words = words(text[start:end])
             span_terms = terms(text[start:end]) or span_words
             if span_words and any(t not in q_terms for t in span_terms):
-                found.add(" ".join(span_words))
+                found.add(frozenset(span_words))
         keys.append(found)
-    support: dict[str, float] = {}
-    for found, r in zip(keys, raw):
-        relevance = max(0.0, 0.5 * r[0] + 0.5 * r[1])
+    holders: dict[str, set[int]] = {}  # word -> the sentences holding a span with it
+    for i, found in enumerate(keys):
         for key in found:
-            support[key] = support.get(key, 0.0) + relevance
+            for w in key:
+                holders.setdefault(w, set()).add(i)
+    relevance = [max(0.0, 0.5 * r[0] + 0.5 * r[1]) for r in raw]
+    support: dict[frozenset[str], float] = {}
+    for key in {k for found in keys for k in found}:
+        near = set().union(*(holders[w] for w in key))
+        support[key] = sum(relevance[i] for i in near if any(k <= key or key <= k for k in keys[i]))
     top = max(support.values(), default=0.0)
     if top <= 0:
         return [0.0] * len(out)

@@ -122,3 +122,13 @@ def test_sync_repairs_missing_changed_and_orphaned_articles(tmp_path):
     assert index.indexed() == expected
     assert [cid for cid, _ in index.search("Georgia Tokyo", 5)] and index.search("Florida", 5) == []
     assert not keywords.sync(index, expected, store_chunks).drifted
+
+
+def test_similar_terms_are_within_the_edit_distance_and_share_the_first_letter(tmp_path):
+    index = filled(tmp_path)
+    index.replace_article("noem", "h3", [chunk("noem", 0, "Noem and Pritzker spoke; Pritzker left. Pelosi too.")])
+    assert index.similar("pritzkar", 1) == [("pritzker", 1)]
+    assert index.similar("pelosy", 1) == [("pelosi", 2)]  # in two chunks
+    assert index.similar("nom", 1)[0] == ("noem", 1)
+    assert index.similar("qritzker", 2) == []  # another first letter
+    assert index.similar("pritzker", 1) == []  # the word itself is not a correction
