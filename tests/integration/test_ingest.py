@@ -134,7 +134,7 @@ def test_asking_an_empty_store_says_to_ingest(tmp_path):
     assert r.returncode == 2 and "ingest" in r.stderr
 
 
-def test_sentences_mode_stores_each_chunk_vector_pooled_from_its_sentence_vectors(tmp_path, workdir, embedder):
+def test_sentences_mode_stores_each_chunk_vector_pooled_from_its_stored_sentence_vectors(tmp_path, workdir, embedder):
     import numpy as np
 
     from vectorstore.embedder import pool
@@ -153,7 +153,8 @@ def test_sentences_mode_stores_each_chunk_vector_pooled_from_its_sentence_vector
         sentences = store.sentences.get(where={"chunk_id": cid}, include=["embeddings", "metadatas"])
         by_start = sorted(zip(sentences["metadatas"], sentences["embeddings"]), key=lambda me: me[0]["start"])
         assert len(by_start) == len(json.loads(meta["sentences"]))
-        expected = pool(np.stack([np.asarray(e, dtype=np.float32) for _, e in by_start]))
+        expected = pool(np.stack([np.asarray(e, dtype=np.float32) for _, e in by_start]),
+                        weights=[m["end"] - m["start"] for m, _ in by_start])
         assert np.allclose(np.asarray(vector, dtype=np.float32), expected, atol=1e-5), cid
         multi += len(by_start) > 1
     assert multi > 5  # most chunks hold several sentences: their vectors are pooled, not copied

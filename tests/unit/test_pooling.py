@@ -49,7 +49,7 @@ def test_a_text_given_twice_is_embedded_once_and_both_get_its_vector():
     assert np.array_equal(out[0], out[2]) and out.shape[0] == 3
 
 
-def test_sentences_mode_embeds_only_sentences_and_stores_pooled_chunk_vectors(tmp_path):
+def test_sentences_mode_embeds_only_sentences_and_stores_length_weighted_pooled_chunk_vectors(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "story.txt").write_text(
@@ -63,5 +63,8 @@ def test_sentences_mode_embeds_only_sentences_and_stores_pooled_chunk_vectors(tm
     assert all(c.text not in embedder.texts or len(c.sentences) == 1 for c, _ in chunks)
     for chunk, vector in chunks:
         sentences = store._sentences[chunk.id]
-        expected = pool(np.stack([sentences[("story", s.start, s.end)] for s in chunk.sentences]))
+        rows = np.stack([sentences[("story", s.start, s.end)] for s in chunk.sentences])
+        lengths = np.array([s.end - s.start for s in chunk.sentences], dtype=np.float64)
+        mean = (rows * lengths[:, None]).sum(axis=0) / lengths.sum()  # the length-weighted mean, by hand
+        expected = mean / np.linalg.norm(mean)
         assert np.allclose(vector, expected, atol=1e-6)
