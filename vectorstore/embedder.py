@@ -41,7 +41,7 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-def pool(vectors: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def pool(vectors: np.ndarray, weights: np.ndarray | list[float] | None = None) -> np.ndarray:
     """One unit vector for many: the (weighted) mean of ``vectors`` (rows), scaled to unit length.
 
     A chunk's vector made from its sentences' vectors (``ASSISTANT_CHUNK_VECTORS=sentences``)
