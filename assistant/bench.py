@@ -156,7 +156,8 @@ def corpus(settings: Settings, articles: Path, questions_path: Path, data_dir: P
             "chunks": chunks, "chunks_written": report.chunks_written, "ingest_s": round(ingest_s, 1),
             "chunks_per_s": round(report.chunks_written / ingest_s, 1) if report.chunks_written else None,
             "store_mb": round(size / 2**20, 1), "questions": len(questions),
-            "embedding_backend": settings.embedding_backend, "cpus": os.cpu_count(), **serving}
+            "embedding_backend": settings.embedding_backend, "chunk_vectors": settings.chunk_vectors,
+            "cpus": os.cpu_count(), **serving}
 
 
 def _serve_figures(data_dir: Path, questions: list[str]) -> dict:
@@ -190,7 +191,8 @@ def corpus_table(result: dict) -> str:
     r = result
     rate = f"{r['chunks_per_s']}" if r["chunks_per_s"] is not None else "— (store reused)"
     return "\n".join([
-        f"Corpus {r['corpus']} ({r['cpus']} CPUs, embedding backend {r['embedding_backend']}, {r['questions']} questions)", "",
+        f"Corpus {r['corpus']} ({r['cpus']} CPUs, embedding backend {r['embedding_backend']}, chunk vectors "
+        f"{r.get('chunk_vectors', 'embed')}, {r['questions']} questions)", "",
         "| articles | chunks | ingest (s) | chunks/s | store on disk (MB) | cold start to first answer (s) | warm p50 (ms) | warm p95 (ms) | serving peak RSS (MB) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {r['articles']} | {r['chunks']} | {r['ingest_s']} | {rate} | {r['store_mb']} | {r['cold_start_s']} | "

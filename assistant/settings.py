@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     device: str = Field("cpu", description="Torch device for the embedder (embedding_backend=torch).")
     chunk_target_chars: int = Field(350, ge=50, description="Chunks close at a paragraph break once this long.")
     chunk_max_chars: int = Field(700, ge=100, description="Hard upper bound of a chunk (a longer sentence stays whole).")
+    chunk_vectors: Literal["embed", "sentences"] = Field(
+        "embed", description="How ingest makes a chunk's vector: 'embed' (the chunk's text is embedded) or 'sentences' "
+        "(the mean of its sentences' vectors, which are embedded anyway, weighted by their length, at unit length: about "
+        "half the embedding work). "
+        "Each article row records the mode; a store written in one mode is read in the other as well.")
     candidates: int = Field(20, ge=1, le=200, description="Chunks each retriever returns before fusion.")
     top_k: int = Field(5, ge=1, le=50, description="Passages in 'retrieved' and considered for the answer.")
     answer_passages: int = Field(10, ge=1, le=100, description="Passages whose sentences the composer considers.")

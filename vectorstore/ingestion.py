@@ -29,7 +29,7 @@ from vectorstore import consistency
 from vectorstore.chunking import SentenceChunker
 from vectorstore.copies import CopyIndex, Fingerprint, fingerprint, likeness
 from vectorstore.dates import find_time_expressions
-from vectorstore.embedder import Embedder
+from vectorstore.embedder import Embedder, pool
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loading import (
     UnreadableFile,
@@ -42,6 +42,8 @@ from vectorstore.store import Store
 
 log = logging.getLogger(__name__)
 Todo = tuple[str, Article, list[Chunk]]
+# How a chunk gets its vector: "embed" its text, or pool its "sentences"' vectors (embedded anyway).
+CHUNK_VECTORS = ("embed", "sentences")
 
 
 class Loaded(NamedTuple):
@@ -131,7 +133,8 @@ class IngestReport:
 def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: SentenceChunker,
            prune: bool = False, root: Path | None = None, progress: bool | None = None,
            repair: bool = False, batch_texts: int = 128, log_every: float = 10.0,
-           on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None) -> IngestReport:
+           on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None,
+           chunk_vectors: str = "embed") -> IngestReport:
     """Ingest article files and folders into ``store``.
 
     Unchanged articles (same content hash) are left alone; changed ones are replaced (the new
@@ -164,10 +167,15 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         on_written: called after each written batch (e.g. to tell readers the store changed).
         keyword: the keyword index, written per article right after the store (and repaired
             with it); without one, the index catches up when it is next synced.
+        chunk_vectors: ``"embed"`` embeds each chunk's text; ``"sentences"`` makes a chunk's
+            vector from its sentences' vectors (``pooled_chunk_vectors``: their length-weighted
+            mean at unit length), so only the sentences are embedded (about half the work).
+            Recorded in each article row as ``chunk_vectors``.
 
     Returns:
         An ``IngestReport``.
     """
+    _check_mode(chunk_vectors)
     started = time.perf_counter()
     root = (root or Path.cwd()).resolve()
     report = IngestReport()
@@ -197,7 +205,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         loaded.append(Loaded(str(path), article, path))
 
     seen = _write(loaded, store, stored, embedder, chunker, report, root, prune, progress, batch_texts, log_every,
-                  on_written, keyword)
+                  on_written, keyword, chunk_vectors)
     if prune:
         index = store.article_index()
         gone = {src for meta in index.values() for src in (meta.get("source"), *(c.source for c in meta["also_at"]))
@@ -217,7 +225,8 @@ def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, ch
                     remove: list[str] = (), forget: set[str] = frozenset(), progress: bool | None = None,
                     repair: bool = False,
                     batch_texts: int = 128, log_every: float = 10.0,
-                    on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None) -> IngestReport:
+                    on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None,
+                    chunk_vectors: str = "embed") -> IngestReport:
     """Ingest articles read elsewhere (web pages), by the same rules as ``ingest``'s files.
 
     Args:
@@ -230,12 +239,13 @@ def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, ch
     Returns:
         An ``IngestReport``.
     """
+    _check_mode(chunk_vectors)
     started = time.perf_counter()
     report = IngestReport()
     if repair:
         _repair(store, report, keyword)
     _write(articles, store, store.article_index(), embedder, chunker, report, Path.cwd().resolve(), False,
-           progress, batch_texts, log_every, on_written, keyword)
+           progress, batch_texts, log_every, on_written, keyword, chunk_vectors)
     if forget:
         forget_sources(store, store.article_index(), set(forget), report)
     kept = {c.primary_id for c in report.copies}  # a page read this run is its copy: promoted, not removed
@@ -246,6 +256,11 @@ def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, ch
         report.pruned.append(aid)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _check_mode(chunk_vectors: str) -> None:
+    if chunk_vectors not in CHUNK_VECTORS:
+        raise ValueError(f"chunk_vectors is '{chunk_vectors}': use one of {', '.join(CHUNK_VECTORS)}")
 
 
 def is_web_source(source: str | None) -> bool:
@@ -392,7 +407,7 @@ def _delete(store: Store, keyword: KeywordIndex | None, article_id: str) -> None
 def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder: Embedder,
            chunker: SentenceChunker, report: IngestReport, root: Path, prune: bool, progress: bool | None,
            batch_texts: int, log_every: float, on_written: Callable[[], None] | None,
-           keyword: KeywordIndex | None = None) -> dict[str, str]:
+           keyword: KeywordIndex | None = None, chunk_vectors: str = "embed") -> dict[str, str]:
     """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen."""
     stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
     copies = _Copies(store, stored)
@@ -449,19 +464,25 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
 
     if todo:
         embedder.embed_documents([])  # loads the model now, so the rates below are the ingest's own
-    progress_log = _Progress(todo, log_every, bar=sys.stderr.isatty() if progress is None else progress)
-    for group in _groups(todo, batch_texts):
-        texts = [t for _, article, chunks in group for t in _texts(article, chunks)]
+    progress_log = _Progress(todo, log_every, bar=sys.stderr.isatty() if progress is None else progress,
+                             chunk_vectors=chunk_vectors)
+    for group in _groups(todo, batch_texts, chunk_vectors):
+        texts = [t for _, article, chunks in group for t in _texts(article, chunks, chunk_vectors)]
         vectors = _embed(embedder, texts, progress_log.embedded)
         row = 0
         for label, article, chunks in group:
             n_chunks = len(chunks)
             n_sents = sum(len(c.sentences) for c in chunks)
-            chunk_vecs = vectors[row:row + n_chunks]
-            sent_vecs = vectors[row + n_chunks:row + n_chunks + n_sents]
-            row += n_chunks + n_sents
+            if chunk_vectors == "sentences":
+                sent_vecs = vectors[row:row + n_sents]
+                chunk_vecs = pooled_chunk_vectors(chunks, sent_vecs)
+                row += n_sents
+            else:
+                chunk_vecs = vectors[row:row + n_chunks]
+                sent_vecs = vectors[row + n_chunks:row + n_chunks + n_sents]
+                row += n_chunks + n_sents
             try:
-                store.replace_article(article, chunks, chunk_vecs, sent_vecs)
+                store.replace_article(article, chunks, chunk_vecs, sent_vecs, chunk_vectors_mode=chunk_vectors)
             except Exception as exc:  # chromadb raises many types; one article must not stop the run
                 log.warning("could not store %s: %s", label, exc)
                 report.skipped.append((label, f"could not be stored ({type(exc).__name__}: {exc}); "
@@ -540,18 +561,40 @@ def _may_take_over(store: Store, old: dict, article: Article, path: Path | None,
     return stored is not None and stored.text == article.text
 
 
-def _texts(article: Article, chunks: list[Chunk]) -> list[str]:
-    """What is embedded for one article: its chunks, then every chunk's sentences in order."""
-    return [c.text for c in chunks] + [article.text[s.start:s.end] for c in chunks for s in c.sentences]
+def _texts(article: Article, chunks: list[Chunk], chunk_vectors: str = "embed") -> list[str]:
+    """What is embedded for one article: its chunks (unless their vectors are pooled from their
+    sentences'), then every chunk's sentences in order.
+
+    Chunks never overlap (each is a run of whole sentences, one after the other), so no
+    sentence is embedded twice for one article; a text that occurs twice anyway (a chunk of
+    one sentence, a repeated line) is embedded once (``_embed``).
+    """
+    sentences = [article.text[s.start:s.end] for c in chunks for s in c.sentences]
+    return sentences if chunk_vectors == "sentences" else [c.text for c in chunks] + sentences
 
 
-def _groups(todo: list[Todo], batch_texts: int) -> Iterator[list[Todo]]:
+def pooled_chunk_vectors(chunks: list[Chunk], sentence_vectors: np.ndarray) -> np.ndarray:
+    """Each chunk's vector pooled from its sentences' (``sentence_vectors``: one row per sentence,
+    in chunk order then sentence order): their mean weighted by each sentence's length in
+    characters, at unit length. The model itself averages a text's tokens, so a long sentence
+    weighs more in the chunk's embedded vector too; on the dev set's 1,186 chunks the weighted mean
+    is closer to the embedded chunk vector than the plain mean (cosine 0.92 against 0.91 on
+    average, closer for 746 chunks)."""
+    out, row = [], 0
+    for c in chunks:
+        n = len(c.sentences)
+        out.append(pool(sentence_vectors[row:row + n], weights=[s.end - s.start for s in c.sentences]))
+        row += n
+    return np.stack(out) if out else np.zeros((0, sentence_vectors.shape[1]), dtype=np.float32)
+
+
+def _groups(todo: list[Todo], batch_texts: int, chunk_vectors: str = "embed") -> Iterator[list[Todo]]:
     """Consecutive articles with about ``batch_texts`` texts between them (a long article alone)."""
     group: list[Todo] = []
     size = 0
     for item in todo:
         group.append(item)
-        size += len(item[2]) + sum(len(c.sentences) for c in item[2])
+        size += (len(item[2]) if chunk_vectors == "embed" else 0) + sum(len(c.sentences) for c in item[2])
         if size >= batch_texts:
             yield group
             group, size = [], 0
@@ -560,11 +603,21 @@ def _groups(todo: list[Todo], batch_texts: int) -> Iterator[list[Todo]]:
 
 
 def _embed(embedder: Embedder, texts: list[str], done: Callable[[int], None], batch: int = 64) -> np.ndarray:
+    """One vector per text, in order; a text given twice is embedded once."""
+    unique = list(dict.fromkeys(texts))
     parts = []
-    for i in range(0, len(texts), batch):
-        parts.append(embedder.embed_documents(texts[i:i + batch]))
+    for i in range(0, len(unique), batch):
+        parts.append(embedder.embed_documents(unique[i:i + batch]))
         done(len(parts[-1]))
-    return np.concatenate(parts) if parts else embedder.embed_documents([])
+    if not parts:
+        return embedder.embed_documents([])
+    if len(unique) < len(texts):
+        done(len(texts) - len(unique))
+    vectors = np.concatenate(parts)
+    if len(unique) == len(texts):
+        return vectors
+    row = {t: i for i, t in enumerate(unique)}
+    return vectors[[row[t] for t in texts]]
 
 
 class _Progress:
@@ -574,9 +627,9 @@ class _Progress:
     3,400 chunks, 41 chunks/s, ETA 6m10s``; the ETA comes from the texts left to embed.
     """
 
-    def __init__(self, todo: list[Todo], every: float, bar: bool) -> None:
+    def __init__(self, todo: list[Todo], every: float, bar: bool, chunk_vectors: str = "embed") -> None:
         self.articles = len(todo)
-        self.texts = sum(len(_texts(a, c)) for _, a, c in todo)
+        self.texts = sum(len(_texts(a, c, chunk_vectors)) for _, a, c in todo)
         self.every = every
         self.done_articles = self.done_chunks = self.done_texts = 0
         self.started = self.last = time.perf_counter()

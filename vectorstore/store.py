@@ -81,8 +81,9 @@ class Store(Protocol):
         ...
 
     def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
-                        sentence_vectors: np.ndarray) -> None:
-        """Store ``article`` with its chunks and sentence vectors, replacing any older version."""
+                        sentence_vectors: np.ndarray, chunk_vectors_mode: str = "embed") -> None:
+        """Store ``article`` with its chunks and sentence vectors, replacing any older version;
+        ``chunk_vectors_mode`` (how the chunk vectors were made) is recorded in its row."""
         ...
 
     def delete_article(self, article_id: str) -> None:
@@ -197,10 +198,13 @@ class ChromaStore:
 
     # -- writing -------------------------------------------------------------------------
     def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
-                        sentence_vectors: np.ndarray) -> None:
+                        sentence_vectors: np.ndarray, chunk_vectors_mode: str = "embed") -> None:
         """Store ``article`` with its chunks and sentence vectors, replacing any older version.
 
         ``sentence_vectors`` has one row per sentence, in chunk order then sentence order.
+        ``chunk_vectors_mode`` says how the chunk vectors were made (``"embed"``: from the chunk's
+        text; ``"sentences"``: pooled from its sentences'); the article row records it as
+        ``chunk_vectors`` (a row written before it was kept has none: ``"embed"``).
         The new version is written first (upsert; chunk and sentence ids carry a digest of the
         chunk's text, so changed text gets new ids) and the old version's leftover ids are
         removed only once every write succeeded. If a write fails, what this call added is
@@ -247,6 +251,7 @@ class ChromaStore:
                 "chunks": len(chunks), "sentences": len(ids),
                 "dates": json.dumps([e.to_dict() for e in article.dates]),
                 "also_at": _also_at_json(article.also_at), "fingerprint": str(fingerprint(article.text)),
+                "chunk_vectors": chunk_vectors_mode,
             }])
         except Exception as exc:
             try:

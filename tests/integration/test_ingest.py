@@ -132,3 +132,33 @@ def test_chat_in_the_terminal_follows_up(seeded_dir):
 def test_asking_an_empty_store_says_to_ingest(tmp_path):
     r = run_cli("ask", "Where is Elwood?", env={"ASSISTANT_DATA_DIR": str(tmp_path / "empty")})
     assert r.returncode == 2 and "ingest" in r.stderr
+
+
+def test_sentences_mode_stores_each_chunk_vector_pooled_from_its_stored_sentence_vectors(tmp_path, workdir, embedder):
+    import numpy as np
+
+    from vectorstore.embedder import pool
+
+    settings = load_settings(data_dir=tmp_path / "data", chunk_vectors="sentences")
+    assistant = Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
+    report = assistant.ingest([workdir], progress=False)
+    assert len(report.ingested) == 5 and not report.skipped
+
+    store = ChromaStore(settings.chroma_path)  # read back from the folder, as another process would
+    assert {m["chunk_vectors"] for m in store.article_index().values()} == {"sentences"}
+    chunks = store.chunks.get(include=["embeddings", "metadatas"])
+    assert len(chunks["ids"]) == store.count() > 5
+    multi = 0
+    for cid, vector, meta in zip(chunks["ids"], chunks["embeddings"], chunks["metadatas"]):
+        sentences = store.sentences.get(where={"chunk_id": cid}, include=["embeddings", "metadatas"])
+        by_start = sorted(zip(sentences["metadatas"], sentences["embeddings"]), key=lambda me: me[0]["start"])
+        assert len(by_start) == len(json.loads(meta["sentences"]))
+        expected = pool(np.stack([np.asarray(e, dtype=np.float32) for _, e in by_start]),
+                        weights=[m["end"] - m["start"] for m, _ in by_start])
+        assert np.allclose(np.asarray(vector, dtype=np.float32), expected, atol=1e-5), cid
+        multi += len(by_start) > 1
+    assert multi > 5  # most chunks hold several sentences: their vectors are pooled, not copied
+    # Read in the other mode (the default), the store answers as usual.
+    answer = Assistant(load_settings(data_dir=tmp_path / "data"), embedder=embedder).answer(
+        "Who arrived in Elwood and when?")
+    assert answer.retrieved

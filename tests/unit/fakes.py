@@ -64,7 +64,7 @@ class MemoryStore:
         self.article_fetches = 0
 
     def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
-                        sentence_vectors: np.ndarray) -> None:
+                        sentence_vectors: np.ndarray, chunk_vectors_mode: str = "embed") -> None:
         self.delete_article(article.id)
         self._articles[article.id] = article
         row = 0
