@@ -74,7 +74,12 @@ from vectorstore import consistency
 from vectorstore import keyword as keywords
 from vectorstore.chunking import SentenceChunker
 from vectorstore.consistency import StoreHealth
-from vectorstore.embedder import MiniLmEmbedder, common_words, shared_embedder
+from vectorstore.embedder import (
+    EmbedderError,
+    MiniLmEmbedder,
+    common_words,
+    shared_embedder,
+)
 from vectorstore.fetching import Fetcher
 from vectorstore.fts5 import Fts5Index
 from vectorstore.fts5 import file_name as fts5_file_name
@@ -177,9 +182,25 @@ class Assistant:
         self.llm_gate = Gate(settings.llm_queue, settings.llm_queue_wait)  # outlives a refresh, like the model
         self.keyword = open_keyword_index(settings, self.store)  # persistent: opened, never rebuilt
         self.keyword_drift: KeywordDrift | None = None
+        self.common_words = self._common_words()
         self._rebuild()
 
     # -- wiring ------------------------------------------------------------------------------
+    def _common_words(self) -> frozenset[str]:
+        """The ordinary words misspelt names are told apart from (empty: no spelling correction,
+        which without them would read ordinary words as names)."""
+        if not self.settings.correct_spelling:
+            return frozenset()
+        try:
+            words = common_words(self.settings.embedding_model)
+        except EmbedderError as exc:
+            words, why = frozenset(), str(exc)
+        else:
+            why = "the embedding model has no vocab.txt"
+        if not words:
+            log.warning("misspelt names are not corrected: %s", why)
+        return words
+
     def refresh(self) -> None:
         """Bring the keyword index in step with the store, rebuild the date index and the chain
         from what the store holds now (after the answers in flight)."""
@@ -212,11 +233,12 @@ class Assistant:
                 self.llm_notice = f"{exc}. Answers are extractive until that is fixed."
                 log.warning(self.llm_notice)
         chunk_map = ChunkMap(chunks)
-        common = common_words(s.embedding_model) if s.correct_spelling else frozenset()
-        spell = (lambda text: correct_spelling(text, self.index.known, self.index.similar, common)[0]) \
-            if s.correct_spelling else None  # noqa: E731
+        def spell(text: str) -> str:
+            return correct_spelling(text, self.index.known, self.index.similar, self.common_words)[0]
+
         self.understanding = Understanding(self.embedder.embed_query, self.index.idf, self.dates.newest,
-                                           s.max_question_chars, s.max_history_turns, rewrite_with_model, spell)
+                                           s.max_question_chars, s.max_history_turns, rewrite_with_model,
+                                           spell if self.common_words else None)
         self.retriever = HybridRetriever(
             dense=DenseRetriever(store=self.store, embedder=self.embedder, k=s.candidates),
             keyword=KeywordRetriever(index=self.index, chunks=chunk_map, k=s.candidates),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -135,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml[=ARTICLES]",
                    help="a question set and the folder of its articles, which a set naming its 'corpus' "
                         "may leave out (repeat for several sets)")
-    p.add_argument("--out", type=Path, default=Path("assistant/scorer.json"), help="where to save the scorer (default: the one the assistant uses)")
+    p.add_argument("--out", type=Path, default=Path(__file__).parent / "scorer.json",
+                   help="where to save the scorer (default: the package's assistant/scorer.json, the one the assistant uses)")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     _common(p)
 
@@ -468,6 +470,9 @@ def cmd_train_scorer(args, settings) -> int:
     from assistant.scorer import SentenceScorer
     from vectorstore.embedder import make_embedder
 
+    if not args.out.parent.is_dir() or not os.access(args.out.parent, os.W_OK):
+        print(f"error: --out {args.out}: its folder does not exist or is not writable", file=sys.stderr)
+        return EXIT_USER_ERROR
     embedder = make_embedder(settings.embedding_model, settings.embedding_backend, settings.device, settings.embedding_cache)
     questions = []
     for spec in args.sets:
@@ -487,7 +492,7 @@ def cmd_train_scorer(args, settings) -> int:
     scorer = training.train(questions, k=args.folds)
     training.save(scorer, args.out)
     print(json.dumps(scorer.report, indent=2))
-    print(f"threshold {scorer.threshold:.3f}; scorer written to {args.out}")
+    print(f"ranker fitted; abstain threshold {scorer.threshold:.2f} (hand-set); scorer written to {args.out}")
     return 0
 
 

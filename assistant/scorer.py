@@ -55,8 +55,10 @@ class SentenceScorer:
     """``probability(features)``: a linear score over standardised ``FEATURES``, through the
     logistic function when ``link`` is ``logistic`` (a probability), as it is when ``linear``.
 
-    ``threshold``: below it for the best sentence, the assistant abstains. ``report``: the
-    cross-validated figures the model was accepted on (kept with it, for the record).
+    ``threshold``: below it for the best candidate's support, the assistant abstains. ``ranker``:
+    ``{coefficients, mean, scale}`` of a linear model over the same features, whose ``rank`` orders
+    the candidates (None: they are ordered by ``probability``). ``report``: the cross-validated
+    figures the ranker was accepted on (kept with it, for the record).
     """
 
     coefficients: list[float]
@@ -104,7 +106,9 @@ class SentenceScorer:
         if d.get("link", "logistic") not in ("logistic", "linear"):
             raise ValueError(f"unknown scorer link {d.get('link')!r}: use logistic or linear")
         ranker = d.get("ranker")
-        if ranker and not len(ranker["coefficients"]) == len(ranker["mean"]) == len(ranker["scale"]) == len(FEATURES):
+        if ranker and not (all(k in ranker for k in ("coefficients", "mean", "scale"))
+                           and len(ranker["coefficients"]) == len(ranker["mean"]) == len(ranker["scale"]) == len(FEATURES)
+                           and all(x != 0 for x in ranker["scale"])):
             raise ValueError("the scorer's ranker does not have one weight per feature: refit it with "
                              "'python -m assistant train-scorer'")
         return cls(list(d["coefficients"]), float(d["intercept"]), list(d["mean"]), list(d["scale"]),

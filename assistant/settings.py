@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     correct_spelling: bool = Field(True, description="Read a question word the articles never use as the articles' closest word (one or two edits: 'pritzkar' as 'pritzker').")
     max_answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an extractive answer.")
-    abstain_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Below this score of the best sentence (the scorer's probability that it answers) the assistant says the articles do not say; empty = the threshold fitted with the scorer.")
+    abstain_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Below this support score of the best candidate sentence the assistant says the articles do not say; empty = the scorer file's threshold (0.45, hand-set).")
     scorer: Path | None = Field(None, description="A sentence scorer fitted by 'python -m assistant train-scorer' (JSON); empty = the one shipped in assistant/scorer.json.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
     lock_timeout: float = Field(600.0, ge=0, description="Seconds an ingest waits for another ingest into the same store folder before giving up.")

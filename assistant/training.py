@@ -27,6 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.answer import Assistant
+from assistant.composers.extractive import lead
 from assistant.evaluation import Case
 from assistant.question import Request
 from assistant.scorer import FEATURES, SentenceScorer, hand_set
@@ -66,7 +67,8 @@ def answers(case: Case, text: str) -> bool:
 
 
 def collect(assistant: Assistant, cases: list[Case], set_name: str) -> list[Question]:
-    """The candidate sentences of every usable case (answerable with mentions, or to be abstained on)."""
+    """The candidate sentences of every usable case (answerable with mentions, or to be abstained on;
+    questions of several parts are left out)."""
     out = []
     for case in tqdm(cases, desc=f"Features ({set_name})", unit="q", disable=None):
         answerable = case.abstain is False or (case.abstain is None and bool(case.mentions))
@@ -75,6 +77,10 @@ def collect(assistant: Assistant, cases: list[Case], set_name: str) -> list[Ques
         if not answerable and case.abstain is not True:
             continue
         query = assistant.understanding(Request(case.question, (), case.as_of))
+        if query.parts:
+            # "How did X respond, and what did Y do?" is answered part by part, each part's sentences
+            # with their own features; the expected phrases do not say which part they answer
+            continue
         found = assistant.retriever.retrieve(query, limit=assistant.settings.answer_passages)
         cands = assistant.extractive.candidates(found)
         if not cands:
@@ -126,16 +132,17 @@ def with_ranker(scorer: SentenceScorer, ranker: dict | None) -> SentenceScorer:
 
 
 def _best(scorer: SentenceScorer, q: Question) -> tuple[float, bool]:
-    """The best support among the candidates (whether to answer) and whether the ranker's first answers."""
+    """The best support among the candidates (whether to answer) and whether the sentence the
+    answer leads with holds the answer (chosen as the composer chooses it: ``lead``)."""
     rows = [dict(zip(FEATURES, row)) for row in q.features]
-    first = max(range(len(rows)), key=lambda i: scorer.rank(rows[i]))
-    return max(scorer.probability(r) for r in rows), bool(q.labels[first])
+    support = [scorer.probability(r) for r in rows]
+    first = lead([scorer.rank(r) for r in rows], support)
+    return max(support), first is not None and bool(q.labels[first])
 
 
-def outcomes(scorer: SentenceScorer, questions: list[Question], threshold: float | None = None) -> dict:
+def outcomes(scorer: SentenceScorer, questions: list[Question]) -> dict:
     """Per question set: hit (answered with an answering sentence first), false_abstain, abstain_correct."""
-    t = scorer.threshold if threshold is None else threshold
-    return _tally([(q, *_best(scorer, q), t) for q in questions])
+    return _tally([(q, *_best(scorer, q), scorer.threshold) for q in questions])
 
 
 def _tally(scored: list[tuple[Question, float, bool, float]]) -> dict:
@@ -163,7 +170,11 @@ def cross_validate(questions: list[Question], k: int = 5, c: float = 0.1, seed: 
     scored: list[tuple[Question, float, bool, float]] = []
     for held in folds:
         held_set = set(held)
-        scorer = with_ranker(hand_set(), fit_ranker([q for i, q in enumerate(questions) if i not in held_set], c))
+        try:
+            ranker = fit_ranker([q for i, q in enumerate(questions) if i not in held_set], c)
+        except ValueError:  # nothing to learn an order from in this fold (a tiny set): the support's order
+            ranker = None
+        scorer = with_ranker(hand_set(), ranker)
         for i in held:
             p, right = _best(scorer, questions[i])
             scored.append((questions[i], p, right, scorer.threshold))

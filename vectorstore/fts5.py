@@ -77,6 +77,7 @@ class Fts5Index:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._cache: OrderedDict[str, int] = OrderedDict()
+        self._letters: dict[str, tuple[str, ...]] = {}  # the vocabulary by first letter, for ``similar``
         self._cache_lock = threading.Lock()
         self._chunks: int | None = None
         try:
@@ -172,25 +173,32 @@ class Fts5Index:
 
     def similar(self, term: str, max_distance: int) -> list[tuple[str, int]]:
         """Indexed terms within ``max_distance`` edits (insertions, deletions, substitutions and swaps
-        of neighbours) of ``term`` that start with its letter, with their chunk counts, closest first.
+        of neighbours) of ``term`` that start with its letter, with their chunk counts, closest first
+        (then the most used).
 
-        Reads the vocabulary's range of that first letter (one indexed range scan, not the whole
-        vocabulary); the distances are computed by rapidfuzz."""
+        The terms of a first letter are read from the vocabulary once and kept until the next write
+        or ``forget`` (SQLite's fts5vocab reads the posting lists of the whole letter range, so this
+        is not paid per question); rapidfuzz computes the distances; the few terms within reach
+        get their chunk counts in one batched lookup."""
+        from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
         if not term:
             return []
         first = term[0]
-        rows = self._reader().execute(
-            "SELECT term, doc FROM chunk_vocab WHERE col = 'body' AND term >= ? AND term < ?",
-            (first, chr(ord(first) + 1))).fetchall()
-        out = []
-        for t, n in rows:
-            if t != term and abs(len(t) - len(term)) <= max_distance:
-                d = OSA.distance(term, t, score_cutoff=max_distance)
-                if d <= max_distance:
-                    out.append((d, -n, t))
-        return [(t, -n) for d, n, t in sorted(out)]
+        with self._cache_lock:
+            vocabulary = self._letters.get(first)
+        if vocabulary is None:
+            vocabulary = tuple(t for (t,) in self._reader().execute(
+                "SELECT term FROM chunk_vocab WHERE col = 'body' AND term >= ? AND term < ?",
+                (first, chr(ord(first) + 1))))
+            with self._cache_lock:
+                self._letters[first] = vocabulary
+        near = [(t, d) for t, d, _ in process.extract(term, vocabulary, scorer=OSA.distance,
+                                                      score_cutoff=max_distance, limit=None) if t != term]
+        self.prefetch(t for t, _ in near)
+        ranked = sorted((d, -self.document_frequency(t), t) for t, d in near)
+        return [(t, -n) for _, n, t in ranked]
 
     def indexed(self) -> dict[str, Indexed]:
         """``{article id: (content hash, chunk ids)}`` for every indexed article."""
@@ -240,6 +248,7 @@ class Fts5Index:
         """Drop the cached statistics (another process may have written)."""
         with self._cache_lock:
             self._cache.clear()
+            self._letters.clear()
         self._chunks = None
 
     def close(self) -> None:
@@ -286,6 +295,7 @@ class _Transaction:
         finally:
             with index._cache_lock:
                 index._cache.clear()
+                index._letters.clear()
             if kind is None and index._chunks is not None:
                 index._chunks += self.conn.added  # no recount of every row after each article
             elif kind is not None:

@@ -81,3 +81,14 @@ def test_fitting_is_deterministic_and_saves_what_it_was_checked_on(small, tmp_pa
 def test_expected_phrases_are_matched_as_whole_words_without_case_or_punctuation():
     assert holds("The “Tony Awards” were handed out.", "tony awards")
     assert not holds("Antony Awardson spoke.", "tony award")
+
+
+def test_the_answer_leads_with_the_rankers_first_among_well_supported_sentences():
+    from assistant.composers.extractive import lead
+    # the ranker prefers sentence 0, but its support (0.2) is far below the best (0.6): never shown first
+    assert lead(order=[3.0, 1.0, 2.0], support=[0.2, 0.6, 0.5]) == 2
+    assert lead(order=[3.0, 1.0, 2.0], support=[0.5, 0.6, 0.5]) == 0
+    # a day question leads only with a sentence placed on the day; none: no answer
+    assert lead([3.0, 1.0], [0.6, 0.6], eligible=[False, True]) == 1
+    assert lead([3.0, 1.0], [0.6, 0.6], eligible=[False, False]) is None
+    assert lead([], []) is None
