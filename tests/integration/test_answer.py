@@ -145,3 +145,13 @@ def test_short_answer_is_an_exact_span_of_a_cited_sentence(assistant, question, 
                                       "What is the capital of France?"])
 def test_no_short_answer_for_explanations_or_abstentions(assistant, question):
     assert assistant.answer(question).short_answer is None
+
+
+def test_a_misspelt_name_is_read_as_the_articles_and_the_reader_sees_what_was_searched(assistant):
+    answer = assistant.answer("what did pritzkar say on state of the union")
+    assert not answer.abstained and "making this up" in answer.answer
+    assert answer.question == "what did pritzkar say on state of the union"
+    assert answer.searched == "what did pritzker say on state of the union"  # shown as "Searched for" in chat and widget
+    # an ordinary word the articles do not use is left as asked, and so is a capitalised name
+    assert assistant.answer("what was the weather in Elwood").searched == "what was the weather in Elwood"
+    assert assistant.answer("What did Musk say about Chicago?").abstained
