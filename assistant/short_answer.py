@@ -325,6 +325,12 @@ def _names(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def lower_case_words(texts: list[str]) -> frozenset[str]:
+    """The words written in lower case in ``texts``: ``candidates``' ``common`` (a sentence's first
+    word that is one of them is an ordinary word, not a name)."""
+    return frozenset(w for t in texts for w in re.findall(r"\b[a-z][a-z'-]+\b", t))
+
+
 def holds_answer(want: Asked | None, text: str, question_terms: set[str]) -> float:
     """How well ``text`` holds a span of the kind ``want`` asks for that the question does not
     already say (0..1): the sentence scorer's answer-type evidence for "which X" questions."""
@@ -372,7 +378,7 @@ def best_candidate(question: str, want: Asked, citations: list[Citation], others
     q_terms = set(terms(question))
     q_words = {w for w in words(question)}
     pool = [c.text for c in citations] + list(others)
-    common = frozenset(w for t in pool for w in re.findall(r"\b[a-z][a-z'-]+\b", t))
+    common = lower_case_words(pool)
     best: Candidate | None = None
     for rank, citation in enumerate(citations):
         text = citation.text

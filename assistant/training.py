@@ -16,6 +16,7 @@ file keeps the cross-validated figures beside it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -126,9 +127,7 @@ def fit_ranker(questions: list[Question], c: float = 0.1) -> dict:
 
 def with_ranker(scorer: SentenceScorer, ranker: dict | None) -> SentenceScorer:
     """``scorer`` (its support score and threshold) with ``ranker`` choosing the sentence."""
-    d = scorer.to_dict()
-    d["ranker"] = ranker
-    return SentenceScorer.from_dict(d)
+    return dataclasses.replace(scorer, ranker=ranker)
 
 
 def _best(scorer: SentenceScorer, q: Question) -> tuple[float, bool]:

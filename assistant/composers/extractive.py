@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -293,7 +292,7 @@ def _answer_votes(out: list[Candidate], raw: list[tuple], want: short_answer.Ask
     if want is None:
         return [0.0] * len(out)
     texts = [c.evidence.text for c in out]
-    common = frozenset(w for t in texts for w in re.findall(r"\b[a-z][a-z'-]+\b", t))
+    common = short_answer.lower_case_words(texts)
     keys: list[set[frozenset[str]]] = []
     for text in texts:
         found = set()
