@@ -315,6 +315,16 @@ class Assistant:
                 if chunk.answer is not None:
                     yield chunk.answer
 
+    def retrieve(self, question: str, as_of: dt.date | None = None) -> Retrieved:
+        """The passages (and their articles) an answer to ``question`` would be composed from, by
+        the chain's own first two steps; nothing is composed (the archive benchmark times this).
+
+        Raises:
+            QuestionError, EmptyStoreError: as ``answer``.
+        """
+        with self.sharing.reading():
+            return self._retrieve(self._understand(Request(question, (), as_of)))
+
     def check_answer(self, question: str) -> Answer:
         """``answer`` through the extractive composer (the one a generated answer falls back to): how
         suggested questions are checked, quickly even when an LLM writes the shown answers."""

@@ -55,12 +55,14 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _latencies(assistant: Assistant, questions: list[str]) -> list[float]:
+def _latencies(assistant: Assistant, questions: list[str], call=None) -> list[float]:
+    """Milliseconds of ``call`` (default ``assistant.answer``) per question, each embedded afresh."""
+    call = call or assistant.answer
     out = []
     for q in questions:
         assistant.clear_caches()  # measure the real query embedding, not a cache hit
         t = time.perf_counter()
-        assistant.answer(q)
+        call(q)
         out.append((time.perf_counter() - t) * 1000)
     return out
 
@@ -160,8 +162,9 @@ def corpus(settings: Settings, articles: Path, questions_path: Path, data_dir: P
             "cpus": os.cpu_count(), **serving}
 
 
-def _serve_figures(data_dir: Path, questions: list[str]) -> dict:
-    """Cold start, warm p50/p95 and peak RSS of a new process answering ``questions`` over ``data_dir``."""
+def _serve_figures(data_dir: Path, questions: list[str], retrieval: bool = False) -> dict:
+    """Cold start, warm p50/p95 and peak RSS of a new process answering ``questions`` over ``data_dir``
+    (and with ``retrieval``, warm p50/p95 of retrieving their passages alone)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(questions, f)
     code = ("import json, resource, sys, time; t = time.perf_counter()\n"
@@ -171,12 +174,17 @@ def _serve_figures(data_dir: Path, questions: list[str]) -> dict:
             "from assistant.bench import _latencies\n"
             "_latencies(a, qs[:3]); lat = sorted(_latencies(a, qs))\n"
             "pct = lambda p: lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))]\n"
-            "print(json.dumps({'cold_start_s': round(cold, 2), 'ask_p50_ms': round(pct(50), 1), 'ask_p95_ms': round(pct(95), 1),"
-            " 'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))\n")
+            "out = {'cold_start_s': round(cold, 2), 'ask_p50_ms': round(pct(50), 1), 'ask_p95_ms': round(pct(95), 1)}\n"
+            "if sys.argv[3] == 'retrieval':\n"
+            "    lat = sorted(_latencies(a, qs, a.retrieve))\n"
+            "    out.update(retrieve_p50_ms=round(pct(50), 1), retrieve_p95_ms=round(pct(95), 1))\n"
+            "out['peak_rss_mb'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+            "print(json.dumps(out))\n")
     try:
         t = time.perf_counter()
         env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_CHROMA_URL"}
-        out = subprocess.run([sys.executable, "-c", code, str(data_dir), f.name], capture_output=True, text=True, env=env)
+        out = subprocess.run([sys.executable, "-c", code, str(data_dir), f.name, "retrieval" if retrieval else "-"],
+                             capture_output=True, text=True, env=env)
         if out.returncode:
             raise RuntimeError(f"bench --corpus: the serving process failed: {out.stderr[-2000:]}")
         figures = json.loads(out.stdout.strip().splitlines()[-1])

@@ -9,6 +9,7 @@ no embedding function, so Chroma never loads or downloads a model of its own.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlparse
@@ -393,6 +394,14 @@ class ChromaStore:
                               author=_none_if_empty(m.get("author")), also_at=_also_at(m))
                 self._article_cache[aid] = out[aid] = art
         return out
+
+    def sentence_records(self, batch: int = _BATCH) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Every stored sentence's text and vector, ``batch`` at a time (the archive benchmark
+        builds its synthetic articles from them)."""
+        total = self.sentences.count()
+        for offset in range(0, total, batch):
+            got = self.sentences.get(include=["documents", "embeddings"], limit=batch, offset=offset)
+            yield list(got["documents"]), np.asarray(got["embeddings"], dtype=np.float32)
 
     def all_chunks(self) -> list[Chunk]:
         """Every stored chunk, in article then chunk order (for the keyword index)."""
