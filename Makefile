@@ -32,7 +32,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
 
-.PHONY: install llm browser run test unit bench bench-load bench-extraction bench-copies soak eval eval-external train-scorer screenshots clean
+.PHONY: install llm browser run test unit bench bench-archive bench-load bench-extraction bench-copies soak eval eval-external train-scorer screenshots clean
 
 # Everything (what `make test` needs): the assistant, the browser driver and the LLM back ends.
 install: $(RUN_STAMP) $(TEST_STAMP) $(LLM_STAMP)
@@ -100,11 +100,12 @@ eval-external: install
 	@if [ ! -d "$(EXTERNAL)" ]; then echo "eval-external: skipped, $(EXTERNAL) is absent"; exit 0; fi; \
 	set -e; mkdir -p reports; \
 	for corpus in $(CORPORA); do \
-	  echo "== realtimeqa-dev $$corpus: ingest (once) into .data/rtqa-$$corpus"; \
-	  ASSISTANT_DATA_DIR=.data/rtqa-$$corpus $(PY) -m assistant ingest $(EXTERNAL)/$$corpus/articles; \
+	  store=.data/corpus-$$(realpath -sm $(EXTERNAL)/$$corpus/articles | cksum | cut -d" " -f1); \
+	  echo "== realtimeqa-dev $$corpus: ingest (once) into $$store"; \
+	  ASSISTANT_DATA_DIR=$$store $(PY) -m assistant ingest $(EXTERNAL)/$$corpus/articles; \
 	  $(PY) -m pytest -c pyproject.toml --rootdir $(EXTERNAL) -o cache_dir=$(CURDIR)/.pytest_cache \
 	    -p assistant.pytest_plugin -q --tb=no $(EXTERNAL)/$$corpus/questions.yaml \
-	    --qa-data-dir .data/rtqa-$$corpus --qa-json reports/rtqa-$$corpus.json --qa-html reports/rtqa-$$corpus.html \
+	    --qa-data-dir $$store --qa-json reports/rtqa-$$corpus.json --qa-html reports/rtqa-$$corpus.html \
 	    --junitxml reports/rtqa-$$corpus.xml > reports/rtqa-$$corpus.txt || true; \
 	  tail -n 1 reports/rtqa-$$corpus.txt; \
 	  echo "ours:"; $(PY) $(EXTERNAL)/score.py $(EXTERNAL)/$$corpus/key.json reports/rtqa-$$corpus.json --corpus $$corpus; \
@@ -120,9 +121,21 @@ train-scorer: install
 	  $(if $(wildcard $(EXTERNAL)/gold),--set $(EXTERNAL)/gold/questions.yaml=$(EXTERNAL)/gold/articles)
 
 # `make bench CORPUS=../shared/benchmarks/realtimeqa-dev/full/articles`: an archive's figures instead
-# (ingest, store size, cold start, warm p50/p95, RSS; the store is kept in .data/bench-NNN, one per folder, and reused).
+# (ingest, store size, cold start, warm p50/p95, RSS). The store is kept in .data/corpus-NNN, one per
+# folder (the same one eval-external uses), and reused.
+corpus_store = .data/corpus-$(shell realpath -sm $(1) | cksum | cut -d" " -f1)
 bench: install
-	$(PY) -m assistant bench $(if $(CORPUS),--corpus $(CORPUS) --keep .data/bench-$(shell echo "$(CORPUS)" | cksum | cut -d" " -f1)) --report reports/bench.json
+	$(PY) -m assistant bench $(if $(CORPUS),--corpus $(CORPUS) --keep $(call corpus_store,$(CORPUS))) --report reports/bench.json
+
+# Serving cost against size up to 100,000 passages: the 2,022-article dev store (ingested by
+# `make bench CORPUS=$(EXTERNAL)/full/articles`, about an hour) grown with synthetic articles made of its
+# sentences (assistant/archive_bench.py); the grown store is kept in .data/archive.
+ARCHIVE_FROM ?= $(call corpus_store,$(EXTERNAL)/full/articles)
+ARCHIVE_SIZES ?= 25000,50000,100000
+bench-archive: install
+	@if [ ! -f "$(ARCHIVE_FROM)/chroma/chroma.sqlite3" ]; then echo "bench-archive: no store in $(ARCHIVE_FROM); ingest the dev corpus first: make bench CORPUS=$(EXTERNAL)/full/articles"; exit 2; fi
+	$(PY) -m assistant bench --archive $(ARCHIVE_SIZES) --from $(ARCHIVE_FROM) --keep .data/archive \
+	  --questions $(EXTERNAL)/full/questions.yaml --report reports/bench-archive.json --chart docs/archive-cost.png
 
 # HTML extraction on the article-extraction benchmark (../shared, read from there): the hand-written
 # extractor used before and trafilatura as ingest runs it, scored by the benchmark's own score.py.

@@ -155,7 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: an archive's figures on the articles in DIR (ingest, store size, cold start, warm "
                         "p50/p95, RSS); questions from --questions, or DIR/../questions.yaml when it exists")
     p.add_argument("--keep", type=Path, metavar="DATA_DIR",
-                   help="with --corpus: keep the store in DATA_DIR (reused next time) instead of a temporary folder")
+                   help="with --corpus or --archive: keep the store in DATA_DIR (reused next time) instead of a "
+                        "temporary folder")
+    p.add_argument("--archive", metavar="PASSAGES",
+                   help="instead: serving cost as the store in --from grows, with synthetic articles made of its "
+                        "sentences, to these sizes in passages, e.g. --archive 25000,50000,100000 (questions timed: "
+                        "--questions)")
+    p.add_argument("--from", dest="start", type=Path, metavar="DATA_DIR",
+                   help="with --archive: the ingested store to start from (copied, never changed)")
+    p.add_argument("--chart", type=Path, metavar="PNG", help="with --archive: draw cost against size here")
     p.add_argument("--report", type=Path, help="write the figures as JSON here")
     _common(p)
 
@@ -503,6 +511,20 @@ def cmd_bench(args, settings) -> int:
         result = bench.load(settings, args.questions, [int(x) for x in args.load.split(",") if x.strip()],
                             url=args.url)
         print(bench.load_table(result))
+    elif args.archive:
+        from assistant import archive_bench
+
+        if args.start is None:
+            raise SystemExit("bench --archive: say which ingested store to start from with --from DATA_DIR")
+        sizes = sorted(int(x.replace("_", "")) for x in args.archive.split(",") if x.strip())
+        try:
+            result = archive_bench.run(settings, args.start, sizes, args.questions, out=args.keep)
+        except FileNotFoundError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print(archive_bench.table(result))
+        if args.chart:
+            print(f"chart: {archive_bench.chart(result, args.chart)}")
     elif args.corpus is not None:
         questions = args.questions
         beside = args.corpus.parent / "questions.yaml"
