@@ -109,7 +109,7 @@ def _size_mb(folder: Path) -> float:
 
 
 def run(settings: Settings, start: Path, passages: list[int], questions_path: Path, out: Path | None = None,
-        limit: int = 200, seed: int = 7) -> dict:
+        limit: int = 200, seed: int = 7, seeds: bool = True) -> dict:
     """Serve the store in ``start`` as it is, then grow a copy of it to each of ``passages`` (chunks)
     with synthetic articles and serve it again.
 
@@ -119,6 +119,7 @@ def run(settings: Settings, start: Path, passages: list[int], questions_path: Pa
         out: where the grown store is kept (reused and grown further next time); default a
             temporary folder.
         limit: questions timed per size.
+        seeds: serve the seed articles too (ingested into a temporary store), the first row.
 
     Raises:
         FileNotFoundError: ``start`` holds no ingested store.
@@ -127,8 +128,13 @@ def run(settings: Settings, start: Path, passages: list[int], questions_path: Pa
         raise FileNotFoundError(f"bench --archive: no ingested store in '{start}' (ingest one first, e.g. "
                                 "make bench CORPUS=../shared/benchmarks/realtimeqa-dev/full/articles)")
     questions = [c.question for c in load_set(questions_path)][:limit]
-    rows = [_row(settings, start, questions, label="start")]
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        if seeds:  # the smallest point of the curve: the five seed articles, served the same way
+            small = settings.model_copy(update={"data_dir": Path(tmp) / "seeds", "chroma_url": None})
+            Assistant(small).ingest([settings.seeds_dir], progress=False)
+            rows.append(_row(settings, small.data_dir, questions, label="seeds"))
+        rows.append(_row(settings, start, questions, label="start"))
         root = Path(out) if out else Path(tmp) / "archive"
         if not (_chroma_path(settings, root) / "chroma.sqlite3").is_file():
             shutil.copytree(start, root, dirs_exist_ok=True)
@@ -141,12 +147,13 @@ def run(settings: Settings, start: Path, passages: list[int], questions_path: Pa
         log.info("archive: %d sentences to build articles from (%.0f s)", len(sentences), time.perf_counter() - t)
         replay = ReplayEmbedder(pool, model, seed=seed)
         rng = random.Random(seed)
+        first_chunks = rows[-1]["chunks"]
         made = len(list((root / "synthetic").glob("*/synthetic_*.txt"))) if (root / "synthetic").is_dir() else 0
         for target in passages:
             assistant = Assistant(s, store=store, embedder=replay)
             grow_s = 0.0
             while (have := store.count()) < target:
-                per_article = 8.0 if made == 0 else max(1.0, (have - rows[0]["chunks"]) / made)
+                per_article = 8.0 if made == 0 else max(1.0, (have - first_chunks) / made)
                 count = max(1, int((target - have) / per_article) + 1)
                 batch = root / "synthetic" / f"batch-{made:06d}"
                 write_articles(sentences, batch, count, made, rng)

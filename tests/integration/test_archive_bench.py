@@ -18,7 +18,8 @@ def test_archive_grows_a_copy_of_the_store_and_reports_every_size(tmp_path, seed
     before = ChromaStore(seeded_dir / "chroma").count()
     target = before + 30
     result = archive_bench.run(load_settings(), seeded_dir, [target], qs, out=tmp_path / "grown")
-    start, grown = result["rows"]
+    seeds, start, grown = result["rows"]
+    assert seeds["label"] == "seeds" and seeds["articles"] == 5
     assert start["chunks"] == before and grown["chunks"] >= target
     assert grown["articles"] > start["articles"] and grown["sentences"] > start["sentences"]
     assert ChromaStore(seeded_dir / "chroma").count() == before  # the starting store is copied, never written
