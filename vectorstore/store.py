@@ -415,8 +415,10 @@ class ChromaStore:
 
     def query(self, vector: np.ndarray, k: int) -> list[ScoredChunk]:
         """The ``k`` chunks nearest to ``vector``; score is the cosine similarity."""
-        n = min(k, self.chunks.count())
-        if n == 0:
+        # no count() first: Chroma returns what there is when k exceeds it (nothing for an empty
+        # collection), and a count costs about as much as the query itself in a large store
+        n = k
+        if n <= 0:
             return []
         got = self.chunks.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
                                 include=["documents", "metadatas", "distances"])
@@ -425,8 +427,10 @@ class ChromaStore:
 
     def query_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The chunks holding the ``k`` sentences nearest to ``vector``: ``(chunk id, best cosine)``, best first."""
-        n = min(k, self.sentences.count())
-        if n == 0:
+        # no count() first: Chroma returns what there is when k exceeds it (nothing for an empty
+        # collection), and a count costs about as much as the query itself in a large store
+        n = k
+        if n <= 0:
             return []
         got = self.sentences.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
                                    include=["metadatas", "distances"])
@@ -447,8 +451,19 @@ class ChromaStore:
         """Stored sentence vectors of the given chunks, keyed by ``(article id, start, end)``."""
         if not chunk_ids:
             return {}
-        where = {"chunk_id": {"$in": list(chunk_ids)}} if len(chunk_ids) > 1 else {"chunk_id": chunk_ids[0]}
-        got = self.sentences.get(where=where, include=["embeddings", "metadatas"])
+        # By id, not by a metadata filter: a sentence's id is its chunk's id and its place in the
+        # chunk (``write``), and the chunks' metadata says how many there are. Two look-ups by id
+        # cost a quarter of one ``where chunk_id in (...)``, which scans metadata (40k chunks).
+        chunk_ids = list(dict.fromkeys(chunk_ids))  # widened passages may share a chunk
+        chunks = self.chunks.get(ids=chunk_ids, include=["metadatas"])
+        ids = [f"{cid}-s{j}" for cid, m in zip(chunks["ids"], chunks["metadatas"])
+               for j in range(len(json.loads(m.get("sentences") or "[]")))]
+        got = self.sentences.get(ids=ids, include=["embeddings", "metadatas"]) if ids else {"ids": []}
+        if len(got["ids"]) < len(ids) or len(chunks["ids"]) < len(chunk_ids):  # out of step: ask by chunk
+            where = {"chunk_id": {"$in": list(chunk_ids)}} if len(chunk_ids) > 1 else {"chunk_id": chunk_ids[0]}
+            got = self.sentences.get(where=where, include=["embeddings", "metadatas"])
+        if not got["ids"]:
+            return {}
         return {(m["article_id"], int(m["start"]), int(m["end"])): np.asarray(e, dtype=np.float32)
                 for m, e in zip(got["metadatas"], got["embeddings"])}
 
