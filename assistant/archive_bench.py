@@ -178,7 +178,9 @@ def _row(settings: Settings, data_dir: Path, questions: list[str], label: str, *
     counts = {"articles": store.article_rows.count(), "chunks": store.count(), "sentences": store.sentences.count()}
     del store
     figures = _serve_figures(data_dir, questions, retrieval=True)
-    return {"label": label, **counts, "store_mb": _size_mb(data_dir), **figures, **extra}
+    row = {"label": label, **counts, "store_mb": _size_mb(data_dir), **figures, **extra}
+    log.info("archive: %s", row)  # each size as it is done: a long run stopped early keeps what it measured
+    return row
 
 
 def table(result: dict) -> str:
