@@ -131,7 +131,7 @@ bench: install
 # `make bench CORPUS=$(EXTERNAL)/full/articles`, about an hour) grown with synthetic articles made of its
 # sentences (assistant/archive_bench.py); the grown store is kept in .data/archive.
 ARCHIVE_FROM ?= $(call corpus_store,$(EXTERNAL)/full/articles)
-ARCHIVE_SIZES ?= 50000,75000,100000
+ARCHIVE_SIZES ?= 60000,100000
 bench-archive: install
 	@if [ ! -f "$(ARCHIVE_FROM)/chroma/chroma.sqlite3" ]; then echo "bench-archive: no store in $(ARCHIVE_FROM); ingest the dev corpus first: make bench CORPUS=$(EXTERNAL)/full/articles"; exit 2; fi
 	$(PY) -m assistant bench --archive $(ARCHIVE_SIZES) --from $(ARCHIVE_FROM) --keep .data/archive \
