@@ -182,8 +182,22 @@ class Assistant:
         self.llm_gate = Gate(settings.llm_queue, settings.llm_queue_wait)  # outlives a refresh, like the model
         self.keyword = open_keyword_index(settings, self.store)  # persistent: opened, never rebuilt
         self.keyword_drift: KeywordDrift | None = None
+        # the model and the vector indexes load while the rest of the start-up reads the article rows
+        # (not a daemon: a short command's exit waits for it rather than stopping it inside native code)
+        threading.Thread(target=self._warm_up, name="warm-up").start()
         self.common_words = self._common_words()
         self._rebuild()
+
+    def _warm_up(self) -> None:
+        """Load the embedding model and the store's vector indexes (Chroma reads them from disk at
+        the first query) so that the first question does not wait for them. Best effort: a
+        failure here is the first question's to report."""
+        try:
+            vector = self.embedder.embed_query("warm-up")
+            self.store.query(vector, 1)
+            self.store.query_sentences(vector, 1)
+        except Exception as exc:  # noqa: BLE001 - anything the first question will meet again
+            log.debug("warm-up: %s", exc)
 
     # -- wiring ------------------------------------------------------------------------------
     def _common_words(self) -> frozenset[str]:
@@ -211,11 +225,14 @@ class Assistant:
         s = self.settings
         local = self._local_folder()
         self._generation = generation(local) if local else ""  # read first: a write meanwhile shows next time
-        chunks = self.store.all_chunks()
-        self.counts = {"articles": len({c.article_id for c in chunks}), "chunks": len(chunks)}
-        self.keyword_drift = self._sync_keyword(chunks, local)
+        # nothing here reads every chunk: the article rows, then the keyword index's chunk directory
+        article_index = self.store.article_index()
+        self.keyword_drift = self._sync_keyword(article_index, local)
+        self.counts = {"articles": len(article_index),
+                       "chunks": sum(int(m.get("chunks") or 0) for m in article_index.values())}
         self.index = self.keyword
-        self.dates = DateIndex(chunks, self.store.all_dates())
+        chunk_map = ChunkMap(self.keyword)
+        self.dates = DateIndex(self.keyword.places(), self.store.all_dates(), fetch=chunk_map.get)
         self.extractive = ExtractiveComposer(self.store, self.index.known, self.scorer, s.abstain_threshold,
                                              s.max_answer_sentences)
         self.composer = self.extractive
@@ -232,7 +249,6 @@ class Assistant:
             except LlmError as exc:
                 self.llm_notice = f"{exc}. Answers are extractive until that is fixed."
                 log.warning(self.llm_notice)
-        chunk_map = ChunkMap(chunks)
         def spell(text: str) -> str:
             return correct_spelling(text, self.index.known, self.index.similar, self.common_words)[0]
 
@@ -261,29 +277,35 @@ class Assistant:
             | RunnableGenerator(respond, name="compose, verify, present")
         ).with_config(run_name="answer")
 
-    def _sync_keyword(self, chunks: list, local: str | None) -> KeywordDrift:
-        """Compare the keyword index with the store (article ids, content hashes, chunk ids) and
-        repair the difference: index what is missing or changed, drop orphans. Nothing is rebuilt
-        when they agree. An embedded store's index is repaired only under its writer lock (an
-        ingest in another process writes both; it is left to that ingest, and checked again at
-        the next refresh)."""
+    def _sync_keyword(self, article_index: dict[str, dict], local: str | None) -> KeywordDrift:
+        """Compare the keyword index with the store's article rows (article ids, content hashes,
+        numbers of chunks: no chunk is read) and repair the difference: index what is missing or
+        changed (reading only those articles' chunks), drop orphans. Nothing is rebuilt when they
+        agree. (``check`` compares chunk ids too.) An embedded store's index is repaired only
+        under its writer lock (an ingest in another process writes both; it is left to that
+        ingest, and checked again at the next refresh)."""
         self.keyword.forget()  # another process may have written since
-        by_article: dict[str, list] = {}
-        for c in chunks:
-            by_article.setdefault(c.article_id, []).append(c)
-        hashes = {aid: m.get("content_hash") or "" for aid, m in self.store.article_index().items()}
-        expected = keywords.expected_from_chunks(hashes, chunks)
+        expected = keywords.expected_counts(article_index)
+        def sync(repair: bool = True) -> KeywordDrift:
+            return keywords.sync(self.keyword, expected, self._chunks_with_progress, repair=repair, by_count=True)
+
         if not local:
-            drift = keywords.sync(self.keyword, expected, by_article)
+            drift = sync()
         else:
             try:
                 with WriterLock(local, timeout=0, quiet=True):
-                    drift = keywords.sync(self.keyword, expected, by_article)
+                    drift = sync()
             except StoreBusy:
-                drift = keywords.sync(self.keyword, expected, by_article, repair=False)
+                drift = sync(repair=False)
         if drift.drifted:
             log.warning(drift.summary())
         return drift
+
+    def _chunks_with_progress(self, article_ids: list[str]) -> dict[str, list]:
+        """The store's chunks of articles the keyword index lacks (logged: a first start after an
+        upgrade re-indexes every article, a minute or more for thousands)."""
+        log.info("keyword index: indexing %d article(s) from the store", len(article_ids))
+        return self.store.chunks_of(article_ids)
 
     # -- the interfaces' calls -----------------------------------------------------------------
     def answer(self, question: str, history: list[Turn] | None = None, as_of: dt.date | None = None) -> Answer:

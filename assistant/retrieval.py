@@ -40,15 +40,27 @@ def _to_documents(scored: list[ScoredChunk]) -> list[Document]:
 
 
 class ChunkMap:
-    """Every stored chunk by id and by its place in its article (for sentence hits and windows)."""
+    """Chunks by id and by their place in their article (for keyword and sentence hits, and the
+    windows around passages), looked up in the keyword index's chunk directory per question:
+    nothing is loaded at start, and a question reads only the chunks it names.
 
-    def __init__(self, chunks: list[Chunk]) -> None:
-        self.by_id = {c.id: c for c in chunks}
-        self._at = {(c.article_id, c.index): c for c in chunks}
+    Args:
+        directory: the keyword index (``chunks(ids)`` and ``at(places)``).
+    """
 
-    def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
-        """The chunks just before and after ``chunk`` in its article."""
-        return self._at.get((chunk.article_id, chunk.index - 1)), self._at.get((chunk.article_id, chunk.index + 1))
+    def __init__(self, directory: KeywordIndex) -> None:
+        self.directory = directory
+
+    def get(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        """``{chunk id: chunk}`` for those of ``chunk_ids`` the directory holds (one look-up)."""
+        return self.directory.chunks(chunk_ids) if chunk_ids else {}
+
+    def neighbours(self, chunks: list[Chunk]) -> dict[str, tuple[Chunk | None, Chunk | None]]:
+        """``{chunk id: (the chunk before it, the chunk after it)}`` in its article (one look-up)."""
+        if not chunks:
+            return {}
+        at = self.directory.at([(c.article_id, c.index + d) for c in chunks for d in (-1, 1)])
+        return {c.id: (at.get((c.article_id, c.index - 1)), at.get((c.article_id, c.index + 1))) for c in chunks}
 
 
 class DenseRetriever(BaseRetriever):
@@ -81,8 +93,7 @@ class DenseRetriever(BaseRetriever):
 class KeywordRetriever(BaseRetriever):
     """Best chunks by BM25 over the shared term tokenizer (the persistent keyword index).
 
-    ``chunks`` turns the index's chunk ids into the chunks loaded with the store; an id the
-    store does not hold (the index is ahead of this process's view) is left out.
+    ``chunks`` turns the index's chunk ids into chunks (from the index's own chunk directory).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -91,8 +102,9 @@ class KeywordRetriever(BaseRetriever):
     k: int = 20
 
     def search(self, text: str) -> list[ScoredChunk]:
-        by_id = self.chunks.by_id
-        return [ScoredChunk(by_id[cid], score) for cid, score in self.index.search(text, self.k) if cid in by_id]
+        hits = self.index.search(text, self.k)
+        by_id = self.chunks.get([cid for cid, _ in hits])
+        return [ScoredChunk(by_id[cid], score) for cid, score in hits if cid in by_id]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return _to_documents(self.search(query))
@@ -148,12 +160,21 @@ def collapse_duplicates(ranked: list[ScoredChunk], limit: int | None = None) -> 
     return passages
 
 
-def widen(passage: Passage, chunks: ChunkMap, article: Article | None) -> Passage:
-    """``passage`` spanning its chunk and the chunks before and after it, with exact offsets."""
+def widen(passage: Passage, around: tuple[Chunk | None, Chunk | None], article: Article | None) -> Passage:
+    """``passage`` spanning its chunk and the chunks ``around`` it (before, after), with exact offsets.
+
+    A neighbour that does not belong to the stored article version (the directory is ahead of or
+    behind the store) is left out: the window's text is always the article's text at its offsets.
+    """
     core = passage.chunk
     if article is None:
         return passage
-    parts = [c for c in (chunks.neighbours(core)[0], core, chunks.neighbours(core)[1]) if c is not None]
+    before, after = (c if c is not None and c.end <= len(article.text) else None for c in around)
+    if before is not None and before.end > core.start:
+        before = None
+    if after is not None and after.start < core.end:
+        after = None
+    parts = [c for c in (before, core, after) if c is not None]
     start, end = parts[0].start, parts[-1].end
     window = Chunk(id=core.id, article_id=core.article_id, index=core.index, start=start, end=end,
                    text=article.text[start:end], sentences=tuple(s for c in parts for s in c.sentences),
@@ -165,7 +186,8 @@ class HybridRetriever(BaseRetriever):
     """Dense + keyword (+ date) retrieval fused by RRF, near-duplicates collapsed.
 
     ``understand`` turns a plain text into a ``Query`` for LangChain callers of ``invoke``;
-    ``chunks`` maps the sentence hits to their chunks and gives each passage its neighbours.
+    ``chunks`` maps the keyword and sentence hits to their chunks and gives each passage its
+    neighbours.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -189,9 +211,9 @@ class HybridRetriever(BaseRetriever):
         rankings = {"dense": dense, "keyword": keyword}
         # the chunks of the sentences nearest the question: a long chunk's one answering sentence
         # is diluted in the chunk's own vector
-        by_sentence = [ScoredChunk(self.chunks.by_id[cid], score) for cid, score
-                       in self.dense.store.query_sentences(query.searched_vector, self.sentences_k)
-                       if cid in self.chunks.by_id]
+        sentence_hits = self.dense.store.query_sentences(query.searched_vector, self.sentences_k)
+        by_id = self.chunks.get([cid for cid, _ in sentence_hits])
+        by_sentence = [ScoredChunk(by_id[cid], score) for cid, score in sentence_hits if cid in by_id]
         if by_sentence:
             rankings["sentence"] = by_sentence
         if on_day:
@@ -210,16 +232,19 @@ class HybridRetriever(BaseRetriever):
         # A chunk already inside a better passage's window adds nothing: its slot goes to the next one.
         passages: list[Passage] = []
         covered: set[str] = set()
-        for p in self.passages(query, 3 * limit):
+        candidates = self.passages(query, 3 * limit)
+        around = self.chunks.neighbours([p.chunk for p in candidates])
+        for p in candidates:
             if p.chunk.id in covered:
                 continue
-            before, after = self.chunks.neighbours(p.chunk)
+            before, after = around[p.chunk.id]
             covered |= {c.id for c in (before, p.chunk, after) if c is not None}
             passages.append(p)
             if len(passages) == limit:
                 break
         articles = self.dense.store.articles(list(dict.fromkeys(p.chunk.article_id for p in passages)))
-        return Retrieved(query, [widen(p, self.chunks, articles.get(p.chunk.article_id)) for p in passages], articles)
+        return Retrieved(query, [widen(p, around[p.chunk.id], articles.get(p.chunk.article_id)) for p in passages],
+                         articles)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         docs = []

@@ -12,6 +12,8 @@ article, ``Article.dates_in``.)
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from assistant.duplicates import near_duplicate
@@ -102,23 +104,35 @@ class DateIndex:
     """The stored time expressions, placed in their sentences.
 
     Args:
-        chunks: every stored chunk (their sentence spans).
+        chunks: every stored chunk's place: id, article, offsets, sentence spans (the text may be
+            empty: the keyword index's ``places``).
         dates: ``{article id: time expressions}`` as stored at ingest.
+        fetch: ``{chunk id: chunk}`` with text and metadata for some ids (the keyword index's
+            ``chunks``); by default ``chunks`` themselves are the whole chunks.
+
+    Built from ids and offsets only: the text of a dated chunk is read when a question about a
+    day returns it, and its sentences when the timeline is drawn.
     """
 
-    def __init__(self, chunks: list[Chunk], dates: dict[str, list[TimeExpression]]) -> None:
-        self._by_article = {aid: sorted(es, key=lambda e: e.start) for aid, es in dates.items()}
+    def __init__(self, chunks: Iterable[Chunk], dates: dict[str, list[TimeExpression]],
+                 fetch: Callable[[list[str]], dict[str, Chunk]] | None = None) -> None:
+        self._by_article = {aid: sorted(es, key=lambda e: e.start) for aid, es in dates.items() if es}
+        starts = {aid: [e.start for e in es] for aid, es in self._by_article.items()}
         self._chunk_dates: dict[str, list[TimeExpression]] = {}
-        self.sentences: list[DatedSentence] = []
+        self._places: dict[str, Chunk] = {}  # the dated chunks' places (their sentences are read for the timeline)
+        given: dict[str, Chunk] = {}
         for c in chunks:
-            inside = [e for e in self._by_article.get(c.article_id, []) if c.start <= e.start and e.end <= c.end]
-            self._chunk_dates[c.id] = [e for e in inside if e.resolved]
-            for span in c.sentences:
-                found = [e for e in inside if span.start <= e.start and e.end <= span.end and e.resolved]
-                if found:
-                    text = c.text[span.start - c.start: span.end - c.start]
-                    self.sentences.append(DatedSentence(Location.of(c, span), text, found))
-        self._chunks = {c.id: c for c in chunks}
+            exprs = self._by_article.get(c.article_id)
+            if not exprs:
+                continue
+            if fetch is None:
+                given[c.id] = c
+            first = bisect_left(starts[c.article_id], c.start)
+            inside = [e for e in exprs[first:bisect_right(starts[c.article_id], c.end)] if e.end <= c.end and e.resolved]
+            if inside:
+                self._chunk_dates[c.id] = inside
+                self._places[c.id] = c
+        self._fetch = fetch or (lambda ids: {cid: given[cid] for cid in ids if cid in given})
         # by month (or year, for wider ranges): a question about a day reads only the expressions
         # that can overlap it, never every dated chunk
         self._buckets: dict[tuple, list[tuple[str, TimeExpression]]] = {}
@@ -129,8 +143,28 @@ class DateIndex:
         anchors = [e.anchor for es in dates.values() for e in es if e.anchor]
         self.newest: dt.date | None = max(anchors) if anchors else None
 
+    @property
+    def sentences(self) -> list[DatedSentence]:
+        """Every dated sentence with its text, in article then text order (reads the dated chunks'
+        sentence spans and text: the timeline's work, not a question's)."""
+        ordered = sorted(self._places.values(), key=lambda c: (c.article_id, c.index))
+        chunks = self._fetch([c.id for c in ordered])
+        out = []
+        for place in ordered:
+            c = chunks.get(place.id)
+            if c is None:
+                continue
+            inside = self._chunk_dates[c.id]
+            for span in c.sentences:
+                found = [e for e in inside if span.start <= e.start and e.end <= span.end]
+                if found:
+                    out.append(DatedSentence(Location.of(c, span), c.text[span.start - c.start: span.end - c.start],
+                                             found))
+        return out
+
     def __len__(self) -> int:
-        return len(self.sentences)
+        """The number of chunks that hold a resolved date."""
+        return len(self._chunk_dates)
 
     def has_time(self, chunk_id: str) -> bool:
         """Whether a chunk holds at least one resolved time expression."""
@@ -151,9 +185,10 @@ class DateIndex:
                 m = max(day_match(e, a, b) for a, b in days)
                 if m > best.get(cid, 0.0):
                     best[cid] = m
-        scored = [(self._chunks[cid], m) for cid, m in best.items()]
-        scored.sort(key=lambda x: (-x[1], x[0].article_id, x[0].index))
-        return scored[:k]
+        place = self._places
+        ranked = sorted(best.items(), key=lambda x: (-x[1], place[x[0]].article_id, place[x[0]].index))[:k]
+        chunks = self._fetch([cid for cid, _ in ranked])  # only the k returned are read
+        return [(chunks[cid], m) for cid, m in ranked if cid in chunks]
 
     def events(self) -> list[Event]:
         """The timeline: each dated sentence under each day or short range it names, in date order.
@@ -162,7 +197,7 @@ class DateIndex:
         """
         events: list[Event] = []
         for s in self.sentences:
-            seen = set()
+            seen: set[tuple[dt.date, dt.date]] = set()
             for e in s.dates:
                 if (e.last - e.first).days + 1 > TIMELINE_MAX_DAYS or (e.first, e.last) in seen:
                     continue

@@ -9,33 +9,42 @@ also counts as covered in an answer.
 Per question the index is asked twice: once for the statistics of the question's terms (one
 batched lookup in the ``fts5vocab`` table, kept in a bounded LRU cache) and once for the search.
 Neither reads more than the question's terms' posting lists.
+
+The same database is the chunk directory: each chunk's row keeps its text, its place in its
+article (index, offsets, sentence spans) and its article's metadata, so that the answer path
+turns chunk ids into chunks (``chunks``), finds a passage's neighbours (``neighbours``) and the
+date index reads every chunk's sentence spans (``places``) by indexed look-ups, never by loading
+the whole store at start. It is derived from the store and rebuilt from it when lost.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from vectorstore.keyword import Indexed
-from vectorstore.models import Chunk
+from vectorstore.models import Chunk, Span
 from vectorstore.terms import terms
 
 FILE_NAME = "keyword.sqlite3"
 # Bump when what is indexed per chunk changes: an index of another version is emptied and rebuilt by ``sync``.
-FORMAT = "terms-snowball-1"
+FORMAT = "terms-snowball-2-directory"
 CACHE_TERMS = 50_000  # term statistics kept in memory (a few MB at most)
 _LOOKUP_BATCH = 500  # SQLite's limit on bound variables is far above this
+_CHUNK_COLUMNS = 'chunk_id, article_id, idx, start, "end", sentences, text, source, title, outlet, published'
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles(article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks(rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
-                                  article_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
+                                  article_id TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL,
+                                  "end" INTEGER NOT NULL, sentences TEXT NOT NULL, text TEXT NOT NULL,
+                                  source TEXT NOT NULL, title TEXT, outlet TEXT, published TEXT);
+CREATE INDEX IF NOT EXISTS chunks_by_place ON chunks(article_id, idx);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(body, title, tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'col');
 """
@@ -45,6 +54,23 @@ def file_name(collection: str) -> str:
     """The database's file name for a store's collection prefix: ``keyword.sqlite3`` for the
     default one, ``keyword-<collection>.sqlite3`` for others sharing the folder."""
     return FILE_NAME if collection == "news" else f"keyword-{collection}.sqlite3"
+
+
+class Place:
+    """Where a chunk stands (``Chunk`` without its text and metadata); ``sentences`` parsed on first use."""
+
+    __slots__ = ("id", "article_id", "index", "start", "end", "_spans", "_sentences")
+
+    def __init__(self, chunk_id: str, article_id: str, index: int, start: int, end: int, spans: str) -> None:
+        self.id, self.article_id, self.index, self.start, self.end = chunk_id, article_id, index, start, end
+        self._spans = spans
+        self._sentences: tuple[Span, ...] | None = None
+
+    @property
+    def sentences(self) -> tuple[Span, ...]:
+        if self._sentences is None:
+            self._sentences = tuple(Span(a, b) for a, b in json.loads(self._spans))
+        return self._sentences
 
 
 class KeywordIndexError(Exception):
@@ -82,14 +108,15 @@ class Fts5Index:
         self._chunks: int | None = None
         try:
             self._writer = self._open()  # also keeps a shared in-memory database alive
-            self._writer.executescript(_SCHEMA)
+            self._writer.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             with self._writing() as conn:
                 fmt = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
                 if fmt is None or fmt[0] != FORMAT:
-                    # written by another version: empty it, ``sync`` fills it again from the store
-                    for table in ("articles", "chunks", "chunk_terms"):
-                        conn.execute(f"DELETE FROM {table}")
+                    # written by another version (or new): start empty, ``sync`` fills it from the store
+                    for table in ("chunk_vocab", "chunk_terms", "chunks", "articles"):
+                        conn.execute(f"DROP TABLE IF EXISTS {table}")
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
+            self._writer.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise KeywordIndexError(f"cannot open the keyword index '{self.location}': {exc}; "
                                     "delete the file to have it rebuilt from the store") from exc
@@ -216,16 +243,66 @@ class Fts5Index:
             out[aid] = ("", frozenset(cids))
         return out
 
+    def counted(self) -> dict[str, tuple[str, int]]:
+        """``{article id: (content hash, number of chunks)}`` for every indexed article: the quick
+        comparison with the store at start (``indexed`` compares chunk ids, reading every row)."""
+        conn = self._reader()
+        counts = dict(conn.execute(
+            "SELECT c.article_id, count(*) FROM chunks AS c JOIN chunk_terms AS t ON t.rowid = c.rowid "
+            "GROUP BY c.article_id"))
+        out = {aid: (h, counts.pop(aid, 0)) for aid, h in conn.execute("SELECT article_id, content_hash FROM articles")}
+        out.update((aid, ("", n)) for aid, n in counts.items())  # chunks whose article row is gone
+        return out
+
+    # -- the chunk directory -------------------------------------------------------------------
+    @staticmethod
+    def _chunk(row) -> Chunk:
+        cid, aid, idx, start, end, spans, text, source, title, outlet, published = row
+        return Chunk(cid, aid, idx, start, end, text, tuple(Span(a, b) for a, b in json.loads(spans)),
+                     source, title, outlet, published)
+
+    def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
+        """``{chunk id: chunk}`` for those of ``chunk_ids`` that are indexed (batched look-ups)."""
+        wanted = list(dict.fromkeys(chunk_ids))
+        out: dict[str, Chunk] = {}
+        conn = self._reader()
+        for i in range(0, len(wanted), _LOOKUP_BATCH):
+            part = wanted[i:i + _LOOKUP_BATCH]
+            sql = f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
+            out.update((row[0], self._chunk(row)) for row in conn.execute(sql, part))
+        return out
+
+    def at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Chunk]:
+        """``{(article id, chunk index): chunk}`` for those of ``places`` that are indexed."""
+        wanted = list(dict.fromkeys(places))
+        out: dict[tuple[str, int], Chunk] = {}
+        conn = self._reader()
+        for i in range(0, len(wanted), _LOOKUP_BATCH):
+            part = wanted[i:i + _LOOKUP_BATCH]
+            sql = (f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE (article_id, idx) IN "
+                   f"(VALUES {','.join(['(?, ?)'] * len(part))})")
+            for row in conn.execute(sql, [v for place in part for v in place]):
+                out[(row[1], row[2])] = self._chunk(row)
+        return out
+
+    def places(self) -> Iterator[Place]:
+        """Every indexed chunk's place without its text: id, article, index, offsets and sentence
+        spans (read when asked for: the date index reads them only for chunks holding a date)."""
+        for row in self._reader().execute('SELECT chunk_id, article_id, idx, start, "end", sentences FROM chunks'):
+            yield Place(*row)
+
     # -- writing -------------------------------------------------------------------------------
     def replace_article(self, article_id: str, content_hash: str, chunks: list[Chunk]) -> None:
         """Index an article version's chunks, replacing whatever was indexed for its id (one transaction)."""
-        rows = [(c.id, article_id, " ".join(terms(c.text)), " ".join(terms(c.title or ""))) for c in chunks]
+        rows = [((c.id, article_id, c.index, c.start, c.end, json.dumps([[p.start, p.end] for p in c.sentences]),
+                  c.text, c.source, c.title, c.outlet, c.published),
+                 " ".join(terms(c.text)), " ".join(terms(c.title or ""))) for c in chunks]
         with self._writing() as conn:
             self._delete(conn, article_id)
             conn.added += len(rows)
-            for cid, aid, body, title in rows:
+            for row, body, title in rows:
                 # a chunk id is unique to its article (it starts with the article id)
-                cur = conn.execute("INSERT INTO chunks(chunk_id, article_id) VALUES (?, ?)", (cid, aid))
+                cur = conn.execute(f"INSERT INTO chunks({_CHUNK_COLUMNS}) VALUES ({','.join('?' * len(row))})", row)
                 conn.execute("INSERT INTO chunk_terms(rowid, body, title) VALUES (?, ?, ?)", (cur.lastrowid, body, title))
             conn.execute("INSERT OR REPLACE INTO articles VALUES (?, ?)", (article_id, content_hash))
 

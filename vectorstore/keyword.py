@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -59,6 +59,22 @@ class KeywordIndex(Protocol):
 
     def indexed(self) -> dict[str, Indexed]:
         """``{article id: (content hash, chunk ids)}`` for every indexed article."""
+        ...
+
+    def counted(self) -> dict[str, tuple[str, int]]:
+        """``{article id: (content hash, number of chunks)}``: the quick comparison at start."""
+        ...
+
+    def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
+        """The indexed chunks among ``chunk_ids``, with their text and article metadata."""
+        ...
+
+    def at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Chunk]:
+        """The indexed chunks at ``(article id, chunk index)`` places (a passage's neighbours)."""
+        ...
+
+    def places(self) -> Iterator:
+        """Every indexed chunk without its text: ids, offsets and sentence spans (the date index)."""
         ...
 
     def __len__(self) -> int:
@@ -140,25 +156,43 @@ def find_drift(expected: dict[str, Indexed], indexed: dict[str, Indexed], locati
     return drift
 
 
-def sync(index: KeywordIndex, expected: dict[str, Indexed], chunks: dict[str, list[Chunk]],
-         repair: bool = True) -> KeywordDrift:
+def expected_counts(index: dict[str, dict]) -> dict[str, tuple[str, int]]:
+    """What the index should hold by ``counted``: ``{article id: (content hash, chunks)}`` from the
+    store's ``article_index()`` (its article rows: no chunk is read)."""
+    return {aid: (m.get("content_hash") or "", int(m.get("chunks") or 0)) for aid, m in index.items()}
+
+
+# Re-indexing reads the drifted articles' chunks from the store this many articles at a time.
+_REPAIR_BATCH = 100
+
+
+def sync(index: KeywordIndex, expected: dict[str, Indexed] | dict[str, tuple[str, int]],
+         chunks: dict[str, list[Chunk]] | Callable[[list[str]], dict[str, list[Chunk]]],
+         repair: bool = True, by_count: bool = False) -> KeywordDrift:
     """Find how ``index`` differs from the store and, with ``repair``, re-index what is missing or
     changed and delete orphans.
 
     Args:
         index: the keyword index.
-        expected: the store's side (``expected_from_chunks``/``expected_from_inventory``).
-        chunks: the store's current chunks by article id (only the drifted articles are read).
+        expected: the store's side: chunk ids (``expected_from_chunks``/``expected_from_inventory``)
+            or, with ``by_count``, chunk counts (``expected_counts``, the quick check at start).
+        chunks: the store's current chunks by article id, or a function that reads them for a list
+            of article ids (only the drifted articles are read, in batches).
         repair: change the index (else only report).
     """
     started = time.perf_counter()
-    drift = find_drift(expected, index.indexed(), index.location)
+    drift = find_drift(expected, index.counted() if by_count else index.indexed(), index.location)
     if repair and drift.drifted:
         for aid in drift.orphans:
             index.delete_article(aid)
-        for aid in drift.missing + drift.changed:
-            content_hash, ids = expected[aid]
-            index.replace_article(aid, content_hash, [c for c in chunks.get(aid, []) if c.id in ids])
+        todo = drift.missing + drift.changed
+        for i in range(0, len(todo), _REPAIR_BATCH):
+            part = todo[i:i + _REPAIR_BATCH]
+            read = chunks(part) if callable(chunks) else chunks
+            for aid in part:
+                content_hash, ids = expected[aid]
+                kept = [c for c in read.get(aid, []) if by_count or c.id in ids]
+                index.replace_article(aid, content_hash, kept)
         drift.repaired = True
     drift.seconds = time.perf_counter() - started
     return drift

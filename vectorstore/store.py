@@ -81,6 +81,10 @@ class Store(Protocol):
         """``{article id: its time expressions}``."""
         ...
 
+    def chunks_of(self, article_ids: list[str]) -> dict[str, list[Chunk]]:
+        """The current version's chunks of these articles, in chunk order (re-indexing them)."""
+        ...
+
     def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
                         sentence_vectors: np.ndarray, chunk_vectors_mode: str = "embed") -> None:
         """Store ``article`` with its chunks and sentence vectors, replacing any older version;
@@ -402,6 +406,23 @@ class ChromaStore:
         for offset in range(0, total, batch):
             got = self.sentences.get(include=["documents", "embeddings"], limit=batch, offset=offset)
             yield list(got["documents"]), np.asarray(got["embeddings"], dtype=np.float32)
+
+    def chunks_of(self, article_ids: list[str]) -> dict[str, list[Chunk]]:
+        """The chunks of these articles' stored versions (a crash's leftovers of another version are
+        left out), in chunk order: what re-indexing a few drifted articles reads."""
+        out: dict[str, list[Chunk]] = {}
+        for i in range(0, len(article_ids), 100):
+            part = list(article_ids[i:i + 100])
+            rows = self.article_rows.get(ids=part, include=["metadatas"])
+            version = {aid: m.get("content_hash") for aid, m in zip(rows["ids"], rows["metadatas"])}
+            got = self.chunks.get(where={"article_id": {"$in": part}}, include=["documents", "metadatas"])
+            for cid, doc, m in zip(got["ids"], got["documents"], got["metadatas"]):
+                aid = m["article_id"]
+                if aid in version and m.get("version") in (None, version[aid]):
+                    out.setdefault(aid, []).append(self._to_chunk(cid, doc, m))
+        for chunks in out.values():
+            chunks.sort(key=lambda c: c.index)
+        return out
 
     def all_chunks(self) -> list[Chunk]:
         """Every stored chunk, in article then chunk order (for the keyword index)."""

@@ -139,3 +139,32 @@ def test_check_repair_fixes_drift_without_an_app_start(data):
     report = json.loads(repaired.stdout)["keyword_index"]
     assert len(report["missing"]) == 5 and report["repaired"]
     assert db(data).execute("SELECT count(DISTINCT article_id) FROM chunks").fetchone()[0] == 5
+
+
+def test_a_start_reads_no_chunk_from_the_store_and_answers_with_exact_citations(data, embedder, monkeypatch):
+    from vectorstore.store import ChromaStore
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a start in step with the keyword index must not read the store's chunks")
+
+    monkeypatch.setattr(ChromaStore, "all_chunks", refuse)
+    monkeypatch.setattr(ChromaStore, "chunks_of", refuse)
+    a = open_assistant(data, embedder)
+    assert not a.keyword_drift.drifted and a.counts["articles"] == 5 and a.counts["chunks"] > 5
+    answer = a.answer(QUESTION)
+    assert answer.citations
+    for c in answer.citations:  # widened windows and sentences from the directory: the article's own text
+        assert a.store.article(c.location.article_id).text[c.location.start:c.location.end] == c.text
+    assert a.timeline()  # the timeline reads its sentences' text only now
+
+
+def test_an_index_of_an_older_format_is_rebuilt_from_the_store_at_start(data, embedder, writes):
+    first = open_assistant(data, embedder)
+    hits, cited = first.keyword.search(SEARCH, 20), first.answer(QUESTION).to_dict()["citations"]
+    del first
+    with db(data) as conn:
+        conn.execute("UPDATE meta SET value = 'terms-snowball-1' WHERE key = 'format'")
+    again = open_assistant(data, embedder)
+    assert again.keyword_drift.repaired and len(again.keyword_drift.missing) == 5 and len(writes) == 5
+    assert again.keyword.search(SEARCH, 20) == hits
+    assert again.answer(QUESTION).to_dict()["citations"] == cited

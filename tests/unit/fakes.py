@@ -134,6 +134,13 @@ class MemoryStore:
     def all_dates(self) -> dict[str, list[TimeExpression]]:
         return {a.id: list(a.dates) for a in self._articles.values()}
 
+    def chunks_of(self, article_ids: list[str]) -> dict[str, list[Chunk]]:
+        out: dict[str, list[Chunk]] = {}
+        for c in self.all_chunks():
+            if c.article_id in article_ids:
+                out.setdefault(c.article_id, []).append(c)
+        return out
+
     def inventory(self) -> Inventory:
         inv = Inventory()
         for a in self._articles.values():

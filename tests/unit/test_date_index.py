@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from assistant.timeline import DateIndex
 from vectorstore.chunking import SentenceChunker
@@ -60,3 +61,20 @@ def test_day_lookup_reads_buckets_yet_finds_what_a_scan_of_every_chunk_finds():
                         for c in chunks), key=lambda p: (-p[1], p[0].article_id, p[0].index))
         brute = [p for p in brute if p[1] > 0][:20]
         assert idx.chunks_on(days, 20) == brute
+
+
+def test_built_from_places_the_text_is_fetched_only_for_what_is_returned():
+    article = Article("a", "a.txt", TEXT, published="2025-10-08")
+    chunks = {c.id: c for c in SentenceChunker(40, 80).chunk(article)}
+    fetched: list[list[str]] = []
+
+    def fetch(ids):
+        fetched.append(list(ids))
+        return {cid: chunks[cid] for cid in ids}
+
+    places = [replace(c, text="") for c in chunks.values()]  # what the keyword index's directory gives
+    idx = DateIndex(places, {"a": find_time_expressions(TEXT, article.published)}, fetch=fetch)
+    assert fetched == []  # nothing read at build
+    [(chunk, _)] = idx.chunks_on([(dt.date(2025, 10, 4), dt.date(2025, 10, 4))], k=5)
+    assert "Saturday" in chunk.text and len(fetched) == 1 and len(fetched[0]) == 1
+    assert [(e.label, e.phrase) for e in idx.events()] == [(e.label, e.phrase) for e in index().events()]

@@ -132,3 +132,41 @@ def test_similar_terms_are_within_the_edit_distance_and_share_the_first_letter(t
     assert index.similar("nom", 1)[0] == ("noem", 1)
     assert index.similar("qritzker", 2) == []  # another first letter
     assert index.similar("pritzker", 1) == []  # the word itself is not a correction
+
+
+def test_the_chunk_directory_gives_back_whole_chunks_by_id_and_by_place(tmp_path):
+    from vectorstore.models import Span
+
+    stored = Chunk("storm-1-x", "storm", 1, 60, 110, "Officials said schools will close until Thursday.",
+                   (Span(60, 110),), "storm.txt", "Storm hits coast", "AP", "2025-10-08")
+    index = filled(tmp_path)
+    index.replace_article("storm", "h7", [STORM[0], stored])
+    assert index.chunks(["storm-1-x", "nope"]) == {"storm-1-x": stored}
+    assert index.chunks([]) == {}
+    assert index.at([("storm", 1), ("storm", 2), ("visit", 0)]) == {("storm", 1): stored, ("visit", 0): VISIT[0]}
+    [place] = [p for p in index.places() if p.id == "storm-1-x"]
+    assert (place.article_id, place.index, place.start, place.end, place.sentences) == ("storm", 1, 60, 110, (Span(60, 110),))
+    index.delete_article("storm")
+    assert index.chunks(["storm-1-x"]) == {} and index.at([("storm", 1)]) == {}
+
+
+def test_sync_by_counts_reads_only_the_drifted_articles(tmp_path):
+    index = filled(tmp_path)
+    index.replace_article("orphan", "h9", [chunk("orphan", 0, "Nobody stores this.")])
+    with sqlite3.connect(tmp_path / FILE_NAME) as conn:  # a chunk's terms lost: its article no longer counts as whole
+        conn.execute("DELETE FROM chunk_terms WHERE rowid = (SELECT rowid FROM chunks WHERE chunk_id = 'storm-1-x')")
+    assert index.counted() == {"storm": ("h1", 1), "visit": ("h2", 1), "orphan": ("h9", 1)}
+    rows = {"storm": {"content_hash": "h1", "chunks": 2}, "visit": {"content_hash": "h2", "chunks": 1},
+            "fresh": {"content_hash": "h6", "chunks": 1}}
+    expected = keywords.expected_counts(rows)
+    read: list[list[str]] = []
+
+    def chunks_of(ids):
+        read.append(sorted(ids))
+        return {"storm": STORM, "fresh": [chunk("fresh", 0, "Markets rallied in Tokyo.")]}
+
+    drift = keywords.sync(index, expected, chunks_of, by_count=True)
+    assert (drift.missing, drift.changed, drift.orphans, drift.repaired) == (["fresh"], ["storm"], ["orphan"], True)
+    assert read == [["fresh", "storm"]]  # the article in step ("visit") is not read
+    assert index.counted() == {"storm": ("h1", 2), "visit": ("h2", 1), "fresh": ("h6", 1)}
+    assert not keywords.sync(index, expected, chunks_of, by_count=True).drifted and len(read) == 1
