@@ -274,15 +274,14 @@ class Fts5Index:
 
     def at(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Chunk]:
         """``{(article id, chunk index): chunk}`` for those of ``places`` that are indexed."""
-        wanted = list(dict.fromkeys(places))
         out: dict[tuple[str, int], Chunk] = {}
         conn = self._reader()
-        for i in range(0, len(wanted), _LOOKUP_BATCH):
-            part = wanted[i:i + _LOOKUP_BATCH]
-            sql = (f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE (article_id, idx) IN "
-                   f"(VALUES {','.join(['(?, ?)'] * len(part))})")
-            for row in conn.execute(sql, [v for place in part for v in place]):
-                out[(row[1], row[2])] = self._chunk(row)
+        # one indexed look-up per place (a row-value ``IN`` list would scan the table)
+        sql = f'SELECT {_CHUNK_COLUMNS} FROM chunks WHERE article_id = ? AND idx = ?'
+        for place in dict.fromkeys(places):
+            row = conn.execute(sql, place).fetchone()
+            if row is not None:
+                out[place] = self._chunk(row)
         return out
 
     def places(self) -> Iterator[Place]:
