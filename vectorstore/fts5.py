@@ -33,13 +33,13 @@ from vectorstore.terms import terms
 
 FILE_NAME = "keyword.sqlite3"
 # Bump when what is indexed per chunk changes: an index of another version is emptied and rebuilt by ``sync``.
-FORMAT = "terms-snowball-2-directory"
+FORMAT = "terms-snowball-3-directory"
 CACHE_TERMS = 50_000  # term statistics kept in memory (a few MB at most)
 _LOOKUP_BATCH = 500  # SQLite's limit on bound variables is far above this
 _CHUNK_COLUMNS = 'chunk_id, article_id, idx, start, "end", sentences, text, source, title, outlet, published'
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles(article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles(article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, source TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks(rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
                                   article_id TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL,
                                   "end" INTEGER NOT NULL, sentences TEXT NOT NULL, text TEXT NOT NULL,
@@ -243,15 +243,18 @@ class Fts5Index:
             out[aid] = ("", frozenset(cids))
         return out
 
-    def counted(self) -> dict[str, tuple[str, int]]:
-        """``{article id: (content hash, number of chunks)}`` for every indexed article: the quick
-        comparison with the store at start (``indexed`` compares chunk ids, reading every row)."""
+    def counted(self) -> dict[str, tuple[str, int, str]]:
+        """``{article id: (content hash, number of chunks, source)}`` for every indexed article: the
+        quick comparison with the store at start (``indexed`` compares chunk ids, reading every row).
+        The source is compared because the chunk rows carry it into citations, and an article's
+        source can change without its text (a copy promoted when its source is pruned)."""
         conn = self._reader()
         counts = dict(conn.execute(
             "SELECT c.article_id, count(*) FROM chunks AS c JOIN chunk_terms AS t ON t.rowid = c.rowid "
             "GROUP BY c.article_id"))
-        out = {aid: (h, counts.pop(aid, 0)) for aid, h in conn.execute("SELECT article_id, content_hash FROM articles")}
-        out.update((aid, ("", n)) for aid, n in counts.items())  # chunks whose article row is gone
+        out = {aid: (h, counts.pop(aid, 0), source)
+               for aid, h, source in conn.execute("SELECT article_id, content_hash, source FROM articles")}
+        out.update((aid, ("", n, "")) for aid, n in counts.items())  # chunks whose article row is gone
         return out
 
     # -- the chunk directory -------------------------------------------------------------------
@@ -303,7 +306,8 @@ class Fts5Index:
                 # a chunk id is unique to its article (it starts with the article id)
                 cur = conn.execute(f"INSERT INTO chunks({_CHUNK_COLUMNS}) VALUES ({','.join('?' * len(row))})", row)
                 conn.execute("INSERT INTO chunk_terms(rowid, body, title) VALUES (?, ?, ?)", (cur.lastrowid, body, title))
-            conn.execute("INSERT OR REPLACE INTO articles VALUES (?, ?)", (article_id, content_hash))
+            conn.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
+                         (article_id, content_hash, chunks[0].source if chunks else ""))
 
     def delete_article(self, article_id: str) -> None:
         """Remove an article's chunks (no error if absent)."""

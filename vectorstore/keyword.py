@@ -61,8 +61,8 @@ class KeywordIndex(Protocol):
         """``{article id: (content hash, chunk ids)}`` for every indexed article."""
         ...
 
-    def counted(self) -> dict[str, tuple[str, int]]:
-        """``{article id: (content hash, number of chunks)}``: the quick comparison at start."""
+    def counted(self) -> dict[str, tuple[str, int, str]]:
+        """``{article id: (content hash, number of chunks, source)}``: the quick comparison at start."""
         ...
 
     def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
@@ -156,17 +156,18 @@ def find_drift(expected: dict[str, Indexed], indexed: dict[str, Indexed], locati
     return drift
 
 
-def expected_counts(index: dict[str, dict]) -> dict[str, tuple[str, int]]:
-    """What the index should hold by ``counted``: ``{article id: (content hash, chunks)}`` from the
-    store's ``article_index()`` (its article rows: no chunk is read)."""
-    return {aid: (m.get("content_hash") or "", int(m.get("chunks") or 0)) for aid, m in index.items()}
+def expected_counts(index: dict[str, dict]) -> dict[str, tuple[str, int, str]]:
+    """What the index should hold by ``counted``: ``{article id: (content hash, chunks, source)}``
+    from the store's ``article_index()`` (its article rows: no chunk is read)."""
+    return {aid: (m.get("content_hash") or "", int(m.get("chunks") or 0), m.get("source") or "")
+            for aid, m in index.items()}
 
 
 # Re-indexing reads the drifted articles' chunks from the store this many articles at a time.
 _REPAIR_BATCH = 100
 
 
-def sync(index: KeywordIndex, expected: dict[str, Indexed] | dict[str, tuple[str, int]],
+def sync(index: KeywordIndex, expected: dict[str, Indexed] | dict[str, tuple[str, int, str]],
          chunks: dict[str, list[Chunk]] | Callable[[list[str]], dict[str, list[Chunk]]],
          repair: bool = True, by_count: bool = False) -> KeywordDrift:
     """Find how ``index`` differs from the store and, with ``repair``, re-index what is missing or
@@ -175,7 +176,7 @@ def sync(index: KeywordIndex, expected: dict[str, Indexed] | dict[str, tuple[str
     Args:
         index: the keyword index.
         expected: the store's side: chunk ids (``expected_from_chunks``/``expected_from_inventory``)
-            or, with ``by_count``, chunk counts (``expected_counts``, the quick check at start).
+            or, with ``by_count``, chunk counts and sources (``expected_counts``, the quick check at start).
         chunks: the store's current chunks by article id, or a function that reads them for a list
             of article ids (only the drifted articles are read, in batches).
         repair: change the index (else only report).
@@ -190,7 +191,7 @@ def sync(index: KeywordIndex, expected: dict[str, Indexed] | dict[str, tuple[str
             part = todo[i:i + _REPAIR_BATCH]
             read = chunks(part) if callable(chunks) else chunks
             for aid in part:
-                content_hash, ids = expected[aid]
+                content_hash, ids = expected[aid][:2]
                 kept = [c for c in read.get(aid, []) if by_count or c.id in ids]
                 index.replace_article(aid, content_hash, kept)
         drift.repaired = True

@@ -115,6 +115,8 @@ def test_sync_keeps_a_copy_unfetched_and_prune_moves_the_article_to_its_copy(sit
     assert moved["id"] == url_id(council) and moved["also_at"] == []
     cited = assistant.answer(QUESTION).to_dict()["citations"][0]
     assert cited["source"] == wire and "also_at" not in cited
+    # the keyword index's chunk directory follows the move too (its chunks carry the source into citations)
+    assert [c.source for c in assistant.keyword.at([(url_id(council), 0)]).values()] == [wire]
 
     # The copy goes too: now the story is gone.
     site.set("/rss.xml", rss(site, entries[2:]), "application/rss+xml")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from dataclasses import replace
 
 from vectorstore import keyword as keywords
 from vectorstore.fts5 import FILE_NAME, Fts5Index
@@ -155,18 +156,21 @@ def test_sync_by_counts_reads_only_the_drifted_articles(tmp_path):
     index.replace_article("orphan", "h9", [chunk("orphan", 0, "Nobody stores this.")])
     with sqlite3.connect(tmp_path / FILE_NAME) as conn:  # a chunk's terms lost: its article no longer counts as whole
         conn.execute("DELETE FROM chunk_terms WHERE rowid = (SELECT rowid FROM chunks WHERE chunk_id = 'storm-1-x')")
-    assert index.counted() == {"storm": ("h1", 1), "visit": ("h2", 1), "orphan": ("h9", 1)}
-    rows = {"storm": {"content_hash": "h1", "chunks": 2}, "visit": {"content_hash": "h2", "chunks": 1},
-            "fresh": {"content_hash": "h6", "chunks": 1}}
+    assert index.counted() == {"storm": ("h1", 1, ""), "visit": ("h2", 1, ""), "orphan": ("h9", 1, "")}
+    rows = {"storm": {"content_hash": "h1", "chunks": 2, "source": ""},
+            "visit": {"content_hash": "h2", "chunks": 1, "source": "visit.html"},  # its source moved
+            "fresh": {"content_hash": "h6", "chunks": 1, "source": ""}}
     expected = keywords.expected_counts(rows)
     read: list[list[str]] = []
+    moved = [replace(VISIT[0], source="visit.html")]
 
     def chunks_of(ids):
         read.append(sorted(ids))
-        return {"storm": STORM, "fresh": [chunk("fresh", 0, "Markets rallied in Tokyo.")]}
+        return {"storm": STORM, "visit": moved, "fresh": [chunk("fresh", 0, "Markets rallied in Tokyo.")]}
 
     drift = keywords.sync(index, expected, chunks_of, by_count=True)
-    assert (drift.missing, drift.changed, drift.orphans, drift.repaired) == (["fresh"], ["storm"], ["orphan"], True)
-    assert read == [["fresh", "storm"]]  # the article in step ("visit") is not read
-    assert index.counted() == {"storm": ("h1", 2), "visit": ("h2", 1), "fresh": ("h6", 1)}
+    assert (drift.missing, drift.changed, drift.orphans, drift.repaired) == (["fresh"], ["storm", "visit"], ["orphan"], True)
+    assert read == [["fresh", "storm", "visit"]]
+    assert index.counted() == {"storm": ("h1", 2, ""), "visit": ("h2", 1, "visit.html"), "fresh": ("h6", 1, "")}
+    assert index.chunks(["visit-0-x"])["visit-0-x"].source == "visit.html"  # what citations read
     assert not keywords.sync(index, expected, chunks_of, by_count=True).drifted and len(read) == 1
