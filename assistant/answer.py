@@ -226,13 +226,13 @@ class Assistant:
         local = self._local_folder()
         self._generation = generation(local) if local else ""  # read first: a write meanwhile shows next time
         # nothing here reads every chunk: the article rows, then the keyword index's chunk directory
-        article_index = self.store.article_index()
+        article_index, dates = self.store.article_table()
         self.keyword_drift = self._sync_keyword(article_index, local)
         self.counts = {"articles": len(article_index),
                        "chunks": sum(int(m.get("chunks") or 0) for m in article_index.values())}
         self.index = self.keyword
         chunk_map = ChunkMap(self.keyword)
-        self.dates = DateIndex(self.keyword.places(), self.store.all_dates(), fetch=chunk_map.get)
+        self.dates = DateIndex(self.keyword.places(), dates, fetch=chunk_map.get)
         self.extractive = ExtractiveComposer(self.store, self.index.known, self.scorer, s.abstain_threshold,
                                              s.max_answer_sentences)
         self.composer = self.extractive

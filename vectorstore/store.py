@@ -81,6 +81,10 @@ class Store(Protocol):
         """``{article id: its time expressions}``."""
         ...
 
+    def article_table(self) -> tuple[dict[str, dict], dict[str, list[TimeExpression]]]:
+        """``(article_index(), all_dates())`` from one read (the start-up's)."""
+        ...
+
     def chunks_of(self, article_ids: list[str]) -> dict[str, list[Chunk]]:
         """The current version's chunks of these articles, in chunk order (re-indexing them)."""
         ...
@@ -329,13 +333,22 @@ class ChromaStore:
 
     def article_index(self) -> dict[str, dict]:
         """``{article id: metadata}`` for every stored article (no text), e.g. to compare hashes."""
-        out = {}
-        got = self.article_rows.get(include=["metadatas"])
-        for aid, meta in zip(got["ids"], got["metadatas"]):
-            out[aid] = {k: _none_if_empty(v) for k, v in meta.items() if k not in ("dates", "also_at")}
-            out[aid]["dated"] = "dates" in meta  # stored before dates were kept: ingest redoes it
-            out[aid]["also_at"] = _also_at(meta)
-        return out
+        return {aid: self._index_entry(meta) for aid, meta in self._metadatas(self.article_rows)}
+
+    def article_table(self) -> tuple[dict[str, dict], dict[str, list[TimeExpression]]]:
+        """``(article_index(), all_dates())`` from one read of the article rows (the start-up's)."""
+        index, dates = {}, {}
+        for aid, meta in self._metadatas(self.article_rows):
+            index[aid] = self._index_entry(meta)
+            dates[aid] = _dates(meta)
+        return index, dates
+
+    @staticmethod
+    def _index_entry(meta: dict) -> dict:
+        entry = {k: _none_if_empty(v) for k, v in meta.items() if k not in ("dates", "also_at")}
+        entry["dated"] = "dates" in meta  # stored before dates were kept: ingest redoes it
+        entry["also_at"] = _also_at(meta)
+        return entry
 
     def inventory(self) -> Inventory:
         """Every article row, chunk and sentence record, metadata only, read in batches."""
@@ -374,11 +387,7 @@ class ChromaStore:
 
     def all_dates(self) -> dict[str, list[TimeExpression]]:
         """``{article id: its time expressions}`` for every stored article."""
-        out = {}
-        got = self.article_rows.get(include=["metadatas"])
-        for aid, meta in zip(got["ids"], got["metadatas"]):
-            out[aid] = _dates(meta)
-        return out
+        return {aid: _dates(meta) for aid, meta in self._metadatas(self.article_rows)}
 
     def article(self, article_id: str) -> Article | None:
         """The stored article with its full text, or ``None``."""

@@ -134,6 +134,9 @@ class MemoryStore:
     def all_dates(self) -> dict[str, list[TimeExpression]]:
         return {a.id: list(a.dates) for a in self._articles.values()}
 
+    def article_table(self):
+        return self.article_index(), self.all_dates()
+
     def chunks_of(self, article_ids: list[str]) -> dict[str, list[Chunk]]:
         out: dict[str, list[Chunk]] = {}
         for c in self.all_chunks():
