@@ -120,18 +120,9 @@ class KeywordDrift:
                 "healthy": self.healthy, "seconds": round(self.seconds, 3)}
 
 
-def expected_from_chunks(hashes: dict[str, str], chunks: Iterable[Chunk]) -> dict[str, Indexed]:
-    """What the index should hold: ``{article id: (content hash, chunk ids)}`` for the articles
-    with a row (``hashes``: article id -> content hash), from the store's chunks."""
-    ids: dict[str, set[str]] = defaultdict(set)
-    for c in chunks:
-        if c.article_id in hashes:
-            ids[c.article_id].add(c.id)
-    return {aid: (h, frozenset(ids.get(aid, ()))) for aid, h in hashes.items()}
-
-
 def expected_from_inventory(inv: Inventory) -> dict[str, Indexed]:
-    """Like ``expected_from_chunks``, from a store inventory (only the current version's chunks)."""
+    """What the index should hold: ``{article id: (content hash, chunk ids)}`` from a store
+    inventory (only the current version's chunks of the articles with a row)."""
     ids: dict[str, set[str]] = defaultdict(set)
     for cid, c in inv.chunks.items():
         row = inv.articles.get(c.article_id)
@@ -175,7 +166,7 @@ def sync(index: KeywordIndex, expected: dict[str, Indexed] | dict[str, tuple[str
 
     Args:
         index: the keyword index.
-        expected: the store's side: chunk ids (``expected_from_chunks``/``expected_from_inventory``)
+        expected: the store's side: chunk ids (``expected_from_inventory``)
             or, with ``by_count``, chunk counts and sources (``expected_counts``, the quick check at start).
         chunks: the store's current chunks by article id, or a function that reads them for a list
             of article ids (only the drifted articles are read, in batches).

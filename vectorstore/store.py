@@ -77,12 +77,8 @@ class Store(Protocol):
         """Every stored chunk, in article then chunk order."""
         ...
 
-    def all_dates(self) -> dict[str, list[TimeExpression]]:
-        """``{article id: its time expressions}``."""
-        ...
-
     def article_table(self) -> tuple[dict[str, dict], dict[str, list[TimeExpression]]]:
-        """``(article_index(), all_dates())`` from one read (the start-up's)."""
+        """``(article_index(), {article id: its time expressions})`` from one read (the start-up's)."""
         ...
 
     def chunks_of(self, article_ids: list[str]) -> dict[str, list[Chunk]]:
@@ -336,7 +332,8 @@ class ChromaStore:
         return {aid: self._index_entry(meta) for aid, meta in self._metadatas(self.article_rows)}
 
     def article_table(self) -> tuple[dict[str, dict], dict[str, list[TimeExpression]]]:
-        """``(article_index(), all_dates())`` from one read of the article rows (the start-up's)."""
+        """``(article_index(), {article id: its time expressions})`` from one read of the article
+        rows (the start-up's)."""
         index, dates = {}, {}
         for aid, meta in self._metadatas(self.article_rows):
             index[aid] = self._index_entry(meta)
@@ -384,10 +381,6 @@ class ChromaStore:
         for offset in range(0, total, batch):
             got = col.get(include=["metadatas"], limit=batch, offset=offset)
             yield from zip(got["ids"], got["metadatas"])
-
-    def all_dates(self) -> dict[str, list[TimeExpression]]:
-        """``{article id: its time expressions}`` for every stored article."""
-        return {aid: _dates(meta) for aid, meta in self._metadatas(self.article_rows)}
 
     def article(self, article_id: str) -> Article | None:
         """The stored article with its full text, or ``None``."""

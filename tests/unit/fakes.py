@@ -15,7 +15,6 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from vectorstore.dates import TimeExpression
 from vectorstore.models import (
     Article,
     ArticleRecord,
@@ -131,11 +130,9 @@ class MemoryStore:
     def all_chunks(self) -> list[Chunk]:
         return sorted((c for c, _ in self._chunks.values()), key=lambda c: (c.article_id, c.index))
 
-    def all_dates(self) -> dict[str, list[TimeExpression]]:
-        return {a.id: list(a.dates) for a in self._articles.values()}
 
     def article_table(self):
-        return self.article_index(), self.all_dates()
+        return self.article_index(), {a.id: list(a.dates) for a in self._articles.values()}
 
     def chunks_of(self, article_ids: list[str]) -> dict[str, list[Chunk]]:
         out: dict[str, list[Chunk]] = {}

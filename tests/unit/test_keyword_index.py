@@ -101,19 +101,13 @@ def test_drift_is_found_by_article_hash_and_chunk_ids():
     assert not keywords.find_drift(expected, dict(expected)).drifted
 
 
-def test_expected_comes_from_the_store_chunks_of_articles_with_a_row():
-    chunks = [chunk("a", 0, "x"), chunk("a", 1, "y"), chunk("ghost", 0, "z")]
-    assert keywords.expected_from_chunks({"a": "h1", "b": "h2"}, chunks) == {
-        "a": ("h1", frozenset({"a-0-x", "a-1-x"})), "b": ("h2", frozenset())}
-
-
 def test_sync_repairs_missing_changed_and_orphaned_articles(tmp_path):
     index = filled(tmp_path)
     index.replace_article("orphan", "h9", [chunk("orphan", 0, "Nobody stores this.")])
     new_storm = [chunk("storm", 0, "The hurricane weakened over Georgia.")]
     store_chunks = {"storm": new_storm, "visit": VISIT, "fresh": [chunk("fresh", 0, "Markets rallied in Tokyo.")]}
-    expected = keywords.expected_from_chunks({"storm": "h5", "visit": "h2", "fresh": "h6"},
-                                             [c for cs in store_chunks.values() for c in cs])
+    hashes = {"storm": "h5", "visit": "h2", "fresh": "h6"}
+    expected = {aid: (h, frozenset(c.id for c in store_chunks[aid])) for aid, h in hashes.items()}
     reported = keywords.sync(index, expected, store_chunks, repair=False)
     assert (reported.missing, reported.changed, reported.orphans) == (["fresh"], ["storm"], ["orphan"])
     assert not reported.repaired and "orphan" in index.indexed()
