@@ -410,7 +410,8 @@ class Assistant:
         with WriterLock(local, self.settings.lock_timeout) if local else nullcontext():
             report = ingest(paths, self.store, self.embedder, self.chunker, prune=prune, progress=progress,
                             repair=local is not None, log_every=self.settings.ingest_log_every, on_written=written,
-                            keyword=self.keyword, chunk_vectors=self.settings.chunk_vectors)
+                            keyword=self.keyword, chunk_vectors=self.settings.chunk_vectors,
+                            batch_texts=self.settings.ingest_batch)
             changed = bool(report.ingested or report.pruned or report.repaired or report.new_copies()
                            or report.promoted)
             if local and changed:
@@ -478,7 +479,7 @@ class Assistant:
             report = ingest_articles([Loaded(h.url, h.article) for h in found.articles], self.store, self.embedder,
                                      self.chunker, remove=remove, forget=forget, progress=progress,
                                      repair=local is not None, log_every=s.ingest_log_every, keyword=self.keyword,
-                                     chunk_vectors=s.chunk_vectors)
+                                     chunk_vectors=s.chunk_vectors, batch_texts=s.ingest_batch)
             index = self.store.article_index() if report.copies else {}
             copies = {c.label: (c.primary_id, index[c.primary_id]["content_hash"])
                       for c in report.copies if c.primary_id in index}

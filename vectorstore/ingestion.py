@@ -18,6 +18,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -37,7 +38,7 @@ from vectorstore.loading import (
     load_article,
     load_metadata,
 )
-from vectorstore.models import Article, Chunk, Copy
+from vectorstore.models import Article, ArticleWrite, Chunk, Copy
 from vectorstore.store import Store
 
 log = logging.getLogger(__name__)
@@ -132,9 +133,9 @@ class IngestReport:
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: SentenceChunker,
            prune: bool = False, root: Path | None = None, progress: bool | None = None,
-           repair: bool = False, batch_texts: int = 128, log_every: float = 10.0,
+           repair: bool = False, batch_texts: int = 512, log_every: float = 10.0,
            on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None,
-           chunk_vectors: str = "embed") -> IngestReport:
+           chunk_vectors: str = "sentences") -> IngestReport:
     """Ingest article files and folders into ``store``.
 
     Unchanged articles (same content hash) are left alone; changed ones are replaced (the new
@@ -224,9 +225,9 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
 def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, chunker: SentenceChunker,
                     remove: list[str] = (), forget: set[str] = frozenset(), progress: bool | None = None,
                     repair: bool = False,
-                    batch_texts: int = 128, log_every: float = 10.0,
+                    batch_texts: int = 512, log_every: float = 10.0,
                     on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None,
-                    chunk_vectors: str = "embed") -> IngestReport:
+                    chunk_vectors: str = "sentences") -> IngestReport:
     """Ingest articles read elsewhere (web pages), by the same rules as ``ingest``'s files.
 
     Args:
@@ -407,7 +408,7 @@ def _delete(store: Store, keyword: KeywordIndex | None, article_id: str) -> None
 def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder: Embedder,
            chunker: SentenceChunker, report: IngestReport, root: Path, prune: bool, progress: bool | None,
            batch_texts: int, log_every: float, on_written: Callable[[], None] | None,
-           keyword: KeywordIndex | None = None, chunk_vectors: str = "embed") -> dict[str, str]:
+           keyword: KeywordIndex | None = None, chunk_vectors: str = "sentences") -> dict[str, str]:
     """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen."""
     stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
     copies = _Copies(store, stored)
@@ -466,51 +467,82 @@ def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder
         embedder.embed_documents([])  # loads the model now, so the rates below are the ingest's own
     progress_log = _Progress(todo, log_every, bar=sys.stderr.isatty() if progress is None else progress,
                              chunk_vectors=chunk_vectors)
-    for group in _groups(todo, batch_texts, chunk_vectors):
+    # The next group is embedded in a worker thread while this one is written (the model's work
+    # runs outside the GIL, and Chroma's writes leave the cores part idle); writes stay on this thread.
+    def embedded(group: list[Todo]) -> np.ndarray:
         texts = [t for _, article, chunks in group for t in _texts(article, chunks, chunk_vectors)]
-        vectors = _embed(embedder, texts, progress_log.embedded)
-        row = 0
-        for label, article, chunks in group:
-            n_chunks = len(chunks)
-            n_sents = sum(len(c.sentences) for c in chunks)
-            if chunk_vectors == "sentences":
-                sent_vecs = vectors[row:row + n_sents]
-                chunk_vecs = pooled_chunk_vectors(chunks, sent_vecs)
-                row += n_sents
-            else:
-                chunk_vecs = vectors[row:row + n_chunks]
-                sent_vecs = vectors[row + n_chunks:row + n_chunks + n_sents]
-                row += n_chunks + n_sents
-            try:
-                store.replace_article(article, chunks, chunk_vecs, sent_vecs, chunk_vectors_mode=chunk_vectors)
-            except Exception as exc:  # chromadb raises many types; one article must not stop the run
-                log.warning("could not store %s: %s", label, exc)
-                report.skipped.append((label, f"could not be stored ({type(exc).__name__}: {exc}); "
-                                              "the version stored before, if any, is kept"))
-                progress_log.written(0)
-                continue
-            if keyword is not None:
-                # After the store: a crash or a failure here leaves the index behind, which the next sync repairs.
-                try:
-                    keyword.replace_article(article.id, article.content_hash, chunks)
-                except Exception as exc:  # the article is stored: the run goes on
-                    log.warning("could not update the keyword index for %s: %s (repaired at the next start "
-                                "or 'check --repair')", label, exc)
-            report.ingested.append(article.id)
-            report.chunks_written += n_chunks
-            report.dates_found += len(article.dates)
-            report.dates_resolved += sum(e.resolved for e in article.dates)
-            # Stored under an id from before ids followed sub-folders: one source, one article.
-            stale = stored_by_source.get(article.source)
-            if stale and stale != article.id and stale not in seen:
-                _delete(store, keyword, stale)
-                report.pruned.append(stale)
-            progress_log.written(n_chunks)
-        if on_written is not None:
-            on_written()
+        return _embed(embedder, texts, progress_log.embedded)
+
+    groups = list(_groups(todo, batch_texts, chunk_vectors))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as worker:
+        ahead = worker.submit(embedded, groups[0]) if groups else None
+        for n, group in enumerate(groups):
+            vectors = ahead.result()
+            ahead = worker.submit(embedded, groups[n + 1]) if n + 1 < len(groups) else None
+            _write_group(group, vectors, store, keyword, report, stored_by_source, seen, progress_log,
+                         chunk_vectors)
+            if on_written is not None:
+                on_written()
     progress_log.close()
     _write_copies(copies, store, stored, report, keyword)
     return seen
+
+
+def _write_group(group: list[Todo], vectors: np.ndarray, store: Store, keyword: KeywordIndex | None,
+                 report: IngestReport, stored_by_source: dict, seen: dict[str, str], progress_log: _Progress,
+                 chunk_vectors: str) -> None:
+    """Store one group of embedded articles (one write per collection) and index their chunks."""
+    row = 0
+    writes: list[ArticleWrite] = []
+    for _label, article, chunks in group:
+        n_chunks = len(chunks)
+        n_sents = sum(len(c.sentences) for c in chunks)
+        if chunk_vectors == "sentences":
+            sent_vecs = vectors[row:row + n_sents]
+            chunk_vecs = pooled_chunk_vectors(chunks, sent_vecs)
+            row += n_sents
+        else:
+            chunk_vecs = vectors[row:row + n_chunks]
+            sent_vecs = vectors[row + n_chunks:row + n_chunks + n_sents]
+            row += n_chunks + n_sents
+        writes.append(ArticleWrite(article, chunks, chunk_vecs, sent_vecs))
+    # The group in one write per collection; if that fails, article by article, so that one
+    # article's failure skips only that article.
+    failed: dict[str, Exception] = {}
+    try:
+        store.replace_articles(writes, chunk_vectors_mode=chunk_vectors)
+    except Exception:  # chromadb raises many types; retried one by one below
+        for w in writes:
+            try:
+                store.replace_articles([w], chunk_vectors_mode=chunk_vectors)
+            except Exception as exc:
+                failed[w.article.id] = exc
+    for label, article, chunks in group:
+        n_chunks = len(chunks)
+        if article.id in failed:
+            exc = failed[article.id]
+            log.warning("could not store %s: %s", label, exc)
+            report.skipped.append((label, f"could not be stored ({type(exc).__name__}: {exc}); "
+                                          "the version stored before, if any, is kept"))
+            progress_log.written(0)
+            continue
+        if keyword is not None:
+            # After the store: a crash or a failure here leaves the index behind, which the next sync repairs.
+            try:
+                keyword.replace_article(article.id, article.content_hash, chunks)
+            except Exception as exc:  # the article is stored: the run goes on
+                log.warning("could not update the keyword index for %s: %s (repaired at the next start "
+                            "or 'check --repair')", label, exc)
+        report.ingested.append(article.id)
+        report.chunks_written += n_chunks
+        report.dates_found += len(article.dates)
+        report.dates_resolved += sum(e.resolved for e in article.dates)
+        # Stored under an id from before ids followed sub-folders: one source, one article.
+        stale = stored_by_source.get(article.source)
+        if stale and stale != article.id and stale not in seen:
+            _delete(store, keyword, stale)
+            report.pruned.append(stale)
+        progress_log.written(n_chunks)
 
 
 def _write_copies(copies: _Copies, store: Store, stored: dict[str, dict], report: IngestReport,
@@ -603,8 +635,12 @@ def _groups(todo: list[Todo], batch_texts: int, chunk_vectors: str = "embed") ->
 
 
 def _embed(embedder: Embedder, texts: list[str], done: Callable[[int], None], batch: int = 64) -> np.ndarray:
-    """One vector per text, in order; a text given twice is embedded once."""
-    unique = list(dict.fromkeys(texts))
+    """One vector per text, in order; a text given twice is embedded once.
+
+    Texts are embedded shortest first, ``batch`` at a time, so each batch pads its texts to about
+    the same length (a batch is as slow as its longest text).
+    """
+    unique = sorted(dict.fromkeys(texts), key=len)
     parts = []
     for i in range(0, len(unique), batch):
         parts.append(embedder.embed_documents(unique[i:i + batch]))
@@ -614,8 +650,6 @@ def _embed(embedder: Embedder, texts: list[str], done: Callable[[int], None], ba
     if len(unique) < len(texts):
         done(len(texts) - len(unique))
     vectors = np.concatenate(parts)
-    if len(unique) == len(texts):
-        return vectors
     row = {t: i for i, t in enumerate(unique)}
     return vectors[[row[t] for t in texts]]
 

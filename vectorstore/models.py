@@ -73,6 +73,17 @@ class Chunk:
     published: str | None = None
 
 
+@dataclass(frozen=True)
+class ArticleWrite:
+    """One article version to store: its chunks, one vector per chunk and one per sentence (in
+    chunk order, then sentence order: numpy arrays)."""
+
+    article: Article
+    chunks: list[Chunk]
+    chunk_vectors: object
+    sentence_vectors: object
+
+
 @dataclass
 class ScoredChunk:
     """A chunk with the score a retriever gave it (higher is better)."""

@@ -21,6 +21,7 @@ from vectorstore.dates import TimeExpression
 from vectorstore.models import (
     Article,
     ArticleRecord,
+    ArticleWrite,
     Chunk,
     ChunkRecord,
     Copy,
@@ -89,6 +90,10 @@ class Store(Protocol):
                         sentence_vectors: np.ndarray, chunk_vectors_mode: str = "embed") -> None:
         """Store ``article`` with its chunks and sentence vectors, replacing any older version;
         ``chunk_vectors_mode`` (how the chunk vectors were made) is recorded in its row."""
+        ...
+
+    def replace_articles(self, writes: list[ArticleWrite], chunk_vectors_mode: str = "embed") -> None:
+        """``replace_article`` for several articles at once (a failure leaves every old version whole)."""
         ...
 
     def delete_article(self, article_id: str) -> None:
@@ -204,72 +209,95 @@ class ChromaStore:
     # -- writing -------------------------------------------------------------------------
     def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
                         sentence_vectors: np.ndarray, chunk_vectors_mode: str = "embed") -> None:
-        """Store ``article`` with its chunks and sentence vectors, replacing any older version.
+        """Store ``article`` with its chunks and sentence vectors, replacing any older version
+        (``replace_articles`` with one article)."""
+        self.replace_articles([ArticleWrite(article, chunks, chunk_vectors, sentence_vectors)], chunk_vectors_mode)
 
-        ``sentence_vectors`` has one row per sentence, in chunk order then sentence order.
-        ``chunk_vectors_mode`` says how the chunk vectors were made (``"embed"``: from the chunk's
-        text; ``"sentences"``: pooled from its sentences'); the article row records it as
-        ``chunk_vectors`` (a row written before it was kept has none: ``"embed"``).
-        The new version is written first (upsert; chunk and sentence ids carry a digest of the
-        chunk's text, so changed text gets new ids) and the old version's leftover ids are
-        removed only once every write succeeded. If a write fails, what this call added is
-        removed, the old records it overwrote are put back, and the error is raised: the old
-        version stays whole.
+    def replace_articles(self, writes: list[ArticleWrite], chunk_vectors_mode: str = "embed") -> None:
+        """Store several articles with their chunks and sentence vectors, replacing any older
+        versions, in one write per collection (Chroma's cost per call is about that of 40 records).
+
+        ``sentence_vectors`` has one row per sentence, in chunk order then sentence order; sentence
+        records keep no text (it is the article's text at their offsets), which halves Chroma's
+        work per sentence. ``chunk_vectors_mode`` says how the chunk vectors were made
+        (``"embed"``: from the chunk's text; ``"sentences"``: pooled from its sentences'); each
+        article row records it as ``chunk_vectors`` (a row written before it was kept has none:
+        ``"embed"``). The new versions are written first (upsert; chunk and sentence ids carry a
+        digest of the chunk's text, so changed text gets new ids), the article rows last, and the
+        old versions' leftover ids are removed only once every write succeeded. If a write fails,
+        what this call added is removed, the old records it overwrote are put back, and the error
+        is raised: every old version stays whole.
         """
         def upsert(col, ids, vectors, docs, metas):
             for i in range(0, len(ids), _BATCH):
+                docs_part = docs[i:i + _BATCH] if docs is not None else None
                 col.upsert(ids=ids[i:i + _BATCH], embeddings=np.asarray(vectors[i:i + _BATCH], dtype=np.float32),
-                           documents=docs[i:i + _BATCH], metadatas=metas[i:i + _BATCH])
+                           metadatas=metas[i:i + _BATCH],
+                           **({"documents": docs_part} if docs_part and None not in docs_part else {}))
 
         def drop(col, ids):
             for i in range(0, len(ids), _BATCH):
                 col.delete(ids=ids[i:i + _BATCH])
 
-        where = {"article_id": article.id}
+        if not writes:
+            return
+        article_ids = [w.article.id for w in writes]
+        where = {"article_id": {"$in": article_ids}} if len(article_ids) > 1 else {"article_id": article_ids[0]}
         old_chunks = set(self.chunks.get(where=where, include=[])["ids"])
         old_sentences = set(self.sentences.get(where=where, include=[])["ids"])
-        chunk_ids = [c.id for c in chunks]
-        ids, docs, metas = [], [], []
-        for c in chunks:
-            for j, s in enumerate(c.sentences):
-                ids.append(f"{c.id}-s{j}")
-                docs.append(article.text[s.start:s.end])
-                metas.append({"article_id": article.id, "chunk_id": c.id, "start": s.start, "end": s.end})
+        chunk_ids, chunk_docs, chunk_metas, ids, metas, rows = [], [], [], [], [], []
+        for w in writes:
+            article = w.article
+            sentences = 0
+            for c in w.chunks:
+                chunk_ids.append(c.id)
+                chunk_docs.append(c.text)
+                chunk_metas.append(self._chunk_meta(c, article.content_hash))
+                for j, s in enumerate(c.sentences):
+                    ids.append(f"{c.id}-s{j}")
+                    metas.append({"article_id": article.id, "chunk_id": c.id, "start": s.start, "end": s.end})
+                    sentences += 1
+            rows.append({
+                "source": article.source, "title": _meta_value(article.title), "outlet": _meta_value(article.outlet),
+                "published": _meta_value(article.published), "author": _meta_value(article.author),
+                "content_hash": article.content_hash,
+                "chunks": len(w.chunks), "sentences": sentences,
+                "dates": json.dumps([e.to_dict() for e in article.dates]),
+                "also_at": _also_at_json(article.also_at), "fingerprint": str(fingerprint(article.text)),
+                "chunk_vectors": chunk_vectors_mode,
+            })
+        dim = next((np.shape(w.chunk_vectors)[1] for w in writes if np.ndim(w.chunk_vectors) == 2), 0)
+        chunk_vectors = np.concatenate([np.asarray(w.chunk_vectors, dtype=np.float32).reshape(-1, dim) for w in writes])
+        sentence_vectors = np.concatenate([np.asarray(w.sentence_vectors, dtype=np.float32).reshape(-1, dim)
+                                           for w in writes])
+        means = []
+        for w in writes:
+            mean = w.chunk_vectors.mean(axis=0) if len(w.chunk_vectors) else np.zeros(dim, dtype=np.float32)
+            means.append(mean / (np.linalg.norm(mean) or 1.0))
         # An id kept from the old version has the same text but maybe other metadata (offsets
         # after an edit earlier in the article, headline, date): keep its old record to put back.
         kept = [(col, col.get(ids=both, include=["embeddings", "documents", "metadatas"]))
                 for col, both in ((self.chunks, [i for i in chunk_ids if i in old_chunks]),
                                   (self.sentences, [i for i in ids if i in old_sentences])) if both]
-        mean = chunk_vectors.mean(axis=0) if len(chunk_vectors) else np.zeros(chunk_vectors.shape[1])
-        mean = mean / (np.linalg.norm(mean) or 1.0)
-        self._article_cache.pop(article.id, None)
+        for aid in article_ids:
+            self._article_cache.pop(aid, None)
         try:
-            upsert(self.chunks, chunk_ids, chunk_vectors, [c.text for c in chunks],
-                   [self._chunk_meta(c, article.content_hash) for c in chunks])
-            upsert(self.sentences, ids, sentence_vectors, docs, metas)
-            # The article record (text, content hash) goes last: until it is written the stored
+            upsert(self.chunks, chunk_ids, chunk_vectors, chunk_docs, chunk_metas)
+            upsert(self.sentences, ids, sentence_vectors, None, metas)
+            # The article records (text, content hash) go last: until one is written the stored
             # text still matches the old chunks' offsets, and the next ingest retries.
-            upsert(self.article_rows, [article.id], mean[None, :], [article.text], [{
-                "source": article.source, "title": _meta_value(article.title), "outlet": _meta_value(article.outlet),
-                "published": _meta_value(article.published), "author": _meta_value(article.author),
-                "content_hash": article.content_hash,
-                "chunks": len(chunks), "sentences": len(ids),
-                "dates": json.dumps([e.to_dict() for e in article.dates]),
-                "also_at": _also_at_json(article.also_at), "fingerprint": str(fingerprint(article.text)),
-                "chunk_vectors": chunk_vectors_mode,
-            }])
+            upsert(self.article_rows, article_ids, np.stack(means), [w.article.text for w in writes], rows)
         except Exception as exc:
             try:
                 drop(self.chunks, [i for i in chunk_ids if i not in old_chunks])
                 drop(self.sentences, [i for i in ids if i not in old_sentences])
                 for col, got in kept:
-                    upsert(col, got["ids"], got["embeddings"], got["documents"], got["metadatas"])
+                    upsert(col, got["ids"], got["embeddings"], list(got["documents"] or []) or None, got["metadatas"])
             except Exception as undo:  # the write's own error is the one to report
-                exc.add_note(f"undoing the partial write of '{article.id}' failed too: {undo}")
+                exc.add_note(f"undoing the partial write of {', '.join(repr(a) for a in article_ids)} failed too: {undo}")
             raise
-        new_chunks, new_sentences = set(chunk_ids), set(ids)
-        drop(self.chunks, sorted(old_chunks - new_chunks))
-        drop(self.sentences, sorted(old_sentences - new_sentences))
+        drop(self.chunks, sorted(old_chunks - set(chunk_ids)))
+        drop(self.sentences, sorted(old_sentences - set(ids)))
 
     def delete_article(self, article_id: str) -> None:
         """Remove an article and everything derived from it (no error if absent)."""
@@ -405,9 +433,19 @@ class ChromaStore:
         """Every stored sentence's text and vector, ``batch`` at a time (the archive benchmark
         builds its synthetic articles from them)."""
         total = self.sentences.count()
+        texts: dict[str, str] = {}  # sentence records written since they keep no text: the article's at their offsets
         for offset in range(0, total, batch):
-            got = self.sentences.get(include=["documents", "embeddings"], limit=batch, offset=offset)
-            yield list(got["documents"]), np.asarray(got["embeddings"], dtype=np.float32)
+            got = self.sentences.get(include=["documents", "embeddings", "metadatas"], limit=batch, offset=offset)
+            docs, metas = list(got["documents"]), got["metadatas"]
+            wanted = list(dict.fromkeys(m["article_id"] for d, m in zip(docs, metas) if d is None))
+            need = [aid for aid in wanted if aid not in texts]
+            if need:
+                rows = self.article_rows.get(ids=need, include=["documents"])
+                texts.update(zip(rows["ids"], rows["documents"]))
+            docs = [d if d is not None else texts.get(m["article_id"], "")[int(m["start"]):int(m["end"])]
+                    for d, m in zip(docs, metas)]
+            texts = {aid: texts[aid] for aid in wanted if aid in texts}  # the next batch goes on from here
+            yield docs, np.asarray(got["embeddings"], dtype=np.float32)
 
     def chunks_of(self, article_ids: list[str]) -> dict[str, list[Chunk]]:
         """The chunks of these articles' stored versions (a crash's leftovers of another version are

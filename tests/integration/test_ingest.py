@@ -158,7 +158,43 @@ def test_sentences_mode_stores_each_chunk_vector_pooled_from_its_stored_sentence
         assert np.allclose(np.asarray(vector, dtype=np.float32), expected, atol=1e-5), cid
         multi += len(by_start) > 1
     assert multi > 5  # most chunks hold several sentences: their vectors are pooled, not copied
-    # Read in the other mode (the default), the store answers as usual.
-    answer = Assistant(load_settings(data_dir=tmp_path / "data"), embedder=embedder).answer(
+    # Read in the other mode, the store answers as usual.
+    answer = Assistant(load_settings(data_dir=tmp_path / "data", chunk_vectors="embed"), embedder=embedder).answer(
         "Who arrived in Elwood and when?")
     assert answer.retrieved
+
+
+def test_ingest_writes_a_group_of_articles_in_one_call_per_collection(tmp_path, workdir, embedder):
+    """Chroma's cost per call is about that of 40 records, so a group of articles is written with
+    one upsert per collection (article rows last); sentence records keep no text of their own
+    (it is the article's text at their offsets), yet read back as their sentences."""
+    settings = load_settings(data_dir=tmp_path / "data")
+    store = ChromaStore(settings.chroma_path)
+    calls = []
+    for name in ("chunks", "sentences", "article_rows"):
+        col = getattr(store, name)
+
+        class Spy:
+            def __init__(self, col, name):
+                self.col, self.name = col, name
+
+            def upsert(self, **kwargs):
+                calls.append(self.name)
+                return self.col.upsert(**kwargs)
+
+            def __getattr__(self, attr):
+                return getattr(self.col, attr)
+
+        setattr(store, name, Spy(col, name))
+    report = Assistant(settings, store=store, embedder=embedder).ingest([workdir], progress=False)
+    assert len(report.ingested) == 5
+    groups = len(calls) // 3
+    assert calls == ["chunks", "sentences", "article_rows"] * groups and groups < 5, calls
+
+    store = ChromaStore(settings.chroma_path)
+    got = store.sentences.get(include=["documents", "metadatas"])
+    assert len(got["ids"]) > 50 and set(got["documents"]) == {None}
+    texts = [t for batch, _ in store.sentence_records(batch=100) for t in batch]
+    articles = store.articles(list(store.article_index()))
+    expected = sorted(articles[m["article_id"]].text[m["start"]:m["end"]] for m in got["metadatas"])
+    assert sorted(texts) == expected and all(texts)

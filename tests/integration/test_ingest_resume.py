@@ -68,7 +68,8 @@ def corpus(tmp_path):
 def test_a_killed_ingest_resumes_without_redoing_finished_articles(tmp_path, corpus):
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(ASSISTANT_DATA_DIR=str(data), ASSISTANT_INGEST_LOG_EVERY="0")
+    # groups of about 64 sentences: several per run, as in a real archive's ingest (512 would be one here)
+    env.update(ASSISTANT_DATA_DIR=str(data), ASSISTANT_INGEST_LOG_EVERY="0", ASSISTANT_INGEST_BATCH="64")
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(corpus)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     finished, lines = 0, []

@@ -74,6 +74,10 @@ class MemoryStore:
                 self._sentences[c.id][(article.id, s.start, s.end)] = sentence_vectors[row]
                 row += 1
 
+    def replace_articles(self, writes, chunk_vectors_mode: str = "embed") -> None:
+        for w in writes:
+            self.replace_article(w.article, w.chunks, w.chunk_vectors, w.sentence_vectors, chunk_vectors_mode)
+
     def delete_article(self, article_id: str) -> None:
         self._articles.pop(article_id, None)
         for cid in [cid for cid, (c, _) in self._chunks.items() if c.article_id == article_id]:

@@ -49,6 +49,15 @@ def test_a_text_given_twice_is_embedded_once_and_both_get_its_vector():
     assert np.array_equal(out[0], out[2]) and out.shape[0] == 3
 
 
+def test_texts_are_embedded_shortest_first_and_come_back_in_their_order():
+    """A batch is as slow as its longest text: sorting by length keeps padding low."""
+    embedder = CountingEmbedder()
+    texts = ["a much longer sentence about the storm", "rain", "a flood came", "rain"]
+    out = _embed(embedder, texts, done=lambda n: None, batch=2)
+    assert embedder.texts == ["rain", "a flood came", "a much longer sentence about the storm"]
+    assert np.allclose(out, HashingEmbedder().embed_documents(texts))
+
+
 def test_sentences_mode_embeds_only_sentences_and_stores_length_weighted_pooled_chunk_vectors(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()
