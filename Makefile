@@ -30,7 +30,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Benchmarks written by others (read from ../shared, never copied here): each corpus is ingested
 # once into its own data folder, then its questions are scored with the benchmark's own score.py.
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
-CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about an hour to ingest)
+CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about 12 minutes to ingest)
 
 .PHONY: install llm browser run test unit bench bench-archive bench-load bench-extraction bench-copies soak eval eval-external train-scorer screenshots clean
 
@@ -128,7 +128,7 @@ bench: install
 	$(PY) -m assistant bench $(if $(CORPUS),--corpus $(CORPUS) --keep $(call corpus_store,$(CORPUS))) --report reports/bench.json
 
 # Serving cost against size up to 100,000 passages: the 2,022-article dev store (ingested by
-# `make bench CORPUS=$(EXTERNAL)/full/articles`, about an hour) grown with synthetic articles made of its
+# `make bench CORPUS=$(EXTERNAL)/full/articles`, about 12 minutes) grown with synthetic articles made of its
 # sentences (assistant/archive_bench.py); the grown store is kept in .data/archive.
 ARCHIVE_FROM ?= $(call corpus_store,$(EXTERNAL)/full/articles)
 ARCHIVE_SIZES ?= 60000,100000

@@ -142,8 +142,10 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
     version is written before the old one is removed, so a failed write keeps the old one);
     unreadable files are skipped and reported, never fatal.
 
-    Articles are embedded a few at a time and each is written as soon as its vectors are made,
-    so an interrupted run keeps what it finished: the next run finds those articles unchanged
+    Articles are embedded a group at a time (about ``batch_texts`` texts, shortest first; the
+    next group in a worker thread while this one is written) and each group is written as soon
+    as its vectors are made, one write per collection (``Store.replace_articles``), so an
+    interrupted run keeps what it finished: the next run finds those articles unchanged
     and goes on with the rest. An article counts as stored only once its row is written, after
     its chunks and sentence vectors; ``repair`` first removes what an interrupted run left
     half-written (``consistency.check``), so that nothing half-written passes for unchanged.
@@ -163,9 +165,10 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
         progress: show progress bars (default: only on a terminal); without a bar, progress
             goes to the log at INFO.
         repair: first repair half-written articles (only under the writer lock: see ``vectorstore.lock``).
-        batch_texts: about how many texts (chunks and sentences) are embedded before writing.
+        batch_texts: about how many texts (sentences, and chunks in ``"embed"`` mode) are
+            embedded before writing: a group.
         log_every: seconds between progress lines in the log.
-        on_written: called after each written batch (e.g. to tell readers the store changed).
+        on_written: called after each written group (e.g. to tell readers the store changed).
         keyword: the keyword index, written per article right after the store (and repaired
             with it); without one, the index catches up when it is next synced.
         chunk_vectors: ``"embed"`` embeds each chunk's text; ``"sentences"`` makes a chunk's
