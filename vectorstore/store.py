@@ -18,6 +18,7 @@ import numpy as np
 
 from vectorstore.copies import fingerprint
 from vectorstore.dates import TimeExpression
+from vectorstore.embedder import pool
 from vectorstore.models import (
     Article,
     ArticleRecord,
@@ -228,12 +229,11 @@ class ChromaStore:
         what this call added is removed, the old records it overwrote are put back, and the error
         is raised: every old version stays whole.
         """
-        def upsert(col, ids, vectors, docs, metas):
+        def upsert(col, ids, vectors, docs, metas):  # docs None: records without text (sentences)
             for i in range(0, len(ids), _BATCH):
-                docs_part = docs[i:i + _BATCH] if docs is not None else None
                 col.upsert(ids=ids[i:i + _BATCH], embeddings=np.asarray(vectors[i:i + _BATCH], dtype=np.float32),
                            metadatas=metas[i:i + _BATCH],
-                           **({"documents": docs_part} if docs_part and None not in docs_part else {}))
+                           **({} if docs is None else {"documents": docs[i:i + _BATCH]}))
 
         def drop(col, ids):
             for i in range(0, len(ids), _BATCH):
@@ -266,14 +266,9 @@ class ChromaStore:
                 "also_at": _also_at_json(article.also_at), "fingerprint": str(fingerprint(article.text)),
                 "chunk_vectors": chunk_vectors_mode,
             })
-        dim = next((np.shape(w.chunk_vectors)[1] for w in writes if np.ndim(w.chunk_vectors) == 2), 0)
-        chunk_vectors = np.concatenate([np.asarray(w.chunk_vectors, dtype=np.float32).reshape(-1, dim) for w in writes])
-        sentence_vectors = np.concatenate([np.asarray(w.sentence_vectors, dtype=np.float32).reshape(-1, dim)
-                                           for w in writes])
-        means = []
-        for w in writes:
-            mean = w.chunk_vectors.mean(axis=0) if len(w.chunk_vectors) else np.zeros(dim, dtype=np.float32)
-            means.append(mean / (np.linalg.norm(mean) or 1.0))
+        chunk_vectors = np.concatenate([w.chunk_vectors for w in writes])
+        sentence_vectors = np.concatenate([w.sentence_vectors for w in writes])
+        means = np.stack([pool(w.chunk_vectors) for w in writes])  # an article row's vector
         # An id kept from the old version has the same text but maybe other metadata (offsets
         # after an edit earlier in the article, headline, date): keep its old record to put back.
         kept = [(col, col.get(ids=both, include=["embeddings", "documents", "metadatas"]))
@@ -286,13 +281,14 @@ class ChromaStore:
             upsert(self.sentences, ids, sentence_vectors, None, metas)
             # The article records (text, content hash) go last: until one is written the stored
             # text still matches the old chunks' offsets, and the next ingest retries.
-            upsert(self.article_rows, article_ids, np.stack(means), [w.article.text for w in writes], rows)
+            upsert(self.article_rows, article_ids, means, [w.article.text for w in writes], rows)
         except Exception as exc:
             try:
                 drop(self.chunks, [i for i in chunk_ids if i not in old_chunks])
                 drop(self.sentences, [i for i in ids if i not in old_sentences])
                 for col, got in kept:
-                    upsert(col, got["ids"], got["embeddings"], list(got["documents"] or []) or None, got["metadatas"])
+                    upsert(col, got["ids"], got["embeddings"], None if col is self.sentences else got["documents"],
+                           got["metadatas"])
             except Exception as undo:  # the write's own error is the one to report
                 exc.add_note(f"undoing the partial write of {', '.join(repr(a) for a in article_ids)} failed too: {undo}")
             raise
