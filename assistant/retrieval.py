@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -182,6 +183,20 @@ def widen(passage: Passage, around: tuple[Chunk | None, Chunk | None], article: 
     return Passage(window, passage.score, passage.also_in, tuple(c.id for c in parts), (core.start, core.end))
 
 
+@dataclass(frozen=True)
+class Window:
+    """The publication days a question can be answered from: ``since`` (None: no limit) to ``until``.
+    A passage of unknown date is always kept."""
+
+    since: dt.date | None
+    until: dt.date
+
+    def keep(self, ranking: list[ScoredChunk]) -> list[ScoredChunk]:
+        """``ranking`` without the passages published outside the window, in the same order."""
+        since, until = (self.since.isoformat() if self.since else ""), self.until.isoformat()
+        return [s for s in ranking if not s.chunk.published or since <= s.chunk.published[:10] <= until]
+
+
 class HybridRetriever(BaseRetriever):
     """Dense + keyword (+ date) retrieval fused by RRF, near-duplicates collapsed.
 
@@ -205,15 +220,20 @@ class HybridRetriever(BaseRetriever):
 
         The names carried over from earlier turns steer retrieval (``query.searched``).
         """
-        keyword = self.keyword.search(query.searched)
-        on_day = self.dates.search(query.days)
-        dense = self.dense.complete(query.searched_vector, self.dense.search(query.searched_vector), keyword + on_day)
+        # Asked "as of" a day, what was published after it cannot be the answer then; asked about
+        # "this week" or "recently", neither can an article from long before (``reported_since``).
+        # Each ranking keeps only such passages before fusion, so they rank among each other.
+        window = Window(query.reported_since, query.as_of)
+        keyword = window.keep(self.keyword.search(query.searched))
+        on_day = window.keep(self.dates.search(query.days))
+        dense = window.keep(self.dense.complete(query.searched_vector, self.dense.search(query.searched_vector),
+                                                keyword + on_day))
         rankings = {"dense": dense, "keyword": keyword}
         # the chunks of the sentences nearest the question: a long chunk's one answering sentence
         # is diluted in the chunk's own vector
         sentence_hits = self.dense.store.query_sentences(query.searched_vector, self.sentences_k)
         by_id = self.chunks.get([cid for cid, _ in sentence_hits])
-        by_sentence = [ScoredChunk(by_id[cid], score) for cid, score in sentence_hits if cid in by_id]
+        by_sentence = window.keep([ScoredChunk(by_id[cid], score) for cid, score in sentence_hits if cid in by_id])
         if by_sentence:
             rankings["sentence"] = by_sentence
         if on_day:
@@ -221,9 +241,6 @@ class HybridRetriever(BaseRetriever):
         if query.wants_time:
             rankings["dated"] = [s for s in dense if self.dates.dates.has_time(s.chunk.id)]
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
-        # asked "as of" a day: what was published after it cannot be the answer then
-        as_of = query.as_of.isoformat()
-        fused = [s for s in fused if not s.chunk.published or s.chunk.published <= as_of]
         return collapse_duplicates(fused, limit or self.top_k)
 
     def retrieve(self, query: Query, limit: int | None = None) -> Retrieved:

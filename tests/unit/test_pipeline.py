@@ -104,3 +104,17 @@ def test_as_of_leaves_out_later_articles_and_anchors_relative_days(small):
     asked = small.understanding(Request("What happened this week?", (), dt.date(2025, 10, 8)))
     assert [(str(a), str(b)) for a, b in asked.days] == [("2025-10-06", "2025-10-12")]
     assert small.understanding(Request("What happened this week?")).days == []  # no day given: no anchor
+
+
+def test_this_week_asked_long_after_the_story_is_declined_not_answered_from_it(small):
+    import datetime as dt
+
+    question = "How many people marched to city hall this week?"
+    # asked the day after the protest story (Oct 9): answered from it
+    assert "300 people" in small.answer(question, as_of=dt.date(2025, 10, 10)).answer
+    # asked three weeks later, "this week" is another week: that story cannot say what happened then
+    later = small.answer(question, as_of=dt.date(2025, 10, 30))
+    assert later.abstained and all(p.chunk.article_id != "protest" for p in later.retrieved)
+    # without "this week" the same day still finds it, as does "this week" with no day given
+    assert "300 people" in small.answer("How many people marched to city hall?", as_of=dt.date(2025, 10, 30)).answer
+    assert "300 people" in small.answer(question).answer

@@ -87,3 +87,27 @@ def test_questions_that_are_not_readable_text_are_refused_with_a_reason(bad, say
 def test_ordinary_questions_pass_unchanged():
     assert validate_question("  Who arrived in Elwood\tand when?\n", 500) == "Who arrived in Elwood\tand when?"
     assert validate_question("新闻里说了什么?", 500) == "新闻里说了什么?"
+
+
+def test_a_question_about_this_week_can_only_be_answered_from_articles_of_about_then():
+    import datetime as dt
+
+    from assistant.question import REPORT_LEAD_DAYS, RECENT_DAYS, question_dates, reported_since
+
+    thursday = dt.date(2022, 6, 16)
+
+    def since(q, as_of=thursday):
+        return reported_since(q, question_dates(q, thursday, as_of), as_of)
+
+    lead = dt.timedelta(days=REPORT_LEAD_DAYS)
+    # "this week" is Mon 13 - Sun 19 June: reports from a few days before it on
+    assert since("Which park flooded this week?") == dt.date(2022, 6, 13) - lead
+    assert since("Who resigned yesterday?") == dt.date(2022, 6, 15) - lead
+    assert since("What did Biden announce on Monday?") == dt.date(2022, 6, 13) - lead
+    assert since("Which show was recently renewed?") == thursday - dt.timedelta(days=RECENT_DAYS)
+    # a time still ahead is announced any time before it; a calendar date is no "now"
+    assert since("Which singer starts a residency next month?") is None
+    assert since("What happened on June 1, 2015?") is None
+    assert since("Which team won the Stanley Cup?") is None
+    # not told the day it is asked: no limit (a reader's "this week" has nothing to anchor to)
+    assert since("Which park flooded this week?", as_of=None) is None
