@@ -92,7 +92,12 @@ def test_ordinary_questions_pass_unchanged():
 def test_a_question_about_this_week_can_only_be_answered_from_articles_of_about_then():
     import datetime as dt
 
-    from assistant.question import REPORT_LEAD_DAYS, RECENT_DAYS, question_dates, reported_since
+    from assistant.question import (
+        RECENT_DAYS,
+        REPORT_LEAD_DAYS,
+        question_dates,
+        reported_since,
+    )
 
     thursday = dt.date(2022, 6, 16)
 
