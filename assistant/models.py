@@ -48,19 +48,23 @@ class Passage:
 
     After retrieval a passage is widened to its window (``HybridRetriever.retrieve``): ``chunk``
     is then the matched chunk with the chunks before and after it in the article (exact offsets,
-    ``article.text[start:end] == text``), and ``members`` the ids of the stored chunks it spans.
+    ``article.text[start:end] == text``), and ``members`` the stored chunks it spans.
     """
 
     chunk: Chunk
     score: float
     also_in: list[Location] = field(default_factory=list)
-    members: tuple[str, ...] = ()
+    members: tuple[Chunk, ...] = ()
     match: tuple[int, int] | None = None  # the matched chunk's start and end inside a widened passage
 
     @property
-    def chunk_ids(self) -> list[str]:
+    def stored(self) -> list[Chunk]:
         """The stored chunks this passage spans (their sentence vectors are its sentences')."""
-        return list(self.members or (self.chunk.id,))
+        return list(self.members or (self.chunk,))
+
+    @property
+    def chunk_ids(self) -> list[str]:
+        return [c.id for c in self.stored]
 
     @property
     def location(self) -> Location:

@@ -180,7 +180,7 @@ def widen(passage: Passage, around: tuple[Chunk | None, Chunk | None], article: 
     window = Chunk(id=core.id, article_id=core.article_id, index=core.index, start=start, end=end,
                    text=article.text[start:end], sentences=tuple(s for c in parts for s in c.sentences),
                    source=core.source, title=core.title, outlet=core.outlet, published=core.published)
-    return Passage(window, passage.score, passage.also_in, tuple(c.id for c in parts), (core.start, core.end))
+    return Passage(window, passage.score, passage.also_in, tuple(parts), (core.start, core.end))
 
 
 @dataclass(frozen=True)

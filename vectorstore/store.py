@@ -59,8 +59,8 @@ class Store(Protocol):
         """The chunks holding the ``k`` sentences nearest to ``vector``: ``(chunk id, best cosine)``, best first."""
         ...
 
-    def sentence_vectors(self, chunk_ids: list[str]) -> dict[SentenceKey, np.ndarray]:
-        """Stored sentence vectors of the given chunks."""
+    def sentence_vectors(self, chunks: list[Chunk]) -> dict[SentenceKey, np.ndarray]:
+        """Stored sentence vectors of the given chunks' sentences."""
         ...
 
     def articles(self, article_ids: list[str]) -> dict[str, Article]:
@@ -504,23 +504,22 @@ class ChromaStore:
         q = np.asarray(vector, dtype=np.float32)
         return {cid: float(np.dot(q, np.asarray(e, dtype=np.float32))) for cid, e in zip(got["ids"], got["embeddings"])}
 
-    def sentence_vectors(self, chunk_ids: list[str]) -> dict[tuple[str, int, int], np.ndarray]:
-        """Stored sentence vectors of the given chunks, keyed by ``(article id, start, end)``."""
-        if not chunk_ids:
-            return {}
+    def sentence_vectors(self, chunks: list[Chunk]) -> dict[tuple[str, int, int], np.ndarray]:
+        """Stored sentence vectors of the given chunks' sentences, keyed by ``(article id, start, end)``."""
         # By id, not by a metadata filter: a sentence's id is its chunk's id and its place in the
-        # chunk (``write``), and the chunks' metadata says how many there are. Two look-ups by id
-        # cost a quarter of one ``where chunk_id in (...)``, which scans metadata (40k chunks).
-        chunk_ids = list(dict.fromkeys(chunk_ids))  # widened passages may share a chunk
-        chunks = self.chunks.get(ids=chunk_ids, include=["metadatas"])
-        ids = [f"{cid}-s{j}" for cid, m in zip(chunks["ids"], chunks["metadatas"])
-               for j in range(len(json.loads(m.get("sentences") or "[]")))]
-        got = self.sentences.get(ids=ids, include=["embeddings", "metadatas"]) if ids else {"ids": []}
-        if len(got["ids"]) < len(ids) or len(chunks["ids"]) < len(chunk_ids):  # out of step: ask by chunk
-            where = {"chunk_id": {"$in": list(chunk_ids)}} if len(chunk_ids) > 1 else {"chunk_id": chunk_ids[0]}
-            got = self.sentences.get(where=where, include=["embeddings", "metadatas"])
-        if not got["ids"]:
+        # chunk (``replace_articles``), and the chunks at hand say where each sentence is, so only
+        # the vectors are read (a filter on chunk_id scans metadata; reading the records' metadata
+        # too costs half as much again).
+        keys = {f"{c.id}-s{j}": (c.article_id, s.start, s.end) for c in chunks for j, s in enumerate(c.sentences)}
+        if not keys:
             return {}
+        got = self.sentences.get(ids=list(keys), include=["embeddings"])
+        if len(got["ids"]) == len(keys):
+            return {keys[sid]: np.asarray(e, dtype=np.float32) for sid, e in zip(got["ids"], got["embeddings"])}
+        # out of step (the chunks at hand are not the stored version): ask by chunk
+        chunk_ids = list(dict.fromkeys(c.id for c in chunks))
+        where = {"chunk_id": {"$in": chunk_ids}} if len(chunk_ids) > 1 else {"chunk_id": chunk_ids[0]}
+        got = self.sentences.get(where=where, include=["embeddings", "metadatas"])
         return {(m["article_id"], int(m["start"]), int(m["end"])): np.asarray(e, dtype=np.float32)
                 for m, e in zip(got["metadatas"], got["embeddings"])}
 

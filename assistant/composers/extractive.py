@@ -104,7 +104,7 @@ class ExtractiveComposer:
 
     def _vectors(self, found: Retrieved) -> dict[SentenceKey, np.ndarray]:
         """The stored vectors of every sentence of the passages, in one fetch."""
-        return self.store.sentence_vectors([cid for p in found.passages for cid in p.chunk_ids])
+        return self.store.sentence_vectors([c for p in found.passages for c in p.stored])
 
     def compose(self, found: Retrieved) -> Draft:
         """The draft answer for ``found.query`` from ``found.passages``."""

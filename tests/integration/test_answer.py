@@ -155,3 +155,25 @@ def test_a_misspelt_name_is_read_as_the_articles_and_the_reader_sees_what_was_se
     # an ordinary word the articles do not use is left as asked, and so is a capitalised name
     assert assistant.answer("what was the weather in Elwood").searched == "what was the weather in Elwood"
     assert assistant.answer("What did Musk say about Chicago?").abstained
+
+
+def test_sentence_vectors_are_read_by_the_chunks_at_hand_and_are_the_stored_ones(assistant):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from vectorstore.models import Span
+
+    store = assistant.store
+    chunks = store.all_chunks()[:12]
+    stored = store.sentences.get(where={"chunk_id": {"$in": [c.id for c in chunks]}},
+                                 include=["embeddings", "metadatas"])
+    expected = {(m["article_id"], m["start"], m["end"]): np.asarray(e) for m, e in
+                zip(stored["metadatas"], stored["embeddings"])}
+    got = store.sentence_vectors(chunks)
+    assert len(expected) == sum(len(c.sentences) for c in chunks) and set(got) == set(expected)
+    assert all(np.allclose(got[k], expected[k]) for k in got)
+    # chunks at hand out of step with the store (a sentence the store does not have): asked by
+    # chunk, the stored records still come back
+    stale = replace(chunks[0], sentences=chunks[0].sentences + (Span(chunks[0].end, chunks[0].end + 5),))
+    assert set(store.sentence_vectors([stale, *chunks[1:]])) == set(expected)

@@ -44,9 +44,9 @@ def _skipped(report):
 
 def _snapshot(store, article_id):
     """What a user could read of one article: its text, its chunks and its sentence vectors."""
-    chunks = sorted((c.id, c.text, c.title) for c in store.all_chunks() if c.article_id == article_id)
-    sentences = store.sentence_vectors([cid for cid, _, _ in chunks])
-    return store.article(article_id).text, chunks, sorted(sentences)
+    stored = [c for c in store.all_chunks() if c.article_id == article_id]
+    sentences = store.sentence_vectors(stored)
+    return store.article(article_id).text, sorted((c.id, c.text, c.title) for c in stored), sorted(sentences)
 
 
 # -- 1 and 2: one bad metadata value skips one file, never the run -----------------------------
@@ -222,6 +222,6 @@ def test_a_huge_single_sentence_file_is_stored_as_bounded_exact_chunks(run, stor
     chunks = [c for c in store.all_chunks() if c.article_id == "long"]
     assert len(chunks) > 40 and all(len(c.text) <= 700 for c in chunks)
     assert all(stored[c.start:c.end] == c.text for c in chunks)
-    vectors = store.sentence_vectors([c.id for c in chunks])
+    vectors = store.sentence_vectors(chunks)
     assert len(vectors) == sum(len(c.sentences) for c in chunks)
     assert all(end - start <= 700 for _, start, end in vectors)

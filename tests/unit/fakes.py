@@ -115,8 +115,8 @@ class MemoryStore:
             best.setdefault(cid, score)
         return list(best.items())
 
-    def sentence_vectors(self, chunk_ids: list[str]) -> dict[SentenceKey, np.ndarray]:
-        return {k: v for cid in chunk_ids for k, v in self._sentences.get(cid, {}).items()}
+    def sentence_vectors(self, chunks: list[Chunk]) -> dict[SentenceKey, np.ndarray]:
+        return {k: v for c in chunks for k, v in self._sentences.get(c.id, {}).items()}
 
     def articles(self, article_ids: list[str]) -> dict[str, Article]:
         self.article_fetches += 1
