@@ -8,11 +8,14 @@ from vectorstore.terms import words
 
 
 @lru_cache(maxsize=8192)
-def _shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
+def _shingles(text: str, n: int = 3) -> frozenset[int]:
+    """The text's word ``n``-grams, each as the hash of its words (a set of ints intersects several
+    times faster than a set of tuples, whose hashes are not kept; two 3-grams sharing a 64-bit
+    hash by chance would only nudge a containment ratio)."""
     w = words(text)
     if len(w) < n:
-        return frozenset({tuple(w)}) if w else frozenset()
-    return frozenset(tuple(w[i:i + n]) for i in range(len(w) - n + 1))
+        return frozenset({hash(" ".join(w))}) if w else frozenset()
+    return frozenset(hash(" ".join(w[i:i + n])) for i in range(len(w) - n + 1))
 
 
 def near_duplicate(a: str, b: str, containment: float = 0.6) -> bool:

@@ -379,6 +379,7 @@ def best_candidate(question: str, want: Asked, citations: list[Citation], others
     q_words = {w for w in words(question)}
     pool = [c.text for c in citations] + list(others)
     common = lower_case_words(pool)
+    pool_words = [" ".join(words(t)) for t in pool]  # once, not once per span
     best: Candidate | None = None
     for rank, citation in enumerate(citations):
         text = citation.text
@@ -399,7 +400,7 @@ def best_candidate(question: str, want: Asked, citations: list[Citation], others
                 gap = min(min(abs(a - start), abs(a - end)) for a in anchors)
                 near = 1.0 / (1.0 + gap / 40.0)
             key = " ".join(words(span))
-            agree = min(1.0, sum(1 for t in pool if key and key in " ".join(words(t))) / 3.0)
+            agree = min(1.0, sum(1 for t in pool_words if key and key in t) / 3.0)
             head = 1.0 if want.head and re.search(
                 rf"\b{re.escape(want.head)}\w*\b(?:\W+\w+){{0,2}}\W+{re.escape(span)}|"
                 rf"{re.escape(span)}(?:\W+\w+){{0,2}}\W+{re.escape(want.head)}", text, re.I) else 0.0
