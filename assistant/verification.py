@@ -14,12 +14,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant import short_answer
 from assistant.answer_types import NUMBER, TIME_EXPRESSION
 from assistant.composers.base import Draft, Evidence
 from assistant.models import Article, Citation, Dropped
 from assistant.question import Query
 from assistant.timeline import MIN_DAY_MATCH, day_match
-from vectorstore.terms import STOPWORDS, stem, terms
+from vectorstore.terms import STOPWORDS, stem, terms, words
 
 # A generated answer must hold at least this share of the question's (weighted) words that the
 # extractive answer holds, or it is not shown: supported sentences can still miss the point.
@@ -109,6 +110,19 @@ def generated_support(claim: str, passage: str, similarity: Callable[[str, str],
     return True, ""
 
 
+def _left_out(query: Query, generated: VerifiedAnswer, extractive: VerifiedAnswer) -> str | None:
+    """The short answer the extractive answer's sentences give ("Taiwan" for "Which area..."), when
+    the question asks for one and the generated sentences do not say it; else None. A rewording
+    that drops the answer itself is no better an answer, however well supported its sentences."""
+    if not extractive.citations:
+        return None
+    short = short_answer.find(query.text, extractive.citations)
+    if short is None:
+        return None
+    said = f" {' '.join(words(' '.join(text for text, _ in generated.sentences)))} "
+    return None if f" {' '.join(words(short.text))} " in said else short.text
+
+
 def verify(draft: Draft, articles: dict[str, Article], check: Check | None = None) -> VerifiedAnswer:
     """Check every claim's evidence; keep supported claims and number their citations 1..N.
 
@@ -191,6 +205,7 @@ class Verifier:
             return generated_support(claim, self.label(ev, articles), self.similarity, self.min_support)
 
         verified = verify(draft, articles, check=check)
+        fallback = verify(draft.fallback, articles)
         written = draft.written or len(draft.claims)
         covers = query.profile.coverage(set(terms(" ".join(text for text, _ in verified.sentences))))
         extractive_covers = query.profile.coverage(set(terms(" ".join(c.text for c in draft.fallback.claims))))
@@ -200,8 +215,9 @@ class Verifier:
         elif covers < RELEVANCE_RATIO * extractive_covers:
             why = (f"the supported sentences hold {covers:.0%} of the question's words, the extractive answer "
                    f"{extractive_covers:.0%}")
+        elif (left_out := _left_out(query, verified, fallback)) is not None:
+            why = f"the generated sentences leave out the answer the sources give (\u201c{left_out}\u201d)"
         else:
             return Verdict(verified, composer)
-        fallback = verify(draft.fallback, articles)
         fallback.dropped = verified.dropped
         return Verdict(fallback, "extractive", fallback_from=composer, rejected=why)

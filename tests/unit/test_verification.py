@@ -39,6 +39,7 @@ def test_a_claim_with_a_fact_the_passage_lacks_is_dropped():
 
 class _Query:
     def __init__(self, text, days=(), day_terms=()):
+        self.text = text
         self.profile = profile_question(text, lambda t: 1.0)
         self.days, self.day_terms = list(days), set(day_terms)
 
@@ -74,6 +75,25 @@ def test_supported_but_beside_the_point_falls_back():
     draft = Draft([Claim("Residents protested.", [beside])], False, 0.9, fallback=base, written=1)
     verdict = verifier().check(draft, _Query("Who ordered the deployment?"), ARTICLES, "bundled")
     assert verdict.fallback_from == "bundled" and "of the question's words" in verdict.rejected
+
+
+def test_a_generated_answer_that_leaves_out_the_answer_itself_falls_back():
+    e = ev("The White House ordered their deployment on Oct. 4.")
+    base = Draft([Claim(e.text, [e])], False, 0.9)
+    question = _Query("When did the White House order the deployment?")
+    # supported, on topic, but the day asked for is gone from the rewording
+    vague = Draft([Claim("The White House ordered their deployment.", [e])], False, 0.9, fallback=base, written=1)
+    verdict = verifier().check(vague, question, ARTICLES, "bundled")
+    assert verdict.composer == "extractive" and verdict.fallback_from == "bundled"
+    assert "leave out the answer the sources give (\u201cOct. 4\u201d)" in verdict.rejected
+    assert [s for s, _ in verdict.verified.sentences] == [e.text]
+    said = Draft([Claim("The deployment was ordered by the White House on Oct. 4.", [e])], False, 0.9,
+                 fallback=base, written=1)
+    assert verifier().check(said, question, ARTICLES, "bundled").composer == "bundled"
+    # a question that wants no short answer is not held to one
+    why = Draft([Claim("The White House ordered their deployment.", [e])], False, 0.9, fallback=base, written=1)
+    assert verifier().check(why, _Query("Why did the White House order the deployment?"), ARTICLES,
+                            "bundled").composer == "bundled"
 
 
 def test_an_llm_that_failed_is_reported_as_the_fallback():
