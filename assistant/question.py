@@ -78,9 +78,9 @@ class Query:
         dates: the calendar days the question names ("Oct. 4"), resolved.
         parts: the sub-questions of "How did X respond, and what did Y do?" (empty for one part).
         as_of: the day the question is asked.
-        reported_since: the earliest publication day of an article that can answer it: a question
-            about "this week", "yesterday" or "recently", asked on a known day, is about news of
-            that time, which an article from years before cannot report (None: no limit).
+        recency: how recent an article must be to answer it: a question about "this week",
+            "yesterday" or "the latest", asked on a known day, is about news of that time, which an
+            article from years before cannot report (None: no limit).
     """
 
     question: str
@@ -92,7 +92,7 @@ class Query:
     dates: list[TimeExpression] = field(default_factory=list)
     parts: list[Query] = field(default_factory=list)
     as_of: dt.date = field(default_factory=dt.date.today)
-    reported_since: dt.date | None = None
+    recency: Recency | None = None
 
     @property
     def days(self) -> list[tuple[dt.date, dt.date]]:
@@ -216,20 +216,31 @@ _RECENT = re.compile(r"\b(?:recent(?:ly)?|latest|lately)\b", re.I)
 RECENT_DAYS = 30
 
 
-def reported_since(question: str, dates: list[TimeExpression], as_of: dt.date | None) -> dt.date | None:
-    """The earliest publication day of an article that can report what ``question`` asks about,
-    when it is asked on a known day (``as_of``) and places itself in time relative to it: a few
-    days before the earliest day its relative phrases name ("this week", "yesterday", "on
-    Monday": the run-up counts; a time still ahead, "next month", sets no limit), or ``RECENT_DAYS`` before ``as_of`` for "recently",
-    "the latest". None when the question names no such time or ``as_of`` is not given."""
+@dataclass(frozen=True)
+class Recency:
+    """How recent an article must be to answer a question: published on or after ``since``.
+    ``strict``: nothing older can answer ("this week"); otherwise older articles answer only when
+    no recent one is found ("the latest" on a topic may be older than a few weeks)."""
+
+    since: dt.date
+    strict: bool = True
+
+
+def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -> Recency | None:
+    """How recent an article must be to report what ``question`` asks about, when it is asked on a
+    known day (``as_of``) and places itself in time relative to it: published from a week before
+    the earliest day its relative phrases name ("this week", "yesterday", "on Monday": the run-up
+    counts; a time still ahead, "next month", sets no limit), strictly; or, for "recently" and "the
+    latest", preferably from the ``RECENT_DAYS`` before ``as_of``. None when the question names no
+    such time or ``as_of`` is not given."""
     if as_of is None:
         return None
     # a time still ahead ("next month", "later this year") is announced any time before it
     relative = [e.first for e in dates if e.relative and e.first is not None and e.first <= as_of]
     if relative:
-        return min(relative) - dt.timedelta(days=REPORT_LEAD_DAYS)
+        return Recency(min(relative) - dt.timedelta(days=REPORT_LEAD_DAYS))
     if _RECENT.search(question):
-        return as_of - dt.timedelta(days=RECENT_DAYS)
+        return Recency(as_of - dt.timedelta(days=RECENT_DAYS), strict=False)
     return None
 
 
@@ -304,4 +315,4 @@ class Understanding:
         return Query(question=text, text=text, searched=searched, vector=vector,
                      searched_vector=vector if searched == text else self.embed(searched),
                      profile=profile_question(text, self.idf), dates=dates,
-                     as_of=as_of or dt.date.today(), reported_since=reported_since(text, dates, as_of))
+                     as_of=as_of or dt.date.today(), recency=recency(text, dates, as_of))

@@ -191,6 +191,11 @@ class Window:
     since: dt.date | None
     until: dt.date
 
+    @classmethod
+    def of(cls, query: Query) -> Window:
+        """The window of ``query``: up to its ``as_of`` day, from its ``recency`` if any."""
+        return cls(query.recency.since if query.recency is not None else None, query.as_of)
+
     def keep(self, ranking: list[ScoredChunk]) -> list[ScoredChunk]:
         """``ranking`` without the passages published outside the window, in the same order."""
         since, until = (self.since.isoformat() if self.since else ""), self.until.isoformat()
@@ -220,20 +225,24 @@ class HybridRetriever(BaseRetriever):
 
         The names carried over from earlier turns steer retrieval (``query.searched``).
         """
-        # Asked "as of" a day, what was published after it cannot be the answer then; asked about
-        # "this week" or "recently", neither can an article from long before (``reported_since``).
-        # Each ranking keeps only such passages before fusion, so they rank among each other.
-        window = Window(query.reported_since, query.as_of)
-        keyword = window.keep(self.keyword.search(query.searched))
-        on_day = window.keep(self.dates.search(query.days))
-        dense = window.keep(self.dense.complete(query.searched_vector, self.dense.search(query.searched_vector),
-                                                keyword + on_day))
-        rankings = {"dense": dense, "keyword": keyword}
+        keyword = self.keyword.search(query.searched)
+        on_day = self.dates.search(query.days)
+        dense = self.dense.complete(query.searched_vector, self.dense.search(query.searched_vector), keyword + on_day)
         # the chunks of the sentences nearest the question: a long chunk's one answering sentence
         # is diluted in the chunk's own vector
         sentence_hits = self.dense.store.query_sentences(query.searched_vector, self.sentences_k)
         by_id = self.chunks.get([cid for cid, _ in sentence_hits])
-        by_sentence = window.keep([ScoredChunk(by_id[cid], score) for cid, score in sentence_hits if cid in by_id])
+        by_sentence = [ScoredChunk(by_id[cid], score) for cid, score in sentence_hits if cid in by_id]
+        # Asked "as of" a day, what was published after it cannot be the answer then; asked about
+        # "this week", neither can an article from long before, and "the latest" prefers recent
+        # ones (``query.recency``). Each ranking keeps only such passages before fusion, so that
+        # they rank among each other.
+        window = Window.of(query)
+        if query.recency is not None and not query.recency.strict and not any(
+                window.keep(r) for r in (keyword, dense, by_sentence)):
+            window = Window(None, query.as_of)  # nothing recent: the latest there is
+        keyword, on_day, dense, by_sentence = (window.keep(r) for r in (keyword, on_day, dense, by_sentence))
+        rankings = {"dense": dense, "keyword": keyword}
         if by_sentence:
             rankings["sentence"] = by_sentence
         if on_day:

@@ -98,6 +98,9 @@ def test_as_of_leaves_out_later_articles_and_anchors_relative_days(small):
 
     question = "How many people marched to city hall?"
     assert "300 people" in small.answer(question).answer
+    # "recently" prefers recent articles but, with none about, answers from the latest there is
+    recently = small.answer("How many people recently marched to city hall?", as_of=dt.date(2026, 1, 1))
+    assert "300 people" in recently.answer
     before = small.answer(question, as_of=dt.date(2025, 10, 8))  # the protest story is from Oct 9
     assert all(c.location.article_id != "protest" for c in before.citations + before.closest)
     assert all(p.chunk.article_id != "protest" for p in before.retrieved)
@@ -118,3 +121,6 @@ def test_this_week_asked_long_after_the_story_is_declined_not_answered_from_it(s
     # without "this week" the same day still finds it, as does "this week" with no day given
     assert "300 people" in small.answer("How many people marched to city hall?", as_of=dt.date(2025, 10, 30)).answer
     assert "300 people" in small.answer(question).answer
+    # "recently" prefers recent articles but, with none about, answers from the latest there is
+    recently = small.answer("How many people recently marched to city hall?", as_of=dt.date(2026, 1, 1))
+    assert "300 people" in recently.answer

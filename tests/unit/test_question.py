@@ -95,24 +95,26 @@ def test_a_question_about_this_week_can_only_be_answered_from_articles_of_about_
     from assistant.question import (
         RECENT_DAYS,
         REPORT_LEAD_DAYS,
+        Recency,
         question_dates,
-        reported_since,
+        recency,
     )
 
     thursday = dt.date(2022, 6, 16)
 
-    def since(q, as_of=thursday):
-        return reported_since(q, question_dates(q, thursday, as_of), as_of)
+    def limit(q, as_of=thursday):
+        return recency(q, question_dates(q, thursday, as_of), as_of)
 
     lead = dt.timedelta(days=REPORT_LEAD_DAYS)
-    # "this week" is Mon 13 - Sun 19 June: reports from a few days before it on
-    assert since("Which park flooded this week?") == dt.date(2022, 6, 13) - lead
-    assert since("Who resigned yesterday?") == dt.date(2022, 6, 15) - lead
-    assert since("What did Biden announce on Monday?") == dt.date(2022, 6, 13) - lead
-    assert since("Which show was recently renewed?") == thursday - dt.timedelta(days=RECENT_DAYS)
+    # "this week" is Mon 13 - Sun 19 June: reports from a week before it on, strictly
+    assert limit("Which park flooded this week?") == Recency(dt.date(2022, 6, 13) - lead)
+    assert limit("Who resigned yesterday?") == Recency(dt.date(2022, 6, 15) - lead)
+    assert limit("What did Biden announce on Monday?") == Recency(dt.date(2022, 6, 13) - lead)
+    # "recently", "the latest": recent reports preferred, older ones when there are none
+    assert limit("Which show was recently renewed?") == Recency(thursday - dt.timedelta(days=RECENT_DAYS), strict=False)
     # a time still ahead is announced any time before it; a calendar date is no "now"
-    assert since("Which singer starts a residency next month?") is None
-    assert since("What happened on June 1, 2015?") is None
-    assert since("Which team won the Stanley Cup?") is None
+    assert limit("Which singer starts a residency next month?") is None
+    assert limit("What happened on June 1, 2015?") is None
+    assert limit("Which team won the Stanley Cup?") is None
     # not told the day it is asked: no limit (a reader's "this week" has nothing to anchor to)
-    assert since("Which park flooded this week?", as_of=None) is None
+    assert limit("Which park flooded this week?", as_of=None) is None
