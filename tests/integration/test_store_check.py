@@ -120,3 +120,18 @@ def test_the_next_ingest_repairs_an_old_version_left_beside_the_new_one(tmp_path
         in resumed.repaired[1]
     assert assistant.check_store().healthy
     assert stored(settings.data_dir) == expected_store(articles)
+
+
+def test_the_inventory_reads_sentence_records_from_their_ids_and_agrees_with_their_metadata(data):
+    store = ChromaStore(data / "chroma")
+
+    def from_metadata():
+        got = store.sentences.get(include=["metadatas"])
+        return {sid: (m["article_id"], m["chunk_id"]) for sid, m in zip(got["ids"], got["metadatas"])}
+
+    def inventoried():
+        return {sid: (r.article_id, r.chunk_id) for sid, r in store.inventory().sentences.items()}
+
+    assert len(from_metadata()) > 100 and inventoried() == from_metadata()  # ids of the usual form
+    plant_half_written(store)  # ids of another form ("gone-s0"): read from the metadata instead
+    assert inventoried() == from_metadata() and inventoried()["gone-s0"] == (CHANGED, "gone")
