@@ -212,7 +212,7 @@ def check(store: Store, repair: bool = False, probe: bool = True, keyword: Keywo
             else:
                 store.delete_records(p.chunk_ids, p.sentence_ids)
             p.repaired = True
-        if any(p.repaired for p in problems):  # read again only what a repair changed (a full read is linear in the store)
+        if any(p.repaired for p in problems):  # a full read is linear in the store: only when needed
             inv = store.inventory()
     health = StoreHealth(store.location, articles=len(inv.articles), chunks=len(inv.chunks),
                          sentences=len(inv.sentences), problems=problems)

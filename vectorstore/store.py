@@ -399,11 +399,11 @@ class ChromaStore:
         total = self.sentences.count()
         for offset in range(0, total, 5000):
             for sid in self.sentences.get(include=[], limit=5000, offset=offset)["ids"]:
-                m = _SENTENCE_ID.match(sid)
-                if m is None:  # written some other way: ask the metadata
-                    return {sid: SentenceRecord(article_id=m.get("article_id", ""), chunk_id=m.get("chunk_id", ""))
-                            for sid, m in self._metadatas(self.sentences)}
-                records[sid] = SentenceRecord(article_id=m["article"], chunk_id=m["chunk"])
+                parsed = _SENTENCE_ID.match(sid)
+                if parsed is None:  # written some other way: ask the metadata
+                    return {sid: SentenceRecord(article_id=meta.get("article_id", ""), chunk_id=meta.get("chunk_id", ""))
+                            for sid, meta in self._metadatas(self.sentences)}
+                records[sid] = SentenceRecord(article_id=parsed["article"], chunk_id=parsed["chunk"])
         return records
 
     def probe(self) -> list[str]:
