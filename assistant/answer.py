@@ -628,6 +628,8 @@ class Assistant:
                       dropped=verified.dropped if verified else [], notice=notice)
         if verified is None or not verified.sentences:
             closest = with_context(closest_matches(draft.closest, found.articles), found.articles)
+            if found.older is not None and query.recency is not None:
+                common["notice"] = " ".join(x for x in (notice, _too_old(query, found.older)) if x)
             return Answer(answer=ABSTAIN_TEXT, abstained=True, citations=[], closest=closest, **common)
         citations = with_context(verified.citations, found.articles)
         by_n = {c.n: c for c in citations}
@@ -643,6 +645,14 @@ class Assistant:
 
     def _similarity(self, a: str, b: str) -> float:
         return float(np.dot(self.embedder.embed_query(a), self.embedder.embed_query(b)))
+
+
+def _too_old(query: Query, older: str) -> str:
+    """Why a question about a time ("this week") asked on a day found nothing: what it found is older."""
+    phrase = next((e.phrase for e in query.dates if e.relative), "recent news")
+    return (f"Asked on {query.as_of.isoformat()} about \u201c{phrase}\u201d, only articles published from "
+            f"{query.recency.since.isoformat()} on can report it; the passages found about it are older "
+            f"(the newest from {older}).")
 
 
 def _exact(short: ShortAnswer, articles: dict) -> bool:

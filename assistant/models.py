@@ -87,6 +87,7 @@ class Retrieved:
     query: Query
     passages: list[Passage]
     articles: dict[str, Article]
+    older: str | None = None  # the newest publication day of passages left out as too old for the question
 
 
 @dataclass(frozen=True)

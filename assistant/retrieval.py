@@ -196,6 +196,14 @@ class Window:
         """The window of ``query``: up to its ``as_of`` day, from its ``recency`` if any."""
         return cls(query.recency.since if query.recency is not None else None, query.as_of)
 
+    def newest_before(self, *rankings: list[ScoredChunk]) -> str | None:
+        """The newest publication day (YYYY-MM-DD) in ``rankings`` that is before ``since``, if any."""
+        if self.since is None:
+            return None
+        since = self.since.isoformat()
+        return max((s.chunk.published[:10] for r in rankings for s in r
+                    if s.chunk.published and s.chunk.published[:10] < since), default=None)
+
     def keep(self, ranking: list[ScoredChunk]) -> list[ScoredChunk]:
         """``ranking`` without the passages published outside the window, in the same order."""
         since, until = (self.since.isoformat() if self.since else ""), self.until.isoformat()
@@ -225,6 +233,11 @@ class HybridRetriever(BaseRetriever):
 
         The names carried over from earlier turns steer retrieval (``query.searched``).
         """
+        return self._search(query, limit)[0]
+
+    def _search(self, query: Query, limit: int | None) -> tuple[list[Passage], str | None]:
+        """``passages``, and the newest publication day among those left out as too old for the
+        question's time ("this week" asked months later), if any."""
         keyword = self.keyword.search(query.searched)
         on_day = self.dates.search(query.days)
         dense = self.dense.complete(query.searched_vector, self.dense.search(query.searched_vector), keyword + on_day)
@@ -241,6 +254,7 @@ class HybridRetriever(BaseRetriever):
         if query.recency is not None and not query.recency.strict and not any(
                 window.keep(r) for r in (keyword, dense, by_sentence)):
             window = Window(None, query.as_of)  # nothing recent: the latest there is
+        older = window.newest_before(keyword, dense, by_sentence)
         keyword, on_day, dense, by_sentence = (window.keep(r) for r in (keyword, on_day, dense, by_sentence))
         rankings = {"dense": dense, "keyword": keyword}
         if by_sentence:
@@ -250,7 +264,7 @@ class HybridRetriever(BaseRetriever):
         if query.wants_time:
             rankings["dated"] = [s for s in dense if self.dates.dates.has_time(s.chunk.id)]
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
-        return collapse_duplicates(fused, limit or self.top_k)
+        return collapse_duplicates(fused, limit or self.top_k), older
 
     def retrieve(self, query: Query, limit: int | None = None) -> Retrieved:
         """The passages for ``query`` and their articles, fetched from the store in one call."""
@@ -258,7 +272,7 @@ class HybridRetriever(BaseRetriever):
         # A chunk already inside a better passage's window adds nothing: its slot goes to the next one.
         passages: list[Passage] = []
         covered: set[str] = set()
-        candidates = self.passages(query, 3 * limit)
+        candidates, older = self._search(query, 3 * limit)
         around = self.chunks.neighbours([p.chunk for p in candidates])
         for p in candidates:
             if p.chunk.id in covered:
@@ -270,7 +284,7 @@ class HybridRetriever(BaseRetriever):
                 break
         articles = self.dense.store.articles(list(dict.fromkeys(p.chunk.article_id for p in passages)))
         return Retrieved(query, [widen(p, around[p.chunk.id], articles.get(p.chunk.article_id)) for p in passages],
-                         articles)
+                         articles, older)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         docs = []

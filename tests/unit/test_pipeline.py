@@ -118,6 +118,10 @@ def test_this_week_asked_long_after_the_story_is_declined_not_answered_from_it(s
     # asked three weeks later, "this week" is another week: that story cannot say what happened then
     later = small.answer(question, as_of=dt.date(2025, 10, 30))
     assert later.abstained and all(p.chunk.article_id != "protest" for p in later.retrieved)
+    # and the reader is told why: what was found is older than that week
+    assert later.notice == ("Asked on 2025-10-30 about \u201cthis week\u201d, only articles published from "
+                            "2025-10-20 on can report it; the passages found about it are older (the newest "
+                            "from 2025-10-09).")
     # without "this week" the same day still finds it, as does "this week" with no day given
     assert "300 people" in small.answer("How many people marched to city hall?", as_of=dt.date(2025, 10, 30)).answer
     assert "300 people" in small.answer(question).answer
