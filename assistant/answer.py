@@ -50,7 +50,7 @@ from assistant.conversation import Turn
 from assistant.errors import EmptyStoreError
 from assistant.llm import LlmError, chat_model
 from assistant.models import Answer, Retrieved, ShortAnswer
-from assistant.prompts import ABSTAIN_TEXT
+from assistant.prompts import ABSTAIN_NOTHING_TEXT, ABSTAIN_TEXT
 from assistant.question import (
     Query,
     Request,
@@ -630,7 +630,8 @@ class Assistant:
             closest = with_context(closest_matches(draft.closest, found.articles), found.articles)
             if found.older is not None and query.recency is not None:
                 common["notice"] = " ".join(x for x in (notice, _too_old(query, found.older)) if x)
-            return Answer(answer=ABSTAIN_TEXT, abstained=True, citations=[], closest=closest, **common)
+            return Answer(answer=ABSTAIN_TEXT if closest else ABSTAIN_NOTHING_TEXT, abstained=True, citations=[],
+                          closest=closest, **common)
         citations = with_context(verified.citations, found.articles)
         by_n = {c.n: c for c in citations}
         # Dates are added after verification: the claim checked is the article's own sentence.

@@ -5,7 +5,8 @@ prompt strings in the code, so there is one copy to review.
 ``load_prompt(name).render(**values)`` fails on a missing (or unexpected) variable instead of
 sending a half-filled prompt to a model. The abstention wording lives in ``prompts/abstain.md``:
 the answer shown when the articles do not say, and the phrase the system prompt asks a model to
-use (``ABSTAIN_PHRASE``, its first sentence), so the two cannot drift apart.
+use (``ABSTAIN_PHRASE``, its first sentence), so the two cannot drift apart;
+``prompts/abstain_nothing.md`` is the answer when there is no closest passage to list.
 """
 
 from __future__ import annotations
@@ -69,3 +70,5 @@ def load_prompt(name: str, folder: Traversable | Path = PROMPTS_DIR) -> Prompt:
 
 ABSTAIN_TEXT = load_prompt("abstain").render()
 ABSTAIN_PHRASE = ABSTAIN_TEXT.split(". ")[0].rstrip(".") + "."
+# the same, when there is no closest passage to list ("this week" asked long after the articles)
+ABSTAIN_NOTHING_TEXT = load_prompt("abstain_nothing").render()

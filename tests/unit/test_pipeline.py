@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.answer import AnswerChunk
 from assistant.conversation import Turn
-from assistant.prompts import ABSTAIN_TEXT
+from assistant.prompts import ABSTAIN_NOTHING_TEXT, ABSTAIN_TEXT
 from assistant.question import Request
 from tests.unit.conftest import COUNCIL, PROTEST
 
@@ -118,7 +118,9 @@ def test_this_week_asked_long_after_the_story_is_declined_not_answered_from_it(s
     # asked three weeks later, "this week" is another week: that story cannot say what happened then
     later = small.answer(question, as_of=dt.date(2025, 10, 30))
     assert later.abstained and all(p.chunk.article_id != "protest" for p in later.retrieved)
-    # and the reader is told why: what was found is older than that week
+    # and the reader is told why: what was found is older than that week (and no closest passage
+    # is promised when there is none)
+    assert later.answer == ABSTAIN_NOTHING_TEXT and not later.closest
     assert later.notice == ("Asked on 2025-10-30 about \u201cthis week\u201d, only articles published from "
                             "2025-10-20 on can report it; the passages found about it are older (the newest "
                             "from 2025-10-09).")

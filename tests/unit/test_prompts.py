@@ -17,6 +17,7 @@ from assistant.prompts import (
 VARIABLES = {
     "system": {"abstain": "The articles do not say."},
     "abstain": {},
+    "abstain_nothing": {},
     "answer": {"passages": "[1] Troops arrived late Tuesday.", "question": "When?",
                "max_sentences": 3},
     "followup": {"conversation": "user: Who arrived in Elwood?\nassistant: Texas troops.",
@@ -83,3 +84,9 @@ def test_the_abstain_wording_lives_in_one_place():
     system = load_prompt("system").render(abstain=ABSTAIN_PHRASE)
     assert ABSTAIN_TEXT.startswith(ABSTAIN_PHRASE) and f"say: {ABSTAIN_PHRASE}" in system
     assert DONT_KNOW.search(f"Sorry. {ABSTAIN_PHRASE}")  # the model's refusal in those words is recognised
+
+
+def test_both_abstentions_open_with_the_phrase_a_model_is_asked_to_use():
+    from assistant.prompts import ABSTAIN_NOTHING_TEXT
+
+    assert ABSTAIN_NOTHING_TEXT.startswith(ABSTAIN_PHRASE) and "listed below" not in ABSTAIN_NOTHING_TEXT
