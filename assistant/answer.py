@@ -628,7 +628,7 @@ class Assistant:
                       dropped=verified.dropped if verified else [], notice=notice)
         if verified is None or not verified.sentences:
             closest = with_context(closest_matches(draft.closest, found.articles), found.articles)
-            if found.older is not None and query.recency is not None:
+            if found.older is not None:  # only set when the question has a recency window
                 common["notice"] = " ".join(x for x in (notice, _too_old(query, found.older)) if x)
             return Answer(answer=ABSTAIN_TEXT if closest else ABSTAIN_NOTHING_TEXT, abstained=True, citations=[],
                           closest=closest, **common)

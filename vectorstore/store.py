@@ -146,8 +146,13 @@ def _dates(meta: dict) -> list[TimeExpression]:
     return [TimeExpression.from_dict(d) for d in json.loads(meta.get("dates") or "[]")]
 
 
-# A sentence record's id: its chunk's id (``{article id}-{index}-{10 hex digits}``, see
-# ``vectorstore.chunking``) and its place in the chunk.
+def sentence_id(chunk_id: str, j: int) -> str:
+    """A sentence record's id: its chunk's id and its place ``j`` in the chunk."""
+    return f"{chunk_id}-s{j}"
+
+
+# ``sentence_id`` read back, for a chunk id as ``vectorstore.chunking`` makes it
+# (``{article id}-{index}-{10 hex digits}``).
 _SENTENCE_ID = re.compile(r"^(?P<chunk>(?P<article>.+)-\d+-[0-9a-f]{10})-s\d+$")
 
 
@@ -260,7 +265,7 @@ class ChromaStore:
                 chunk_docs.append(c.text)
                 chunk_metas.append(self._chunk_meta(c, article.content_hash))
                 for j, s in enumerate(c.sentences):
-                    ids.append(f"{c.id}-s{j}")
+                    ids.append(sentence_id(c.id, j))
                     metas.append({"article_id": article.id, "chunk_id": c.id, "start": s.start, "end": s.end})
                     sentences += 1
             rows.append({
@@ -393,7 +398,7 @@ class ChromaStore:
 
     def _sentence_records(self) -> dict[str, SentenceRecord]:
         """Every sentence record's article and chunk, read from the ids alone when they all have the
-        form ``replace_articles`` gives them (``{article id}-{n}-{digest}-s{j}``): a third of the
+        form ``sentence_id`` gives them (``{article id}-{n}-{digest}-s{j}``): a third of the
         time of reading their metadata; otherwise from the metadata."""
         records: dict[str, SentenceRecord] = {}
         total = self.sentences.count()
@@ -530,7 +535,7 @@ class ChromaStore:
         # chunk (``replace_articles``), and the chunks at hand say where each sentence is, so only
         # the vectors are read (a filter on chunk_id scans metadata; reading the records' metadata
         # too costs half as much again).
-        keys = {f"{c.id}-s{j}": (c.article_id, s.start, s.end) for c in chunks for j, s in enumerate(c.sentences)}
+        keys = {sentence_id(c.id, j): (c.article_id, s.start, s.end) for c in chunks for j, s in enumerate(c.sentences)}
         if not keys:
             return {}
         got = self.sentences.get(ids=list(keys), include=["embeddings"])

@@ -24,7 +24,7 @@ from vectorstore.models import (
     ScoredChunk,
     SentenceRecord,
 )
-from vectorstore.store import SentenceKey
+from vectorstore.store import SentenceKey, sentence_id
 from vectorstore.terms import terms
 
 DIM = 256
@@ -154,7 +154,7 @@ class MemoryStore:
         for cid, (c, _) in self._chunks.items():
             inv.chunks[cid] = ChunkRecord(c.article_id, None, len(c.sentences))
             for j, _key in enumerate(self._sentences.get(cid, {})):
-                inv.sentences[f"{cid}-s{j}"] = SentenceRecord(c.article_id, cid)
+                inv.sentences[sentence_id(cid, j)] = SentenceRecord(c.article_id, cid)
         return inv
 
     def delete_records(self, chunk_ids: list[str], sentence_ids: list[str]) -> None:
