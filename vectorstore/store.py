@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -34,6 +36,12 @@ from vectorstore.models import (
 )
 
 _BATCH = 1000
+# Article rows carry their dates and near-duplicate fingerprint (about 2 kB of metadata each), and
+# Chroma's read of a batch of them costs far more memory than that while it lasts (about 160 MB for
+# 5,000 rows): read them 500 at a time, so start-up at 12k articles peaks about 130 MB lower.
+_ARTICLE_BATCH = 500
+# Articles fetched to answer (full text) are kept for the next answers, up to this many.
+_ARTICLE_CACHE = 1000
 SentenceKey = tuple[str, int, int]  # (article id, start, end)
 
 
@@ -200,7 +208,8 @@ class ChromaStore:
         except Exception as exc:  # chromadb raises many types; the user needs one message
             where = f"the Chroma server at {url} (ASSISTANT_CHROMA_URL)" if url else f"the store folder '{path}' (ASSISTANT_DATA_DIR)"
             raise StoreError(f"cannot open {where}: {exc}") from exc
-        self._article_cache: dict[str, Article] = {}
+        self._article_cache: OrderedDict[str, Article] = OrderedDict()  # least recently used first
+        self._article_lock = threading.Lock()  # answers fetch articles on several threads
         self._collection = collection
 
     def reopen(self) -> None:
@@ -285,8 +294,7 @@ class ChromaStore:
         kept = [(col, col.get(ids=both, include=["embeddings", "documents", "metadatas"]))
                 for col, both in ((self.chunks, [i for i in chunk_ids if i in old_chunks]),
                                   (self.sentences, [i for i in ids if i in old_sentences])) if both]
-        for aid in article_ids:
-            self._article_cache.pop(aid, None)
+        self._forget(article_ids)
         try:
             upsert(self.chunks, chunk_ids, chunk_vectors, chunk_docs, chunk_metas)
             upsert(self.sentences, ids, sentence_vectors, None, metas)
@@ -311,7 +319,7 @@ class ChromaStore:
         for col in (self.chunks, self.sentences):
             col.delete(where={"article_id": article_id})
         self.article_rows.delete(ids=[article_id])
-        self._article_cache.pop(article_id, None)
+        self._forget([article_id])
 
     def update_article_meta(self, article_id: str, also_at: tuple[Copy, ...] | None = None,
                             source: str | None = None, fingerprint: str | None = None) -> None:
@@ -326,7 +334,7 @@ class ChromaStore:
             meta["also_at"] = _also_at_json(also_at)
         if fingerprint is not None:
             meta["fingerprint"] = fingerprint
-        self._article_cache.pop(article_id, None)
+        self._forget([article_id])
         if source is not None and source != meta.get("source"):
             meta["source"] = source
             chunks = self.chunks.get(where={"article_id": article_id}, include=["metadatas"])
@@ -364,13 +372,13 @@ class ChromaStore:
 
     def article_index(self) -> dict[str, dict]:
         """``{article id: metadata}`` for every stored article (no text), e.g. to compare hashes."""
-        return {aid: self._index_entry(meta) for aid, meta in self._metadatas(self.article_rows)}
+        return {aid: self._index_entry(meta) for aid, meta in self._metadatas(self.article_rows, _ARTICLE_BATCH)}
 
     def article_table(self) -> tuple[dict[str, dict], dict[str, list[TimeExpression]]]:
         """``(article_index(), {article id: its time expressions})`` from one read of the article
         rows (the start-up's)."""
         index, dates = {}, {}
-        for aid, meta in self._metadatas(self.article_rows):
+        for aid, meta in self._metadatas(self.article_rows, _ARTICLE_BATCH):
             index[aid] = self._index_entry(meta)
             dates[aid] = _dates(meta)
         return index, dates
@@ -385,7 +393,7 @@ class ChromaStore:
     def inventory(self) -> Inventory:
         """Every article row, chunk and sentence record, metadata only, read in batches."""
         inv = Inventory()
-        for aid, m in self._metadatas(self.article_rows):
+        for aid, m in self._metadatas(self.article_rows, _ARTICLE_BATCH):
             sentences = m.get("sentences")
             inv.articles[aid] = ArticleRecord(content_hash=m.get("content_hash", ""), chunks=int(m.get("chunks", 0)),
                                               sentences=None if sentences is None else int(sentences),
@@ -431,23 +439,38 @@ class ChromaStore:
             got = col.get(include=["metadatas"], limit=batch, offset=offset)
             yield from zip(got["ids"], got["metadatas"])
 
+    def _forget(self, article_ids: list[str]) -> None:
+        """Drop these articles from the cache of fetched articles (they are being rewritten)."""
+        with self._article_lock:
+            for aid in article_ids:
+                self._article_cache.pop(aid, None)
+
     def article(self, article_id: str) -> Article | None:
         """The stored article with its full text, or ``None``."""
         return self.articles([article_id]).get(article_id)
 
     def articles(self, article_ids: list[str]) -> dict[str, Article]:
         """The stored articles with these ids (absent ones left out), in one call to Chroma."""
-        out = {aid: self._article_cache[aid] for aid in article_ids if aid in self._article_cache}
+        out = {}
+        with self._article_lock:
+            for aid in article_ids:
+                if aid in self._article_cache:
+                    self._article_cache.move_to_end(aid)
+                    out[aid] = self._article_cache[aid]
         missing = list(dict.fromkeys(aid for aid in article_ids if aid not in out))
         if missing:
             got = self.article_rows.get(ids=missing, include=["documents", "metadatas"])
             for aid, text, m in zip(got["ids"], got["documents"], got["metadatas"]):
-                art = Article(id=aid, source=m["source"], text=text,
-                              title=_none_if_empty(m.get("title")), outlet=_none_if_empty(m.get("outlet")),
-                              published=_none_if_empty(m.get("published")),
-                              content_hash=m.get("content_hash", ""), dates=tuple(_dates(m)),
-                              author=_none_if_empty(m.get("author")), also_at=_also_at(m))
-                self._article_cache[aid] = out[aid] = art
+                out[aid] = Article(id=aid, source=m["source"], text=text,
+                                   title=_none_if_empty(m.get("title")), outlet=_none_if_empty(m.get("outlet")),
+                                   published=_none_if_empty(m.get("published")),
+                                   content_hash=m.get("content_hash", ""), dates=tuple(_dates(m)),
+                                   author=_none_if_empty(m.get("author")), also_at=_also_at(m))
+            with self._article_lock:
+                for aid in got["ids"]:
+                    self._article_cache[aid] = out[aid]
+                while len(self._article_cache) > _ARTICLE_CACHE:
+                    self._article_cache.popitem(last=False)
         return out
 
     def sentence_records(self, batch: int = _BATCH) -> Iterator[tuple[list[str], np.ndarray]]:

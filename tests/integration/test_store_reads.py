@@ -1,0 +1,41 @@
+"""Reads from a real Chroma store (a copy of the session's seeded one) that are bounded for an
+archive: article rows read a few at a time give every row, and the cache of fetched articles
+keeps at most its bound, dropping the least recently used first."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from vectorstore import store as store_module
+from vectorstore.store import ChromaStore
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(tmp_path, seeded_dir):
+    shutil.copytree(seeded_dir, tmp_path / "data")
+    return ChromaStore(tmp_path / "data" / "chroma")
+
+
+def test_article_rows_read_in_small_batches_are_all_there(store, monkeypatch):
+    whole = store.article_index()
+    index, dates = store.article_table()
+    assert len(whole) == 5 and index == whole and set(dates) == set(whole)
+    monkeypatch.setattr(store_module, "_ARTICLE_BATCH", 2)  # three reads of 2, 2 and 1 rows
+    assert store.article_index() == whole
+    assert store.article_table() == (index, dates)
+    assert set(store.inventory().articles) == set(whole)
+
+
+def test_the_fetched_articles_cache_keeps_the_most_recently_used_up_to_its_bound(store, monkeypatch):
+    monkeypatch.setattr(store_module, "_ARTICLE_CACHE", 2)
+    a, b, c = sorted(store.article_index())[:3]
+    texts = {aid: art.text for aid, art in store.articles([a, b, c]).items()}
+    assert set(texts) == {a, b, c} and len(store._article_cache) == 2
+    store.articles([a, b])  # a fetched again (it was dropped), b from the cache
+    assert store.article(a).text == texts[a]  # a used last
+    assert store.article(c).text == texts[c]  # c fetched again: b, the least recently used, goes
+    assert list(store._article_cache) == [a, c]
