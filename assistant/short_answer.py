@@ -9,7 +9,9 @@ Candidates are spans of the cited sentences: names (runs of capitalised words, w
 "&" inside), titles in quotation marks, amounts (money, percentages, a number and its unit) and
 time expressions. Each is scored on:
 - fit: how well it is the kind asked for (a country for "which country", a name of two or three
-  words for "who", a number for "how many"); countries and US states come from ``pycountry``;
+  words for "who", a number for "how many", a name that ends with the kind asked for: "Yellowstone
+  National Park" for "which national park", not a country for "which airline"); countries and US
+  states come from ``pycountry``;
 - novelty: words the question does not already say (a span made only of the question's words is
   never the answer: "Which state..." is not answered by "state");
 - nearness: it stands close to the question's words in its sentence;
@@ -51,6 +53,8 @@ NAMED_NOUNS = frozenset("""company companies firm business airline carrier autom
     spacecraft rocket telescope satellite ship storm hurricane typhoon virus variant award awards prize
     festival tournament championship competition race magazine newspaper outlet publication breed
     species dinosaur product device drug vaccine service attraction role character""".split())
+# Named things a country's name can answer (national teams).
+TEAM_NOUNS = frozenset("team teams side squad club".split())
 TITLE_NOUNS = frozenset("""show series film movie song album book novel play musical painting artwork
     game video podcast sitcom drama documentary track single""".split())
 CONTINENTS = ("Africa", "Antarctica", "Asia", "Australia", "Europe", "North America", "South America",
@@ -68,7 +72,9 @@ BARE_NUMBER = re.compile(rf"\b(?:\d[\d,]*(?:\.\d+)?[A-Za-z]?|{_NUMBER_WORD})\b",
 YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 QUOTED = re.compile(r"(?:(?<=\W)|^)[\u201c\"]([A-Z0-9][^\u201c\u201d\"]{1,79})[\u201d\"]")
 # A name: capitalised words, with lower-case joiners inside ("Bank of America", "Bed Bath & Beyond").
-_CAP = r"[A-Z][\w\u00C0-\u024F’'.\-]*"
+# Lower-case particles of Arabic, Dutch, French... names: "al Qaeda", "Ayman al-Zawahiri", "de Blasio".
+_PARTICLE = r"(?:al|el|bin|ibn|abu|da|di|du|le|van|von|der|de)[\s-]"
+_CAP = rf"(?:(?<![\w-]){_PARTICLE})?[A-Z][\w\u00C0-\u024F’'.\-]*"
 NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|and|&|de|del|la|von|van|the|for)\s+)?{_CAP})*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\u201c\"(]\s*)$")
 _WH = re.compile(r"\b(which|what|who|whom|whose|where|when|how (?:many|much|long|old|far))\b", re.I)
@@ -97,10 +103,12 @@ _CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{MONTH_PATTERN}|today|tonight|ye
 class Asked:
     """The kind of short answer a question wants: ``kind`` is one of place, person, number,
     money, percent, quantity, year, time, named (a proper name: "which airline"), thing (any
-    other noun: "which measure"); ``head`` the noun after "which/what" (if any)."""
+    other noun: "which measure"); ``head`` the noun after "which/what" (if any, lower case),
+    ``phrase`` the words of its noun phrase as written ("which US national park": US, national, park)."""
 
     kind: str
     head: str = ""
+    phrase: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,15 +168,16 @@ def asked(question: str) -> Asked | None:
         return Asked("person")
     if wh == "what" and re.match(r"\s*\w+ed\b", rest):
         return None  # "What happened...", "What changed...": an explanation
-    head = _head(rest)  # which / what
+    head, phrase = _head(rest), _noun_phrase(rest)  # which / what
     if wh == "what" and head in ("", "name"):
         # "What is the name of the X", "What was the magnitude of the quake"
         named = re.match(r"\s*(?:is|was|are|were)\s+(?:the\s+)?(?:name\s+of\s+(?:the\s+)?)?(.*)", rest, re.I)
         head = _head(named.group(1)) if named else ""
+        phrase = _noun_phrase(named.group(1)) if named else ()
         if not head:
             return None  # "What did X say", "What happened": an explanation
         if re.match(r"\s*(?:is|was|are|were)\s+(?:the\s+)?name\s+of\b", rest, re.I) and head not in PERSON_NOUNS:
-            return Asked("named", head)  # "What is the name of X's crackdown": a name, whatever X is
+            return Asked("named", head, phrase)  # "What is the name of X's crackdown": a name, whatever X is
     if head in ("year",):
         return Asked("year", head)
     if head in ("day", "date", "month", "time"):
@@ -178,29 +187,35 @@ def asked(question: str) -> Asked | None:
     if head in NUMBER_NOUNS:
         return Asked("number", head)
     if head in PLACE_NOUNS:
-        return Asked("place", head)
+        return Asked("place", head, phrase)
     if head in PERSON_NOUNS:
-        return Asked("person", head)
-    return Asked("named" if head in NAMED_NOUNS | TITLE_NOUNS else "thing", head)
+        return Asked("person", head, phrase)
+    return Asked("named" if head in NAMED_NOUNS | TITLE_NOUNS else "thing", head, phrase)
 
 
 def _head(rest: str) -> str:
     """The last word of the noun phrase that opens ``rest`` ("wildly popular show was..." -> "show")."""
+    phrase = _noun_phrase(rest)
+    return phrase[-1].lower() if phrase else ""
+
+
+def _noun_phrase(rest: str) -> tuple[str, ...]:
+    """The words of the noun phrase that opens ``rest``, as written ("wildly popular show was...")."""
     phrase: list[str] = []
     raw = re.findall(r"[A-Za-z’'-]+|\d+", rest)[:6]
     found = [w.lower() for w in raw]
     for i, w in enumerate(found):
         # "which state's troops" asks for the state; "Trump's crackdown" is not about Trump
         if re.search(r"[’']s?$", w) and raw[i][:1].islower():
-            phrase.append(re.sub(r"[’']s?$", "", w))
+            phrase.append(re.sub(r"[’']s?$", "", raw[i]))
             break
         # "-ed"/"-ing" after a noun is the verb ("which airline announced", "the general commanding");
         # first in the phrase or after an adverb it describes the noun ("highly anticipated show").
         if w in _PHRASE_END or (phrase and len(w) > 4 and w.endswith(("ed", "ing"))
                                 and not phrase[-1].endswith("ly")):
             break
-        phrase.append(w)
-    return phrase[-1] if phrase else ""
+        phrase.append(raw[i])
+    return tuple(phrase)
 
 
 @lru_cache(maxsize=1)
@@ -247,7 +262,8 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                 if kind in kinds and not inside and not YEAR.fullmatch(m.group(0)):
                     fit = kinds[kind]
                     unit = re.match(rf"[\s-]+({_UNITS})\b", text[m.end():], re.I)
-                    if pattern is BARE_NUMBER and want.head and unit and stem(unit.group(1).lower()) != stem(want.head):
+                    if (pattern is BARE_NUMBER and want.head and unit and stem(unit.group(1).lower()) != stem(want.head)
+                            and not (want.head == "old" and stem(unit.group(1).lower()) == "year")):  # "a 17-year-old"
                         fit *= 0.3  # "45 miles" does not answer "how many troops"
                     out.append((m.start(), m.end(), fit))
         return out
@@ -278,6 +294,8 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                 fit = min(fit, 0.3)
         elif kind == "thing":
             fit = 0.3  # "what was the weather": a name is weak evidence, and not a short answer
+            if _typed(span, want):
+                fit = 1.0  # "what measure" -> "the Inflation Reduction Measure"
         else:
             fit = 0.7
             if (want.head and n_words == 1 and _ADJECTIVE.search(span)
@@ -287,8 +305,43 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                 fit = 1.0 if is_place(span) else 0.2
             elif want.head in TITLE_NOUNS:
                 fit = 0.6
+            if _typed(span, want):
+                fit = 1.0  # "Tony Awards" for "which awards show": the name says its kind
+            elif want.head not in TEAM_NOUNS | PLACE_NOUNS and is_place(span):
+                fit = min(fit, 0.2)  # "America('s largest airline)" for "which airline": a country is no airline
+        if kind == "place" and _typed(span, want):
+            fit = 1.0  # "New York City" for "which city"
         out.append((start, end, fit * (0.5 if opening and not is_place(span) else 1.0)))
     return out
+
+
+def _kind_terms(want: Asked) -> frozenset[str]:
+    """The terms of the question's noun phrase that say a thing's kind: its words written in lower
+    case ("national", "park"; not "US" nor "Trump-backed")."""
+    return frozenset(t for t in terms(" ".join(w for w in want.phrase if w[:1].islower())) if len(t) > 2)
+
+
+def _typed(span: str, want: Asked) -> bool:
+    """Whether the name ``span`` ends with a word of the kind of thing or place asked for
+    ("Yellowstone National Park" for "which national park", "the Tony Awards" for "which awards
+    show"). A person's name never says its kind ("Society of Authors" is no author)."""
+    if want.kind not in ("named", "thing", "place"):
+        return False
+    span_terms = terms(span)
+    return len(span_terms) >= 2 and span_terms[-1] in _kind_terms(want)
+
+
+def answer_terms(span: str, want: Asked) -> list[str]:
+    """The terms of ``span`` that answer: without the words at its end that only say its kind
+    ("National Park" in "Yellowstone National Park" for "which national park"), which the question
+    says too but do not make the span a restatement of it."""
+    span_terms = terms(span) or words(span)
+    if not _typed(span, want):
+        return span_terms
+    kinds, rest = _kind_terms(want), list(span_terms)
+    while len(rest) > 1 and rest[-1] in kinds:
+        rest.pop()
+    return rest
 
 
 def _names(text: str) -> list[tuple[int, int]]:
@@ -338,7 +391,7 @@ def holds_answer(want: Asked | None, text: str, question_terms: set[str]) -> flo
         return 0.0
     best = 0.0
     for start, end, fit in candidates(text, want):
-        span_terms = terms(text[start:end]) or words(text[start:end])
+        span_terms = answer_terms(text[start:end], want)
         if span_terms and fit > best and fit >= MIN_FIT:  # only what could be given as the short answer
             best = max(best, fit * sum(t not in question_terms for t in span_terms) / len(span_terms))
     return best
@@ -388,7 +441,7 @@ def best_candidate(question: str, want: Asked, citations: list[Citation], others
             if fit < MIN_FIT:  # "45 miles" for "how many troops": better no short answer than a wrong one
                 continue
             span = text[start:end]
-            span_terms = terms(span) or [w for w in words(span)]
+            span_terms = answer_terms(span, want)
             if not span_terms:
                 continue
             new = [t for t in span_terms if t not in q_terms and t not in q_words]
@@ -401,7 +454,7 @@ def best_candidate(question: str, want: Asked, citations: list[Citation], others
                 near = 1.0 / (1.0 + gap / 40.0)
             key = " ".join(words(span))
             agree = min(1.0, sum(1 for t in pool_words if key and key in t) / 3.0)
-            head = 1.0 if want.head and re.search(
+            head = 1.0 if _typed(span, want) else 1.0 if want.head and re.search(
                 rf"\b{re.escape(want.head)}\w*\b(?:\W+\w+){{0,2}}\W+{re.escape(span)}|"
                 rf"{re.escape(span)}(?:\W+\w+){{0,2}}\W+{re.escape(want.head)}", text, re.I) else 0.0
             score = (WEIGHTS["fit"] * fit + WEIGHTS["novelty"] * novelty + WEIGHTS["near"] * near

@@ -96,3 +96,38 @@ def test_a_word_that_describes_the_asked_noun_is_not_its_name():
 def test_a_name_before_the_asked_noun_is_still_its_name():
     sentence = 'Two were "confirmed" members of the Tren de Aragua gang, the Department of Homeland Security said.'
     assert find("Which gang were the arrested people said to belong to?", [_cite(sentence)]).text == "Tren de Aragua"
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # the name ends with the kind asked for: its own words say it is one
+    ("Which awards show honoured the best musicals?",
+     'The Harbour Awards were hosted by a stage veteran who starred in the film "Night Songs".', "Harbour Awards"),
+    ("Which national park was closed by the floods?",
+     "Floods closed Glacier Ridge National Park and several roads in northern Montana on Monday.",
+     "Glacier Ridge National Park"),
+    # a country or state is no airline (but can be a team)
+    ("Which airline agreed to buy the regional carrier?",
+     "Skyway Airways agreed to buy the carrier, making it the largest airline in Canada.", "Skyway Airways"),
+    # "a 16-year-old" gives an age in years
+    ("A teenager crossed the ocean alone this week. How old is she?",
+     "A 16-year-old became the youngest sailor to cross the ocean alone on Friday.", "16"),
+])
+def test_the_kind_asked_for_is_read_from_the_names_own_words_and_ages_in_years(question, sentence, expected):
+    short = find(question, [_cite(sentence)])
+    assert short is not None and short.text == expected
+
+
+def test_a_country_still_answers_which_team():
+    fits = {"Argentina beat France in the final."[s:e]: fit
+            for s, e, fit in candidates("Argentina beat France in the final.", asked("Which team won the final?"))}
+    assert fits["Argentina"] >= 0.5 and fits["France"] >= 0.5
+    fits = {"Skyway bought a carrier in Canada."[s:e]: fit
+            for s, e, fit in candidates("Skyway bought a carrier in Canada.", asked("Which airline bought it?"))}
+    assert fits["Canada"] < 0.5 <= fits["Skyway"]
+
+
+def test_names_keep_their_lower_case_particles_but_not_a_word_ending():
+    text = "He led al Qaeda after Osama bin Laden, several Democrats said."
+    spans = {text[s:e] for s, e, _ in candidates(text, asked("Which group did he lead?"))}
+    assert {"al Qaeda", "Osama bin Laden", "Democrats"} <= spans
+    assert not any(s.startswith("al D") for s in spans)
