@@ -41,7 +41,8 @@ PERSON_NOUNS = frozenset("""person people actor actress singer rapper player sta
     lawmaker senator governor president minister official author writer director musician artist athlete
     celebrity man woman judge justice member royal prince princess king queen chef host comedian
     billionaire ceo founder candidate general commander officer broadcaster journalist reporter
-    spokesperson spokesman spokeswoman scientist researcher astronaut coach quarterback""".split())
+    spokesperson spokesman spokeswoman scientist researcher astronaut coach quarterback congressman
+    congresswoman""".split())
 NUMBER_NOUNS = frozenset("""number amount figure total magnitude price cost rate age temperature score size
     sum count percentage percent share proportion speed height weight distance""".split())
 # Nouns whose answer is a proper name ("which airline" -> "JetBlue Airways"). After any other noun
@@ -74,7 +75,7 @@ QUOTED = re.compile(r"(?:(?<=\W)|^)[\u201c\"]([A-Z0-9][^\u201c\u201d\"]{1,79})[\
 # A name: capitalised words, with lower-case joiners inside ("Bank of America", "Bed Bath & Beyond").
 # Lower-case particles of Arabic, Dutch, French... names: "al Qaeda", "Ayman al-Zawahiri", "de Blasio".
 _PARTICLE = r"(?:al|el|bin|ibn|abu|da|di|du|le|van|von|der|de)[\s-]"
-_CAP = rf"(?:(?<![\w-]){_PARTICLE})?[A-Z][\w\u00C0-\u024F’'.\-]*"
+_CAP = rf"(?:(?<![\w-]){_PARTICLE}|(?<![\w-])[a-z](?=[A-Z]))?[A-Z][\w\u00C0-\u024F’'.\-]*"  # and "iPhone", "eBay"
 NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|and|&|de|del|la|von|van|the|for)\s+)?{_CAP})*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\u201c\"(]\s*)$")
 _WH = re.compile(r"\b(which|what|who|whom|whose|where|when|how (?:many|much|long|old|far))\b", re.I)
@@ -289,9 +290,9 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
             fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span)
                    else 1.0 if 2 <= n_words <= 4 else 0.3)
             titled = _TITLE.match(span)  # "U.S. District Judge April Perry": the person is "April Perry"
-            if titled and titled.end() < len(span):
+            if titled and titled.end() < len(span) and not _ORGANISATION.search(span[titled.end():]):
                 out.append((start + titled.end(), end, 1.0 if len(span[titled.end():].split()) >= 2 else 0.6))
-                fit = min(fit, 0.3)
+                fit = min(fit, 0.3)  # ("US Food and Drug Administration" is no person: the whole stays 0.3)
         elif kind == "thing":
             fit = 0.3  # "what was the weather": a name is weak evidence, and not a short answer
             if _typed(span, want):

@@ -131,3 +131,16 @@ def test_names_keep_their_lower_case_particles_but_not_a_word_ending():
     spans = {text[s:e] for s, e, _ in candidates(text, asked("Which group did he lead?"))}
     assert {"al Qaeda", "Osama bin Laden", "Democrats"} <= spans
     assert not any(s.startswith("al D") for s in spans)
+
+
+def test_camel_case_brand_names_are_names():
+    text = "The company will unveil the new iPhone and list it on eBay, McDonald said."
+    spans = {text[s:e] for s, e, _ in candidates(text, asked("Which product will the company unveil?"))}
+    assert {"iPhone", "eBay", "McDonald"} <= spans
+
+
+def test_an_organisation_after_a_title_word_is_no_person():
+    sentence = ("Perry tested positive Thursday and takes a drug the US Food and Drug Administration "
+                "authorized, said President Joan Perry's doctor.")
+    short = find("Which official tested positive this week?", [_cite(sentence)])
+    assert short is not None and short.text == "Joan Perry"
