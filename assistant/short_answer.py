@@ -60,6 +60,12 @@ TITLE_NOUNS = frozenset("""show series film movie song album book novel play mus
     game video podcast sitcom drama documentary track single""".split())
 CONTINENTS = ("Africa", "Antarctica", "Asia", "Australia", "Europe", "North America", "South America",
               "Oceania")
+# Countries as news writes them where ISO 3166 (pycountry) names them otherwise ("Russian Federation",
+# "Türkiye", "United Kingdom"), the UK's four nations, and names still in use for renamed countries.
+COUNTRY_ALIASES = ("Russia", "Turkey", "Britain", "Great Britain", "UK", "U.K.", "US", "U.S.", "USA",
+                   "U.S.A.", "America", "England", "Scotland", "Wales", "Northern Ireland", "Holland",
+                   "Ivory Coast", "Cape Verde", "Brunei", "Palestine", "Vatican", "Vatican City", "Kosovo",
+                   "Macedonia", "Micronesia", "Burma", "Swaziland", "Czech Republic", "East Timor")
 _UNITS = ("years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|century|miles?|"
           "kilometers?|kilometres?|feet|foot|inches?|meters?|metres?|pounds?|tons?|tonnes?|degrees?|"
           "people|times|points?|percent|acres?")
@@ -220,24 +226,49 @@ def _noun_phrase(rest: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _places() -> frozenset[str]:
-    """Lower-case names of countries (official and common), US states and continents."""
+def _places() -> dict[str, frozenset[str]]:
+    """Lower-case names of countries (official and common), US states and continents, each with
+    what it is: ``country``, ``state`` or ``continent`` ("georgia" is a country and a state)."""
     import pycountry
 
-    names = {c.lower() for c in CONTINENTS}
+    kinds: dict[str, set[str]] = {}
+    names = [(c, "continent") for c in CONTINENTS] + [(c, "country") for c in COUNTRY_ALIASES]
     for c in pycountry.countries:
-        for attr in ("name", "common_name", "official_name"):
-            if getattr(c, attr, None):
-                names.add(getattr(c, attr).lower())
-    for s in pycountry.subdivisions.get(country_code="US"):
-        names.add(s.name.lower())
-    return frozenset(names)
+        names += [(getattr(c, attr), "country") for attr in ("name", "common_name", "official_name")
+                  if getattr(c, attr, None)]
+    names += [(s.name, "state") for s in pycountry.subdivisions.get(country_code="US")]
+    for name, kind in names:
+        kinds.setdefault(name.lower(), set()).add(kind)
+    return {name: frozenset(k) for name, k in kinds.items()}
+
+
+# What a place noun asks for; other place nouns ("region", "city") take any place.
+_PLACE_KINDS = {"country": "country", "countries": "country", "nation": "country", "nations": "country",
+                "state": "state", "states": "state", "continent": "continent"}
+
+
+def _place_fit(span: str, head: str) -> float:
+    """How well the place ``span`` answers "which ``head``": 1 when it is that kind of place (a
+    country for "which country", a US state for "which state") or the noun says no kind; 0.6 for
+    another kind of place ("US" for "which state"); 0 when it is no place we know of."""
+    if not is_place(span):
+        return 0.0
+    wanted = _PLACE_KINDS.get(head)
+    if wanted is None:
+        return 1.0
+    parts = _place_parts(span)
+    return 1.0 if all(wanted in _places()[p] for p in parts) else 0.6
+
+
+def _place_parts(text: str) -> list[str]:
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text.lower())
+    return [p.removeprefix("the ") for p in parts if p]
 
 
 def is_place(text: str) -> bool:
     """Whether ``text`` names a country, a US state or a continent (or several: "Sweden and Finland")."""
-    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text.lower())
-    return all(p.removeprefix("the ") in _places() for p in parts if p)
+    parts = _place_parts(text)
+    return bool(parts) and all(p in _places() for p in parts)
 
 
 def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> list[tuple[int, int, float]]:
@@ -285,7 +316,7 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
         opening = (n_words == 1 and (span.lower() in common or _ADJECTIVE.search(span))
                    and bool(_SENTENCE_START.search(text[:start])))  # "Legendary broadcaster..."
         if kind == "place":
-            fit = 1.0 if is_place(span) else 0.5
+            fit = _place_fit(span, want.head) or 0.5
         elif kind == "person":
             fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span)
                    else 1.0 if 2 <= n_words <= 4 else 0.3)
@@ -303,7 +334,7 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                     and re.match(rf"\s+{re.escape(want.head)}\b", text[end:])):
                 fit = 0.3  # "Constitutional law" for "which law": it describes the noun ("Tren de Aragua gang" names it)
             elif want.head in ("country", "state", "continent", "nation"):
-                fit = 1.0 if is_place(span) else 0.2
+                fit = _place_fit(span, want.head) or 0.2
             elif want.head in TITLE_NOUNS:
                 fit = 0.6
             if _typed(span, want):

@@ -85,6 +85,19 @@ def test_a_month_ends_a_name_only_before_a_day():
 def test_places_come_from_pycountry():
     assert is_place("Kansas") and is_place("Taiwan") and is_place("the Philippines") and is_place("Europe")
     assert is_place("Sweden and Finland") and not is_place("Army Reserve Training Center")
+    # and countries as the news names them where ISO 3166 does otherwise
+    assert is_place("Russia") and is_place("Turkey") and is_place("the UK") and is_place("Scotland")
+    assert is_place("the US") and not is_place("")
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("Which state has the highest gas prices?",
+     "Drivers in the US paid the most in California, where a gallon cost $6.", "California"),
+    ("Which country did the president visit?",
+     "The president flew from Texas to Russia on Monday.", "Russia"),
+])
+def test_the_place_asked_for_is_the_kind_of_place_asked_for(question, sentence, expected):
+    assert find(question, [_cite(sentence)]).text == expected
 
 
 def test_a_word_that_describes_the_asked_noun_is_not_its_name():
