@@ -347,6 +347,7 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
     return out
 
 
+@lru_cache(maxsize=256)
 def _kind_terms(want: Asked) -> frozenset[str]:
     """The terms of the question's noun phrase that say a thing's kind: its words written in lower
     case ("national", "park"; not "US" nor "Trump-backed")."""

@@ -7,7 +7,7 @@ from assistant.duplicates import near_duplicate
 from assistant.errors import QuestionError
 from assistant.question import profile_question, sub_questions, validate_question
 from assistant.verification import facts, supports
-from vectorstore.terms import terms
+from vectorstore.terms import terms, words
 
 
 def flat_idf(term):
@@ -36,6 +36,12 @@ def test_sub_questions_split_only_real_parts():
 def test_terms_normalise_hyphens_possessives_and_stems():
     assert terms("the 79-year-old's") == ["79", "year", "old"]
     assert terms("sued") == terms("sue")
+
+
+def test_words_join_abbreviations_drop_possessives_and_split_compounds():
+    assert words("The U.S. 79-year-old Trump’s rock ’n’ roll, e-mail's; it's") == [
+        "the", "us", "79", "year", "old", "trump", "rock", "n", "roll", "e", "mail", "it"]
+    assert words("x's's") == ["xs"] and words("--- ...") == [] and words("") == []
 
 
 def test_supports_rejects_a_wrong_date_and_unrelated_claims():
