@@ -661,7 +661,7 @@ class _Progress:
     """Progress of the writing phase: a tqdm bar on a terminal, log lines at INFO otherwise.
 
     A line at most every ``every`` seconds (and a last one), e.g. ``ingested 120/2022 articles,
-    3,400 chunks, 41 chunks/s, ETA 6m10s``; the ETA comes from the texts left to embed.
+    2.9 articles/s, 3,400 chunks, 41 chunks/s, ETA 6m10s``; the ETA comes from the texts left to embed.
     """
 
     def __init__(self, todo: list[Todo], every: float, bar: bool, chunk_vectors: str = "embed") -> None:
@@ -684,7 +684,8 @@ class _Progress:
     def written(self, chunks: int) -> None:
         self.done_articles += 1
         self.done_chunks += chunks
-        self.bar.set_postfix_str(f"{self.done_articles}/{self.articles} articles", refresh=False)
+        rate = self.done_articles / max(time.perf_counter() - self.started, 1e-9)
+        self.bar.set_postfix_str(f"{self.done_articles}/{self.articles} articles, {rate:.1f} articles/s", refresh=False)
         self._maybe_log()
 
     def close(self) -> None:
@@ -706,8 +707,9 @@ class _Progress:
             tail = f"ETA {_duration((self.texts - self.done_texts) / rate)}"
         else:
             tail = "ETA unknown"
-        log.log(self.level, "ingested %d/%d articles, %s chunks, %.1f chunks/s, %s", self.done_articles,
-                self.articles, f"{self.done_chunks:,}", self.done_chunks / elapsed, tail)
+        log.log(self.level, "ingested %d/%d articles, %.1f articles/s, %s chunks, %.1f chunks/s, %s",
+                self.done_articles, self.articles, self.done_articles / elapsed, f"{self.done_chunks:,}",
+                self.done_chunks / elapsed, tail)
 
 
 def _duration(seconds: float) -> str:

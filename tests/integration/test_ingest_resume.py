@@ -23,7 +23,7 @@ from vectorstore.sentences import split_sentences
 from vectorstore.store import ChromaStore
 
 pytestmark = pytest.mark.integration
-PROGRESS = re.compile(r"INFO vectorstore\.ingestion: ingested (\d+)/(\d+) articles, [\d,]+ chunks, "
+PROGRESS = re.compile(r"INFO vectorstore\.ingestion: ingested (\d+)/(\d+) articles, [\d.]+ articles/s, [\d,]+ chunks, "
                       r"[\d.]+ chunks/s, (ETA \S+|done in \S+)")
 
 
