@@ -133,10 +133,11 @@ def open_keyword_index(settings: Settings, store: Store) -> Fts5Index:
     server, so that each app process keeps its own and never mixes it with a local store's."""
     name = fts5_file_name(settings.collection)
     local = _local_folder(store)
+    budget = settings.keyword_postings
     if local:
-        return Fts5Index(local, name=name)
+        return Fts5Index(local, name=name, max_postings=budget)
     return Fts5Index(settings.data_dir / "keyword" / re.sub(r"[^A-Za-z0-9]+", "-", store.location).strip("-"),
-                     name=name)
+                     name=name, max_postings=budget)
 
 
 def _local_folder(store: Store) -> str | None:

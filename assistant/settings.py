@@ -49,6 +49,10 @@ class Settings(BaseSettings):
         "'embed' (the chunk's text is embedded as well). "
         "Each article row records the mode; a store written in one mode is read in the other as well.")
     candidates: int = Field(20, ge=1, le=200, description="Chunks each retriever returns before fusion.")
+    keyword_postings: int = Field(
+        10000, ge=0, description="The keyword search's budget: a question's terms are searched rarest first while "
+        "the chunks holding them add up to at most this many (the rarest always; 0: every term), so its cost "
+        "stops growing with the archive; the commonest terms left out weigh least in BM25.")
     top_k: int = Field(5, ge=1, le=50, description="Passages in 'retrieved' and considered for the answer.")
     answer_passages: int = Field(10, ge=1, le=100, description="Passages whose sentences the composer considers.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")

@@ -90,7 +90,8 @@ class Fts5Index:
         KeywordIndexError: the database cannot be opened or created.
     """
 
-    def __init__(self, folder: str | Path, title_weight: float = 0.0, name: str = FILE_NAME) -> None:
+    def __init__(self, folder: str | Path, title_weight: float = 0.0, name: str = FILE_NAME,
+                 max_postings: int = 0) -> None:
         if str(folder) == ":memory:":
             self.path = "file:keyword-%d?mode=memory&cache=shared" % id(self)
             self._uri = True
@@ -100,6 +101,7 @@ class Fts5Index:
             self._uri = False
         self.location = self.path if not self._uri else ":memory:"
         self.title_weight = float(title_weight)
+        self.max_postings = int(max_postings)
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._cache: OrderedDict[str, int] = OrderedDict()
@@ -151,10 +153,27 @@ class Fts5Index:
         wanted = list(dict.fromkeys(terms(query)))
         if not wanted or k <= 0:
             return []
+        wanted = self._within_budget(wanted)
         columns = "body" if self.title_weight == 0 else "{body title}"
         match = f"{columns} : (" + " OR ".join(f'"{t}"' for t in wanted) + ")"
         rows = self._reader().execute(self._search_sql, (self.title_weight, match, k)).fetchall()
         return [(cid, float(score)) for cid, score in rows if score > 0]
+
+    def _within_budget(self, wanted: list[str]) -> list[str]:
+        """The question's terms, rarest first, as long as their chunks together stay within
+        ``max_postings`` (the rarest always): the search's cost then stops growing with the
+        archive, and the terms left out are the commonest, whose BM25 weight is the least."""
+        if not self.max_postings or len(wanted) < 2:
+            return wanted
+        self.prefetch(wanted)
+        kept: set[str] = set()
+        total = 0
+        for t in sorted(wanted, key=self.document_frequency):
+            total += self.document_frequency(t)
+            if kept and total > self.max_postings:
+                break
+            kept.add(t)
+        return [t for t in wanted if t in kept]
 
     def prefetch(self, words: Iterable[str]) -> None:
         """Fetch the document frequencies of ``words`` (terms) not cached yet, in one query (and the

@@ -47,6 +47,21 @@ def test_the_headline_counts_only_with_a_weight(tmp_path):
     assert {cid for cid, _ in Fts5Index(tmp_path, title_weight=0.5).search("coast", 5)} == {"storm-0-x", "storm-1-x"}
 
 
+def test_a_postings_budget_searches_the_rarest_terms_and_leaves_out_the_commonest(tmp_path):
+    index = Fts5Index(tmp_path)
+    common = [chunk(f"city{n}", 0, f"The city council met on day {n}.") for n in range(6)]
+    for c in common:
+        index.replace_article(c.article_id, "h", [c])
+    index.replace_article("storm", "h1", STORM)  # "city" in 6 chunks, "hurricane" in 1
+    question = "Which city did the hurricane hit?"
+    everything = {cid for cid, _ in index.search(question, 10)}
+    assert everything == {c.id for c in common} | {"storm-0-x"}
+    budgeted = Fts5Index(tmp_path, max_postings=3)  # 1 + 6 chunks is over 3: "city" is left out
+    assert [cid for cid, _ in budgeted.search(question, 10)] == ["storm-0-x"]
+    assert budgeted.search("city council", 10)  # the rarest term is searched even over the budget
+    assert {cid for cid, _ in Fts5Index(tmp_path, max_postings=7).search(question, 10)} == everything
+
+
 def test_replace_and_delete_touch_one_article(tmp_path):
     index = filled(tmp_path)
     index.replace_article("storm", "h3", [chunk("storm", 0, "A quiet week in Miami.")])
