@@ -8,11 +8,14 @@ no embedding function, so Chroma never loads or downloads a model of its own.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlparse
@@ -128,6 +131,24 @@ class Store(Protocol):
         ...
 
 
+OPEN_LOCK = "open.lock"
+
+
+@contextmanager
+def _one_opener(folder: Path) -> Iterator[None]:
+    """Opens of the store in ``folder`` one process at a time. Two processes creating a new store
+    at once race in Chroma's set-up of its database ("table collections already exists"); an
+    exclusive ``flock`` held for the few milliseconds of opening orders them. It goes with the
+    process, so a killed one leaves nothing stale."""
+    fd = os.open(folder / OPEN_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 class StoreError(Exception):
     """The store cannot be opened or reached; the message says which setting to fix."""
 
@@ -184,25 +205,10 @@ class ChromaStore:
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         self.url = url
         try:
-            if url:
-                parsed = urlparse(url if "://" in url else f"http://{url}")
-                if not parsed.hostname:
-                    raise StoreError(f"ASSISTANT_CHROMA_URL '{url}' has no host: use e.g. http://127.0.0.1:8000")
-                self.client = chromadb.HttpClient(
-                    host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                    ssl=parsed.scheme == "https", settings=chroma_settings,
-                )
-                self.location = url
-            else:
-                if path is None:
-                    raise StoreError("no store location: set ASSISTANT_DATA_DIR or ASSISTANT_CHROMA_URL")
+            if not url and path is not None:
                 Path(path).mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-                self.location = str(path)
-            space = {"hnsw:space": "cosine"}
-            self.chunks = self.client.get_or_create_collection(f"{collection}-chunks", embedding_function=None, metadata=space)
-            self.sentences = self.client.get_or_create_collection(f"{collection}-sentences", embedding_function=None, metadata=space)
-            self.article_rows = self.client.get_or_create_collection(f"{collection}-articles", embedding_function=None, metadata=space)
+            with nullcontext() if url or path is None else _one_opener(Path(path)):
+                self._open(chromadb, path, url, collection, chroma_settings)
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises many types; the user needs one message
@@ -211,6 +217,27 @@ class ChromaStore:
         self._article_cache: OrderedDict[str, Article] = OrderedDict()  # least recently used first
         self._article_lock = threading.Lock()  # answers fetch articles on several threads
         self._collection = collection
+
+    def _open(self, chromadb, path, url, collection: str, chroma_settings) -> None:
+        """The client and the three collections (called once, from ``__init__``)."""
+        if url:
+            parsed = urlparse(url if "://" in url else f"http://{url}")
+            if not parsed.hostname:
+                raise StoreError(f"ASSISTANT_CHROMA_URL '{url}' has no host: use e.g. http://127.0.0.1:8000")
+            self.client = chromadb.HttpClient(
+                host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https", settings=chroma_settings,
+            )
+            self.location = url
+        else:
+            if path is None:
+                raise StoreError("no store location: set ASSISTANT_DATA_DIR or ASSISTANT_CHROMA_URL")
+            self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self.location = str(path)
+        space = {"hnsw:space": "cosine"}
+        self.chunks = self.client.get_or_create_collection(f"{collection}-chunks", embedding_function=None, metadata=space)
+        self.sentences = self.client.get_or_create_collection(f"{collection}-sentences", embedding_function=None, metadata=space)
+        self.article_rows = self.client.get_or_create_collection(f"{collection}-articles", embedding_function=None, metadata=space)
 
     def reopen(self) -> None:
         """See what another process wrote to an embedded store: drop this process's cached view
