@@ -315,6 +315,7 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
         n_words = len(span.split())
         opening = (n_words == 1 and (span.lower() in common or _ADJECTIVE.search(span))
                    and bool(_SENTENCE_START.search(text[:start])))  # "Legendary broadcaster..."
+        typed = _typed(span, want)  # the name says its kind: "New York City", "Tony Awards"
         if kind == "place":
             fit = _place_fit(span, want.head) or 0.5
         elif kind == "person":
@@ -326,8 +327,6 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                 fit = min(fit, 0.3)  # ("US Food and Drug Administration" is no person: the whole stays 0.3)
         elif kind == "thing":
             fit = 0.3  # "what was the weather": a name is weak evidence, and not a short answer
-            if _typed(span, want):
-                fit = 1.0  # "what measure" -> "the Inflation Reduction Measure"
         else:
             fit = 0.7
             if (want.head and n_words == 1 and _ADJECTIVE.search(span)
@@ -337,12 +336,10 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                 fit = _place_fit(span, want.head) or 0.2
             elif want.head in TITLE_NOUNS:
                 fit = 0.6
-            if _typed(span, want):
-                fit = 1.0  # "Tony Awards" for "which awards show": the name says its kind
-            elif want.head not in TEAM_NOUNS | PLACE_NOUNS and is_place(span):
+            if not typed and want.head not in TEAM_NOUNS | PLACE_NOUNS and is_place(span):
                 fit = min(fit, 0.2)  # "America('s largest airline)" for "which airline": a country is no airline
-        if kind == "place" and _typed(span, want):
-            fit = 1.0  # "New York City" for "which city"
+        if typed:  # only ever for things and places ("Tony Awards" for "which awards show")
+            fit = 1.0
         out.append((start, end, fit * (0.5 if opening and not is_place(span) else 1.0)))
     return out
 
@@ -487,9 +484,9 @@ def best_candidate(question: str, want: Asked, citations: list[Citation], others
                 near = 1.0 / (1.0 + gap / 40.0)
             key = " ".join(words(span))
             agree = min(1.0, sum(1 for t in pool_words if key and key in t) / 3.0)
-            head = 1.0 if _typed(span, want) else 1.0 if want.head and re.search(
+            head = float(_typed(span, want) or bool(want.head and re.search(
                 rf"\b{re.escape(want.head)}\w*\b(?:\W+\w+){{0,2}}\W+{re.escape(span)}|"
-                rf"{re.escape(span)}(?:\W+\w+){{0,2}}\W+{re.escape(want.head)}", text, re.I) else 0.0
+                rf"{re.escape(span)}(?:\W+\w+){{0,2}}\W+{re.escape(want.head)}", text, re.I)))
             score = (WEIGHTS["fit"] * fit + WEIGHTS["novelty"] * novelty + WEIGHTS["near"] * near
                      + WEIGHTS["agree"] * agree + WEIGHTS["rank"] * (1.0 / (1 + rank)) + WEIGHTS["head"] * head)
             if best is None or score > best.score:

@@ -18,12 +18,13 @@ import os
 import tempfile
 import threading
 import warnings
-from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from vectorstore.lru import Lru
 
 
 class EmbedderError(Exception):
@@ -114,9 +115,8 @@ class MiniLmEmbedder:
         self.name = "all-MiniLM-L6-v2"
         self.variant = "torch-fp32"
         self._model = None
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = query_cache
-        self._lock = threading.Lock()
+        self._cache: Lru[str, np.ndarray] = Lru(query_cache)
+        self._lock = threading.Lock()  # the model's load
 
     @property
     def model(self):
@@ -157,21 +157,15 @@ class MiniLmEmbedder:
 
     def clear_cache(self) -> None:
         """Forget cached query vectors (the benchmark measures real embedding time)."""
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one question; returns a ``(dim,)`` unit vector."""
-        with self._lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
         vec = self.embed_documents([text])[0]
-        with self._lock:
-            self._cache[text] = vec
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        self._cache.put(text, vec)
         return vec
 
 

@@ -12,8 +12,6 @@ import fcntl
 import json
 import os
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -25,6 +23,7 @@ import numpy as np
 from vectorstore.copies import fingerprint
 from vectorstore.dates import TimeExpression
 from vectorstore.embedder import pool
+from vectorstore.lru import Lru
 from vectorstore.models import (
     Article,
     ArticleRecord,
@@ -199,27 +198,26 @@ class ChromaStore:
 
     def __init__(self, path: str | Path | None = None, url: str | None = None,
                  collection: str = "news") -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
         self.url = url
         try:
             if not url and path is not None:
                 Path(path).mkdir(parents=True, exist_ok=True)
             with nullcontext() if url or path is None else _one_opener(Path(path)):
-                self._open(chromadb, path, url, collection, chroma_settings)
+                self._open(path, url, collection)
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises many types; the user needs one message
             where = f"the Chroma server at {url} (ASSISTANT_CHROMA_URL)" if url else f"the store folder '{path}' (ASSISTANT_DATA_DIR)"
             raise StoreError(f"cannot open {where}: {exc}") from exc
-        self._article_cache: OrderedDict[str, Article] = OrderedDict()  # least recently used first
-        self._article_lock = threading.Lock()  # answers fetch articles on several threads
+        self._article_cache: Lru[str, Article] = Lru(_ARTICLE_CACHE)  # answers fetch articles on several threads
         self._collection = collection
 
-    def _open(self, chromadb, path, url, collection: str, chroma_settings) -> None:
+    def _open(self, path: str | Path | None, url: str | None, collection: str) -> None:
         """The client and the three collections (called once, from ``__init__``)."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if url:
             parsed = urlparse(url if "://" in url else f"http://{url}")
             if not parsed.hostname:
@@ -321,7 +319,7 @@ class ChromaStore:
         kept = [(col, col.get(ids=both, include=["embeddings", "documents", "metadatas"]))
                 for col, both in ((self.chunks, [i for i in chunk_ids if i in old_chunks]),
                                   (self.sentences, [i for i in ids if i in old_sentences])) if both]
-        self._forget(article_ids)
+        self._article_cache.discard(article_ids)
         try:
             upsert(self.chunks, chunk_ids, chunk_vectors, chunk_docs, chunk_metas)
             upsert(self.sentences, ids, sentence_vectors, None, metas)
@@ -346,7 +344,7 @@ class ChromaStore:
         for col in (self.chunks, self.sentences):
             col.delete(where={"article_id": article_id})
         self.article_rows.delete(ids=[article_id])
-        self._forget([article_id])
+        self._article_cache.discard([article_id])
 
     def update_article_meta(self, article_id: str, also_at: tuple[Copy, ...] | None = None,
                             source: str | None = None, fingerprint: str | None = None) -> None:
@@ -361,7 +359,7 @@ class ChromaStore:
             meta["also_at"] = _also_at_json(also_at)
         if fingerprint is not None:
             meta["fingerprint"] = fingerprint
-        self._forget([article_id])
+        self._article_cache.discard([article_id])
         if source is not None and source != meta.get("source"):
             meta["source"] = source
             chunks = self.chunks.get(where={"article_id": article_id}, include=["metadatas"])
@@ -466,24 +464,13 @@ class ChromaStore:
             got = col.get(include=["metadatas"], limit=batch, offset=offset)
             yield from zip(got["ids"], got["metadatas"])
 
-    def _forget(self, article_ids: list[str]) -> None:
-        """Drop these articles from the cache of fetched articles (they are being rewritten)."""
-        with self._article_lock:
-            for aid in article_ids:
-                self._article_cache.pop(aid, None)
-
     def article(self, article_id: str) -> Article | None:
         """The stored article with its full text, or ``None``."""
         return self.articles([article_id]).get(article_id)
 
     def articles(self, article_ids: list[str]) -> dict[str, Article]:
         """The stored articles with these ids (absent ones left out), in one call to Chroma."""
-        out = {}
-        with self._article_lock:
-            for aid in article_ids:
-                if aid in self._article_cache:
-                    self._article_cache.move_to_end(aid)
-                    out[aid] = self._article_cache[aid]
+        out = self._article_cache.get_many(article_ids)
         missing = list(dict.fromkeys(aid for aid in article_ids if aid not in out))
         if missing:
             got = self.article_rows.get(ids=missing, include=["documents", "metadatas"])
@@ -493,11 +480,7 @@ class ChromaStore:
                                    published=_none_if_empty(m.get("published")),
                                    content_hash=m.get("content_hash", ""), dates=tuple(_dates(m)),
                                    author=_none_if_empty(m.get("author")), also_at=_also_at(m))
-            with self._article_lock:
-                for aid in got["ids"]:
-                    self._article_cache[aid] = out[aid]
-                while len(self._article_cache) > _ARTICLE_CACHE:
-                    self._article_cache.popitem(last=False)
+            self._article_cache.put_many((aid, out[aid]) for aid in got["ids"])
         return out
 
     def sentence_records(self, batch: int = _BATCH) -> Iterator[tuple[list[str], np.ndarray]]:

@@ -31,7 +31,7 @@ def test_article_rows_read_in_small_batches_are_all_there(store, monkeypatch):
 
 
 def test_the_fetched_articles_cache_keeps_the_most_recently_used_up_to_its_bound(store, monkeypatch):
-    monkeypatch.setattr(store_module, "_ARTICLE_CACHE", 2)
+    monkeypatch.setattr(store._article_cache, "size", 2)  # the bound (_ARTICLE_CACHE) is read when the store opens
     a, b, c = sorted(store.article_index())[:3]
     texts = {aid: art.text for aid, art in store.articles([a, b, c]).items()}
     assert set(texts) == {a, b, c} and len(store._article_cache) == 2
