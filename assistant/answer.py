@@ -646,13 +646,21 @@ class Assistant:
             return Answer(answer=ABSTAIN_TEXT if closest else ABSTAIN_NOTHING_TEXT, abstained=True, citations=[],
                           closest=closest, **common)
         citations = with_context(verified.citations, found.articles)
+        short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
+        if short is not None and not _exact(short, found.articles):
+            short = None
+        if short is not None and short.of_kind and not short_answer.asked(query.text).several:
+            # A question that asks for one name, number or day, answered by a span of exactly that
+            # kind, is answered by the sentence that gives it: sentences after it (added for the
+            # question's other words) only dilute it. A looser fit ("Japan" for "which island")
+            # keeps them: one of them may hold the better answer.
+            verified = verified.through(short.n)
+            kept = {c.n for c in verified.citations}
+            citations = [c for c in citations if c.n in kept]
         by_n = {c.n: c for c in citations}
         # Dates are added after verification: the claim checked is the article's own sentence.
         text = " ".join(f"{annotate_dates(sentence, [by_n[n] for n in ns])} {''.join(f'[{n}]' for n in ns)}"
                         for sentence, ns in verified.sentences)
-        short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
-        if short is not None and not _exact(short, found.articles):
-            short = None
         answer = Answer(answer=text, abstained=False, citations=citations, closest=[], short_answer=short, **common)
         answer.follow_ups = self.suggestions().follow_ups(answer)
         return answer

@@ -151,6 +151,9 @@ class ShortAnswer:
     text: str
     location: Location
     n: int
+    # the span is exactly the kind asked for (a number for "how many", a US state for "which
+    # state", a full name for "who"), not a looser fit (another kind of place, any name)
+    of_kind: bool = False
 
     def to_dict(self) -> dict:
         loc = self.location

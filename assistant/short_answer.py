@@ -94,6 +94,9 @@ _PHRASE_END = frozenset("""is are was were did does do has have had will would c
     died got gave began came went ran said told brought sent set put kept held paid struck lost found caught
     fell rose broke chose drew drove flew grew knew spoke stole threw wore wrote bought fought sought taught
     thought built spent met fled read sold cut quit shut beat sang sat shot stood""".split())
+# Time words that end a noun phrase once it has begun ("which product early next month", "which
+# show this week"); first in the phrase they may describe the noun ("which late singer").
+_PHRASE_END_AFTER = frozenset("early earlier late later next last yesterday today tonight tomorrow now again soon".split())
 _WHICH_NOUN = re.compile(r"\b(?:which|what)(?:\s+(?:one\s+)?of\s+the\s+following)?\s+(?=[A-Za-z])", re.I)
 _ORGANISATION = re.compile(r"\b(?:Center|Centre|Department|University|College|Court|Company|Corp|Inc|House|"
                            r"Guard|Army|Police|Agency|Office|Council|Committee|Party|Administration|Airlines?|"
@@ -117,6 +120,11 @@ class Asked:
     head: str = ""
     phrase: tuple[str, ...] = ()
 
+    @property
+    def several(self) -> bool:
+        """Whether the noun asked about is plural ("which other cities"): the answer is a list."""
+        return len(self.head) > 3 and self.head.endswith("s") and not self.head.endswith(("ss", "us", "is"))
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -126,6 +134,7 @@ class Candidate:
     start: int
     end: int
     score: float
+    fit: float = 0.0  # how well it is the kind asked for (1.0: exactly)
 
     @property
     def text(self) -> str:
@@ -218,7 +227,7 @@ def _noun_phrase(rest: str) -> tuple[str, ...]:
             break
         # "-ed"/"-ing" after a noun is the verb ("which airline announced", "the general commanding");
         # first in the phrase or after an adverb it describes the noun ("highly anticipated show").
-        if w in _PHRASE_END or (phrase and len(w) > 4 and w.endswith(("ed", "ing"))
+        if w in _PHRASE_END or (phrase and w in _PHRASE_END_AFTER) or (phrase and len(w) > 4 and w.endswith(("ed", "ing"))
                                 and not phrase[-1].endswith("ly")):
             break
         phrase.append(raw[i])
@@ -245,14 +254,21 @@ def _places() -> dict[str, frozenset[str]]:
 # What a place noun asks for; other place nouns ("region", "city") take any place.
 _PLACE_KINDS = {"country": "country", "countries": "country", "nation": "country", "nations": "country",
                 "state": "state", "states": "state", "continent": "continent"}
+# Kinds of place that no country, US state or continent is: one of those answers "which city" or
+# "which Japanese island" only loosely (the city or island is usually named beside it).
+_SMALLER_PLACES = frozenset("""city cities town towns village villages capital capitals county counties district
+    districts neighborhood neighbourhood island islands province provinces""".split())
 
 
 def _place_fit(span: str, head: str) -> float:
     """How well the place ``span`` answers "which ``head``": 1 when it is that kind of place (a
-    country for "which country", a US state for "which state") or the noun says no kind; 0.6 for
-    another kind of place ("US" for "which state"); 0 when it is no place we know of."""
+    country for "which country", a US state for "which state") or the noun says no kind ("which
+    place", "which area"); 0.6 for another kind of place ("US" for "which state", "Japan" for
+    "which island"); 0 when it is no place we know of."""
     if not is_place(span):
         return 0.0
+    if head in _SMALLER_PLACES:
+        return 0.6
     wanted = _PLACE_KINDS.get(head)
     if wanted is None:
         return 1.0
@@ -448,7 +464,8 @@ def find(question: str, citations: list[Citation], others: list[str] = ()) -> Sh
     start = loc.start + best.start
     return ShortAnswer(text=best.text, location=Location(loc.article_id, loc.source, start,
                                                          loc.start + best.end, loc.title, loc.outlet,
-                                                         loc.published), n=best.citation.n)
+                                                         loc.published), n=best.citation.n,
+                       of_kind=best.fit >= 1.0)
 
 
 WEIGHTS = {"fit": 1.5, "novelty": 1.0, "near": 0.6, "agree": 0.4, "rank": 0.3, "head": 0.3}
@@ -490,5 +507,5 @@ def best_candidate(question: str, want: Asked, citations: list[Citation], others
             score = (WEIGHTS["fit"] * fit + WEIGHTS["novelty"] * novelty + WEIGHTS["near"] * near
                      + WEIGHTS["agree"] * agree + WEIGHTS["rank"] * (1.0 / (1 + rank)) + WEIGHTS["head"] * head)
             if best is None or score > best.score:
-                best = Candidate(citation, start, end, score)
+                best = Candidate(citation, start, end, score, fit)
     return best

@@ -37,6 +37,16 @@ class VerifiedAnswer:
     citations: list[Citation]
     dropped: list[Dropped]
 
+    def through(self, n: int) -> VerifiedAnswer:
+        """The answer up to and including its first sentence citing ``n``, with only the citations
+        those sentences use (still numbered 1..M: numbers follow the answer's order)."""
+        for i, (_, ns) in enumerate(self.sentences):
+            if n in ns:
+                kept = self.sentences[: i + 1]
+                cited = {m for _, ms in kept for m in ms}
+                return VerifiedAnswer(kept, [c for c in self.citations if c.n in cited], self.dropped)
+        return self
+
 
 @dataclass
 class Verdict:

@@ -157,3 +157,36 @@ def test_an_organisation_after_a_title_word_is_no_person():
                 "authorized, said President Joan Perry's doctor.")
     short = find("Which official tested positive this week?", [_cite(sentence)])
     assert short is not None and short.text == "Joan Perry"
+
+
+@pytest.mark.parametrize("question, several", [
+    ("Which other cities did Kristi Noem name?", True),
+    ("Which countries declared victory?", True),
+    ("Which city hosted the summit?", False),
+    ("Which bus company went bankrupt?", False),
+    ("Which virus is spreading?", False),
+])
+def test_a_plural_noun_asks_for_several(question, several):
+    assert asked(question).several is several
+
+
+def test_a_time_phrase_after_the_noun_ends_it():
+    assert asked("Apple will unveil a new generation of which popular product early next month?").head == "product"
+    assert asked("Which show was renewed this week?").head == "show"
+    assert asked("Which late singer was honoured?").head == "singer"  # first in the phrase it describes the noun
+
+
+def test_a_country_answers_which_city_or_island_only_loosely():
+    text = "The volcano is on Sakurajima, one of Japan's most active, in Kagoshima."
+    fits = {text[s:e]: f for s, e, f in candidates(text, asked("A volcano erupted on which Japanese island?"))}
+    assert fits["Japan"] < 1.0
+    assert {text[s:e]: f for s, e, f in candidates(text, asked("Which country has the volcano?"))}["Japan"] == 1.0
+    # a noun that names no kind of place takes any place
+    assert {text[s:e]: f for s, e, f in candidates(text, asked("Which area did she visit?"))}["Japan"] == 1.0
+
+
+def test_only_a_span_of_exactly_the_kind_asked_is_of_kind():
+    cite = Citation(1, Location("a", "a.txt", 0, 60), "Officials said 37 people were arrested in Japan on Monday.")
+    assert find("How many people were arrested?", [cite]).of_kind
+    short = find("On which island were people arrested?", [cite])
+    assert short is None or not short.of_kind

@@ -31,6 +31,18 @@ def test_numbers_run_in_answer_order_and_the_same_sentence_gets_one_number():
     assert [c.text for c in verified.citations] == [first.text, second.text]
 
 
+def test_an_answer_through_a_citation_keeps_the_sentences_up_to_it_and_their_citations():
+    a, b, c = (ev(t) for t in ("Troops arrived late Tuesday.", "The White House ordered their deployment on Oct. 4.",
+                               "Residents protested."))
+    verified = verify(Draft([Claim(a.text, [a]), Claim(b.text, [b]), Claim(c.text, [c]), Claim(a.text, [a])],
+                            False, 0.9), ARTICLES)
+    through = verified.through(2)
+    assert [t for t, _ in through.sentences] == [a.text, b.text]
+    assert [x.n for x in through.citations] == [1, 2]
+    assert verified.through(1).sentences == [(a.text, [1])]
+    assert verified.through(9) is verified  # a number the answer does not cite: unchanged
+
+
 def test_a_claim_with_a_fact_the_passage_lacks_is_dropped():
     e = ev("The White House ordered their deployment on Oct. 4.")
     verified = verify(Draft([Claim("The White House ordered their deployment on Oct. 5.", [e])], False, 0.9), ARTICLES)
