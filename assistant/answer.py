@@ -269,7 +269,7 @@ class Assistant:
                                            s.max_question_chars, s.max_history_turns, rewrite_with_model,
                                            spell if self.common_words else None)
         self.retriever = HybridRetriever(
-            dense=DenseRetriever(store=self.store, embedder=self.embedder, k=s.candidates),
+            dense=DenseRetriever(store=self.store, embedder=self.embedder, chunks=chunk_map, k=s.candidates),
             keyword=KeywordRetriever(index=self.index, chunks=chunk_map, k=s.candidates),
             dates=DateRetriever(dates=self.dates, k=s.candidates),
             understand=self.understanding.plain, chunks=chunk_map, rrf_k=s.rrf_k, top_k=s.top_k,

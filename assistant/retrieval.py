@@ -65,15 +65,21 @@ class ChunkMap:
 
 
 class DenseRetriever(BaseRetriever):
-    """Nearest chunks by embedding cosine similarity, from the store."""
+    """Nearest chunks by embedding cosine similarity, from the store (with ``chunks``, the store
+    gives only their ids and the chunks are read from the chunk directory)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     store: Store
     embedder: Embedder
+    chunks: ChunkMap | None = None
     k: int = 20
 
     def search(self, vector: np.ndarray) -> list[ScoredChunk]:
-        return self.store.query(vector, self.k)
+        if self.chunks is None:
+            return self.store.query(vector, self.k)
+        hits = self.store.nearest(vector, self.k)
+        by_id = self.chunks.get([cid for cid, _ in hits])
+        return [ScoredChunk(by_id[cid], score) for cid, score in hits if cid in by_id]
 
     def complete(self, vector: np.ndarray, ranking: list[ScoredChunk], others: list[ScoredChunk]) -> list[ScoredChunk]:
         """``ranking`` extended with the chunks of ``others`` it lacks, scored and ranked the same way.

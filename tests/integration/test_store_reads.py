@@ -39,3 +39,14 @@ def test_the_fetched_articles_cache_keeps_the_most_recently_used_up_to_its_bound
     assert store.article(a).text == texts[a]  # a used last
     assert store.article(c).text == texts[c]  # c fetched again: b, the least recently used, goes
     assert list(store._article_cache) == [a, c]
+
+
+def test_searches_that_read_no_documents_find_the_same_chunks(store, embedder):
+    vector = embedder.embed_query("Who arrived in Elwood and when?")
+    assert store.nearest(vector, 8) == [(s.chunk.id, s.score) for s in store.query(vector, 8)]
+    # the chunk of a sentence is read off the sentence's id: the same as its stored metadata says
+    got = store.sentences.query(query_embeddings=[vector], n_results=30, include=["metadatas", "distances"])
+    by_metadata: dict[str, float] = {}
+    for m, dist in zip(got["metadatas"][0], got["distances"][0]):
+        by_metadata.setdefault(m["chunk_id"], 1.0 - float(dist))
+    assert store.query_sentences(vector, 30) == list(by_metadata.items()) and len(by_metadata) > 3

@@ -104,6 +104,9 @@ class MemoryStore:
         scored = [ScoredChunk(c, float(np.dot(vector, v))) for c, v in self._chunks.values()]
         return sorted(scored, key=lambda s: -s.score)[:k]
 
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        return [(s.chunk.id, s.score) for s in self.query(vector, k)]
+
     def similarity(self, vector: np.ndarray, chunk_ids: list[str]) -> dict[str, float]:
         return {cid: float(np.dot(vector, self._chunks[cid][1])) for cid in chunk_ids if cid in self._chunks}
 
