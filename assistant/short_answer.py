@@ -293,7 +293,25 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
     ``common`` holds lower-case words seen written in lower case nearby: a sentence's first word
     that is one of them ("Legendary broadcaster...") is an ordinary word, not a name.
     """
-    out: list[tuple[int, int, float]] = []
+    return [(start, end, fit * 0.5 if opening == _ALWAYS or (opening and text[start:end].lower() in common) else fit)
+            for start, end, fit, opening in _spans(text, want)]
+
+
+_ALWAYS = 2  # a sentence-opening one-word name that reads as an adjective: an ordinary word whatever ``common`` holds
+
+
+@lru_cache(maxsize=4096)
+def _spans(text: str, want: Asked) -> tuple[tuple[int, int, float, int], ...]:
+    """``candidates`` before ``common`` is known: each span's fit and whether it is a sentence's
+    first word that ``common`` may show to be an ordinary word (1), is one anyway (``_ALWAYS``) or
+    not (0). Cached: a question's candidate sentences are read for the sentence features, the
+    answer votes and the short answer, each with the same ``want``."""
+    return tuple(_analyse(text, want))
+
+
+def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
+    """``_spans`` computed (see ``candidates``)."""
+    out: list[tuple[int, int, float, int]] = []
     kind = want.kind
     if kind in ("number", "money", "percent", "quantity"):
         # A bare number inside "$19 million" or "Oct. 4" is not a candidate.
@@ -313,24 +331,24 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                     if (pattern is BARE_NUMBER and want.head and unit and stem(unit.group(1).lower()) != stem(want.head)
                             and not (want.head == "old" and stem(unit.group(1).lower()) == "year")):  # "a 17-year-old"
                         fit *= 0.3  # "45 miles" does not answer "how many troops"
-                    out.append((m.start(), m.end(), fit))
+                    out.append((m.start(), m.end(), fit, 0))
         return out
     if kind in ("time", "year"):
         for m in YEAR.finditer(text):
-            out.append((m.start(), m.end(), 1.0 if kind == "year" else 0.7))
+            out.append((m.start(), m.end(), 1.0 if kind == "year" else 0.7, 0))
         if kind == "time":
             for m in TIME_EXPRESSION.finditer(text):
-                out.append((m.start(), m.end(), 1.0))
+                out.append((m.start(), m.end(), 1.0, 0))
         return out
     for m in QUOTED.finditer(text):
         fit = 1.0 if want.head in TITLE_NOUNS else 0.6 if kind == "named" else 0.3 if kind == "thing" else 0.0
         if fit and len(m.group(1).split()) <= 8:
-            out.append((m.start(1), m.end(1), fit))
+            out.append((m.start(1), m.end(1), fit, 0))
     for start, end in _names(text):
         span = text[start:end]
         n_words = len(span.split())
-        opening = (n_words == 1 and (span.lower() in common or _ADJECTIVE.search(span))
-                   and bool(_SENTENCE_START.search(text[:start])))  # "Legendary broadcaster..."
+        at_start = n_words == 1 and bool(_SENTENCE_START.search(text[:start]))  # "Legendary broadcaster..."
+        opening = (0 if not at_start or is_place(span) else _ALWAYS if _ADJECTIVE.search(span) else 1)
         typed = _typed(span, want)  # the name says its kind: "New York City", "Tony Awards"
         if kind == "place":
             fit = _place_fit(span, want.head) or 0.5
@@ -339,7 +357,7 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                    else 1.0 if 2 <= n_words <= 4 else 0.3)
             titled = _TITLE.match(span)  # "U.S. District Judge April Perry": the person is "April Perry"
             if titled and titled.end() < len(span) and not _ORGANISATION.search(span[titled.end():]):
-                out.append((start + titled.end(), end, 1.0 if len(span[titled.end():].split()) >= 2 else 0.6))
+                out.append((start + titled.end(), end, 1.0 if len(span[titled.end():].split()) >= 2 else 0.6, 0))
                 fit = min(fit, 0.3)  # ("US Food and Drug Administration" is no person: the whole stays 0.3)
         elif kind == "thing":
             fit = 0.3  # "what was the weather": a name is weak evidence, and not a short answer
@@ -356,7 +374,7 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
                 fit = min(fit, 0.2)  # "America('s largest airline)" for "which airline": a country is no airline
         if typed:  # only ever for things and places ("Tony Awards" for "which awards show")
             fit = 1.0
-        out.append((start, end, fit * (0.5 if opening and not is_place(span) else 1.0)))
+        out.append((start, end, fit, opening))
     return out
 
 

@@ -190,3 +190,19 @@ def test_only_a_span_of_exactly_the_kind_asked_is_of_kind():
     assert find("How many people were arrested?", [cite]).of_kind
     short = find("On which island were people arrested?", [cite])
     assert short is None or not short.of_kind
+
+
+def test_a_sentence_opening_word_is_an_ordinary_word_when_written_in_lower_case_nearby():
+    want = asked("Which company made the announcement?")
+    sentence = "Officials at Acme Corp made the announcement on Monday."
+    fits = {sentence[a:b]: fit for a, b, fit in candidates(sentence, want)}
+    # the span analysis is cached per sentence; ``common`` is applied after it, call by call
+    demoted = {sentence[a:b]: fit for a, b, fit in candidates(sentence, want, frozenset({"officials"}))}
+    assert demoted["Officials"] == fits["Officials"] * 0.5
+    assert demoted["Acme Corp"] == fits["Acme Corp"]
+    assert {sentence[a:b]: fit for a, b, fit in candidates(sentence, want)} == fits
+    # an adjective-like opening word is ordinary whatever ``common`` holds ("Legendary broadcaster")
+    opening = "Legendary broadcaster Vin Scully has died."
+    legend = {opening[a:b]: fit for a, b, fit in candidates(opening, want)}
+    assert legend["Legendary"] == 0.5 * legend["Vin Scully"]
+
