@@ -83,6 +83,7 @@ QUOTED = re.compile(r"(?:(?<=\W)|^)[\u201c\"]([A-Z0-9][^\u201c\u201d\"]{1,79})[\
 _PARTICLE = r"(?:al|el|bin|ibn|abu|da|di|du|le|van|von|der|de)[\s-]"
 _CAP = rf"(?:(?<![\w-]){_PARTICLE}|(?<![\w-])[a-z](?=[A-Z]))?[A-Z][\w\u00C0-\u024F’'.\-]*"  # and "iPhone", "eBay"
 NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|and|&|de|del|la|von|van|the|for)\s+)?{_CAP})*")
+_PRONOUN_I = re.compile(r"I(?:[’'](?:ll|m|ve|d))?")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\u201c\"(]\s*)$")
 _WH = re.compile(r"\b(which|what|who|whom|whose|where|when|how (?:many|much|long|old|far))\b", re.I)
 _EXPLAIN = re.compile(r"^\W*(?:why|how)\b(?! (?:many|much|long|old|far)\b)", re.I)
@@ -165,7 +166,9 @@ def asked(question: str) -> Asked | None:
             return Asked("number", "old")
         if wh == "how much":
             if re.search(r"\b(?:cost|pay|paid|price|worth|spend|spent|raise|raised|fine|fined|sold|earn|"
-                         r"dollars?|pounds?)\b", rest, re.I):
+                         r"dollars?|pounds?|money|cash|funding|funds?|aid|relief|forgiveness|debt|loans?|budget|"
+                         r"revenue|profits?|salary|wages?|bail|ransom|prize|reward|damages|compensation|"
+                         r"settlement|bonus|tax(?:es)?)\b", rest, re.I):
                 return Asked("money")
             if re.search(r"\b(?:increase|rise|rose|risen|fall|fell|fallen|drop|grow|grew|grown|jump|climb|"
                          r"decline|shrink|shrank)\w*\b", rest, re.I):
@@ -422,6 +425,8 @@ def _names(text: str) -> list[tuple[int, int]]:
                                                         and not text[m.start() + len(" ".join(pieces[:i + 1])):]
                                                         .lstrip().startswith(tuple("0123456789"))):
                 break
+            if _PRONOUN_I.fullmatch(w.rstrip(".,")) and (w[1:2] in ("’", "'") or not kept or kept[-1] == "and"):
+                break  # "I’ll tell you", "Biden and I": the pronoun ("World War I" is a name)
             kept.append(w)
             if w.endswith(".") and len(w) > 3 and not w.isupper():  # "Realtor.com. That": a sentence ends
                 break
