@@ -394,21 +394,34 @@ def _typed(span: str, want: Asked) -> bool:
     show"). A person's name never says its kind ("Society of Authors" is no author)."""
     if want.kind not in ("named", "thing", "place"):
         return False
-    span_terms = terms(span)
-    return len(span_terms) >= 2 and span_terms[-1] in _kind_terms(want)
+    found = span_terms(span)
+    return len(found) >= 2 and found[-1] in _kind_terms(want)
 
 
 def answer_terms(span: str, want: Asked) -> list[str]:
     """The terms of ``span`` that answer: without the words at its end that only say its kind
     ("National Park" in "Yellowstone National Park" for "which national park"), which the question
     says too but do not make the span a restatement of it."""
-    span_terms = terms(span) or words(span)
+    found = span_terms(span) or span_words(span)
     if not _typed(span, want):
-        return span_terms
-    kinds, rest = _kind_terms(want), list(span_terms)
+        return list(found)
+    kinds, rest = _kind_terms(want), list(found)
     while len(rest) > 1 and rest[-1] in kinds:
         rest.pop()
     return rest
+
+
+@lru_cache(maxsize=16384)
+def span_terms(span: str) -> tuple[str, ...]:
+    """``terms`` of a short span (a name, an amount), cached: the same spans are read for every
+    stage that weighs a question's candidate sentences."""
+    return tuple(terms(span))
+
+
+@lru_cache(maxsize=16384)
+def span_words(span: str) -> tuple[str, ...]:
+    """``words`` of a short span, cached like ``span_terms``."""
+    return tuple(words(span))
 
 
 def _names(text: str) -> list[tuple[int, int]]:

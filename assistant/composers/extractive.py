@@ -299,8 +299,8 @@ def _answer_votes(out: list[Candidate], raw: list[tuple], want: short_answer.Ask
         for start, end, fit in short_answer.candidates(text, want, common):
             if fit < 0.3:
                 continue
-            span_words = words(text[start:end])
-            span_terms = terms(text[start:end]) or span_words
+            span_words = short_answer.span_words(text[start:end])
+            span_terms = short_answer.span_terms(text[start:end]) or span_words
             if span_words and any(t not in q_terms for t in span_terms):
                 found.add(frozenset(span_words))
         keys.append(found)
