@@ -16,7 +16,7 @@ from assistant.question import Query, QuestionProfile
 from assistant.scorer import SentenceScorer
 from assistant.timeline import MIN_DAY_MATCH, day_match
 from vectorstore.store import SentenceKey, Store
-from vectorstore.terms import terms, words
+from vectorstore.terms import terms
 
 CANDIDATES_KEPT = 10
 KEEP_RATIO = 0.75  # a further sentence must have at least this share of the best candidate's support
