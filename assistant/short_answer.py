@@ -296,19 +296,23 @@ def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> 
     ``common`` holds lower-case words seen written in lower case nearby: a sentence's first word
     that is one of them ("Legendary broadcaster...") is an ordinary word, not a name.
     """
-    return [(start, end, fit * 0.5 if opening == _ALWAYS or (opening and text[start:end].lower() in common) else fit)
+    return [(start, end, fit * 0.5 if opening == _ORDINARY or (opening == _ORDINARY_IF_COMMON
+                                                               and text[start:end].lower() in common) else fit)
             for start, end, fit, opening in _spans(text, want)]
 
 
-_ALWAYS = 2  # a sentence-opening one-word name that reads as an adjective: an ordinary word whatever ``common`` holds
+# What a span's place says about it being a name (``_spans``' fourth field):
+_NAME = 0  # a name wherever it stands
+_ORDINARY_IF_COMMON = 1  # a sentence's first word: an ordinary word when ``common`` holds it in lower case
+_ORDINARY = 2  # a sentence's first word that reads as an adjective ("Legendary broadcaster..."): ordinary anyway
 
 
 @lru_cache(maxsize=4096)
 def _spans(text: str, want: Asked) -> tuple[tuple[int, int, float, int], ...]:
-    """``candidates`` before ``common`` is known: each span's fit and whether it is a sentence's
-    first word that ``common`` may show to be an ordinary word (1), is one anyway (``_ALWAYS``) or
-    not (0). Cached: a question's candidate sentences are read for the sentence features, the
-    answer votes and the short answer, each with the same ``want``."""
+    """``candidates`` before ``common`` is known: each span's fit and what its place says (``_NAME``,
+    ``_ORDINARY_IF_COMMON``, ``_ORDINARY``), applied per call by ``candidates``. Cached: a
+    question's candidate sentences are read for the sentence features, the answer votes and the
+    short answer, each with the same ``want``."""
     return tuple(_analyse(text, want))
 
 
@@ -334,24 +338,25 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                     if (pattern is BARE_NUMBER and want.head and unit and stem(unit.group(1).lower()) != stem(want.head)
                             and not (want.head == "old" and stem(unit.group(1).lower()) == "year")):  # "a 17-year-old"
                         fit *= 0.3  # "45 miles" does not answer "how many troops"
-                    out.append((m.start(), m.end(), fit, 0))
+                    out.append((m.start(), m.end(), fit, _NAME))
         return out
     if kind in ("time", "year"):
         for m in YEAR.finditer(text):
-            out.append((m.start(), m.end(), 1.0 if kind == "year" else 0.7, 0))
+            out.append((m.start(), m.end(), 1.0 if kind == "year" else 0.7, _NAME))
         if kind == "time":
             for m in TIME_EXPRESSION.finditer(text):
-                out.append((m.start(), m.end(), 1.0, 0))
+                out.append((m.start(), m.end(), 1.0, _NAME))
         return out
     for m in QUOTED.finditer(text):
         fit = 1.0 if want.head in TITLE_NOUNS else 0.6 if kind == "named" else 0.3 if kind == "thing" else 0.0
         if fit and len(m.group(1).split()) <= 8:
-            out.append((m.start(1), m.end(1), fit, 0))
+            out.append((m.start(1), m.end(1), fit, _NAME))
     for start, end in _names(text):
         span = text[start:end]
         n_words = len(span.split())
         at_start = n_words == 1 and bool(_SENTENCE_START.search(text[:start]))  # "Legendary broadcaster..."
-        opening = (0 if not at_start or is_place(span) else _ALWAYS if _ADJECTIVE.search(span) else 1)
+        opening = (_NAME if not at_start or is_place(span) else _ORDINARY if _ADJECTIVE.search(span)
+                   else _ORDINARY_IF_COMMON)
         typed = _typed(span, want)  # the name says its kind: "New York City", "Tony Awards"
         if kind == "place":
             fit = _place_fit(span, want.head) or 0.5
@@ -360,7 +365,8 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                    else 1.0 if 2 <= n_words <= 4 else 0.3)
             titled = _TITLE.match(span)  # "U.S. District Judge April Perry": the person is "April Perry"
             if titled and titled.end() < len(span) and not _ORGANISATION.search(span[titled.end():]):
-                out.append((start + titled.end(), end, 1.0 if len(span[titled.end():].split()) >= 2 else 0.6, 0))
+                fit_named = 1.0 if len(span[titled.end():].split()) >= 2 else 0.6
+                out.append((start + titled.end(), end, fit_named, _NAME))
                 fit = min(fit, 0.3)  # ("US Food and Drug Administration" is no person: the whole stays 0.3)
         elif kind == "thing":
             fit = 0.3  # "what was the weather": a name is weak evidence, and not a short answer
