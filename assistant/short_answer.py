@@ -75,7 +75,9 @@ _NUM = rf"(?:\d[\d,]*(?:\.\d+)?|{_NUMBER_WORD})"
 MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?", re.I)
 PERCENT = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b)", re.I)
 QUANTITY = re.compile(rf"\b{_NUM}(?:[\s-]+(?:and a half|more|fewer|additional))?[\s-]+(?:{_UNITS})\b", re.I)
-BARE_NUMBER = re.compile(rf"\b(?:\d[\d,]*(?:\.\d+)?[A-Za-z]?|{_NUMBER_WORD})\b", re.I)
+# "10 million" is one number ("10" alone would answer "how many viewers" a millionth of the way).
+BARE_NUMBER = re.compile(rf"\b(?:\d[\d,]*(?:\.\d+)?(?:\s+(?:million|billion|trillion)\b|[A-Za-z]?\b)|(?:{_NUMBER_WORD})\b)",
+                         re.I)
 YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 QUOTED = re.compile(r"(?:(?<=\W)|^)[\u201c\"]([A-Z0-9][^\u201c\u201d\"]{1,79})[\u201d\"]")
 # A name: capitalised words, with lower-case joiners inside ("Bank of America", "Bed Bath & Beyond").
@@ -110,6 +112,9 @@ _ADJECTIVE = re.compile(r"(?:ly|ing|ed|ary|ous|ive|al|ful|less|able|ible|ic)$")
 _CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{MONTH_PATTERN}|today|tonight|yesterday|tomorrow)$", re.I)
 
 
+_ONE_VALUE = frozenset({"number", "money", "percent", "quantity", "year", "time"})
+
+
 @dataclass(frozen=True)
 class Asked:
     """The kind of short answer a question wants: ``kind`` is one of place, person, number,
@@ -123,8 +128,9 @@ class Asked:
 
     @property
     def several(self) -> bool:
-        """Whether the noun asked about is plural ("which other cities"): the answer is a list."""
-        return len(self.head) > 3 and self.head.endswith("s") and not self.head.endswith(("ss", "us", "is"))
+        """Whether the noun asked about is plural ("which other cities"): the answer is a list. A
+        number is one answer whatever it counts ("how many minutes", "what percentage of voters")."""
+        return self.kind not in _ONE_VALUE and len(self.head) > 3 and self.head.endswith("s") and not self.head.endswith(("ss", "us", "is"))
 
 
 @dataclass(frozen=True)
@@ -284,6 +290,35 @@ def _place_parts(text: str) -> list[str]:
     return [p.removeprefix("the ") for p in parts if p]
 
 
+@lru_cache(maxsize=1)
+def _iso_countries() -> frozenset[str]:
+    """Lower-case ISO 3166 country names (pycountry's), without ``COUNTRY_ALIASES``: "American"
+    says US as often as it says America, and "the Americas" more than either."""
+    import pycountry
+
+    return frozenset(getattr(c, attr).lower() for c in pycountry.countries
+                     for attr in ("name", "common_name") if getattr(c, attr, None))
+
+
+# The endings that make a country's adjective from its name: Australia-n, Iran-ian, Japan-ese, Israel-i.
+_DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "i")
+
+
+def _country_of_demonym(span: str) -> int:
+    """The length of the country's name that opens ``span`` when its first word(s) are that
+    country's adjective written as the name plus an ending ("Saudi Arabia" in "Saudi Arabian",
+    "Japan" in "Japanese"), else 0. Adjectives that change the name ("German", "Chinese") are not
+    found; the span stays exact text either way."""
+    words = span.split()
+    for n in range(min(len(words), 3), 0, -1):
+        adjective = " ".join(words[:n]).lower()
+        for ending in _DEMONYM_ENDINGS:
+            name = adjective.removesuffix(ending)
+            if name != adjective and name in _iso_countries():
+                return len(name)
+    return 0
+
+
 def is_place(text: str) -> bool:
     """Whether ``text`` names a country, a US state or a continent (or several: "Sweden and Finland")."""
     parts = _place_parts(text)
@@ -358,6 +393,10 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
         opening = (_NAME if not at_start or is_place(span) else _ORDINARY if _ADJECTIVE.search(span)
                    else _ORDINARY_IF_COMMON)
         typed = _typed(span, want)  # the name says its kind: "New York City", "Tony Awards"
+        if _PLACE_KINDS.get(want.head) == "country" and not is_place(span):
+            country = _country_of_demonym(span)  # "Saudi Arabian officials" for "which country"
+            if country:
+                out.append((start, start + country, 0.9, _NAME))
         if kind == "place":
             fit = _place_fit(span, want.head) or 0.5
         elif kind == "person":

@@ -55,6 +55,10 @@ def _cite(text: str, offset: int = 100, n: int = 1) -> Citation:
      "$2.1 billion"),
     ("Which country was shaken by an earthquake?",
      "The quake hit northern Luzon, the most populous island of the Philippines, on Wednesday.", "Philippines"),
+    ("How many viewers did the premiere draw?",
+     "The premiere brought in roughly 10 million viewers on Sunday.", "10 million"),
+    ("What country announced a crackdown on toys?",
+     "Saudi Arabian officials cracked down on toys in the country’s capital, Riyadh, on Tuesday.", "Saudi Arabia"),
     ("Vin Scully died this week. Which team did he famously call games for?",
      "Legendary broadcaster Vin Scully, the voice of the Los Angeles Dodgers for six decades, has died.",
      "Los Angeles Dodgers"),
@@ -166,6 +170,8 @@ def test_an_organisation_after_a_title_word_is_no_person():
     ("Which city hosted the summit?", False),
     ("Which bus company went bankrupt?", False),
     ("Which virus is spreading?", False),
+    ("How many minutes did the violence play out?", False),  # one number, whatever it counts
+    ("What percentage of voters approve?", False),
 ])
 def test_a_plural_noun_asks_for_several(question, several):
     assert asked(question).several is several
@@ -214,3 +220,14 @@ def test_the_pronoun_i_is_no_name():
     spans = [sentence[a:b] for a, b, _ in candidates(sentence, want)]
     assert "I’ll" not in spans and "Biden and I" not in spans and "I" not in spans
     assert {"Biden", "World War I", "Vivek Murthy"} <= set(spans)
+
+
+@pytest.mark.parametrize("sentence, country", [
+    ("The Japanese ministry said.", "Japan"), ("An Israeli court ruled.", "Israel"),
+    ("A Nigerian man was held.", "Nigeria"), ("North Korean leader Kim Jong Un spoke.", "North Korea"),
+    ("A Spanish town flooded.", None),  # the adjective changes the name: not found
+    ("American officials met.", None),  # "America" is an alias, not an ISO name: "American" says US as often
+])
+def test_a_countrys_adjective_names_the_country_for_which_country(sentence, country):
+    found = {sentence[s:e] for s, e, fit in candidates(sentence, asked("Which country?")) if fit >= 0.9}
+    assert (country in found) if country else not found
