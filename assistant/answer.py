@@ -654,7 +654,12 @@ class Assistant:
             # kind, is answered by the sentence that gives it: sentences after it (added for the
             # question's other words) only dilute it. A looser fit ("Japan" for "which island")
             # keeps them: one of them may hold the better answer.
-            verified = verified.through(short.n)
+            # The sentence the answer leads with stays, when the answer is named in the sentence
+            # before it ("“Squid Game” is officially coming back." before "...the show is green lit").
+            lead = draft.fallback.lead if verdict.fallback_from and draft.fallback else draft.lead
+            lead_n = next((c.n for c in citations if lead is not None and (c.location.article_id, c.location.start)
+                           == (lead.article_id, lead.start)), short.n)
+            verified = verified.through(short.n, lead_n)
             kept = {c.n for c in verified.citations}
             citations = [c for c in citations if c.n in kept]
         by_n = {c.n: c for c in citations}

@@ -414,6 +414,9 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             if (want.head and n_words == 1 and _ADJECTIVE.search(span)
                     and re.match(rf"\s+{re.escape(want.head)}\b", text[end:])):
                 fit = 0.3  # "Constitutional law" for "which law": it describes the noun ("Tren de Aragua gang" names it)
+            elif (want.head and n_words <= 3 and _country_of_demonym(span)
+                  and re.match(rf"(?:\s+[a-z][\w-]*){{0,2}}\s+{re.escape(want.head)}\b", text[end:])):
+                fit = 0.3  # "South Korean (drama) show" for "which show": so does a country's adjective
             elif want.head in ("country", "state", "continent", "nation"):
                 fit = _place_fit(span, want.head) or 0.2
             elif want.head in TITLE_NOUNS:

@@ -37,15 +37,16 @@ class VerifiedAnswer:
     citations: list[Citation]
     dropped: list[Dropped]
 
-    def through(self, n: int) -> VerifiedAnswer:
-        """The answer up to and including its first sentence citing ``n``, with only the citations
-        those sentences use (still numbered 1..M: numbers follow the answer's order)."""
-        for i, (_, ns) in enumerate(self.sentences):
-            if n in ns:
-                kept = self.sentences[: i + 1]
-                cited = {m for _, ms in kept for m in ms}
-                return VerifiedAnswer(kept, [c for c in self.citations if c.n in cited], self.dropped)
-        return self
+    def through(self, *ns: int) -> VerifiedAnswer:
+        """The answer up to and including its first sentences citing each of ``ns`` (the later of
+        them), with only the citations those sentences use (still numbered 1..M: numbers follow
+        the answer's order)."""
+        firsts = [next((i for i, (_, cited) in enumerate(self.sentences) if n in cited), None) for n in ns]
+        if not firsts or None in firsts:
+            return self
+        kept = self.sentences[: max(firsts) + 1]
+        cited = {m for _, ms in kept for m in ms}
+        return VerifiedAnswer(kept, [c for c in self.citations if c.n in cited], self.dropped)
 
 
 @dataclass

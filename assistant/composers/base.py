@@ -45,6 +45,7 @@ class Draft:
     failed: bool = False  # the LLM was asked and failed (or declined): this is the extractive answer instead
     dropped: list[Dropped] = field(default_factory=list)  # sentences the composer itself rejected
     written: int = 0  # generated sentences that count for the share kept (within the length asked for)
+    lead: Location | None = None  # the sentence an extractive answer leads with (the ranker's choice)
 
     @property
     def generated(self) -> bool:

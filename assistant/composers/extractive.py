@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -145,6 +146,9 @@ class ExtractiveComposer:
         best = candidates[first]
 
         chosen = [best]
+        before = _antecedent(best, candidates, query)
+        if before is not None:
+            chosen.append(before)
         covered = set(best.terms) & set(profile.weights)
         kinds = set(best.kinds)
         for cand in candidates:
@@ -183,7 +187,7 @@ class ExtractiveComposer:
         claims = [Claim(c.evidence.text, [c.evidence]) for c in chosen]
         # what an LLM composer is given: the chosen sentences first, then the next best
         ranked = [c.evidence for c in chosen] + [e for e in ranked if all(e is not c.evidence for c in chosen)]
-        return Draft(claims, False, support, closest, candidates=ranked[:CANDIDATES_KEPT])
+        return Draft(claims, False, support, closest, candidates=ranked[:CANDIDATES_KEPT], lead=best.evidence.location)
 
     def _candidates(self, query: Query, found: Retrieved, vectors: dict[SentenceKey, np.ndarray]) -> list[Candidate]:
         profile, days, day_terms = query.profile, query.days, query.day_terms
@@ -318,3 +322,33 @@ def _answer_votes(out: list[Candidate], raw: list[tuple], want: short_answer.Ask
     if top <= 0:
         return [0.0] * len(out)
     return [max((support[k] for k in found), default=0.0) / top for found in keys]
+
+
+# "the wildly popular South Korean show", "the virus", "she": a sentence that refers back to what
+# the sentence before it names.
+_REFERS_BACK = r"\b(?:the|this|its|their)\s+(?:[\w’'-]+\s+){{0,4}}{head}s?\b"
+_PRONOUN_START = re.compile(r"\W*(?:[A-Z][^,.;]{0,40},\s+)?(?:[Hh]e|[Ss]he)\b")  # "He said", "On Monday, she..."
+
+
+def _antecedent(lead: Candidate, candidates: list[Candidate], query: Query) -> Candidate | None:
+    """The sentence just before ``lead`` in its article when it names what the question asks for
+    and ``lead`` only refers back to it: "“Squid Game” is officially coming back." before "Netflix
+    announced Sunday that the wildly popular South Korean show is green lit for a second season."
+    for "Which wildly popular show was green lit...?". None otherwise."""
+    want = short_answer.asked(query.text)
+    if want is None or want.kind not in ("named", "person", "place"):
+        return None
+    q_terms = set(query.profile.weights)
+    text = lead.evidence.text
+    if short_answer.holds_answer(want, text, q_terms) >= 1.0:
+        return None  # the lead names it itself
+    refers = (re.search(_REFERS_BACK.format(head=re.escape(want.head)), text, re.I) if want.head
+              else _PRONOUN_START.match(text) if want.kind == "person" else None)
+    if not refers:
+        return None
+    loc = lead.evidence.location
+    prev = max((c for c in candidates if c.evidence.location.article_id == loc.article_id
+                and c.evidence.location.end <= loc.start), key=lambda c: c.evidence.location.end, default=None)
+    if prev is None or loc.start - prev.evidence.location.end > 3:
+        return None  # not the sentence right before it
+    return prev if short_answer.holds_answer(want, prev.evidence.text, q_terms) >= 1.0 else None

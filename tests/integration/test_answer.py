@@ -185,3 +185,22 @@ def test_sentence_vectors_are_read_by_the_chunks_at_hand_and_are_the_stored_ones
     # chunk, the stored records still come back
     stale = replace(chunks[0], sentences=chunks[0].sentences + (Span(chunks[0].end, chunks[0].end + 5),))
     assert set(store.sentence_vectors([stale, *chunks[1:]])) == set(expected)
+
+
+def test_the_sentence_naming_what_the_answer_refers_back_to_is_cited_before_it(make, tmp_path):
+    """The answering sentence says "the show"; the sentence before it names the show. Both are cited,
+    the short answer comes from the first, and the concise cut keeps the sentence the answer leads with."""
+    article = tmp_path / "renewal.txt"
+    article.write_text(
+        "Riverside Daily \u2014\n\n"
+        "\u201cHarbor Lights\u201d is officially coming back.\n\n"
+        "StreamVault announced Monday that the hugely popular Kenyan drama show is renewed for a third season.\n\n"
+        "The streaming service said filming starts in the spring in Mombasa.\n\n"
+        "Critics praised the second season for its slow pacing and its cast.\n", encoding="utf-8")
+    assistant = make()
+    assistant.ingest([article])
+    a = assistant.answer("Which hugely popular show was renewed for a third season?")
+    assert a.short_answer is not None and a.short_answer.text == "Harbor Lights"
+    assert [c.text for c in a.citations] == ["\u201cHarbor Lights\u201d is officially coming back.",
+                                            ("StreamVault announced Monday that the hugely popular Kenyan drama show "
+                                             "is renewed for a third season.")]

@@ -231,3 +231,9 @@ def test_the_pronoun_i_is_no_name():
 def test_a_countrys_adjective_names_the_country_for_which_country(sentence, country):
     found = {sentence[s:e] for s, e, fit in candidates(sentence, asked("Which country?")) if fit >= 0.9}
     assert (country in found) if country else not found
+
+
+def test_a_countrys_adjective_before_the_asked_noun_describes_it():
+    sentence = "Netflix said the wildly popular South Korean drama show is back, and “Squid Game” fans cheered."
+    fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which popular show is back?"))}
+    assert fits["South Korean"] < 0.5 <= fits["Squid Game"]

@@ -41,6 +41,10 @@ def test_an_answer_through_a_citation_keeps_the_sentences_up_to_it_and_their_cit
     assert [x.n for x in through.citations] == [1, 2]
     assert verified.through(1).sentences == [(a.text, [1])]
     assert verified.through(9) is verified  # a number the answer does not cite: unchanged
+    # through several: up to the later of their first sentences (the lead sentence stays)
+    assert [t for t, _ in verified.through(1, 3).sentences] == [a.text, b.text, c.text]
+    assert verified.through(2, 1).sentences == through.sentences
+    assert verified.through(1, 9) is verified
 
 
 def test_a_claim_with_a_fact_the_passage_lacks_is_dropped():
