@@ -1,7 +1,9 @@
 """Hybrid retrieval: dense (Chroma) + sentence-level dense + keyword (BM25), fused by reciprocal
 rank fusion, with near-duplicate passages collapsed. Two rankings join the fusion when the query
 calls for them: the passages about a day the question names ("What happened on Oct. 4?"), and
-for a "when" question, the dense ranking restricted to passages that hold a resolved date.
+for a "when" question, the dense ranking restricted to passages that hold a resolved date. A
+question with no time of its own, whose matches span more than two months, gets a third: the
+matches published within 60 days of the newest of them (the news as of the question's day).
 
 Chunks are small so that ranking is precise (an answer often sits in one sentence of a long
 article); each retrieved passage is then widened to the chunks before and after it in its
@@ -149,6 +151,30 @@ def reciprocal_rank_fusion(rankings: dict[str, list[ScoredChunk]], k: int = 60) 
     return sorted(fused.values(), key=lambda s: (-s.score, s.chunk.article_id, s.chunk.index))
 
 
+# How far before the newest matching report a passage still counts as current news.
+CURRENT_DAYS = 60
+
+
+def current_first(rankings: dict[str, list[ScoredChunk]], days: int = CURRENT_DAYS) -> list[ScoredChunk]:
+    """The chunks of ``rankings`` published within ``days`` of the newest of them, by their best
+    rank in any ranking; empty when none is older than that (nothing to tell apart). A question
+    with no time of its own ("Which virus is making WHO reconsider...?") asks about the news as of
+    its day: among the passages that match it, a report from years before is the unlikelier answer."""
+    best: dict[str, tuple[int, ScoredChunk]] = {}
+    for ranking in rankings.values():
+        for rank, item in enumerate(ranking):
+            if item.chunk.id not in best or rank < best[item.chunk.id][0]:
+                best[item.chunk.id] = (rank, item)
+    dated = [d[:10] for _, s in best.values() if (d := s.chunk.published)]
+    if not dated:
+        return []
+    since = (dt.date.fromisoformat(max(dated)) - dt.timedelta(days=days)).isoformat()
+    if min(dated) >= since:
+        return []
+    current = [(r, s) for r, s in best.values() if s.chunk.published and s.chunk.published[:10] >= since]
+    return [s for _, s in sorted(current, key=lambda rs: rs[0])]
+
+
 def collapse_duplicates(ranked: list[ScoredChunk], limit: int | None = None) -> list[Passage]:
     """Merge near-duplicate chunks into the best-ranked one, which remembers where else it appears.
 
@@ -269,6 +295,9 @@ class HybridRetriever(BaseRetriever):
             rankings["date"] = on_day
         if query.wants_time:
             rankings["dated"] = [s for s in dense if self.dates.dates.has_time(s.chunk.id)]
+        if query.recency is None and not query.days:
+            if current := current_first(rankings):
+                rankings["current"] = current
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
         return collapse_duplicates(fused, limit or self.top_k), older
 
