@@ -295,9 +295,8 @@ class HybridRetriever(BaseRetriever):
             rankings["date"] = on_day
         if query.wants_time:
             rankings["dated"] = [s for s in dense if self.dates.dates.has_time(s.chunk.id)]
-        if query.recency is None and not query.days:
-            if current := current_first(rankings):
-                rankings["current"] = current
+        if query.recency is None and not query.days and (current := current_first(rankings)):
+            rankings["current"] = current
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
         return collapse_duplicates(fused, limit or self.top_k), older
 

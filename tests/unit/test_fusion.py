@@ -1,4 +1,8 @@
-from assistant.retrieval import collapse_duplicates, current_first, reciprocal_rank_fusion
+from assistant.retrieval import (
+    collapse_duplicates,
+    current_first,
+    reciprocal_rank_fusion,
+)
 from vectorstore.models import Chunk, ScoredChunk
 
 
