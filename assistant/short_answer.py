@@ -36,13 +36,18 @@ from vectorstore.terms import STOPWORDS, stem, terms, words
 # asks for a named thing ("which show", "which company") and is answered by a name or a title.
 PLACE_NOUNS = frozenset("""country countries state states city cities continent nation nations island islands
     region area county town capital province territory neighborhood neighbourhood location site place
-    village district""".split())
+    village district borough suburb peninsula""".split())
 PERSON_NOUNS = frozenset("""person people actor actress singer rapper player star politician leader
     lawmaker senator governor president minister official author writer director musician artist athlete
     celebrity man woman judge justice member royal prince princess king queen chef host comedian
     billionaire ceo founder candidate general commander officer broadcaster journalist reporter
     spokesperson spokesman spokeswoman scientist researcher astronaut coach quarterback congressman
-    congresswoman""".split())
+    congresswoman champion pitcher golfer boxer gymnast swimmer skater sprinter cyclist skier wrestler
+    fighter popstar legend icon activist designer entrepreneur executive lawyer attorney doctor nurse
+    teacher student soldier suspect victim survivor heir mogul tycoon philanthropist pilot cartoonist
+    poet novelist playwright composer conductor dancer model influencer commentator anchor presenter
+    pundit economist historian professor mayor ambassador diplomat monarch emperor pope bishop
+    cardinal priest rabbi whistleblower defendant plaintiff witness prosecutor sheriff detective""".split())
 NUMBER_NOUNS = frozenset("""number amount figure total magnitude price cost rate age temperature score size
     sum count percentage percent share proportion speed height weight distance""".split())
 # Nouns whose answer is a proper name ("which airline" -> "JetBlue Airways"). After any other noun
@@ -53,11 +58,13 @@ NAMED_NOUNS = frozenset("""company companies firm business airline carrier autom
     hospital museum park monument landmark law act bill treaty program programme operation mission
     spacecraft rocket telescope satellite ship storm hurricane typhoon virus variant award awards prize
     festival tournament championship competition race magazine newspaper outlet publication breed
-    species dinosaur product device drug vaccine service attraction role character""".split())
+    species dinosaur product device drug vaccine service attraction role character planet moon asteroid
+    comet galaxy disease resort hotel casino stadium arena airport bridge tower palace""".split())
 # Named things a country's name can answer (national teams).
 TEAM_NOUNS = frozenset("team teams side squad club".split())
 TITLE_NOUNS = frozenset("""show series film movie song album book novel play musical painting artwork
-    game video podcast sitcom drama documentary track single""".split())
+    game video podcast sitcom drama documentary track single opera poem sculpture franchise sequel
+    prequel miniseries docuseries memoir biography anthem""".split())
 CONTINENTS = ("Africa", "Antarctica", "Asia", "Australia", "Europe", "North America", "South America",
               "Oceania")
 # Countries as news writes them where ISO 3166 (pycountry) names them otherwise ("Russian Federation",
@@ -401,7 +408,13 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             fit = _place_fit(span, want.head) or 0.5
         elif kind == "person":
             fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span)
-                   else 1.0 if 2 <= n_words <= 4 else 0.3)
+                   else 1.0 if 2 <= n_words <= 4 and " and " not in span else 0.3)
+            if " and " in span and not _ORGANISATION.search(span):  # "Britney Spears and Elton John": two people
+                at = start  # (first and last names only: "New England Patriots and Tampa Bay Buccaneers" are teams)
+                for part in span.split(" and "):
+                    if len(part.split()) == 2 and not is_place(part):
+                        out.append((at, at + len(part), 1.0, _NAME))
+                    at += len(part) + len(" and ")
             titled = _TITLE.match(span)  # "U.S. District Judge April Perry": the person is "April Perry"
             if titled and titled.end() < len(span) and not _ORGANISATION.search(span[titled.end():]):
                 fit_named = 1.0 if len(span[titled.end():].split()) >= 2 else 0.6

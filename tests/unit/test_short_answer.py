@@ -237,3 +237,20 @@ def test_a_countrys_adjective_before_the_asked_noun_describes_it():
     sentence = "Netflix said the wildly popular South Korean drama show is back, and “Squid Game” fans cheered."
     fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which popular show is back?"))}
     assert fits["South Korean"] < 0.5 <= fits["Squid Game"]
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which 23-time grand slam tennis champion is set to retire?", "person"),
+    ("Which London borough is the cheapest to rent in?", "place"),
+    ("NASA's telescope showed details of which planet?", "named"),
+    ("What soap opera was her breakthrough role?", "named"),
+])
+def test_more_nouns_say_the_kind_of_answer(question, kind):
+    assert asked(question).kind == kind
+
+
+def test_two_people_joined_by_and_are_each_a_person():
+    sentence = "Britney Spears and Elton John combined their vocals, and the New England Patriots and Tampa Bay Buccaneers met."
+    fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which popstar sang with him?"))}
+    assert fits["Britney Spears"] == fits["Elton John"] == 1.0
+    assert "Tampa Bay Buccaneers" not in fits  # first and last names only: three-word parts stay whole
