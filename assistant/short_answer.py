@@ -119,6 +119,11 @@ _ADJECTIVE = re.compile(r"(?:ly|ing|ed|ary|ous|ive|al|ful|less|able|ible|ic)$")
 _CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{MONTH_PATTERN}|today|tonight|yesterday|tomorrow)$", re.I)
 
 
+# Words of money: "how much" with one of them asks for an amount of money, not any number.
+_MONEY_WORDS = re.compile(r"\b(?:cost|pay|paid|price|worth|spend|spent|raise|raised|fine|fined|sold|earn|"
+                          r"dollars?|pounds?|money|cash|funding|funds?|aid|relief|forgiveness|debt|loans?|budget|"
+                          r"revenue|profits?|salary|wages?|bail|ransom|prize|reward|damages|compensation|"
+                          r"settlement|bonus|jackpot|tax(?:es)?)\b", re.I)
 _ONE_VALUE = frozenset({"number", "money", "percent", "quantity", "year", "time"})
 
 
@@ -166,6 +171,8 @@ def asked(question: str) -> Asked | None:
     if _EXPLAIN.search(ask) or len(_WH.findall(ask)) > 1 and re.search(r"\band\s+(?:who|when|where|how|what)\b",
                                                                          ask, re.I):
         return None  # an explanation, or two questions in one ("Who arrived and when?")
+    if ask.rstrip().endswith(":"):
+        return _completed(ask)  # a sentence to complete: its "who" is a relative ("a coach who:")
     which = next((w for w in _WHICH_NOUN.finditer(ask) if _head(ask[w.end() - 1:])), None)
     m = which or _WH.search(ask)
     if not m:
@@ -178,10 +185,7 @@ def asked(question: str) -> Asked | None:
         if wh == "how old":
             return Asked("number", "old")
         if wh == "how much":
-            if re.search(r"\b(?:cost|pay|paid|price|worth|spend|spent|raise|raised|fine|fined|sold|earn|"
-                         r"dollars?|pounds?|money|cash|funding|funds?|aid|relief|forgiveness|debt|loans?|budget|"
-                         r"revenue|profits?|salary|wages?|bail|ransom|prize|reward|damages|compensation|"
-                         r"settlement|bonus|tax(?:es)?)\b", rest, re.I):
+            if _MONEY_WORDS.search(rest):
                 return Asked("money")
             if re.search(r"\b(?:increase|rise|rose|risen|fall|fell|fallen|drop|grow|grew|grown|jump|climb|"
                          r"decline|shrink|shrank)\w*\b", rest, re.I):
@@ -223,6 +227,16 @@ def asked(question: str) -> Asked | None:
     if head in PERSON_NOUNS:
         return Asked("person", head, phrase)
     return Asked("named" if head in NAMED_NOUNS | TITLE_NOUNS else "thing", head, phrase)
+
+
+def _completed(ask: str) -> Asked | None:
+    """The kind asked for by a sentence to complete ("the top prize amount ballooned to:"): an
+    amount of money when the sentence speaks of money; None otherwise (most complete a phrase: "a
+    man who was trying to:"; "the highest hike since:" read as asking for a year gained no short
+    answer on the dev questions and cut one answer to its wrong first sentence)."""
+    if _MONEY_WORDS.search(ask):
+        return Asked("money")
+    return None
 
 
 def _head(rest: str) -> str:

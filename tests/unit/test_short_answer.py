@@ -24,6 +24,7 @@ from assistant.short_answer import asked, candidates, find, is_place
     ("Who shot a woman on Chicago's Southwest side?", "person", ""),
     ("What was the magnitude of the quake?", "number", "magnitude"),
     ("A terrorist was killed this week, who was associated with which group?", "named", "group"),
+    ("Nobody won the lottery jackpot Tuesday, and the top prize amount ballooned to:", "money", ""),
 ])
 def test_the_kind_of_short_answer_asked_for(question, kind, head):
     assert asked(question) is not None
@@ -33,7 +34,7 @@ def test_the_kind_of_short_answer_asked_for(question, kind, head):
 @pytest.mark.parametrize("question", [
     "Why did Pritzker object?", "How did Pritzker respond to Trump's call for his arrest?",
     "What did Johnson say about Trump?", "What happened on Oct. 4?", "Who is Russell Vought?",
-    "Who arrived in Elwood and when?",
+    "Who arrived in Elwood and when?", "A fire was started by a man who was trying to:",
 ])
 def test_explanations_and_two_questions_in_one_get_no_short_answer(question):
     assert asked(question) is None
