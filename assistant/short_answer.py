@@ -92,6 +92,9 @@ QUOTED = re.compile(r"(?:(?<=\W)|^)[\u201c\"]([A-Z0-9][^\u201c\u201d\"]{1,79})[\
 _PARTICLE = r"(?:al|el|bin|ibn|abu|da|di|du|le|van|von|der|de)[\s-]"
 _CAP = rf"(?:(?<![\w-]){_PARTICLE}|(?<![\w-])[a-z](?=[A-Z]))?[A-Z][\w\u00C0-\u024F’'.\-]*"  # and "iPhone", "eBay"
 NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|and|&|de|del|la|von|van|the|for)\s+)?{_CAP})*")
+# Capitalised words that open a sentence and are never inside a name.
+_OPENERS = frozenset("There This That These Those It He She They We You His Her Their Its Our But So Yet "
+                     "When While If After Before".split())
 _PRONOUN_I = re.compile(r"I(?:[’'](?:ll|m|ve|d))?")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\u201c\"(]\s*)$")
 _WH = re.compile(r"\b(which|what|who|whom|whose|where|when|how (?:many|much|long|old|far))\b", re.I)
@@ -515,6 +518,9 @@ def _names(text: str) -> list[tuple[int, int]]:
                 break
             if _PRONOUN_I.fullmatch(w.rstrip(".,")) and (w[1:2] in ("’", "'") or not kept or kept[-1] == "and"):
                 break  # "I’ll tell you", "Biden and I": the pronoun ("World War I" is a name)
+            if kept and w in _OPENERS:
+                break  # "Beth Mead There have been...": a heading run into its text; a sentence starts
+
             kept.append(w)
             if w.endswith(".") and len(w) > 3 and not w.isupper():  # "Realtor.com. That": a sentence ends
                 break

@@ -255,3 +255,8 @@ def test_two_people_joined_by_and_are_each_a_person():
     fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which popstar sang with him?"))}
     assert fits["Britney Spears"] == fits["Elton John"] == 1.0
     assert "Tampa Bay Buccaneers" not in fits  # first and last names only: three-word parts stay whole
+
+
+def test_a_sentence_opener_ends_a_name_run_into_it():
+    sentence = "England player to watch: Beth Mead There have been many standout performances."
+    assert "Beth Mead" in {sentence[s:e] for s, e, _ in candidates(sentence, asked("Who scored?"))}
