@@ -145,7 +145,8 @@ class Asked:
     def several(self) -> bool:
         """Whether the noun asked about is plural ("which other cities"): the answer is a list. A
         number is one answer whatever it counts ("how many minutes", "what percentage of voters")."""
-        return self.kind not in _ONE_VALUE and len(self.head) > 3 and self.head.endswith("s") and not self.head.endswith(("ss", "us", "is"))
+        return (self.kind not in _ONE_VALUE and len(self.head) > 3 and self.head.endswith("s")
+                and not self.head.endswith(("ss", "us", "is")))
 
 
 @dataclass(frozen=True)
@@ -520,7 +521,6 @@ def _names(text: str) -> list[tuple[int, int]]:
                 break  # "I’ll tell you", "Biden and I": the pronoun ("World War I" is a name)
             if kept and w in _OPENERS:
                 break  # "Beth Mead There have been...": a heading run into its text; a sentence starts
-
             kept.append(w)
             if w.endswith(".") and len(w) > 3 and not w.isupper():  # "Realtor.com. That": a sentence ends
                 break
