@@ -92,6 +92,7 @@ QUOTED = re.compile(r"(?:(?<=\W)|^)[\u201c\"]([A-Z0-9][^\u201c\u201d\"]{1,79})[\
 _PARTICLE = r"(?:al|el|bin|ibn|abu|da|di|du|le|van|von|der|de)[\s-]"
 _CAP = rf"(?:(?<![\w-]){_PARTICLE}|(?<![\w-])[a-z](?=[A-Z]))?[A-Z][\w\u00C0-\u024F’'.\-]*"  # and "iPhone", "eBay"
 NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|and|&|de|del|la|von|van|the|for)\s+)?{_CAP})*")
+_DC = re.compile(r",?\s*D\.?\s?C\b")
 # Capitalised words that open a sentence and are never inside a name.
 _OPENERS = frozenset("There This That These Those It He She They We You His Her Their Its Our But So Yet "
                      "When While If After Before".split())
@@ -424,6 +425,8 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                 out.append((start, start + country, 0.9, _NAME))
         if kind == "place":
             fit = _place_fit(span, want.head) or 0.5
+            if span == "Washington" and _DC.match(text[end:]):
+                fit = 0.5  # "Washington, D.C." is the city, not the state
         elif kind == "person":
             fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span)
                    else 1.0 if 2 <= n_words <= 4 and " and " not in span else 0.3)

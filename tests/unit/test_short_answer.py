@@ -260,3 +260,12 @@ def test_two_people_joined_by_and_are_each_a_person():
 def test_a_sentence_opener_ends_a_name_run_into_it():
     sentence = "England player to watch: Beth Mead There have been many standout performances."
     assert "Beth Mead" in {sentence[s:e] for s, e, _ in candidates(sentence, asked("Who scored?"))}
+
+
+def test_washington_dc_is_a_city_not_the_state():
+    la = "Trump first deployed the National Guard to Los Angeles, after protests broke out."
+    dc = "The president then ordered the National Guard to the streets of Washington, D.C., to fight crime."
+    short = find("Where did Trump first deploy the National Guard?", [_cite(la, 100, 1), _cite(dc, 300, 2)])
+    assert short is not None and short.text == "Los Angeles"
+    fits = {dc[s:e]: fit for s, e, fit in candidates(dc, asked("Which state did he send troops to?"))}
+    assert fits["Washington"] < 1.0
