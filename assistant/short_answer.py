@@ -165,6 +165,7 @@ class Candidate:
         return self.citation.text[self.start:self.end]
 
 
+@lru_cache(maxsize=1024)
 def asked(question: str) -> Asked | None:
     """What kind of short answer ``question`` wants, or None when it wants an explanation.
 
@@ -318,12 +319,10 @@ def _place_parts(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _iso_countries() -> frozenset[str]:
-    """Lower-case ISO 3166 country names (pycountry's), without ``COUNTRY_ALIASES``: "American"
+    """The countries of ``_places`` without ``COUNTRY_ALIASES`` (ISO 3166 names only): "American"
     says US as often as it says America, and "the Americas" more than either."""
-    import pycountry
-
-    return frozenset(getattr(c, attr).lower() for c in pycountry.countries
-                     for attr in ("name", "common_name") if getattr(c, attr, None))
+    aliases = {a.lower() for a in COUNTRY_ALIASES}
+    return frozenset(name for name, kinds in _places().items() if "country" in kinds and name not in aliases)
 
 
 # The endings that make a country's adjective from its name: Australia-n, Iran-ian, Japan-ese, Israel-i.
