@@ -268,7 +268,7 @@ def cmd_extract(args, settings) -> int:
 
 
 def cmd_check(args, settings) -> int:
-    from assistant.answer import check_store, open_keyword_index, open_store
+    from assistant.storage import check_store, open_keyword_index, open_store
 
     store = open_store(settings)
     health = check_store(store, repair=args.repair, keyword=open_keyword_index(settings, store))

@@ -3,8 +3,8 @@
 A gap is a question the assistant abstained on ("the articles do not say"), or one whose answer a
 reader flagged as not helpful. Questions that ask the same thing are merged into one gap with
 counts: two questions are the same when their content terms (stemmed, stop words left out) mostly
-agree (Jaccard similarity at least ``SAME_QUESTION``), or when one's word 3-grams are mostly in the
-other (``duplicates.near_duplicate``, the rule that merges wire copy). "What is the population of
+agree, or when one's word 3-grams are mostly in the
+other (``question.same_question``). "What is the population of
 Elwood?" and "Elwood's population?" are one gap; "Who is the mayor of Chicago?" and "Who is the
 governor of Illinois?" are two.
 
@@ -20,11 +20,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from assistant.duplicates import near_duplicate
 from assistant.feedback import Entry
-from vectorstore.terms import terms
-
-SAME_QUESTION = 0.6
+from assistant.question import same_question
 
 
 @dataclass
@@ -78,14 +75,6 @@ class Gap:
                 "last_asked": self.last_asked.isoformat(), "first_asked": self.entries[-1].asked_at.isoformat(),
                 "wordings": [{"question": q, "count": n} for q, n in self.wordings], "comments": self.comments,
                 "answer": self.answer, "answer_ids": [e.id for e in self.entries]}
-
-
-def same_question(a: str, b: str) -> bool:
-    """Whether two questions ask the same thing (see the module's docstring)."""
-    ta, tb = set(terms(a)), set(terms(b))
-    if ta and tb and len(ta & tb) / len(ta | tb) >= SAME_QUESTION:
-        return True
-    return near_duplicate(a, b)
 
 
 def find_gaps(entries: list[Entry]) -> list[Gap]:

@@ -13,6 +13,7 @@ answer chain then falls back to the extractive answer.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ from assistant.errors import AssistantError
 from assistant.settings import Settings
 
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+log = logging.getLogger(__name__)
 
 
 class LlmError(AssistantError):
@@ -139,6 +141,17 @@ def chat_model(settings: Settings) -> BaseChatModel | None:
         raise LlmError("ASSISTANT_LLM=ollama:... needs langchain-ollama: run 'make llm'") from exc
     return ChatOllama(model=arg, base_url=settings.ollama_host, temperature=0, num_predict=settings.llm_max_tokens,
                       client_kwargs={"timeout": settings.llm_timeout})
+
+
+def chat_or_notice(settings: Settings) -> tuple[BaseChatModel | None, str]:
+    """``chat_model(settings)``, or ``None`` with the notice shown with every answer when the
+    model named cannot be used (the answers are then extractive)."""
+    try:
+        return chat_model(settings), ""
+    except LlmError as exc:
+        notice = f"{exc}. Answers are extractive until that is fixed."
+        log.warning(notice)
+        return None, notice
 
 
 def describe(settings: Settings) -> str:

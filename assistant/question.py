@@ -20,6 +20,7 @@ import numpy as np
 from assistant.answer_types import wanted
 from assistant.conversation import Rewrite, Turn, rewrite
 from assistant.errors import QuestionError
+from vectorstore.copies import near_duplicate
 from vectorstore.dates import TimeExpression, find_time_expressions
 from vectorstore.terms import STOPWORDS, stem, terms
 
@@ -316,3 +317,17 @@ class Understanding:
                      searched_vector=vector if searched == text else self.embed(searched),
                      profile=profile_question(text, self.idf), dates=dates,
                      as_of=as_of or dt.date.today(), recency=recency(text, dates, as_of))
+
+
+SAME_QUESTION = 0.6  # Jaccard similarity of content terms at which two questions are one
+
+
+def same_question(a: str, b: str) -> bool:
+    """Whether two questions ask the same thing: their content terms (stemmed, stop words left
+    out) mostly agree (Jaccard similarity at least ``SAME_QUESTION``), or one's word 3-grams are
+    mostly in the other (``near_duplicate``, the rule that merges wire copy). "What is the
+    population of Elwood?" and "Elwood's population?" are one question."""
+    ta, tb = set(terms(a)), set(terms(b))
+    if ta and tb and len(ta & tb) / len(ta | tb) >= SAME_QUESTION:
+        return True
+    return near_duplicate(a, b)

@@ -26,10 +26,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.duplicates import near_duplicate
 from assistant.models import Article, Chunk, Location, Passage, Retrieved, ScoredChunk
 from assistant.question import Query, question_dates
 from assistant.timeline import DateIndex
+from vectorstore.copies import near_duplicate
 from vectorstore.embedder import Embedder
 from vectorstore.keyword import KeywordIndex
 from vectorstore.store import Store

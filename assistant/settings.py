@@ -1,4 +1,4 @@
-"""The one settings object. Only this module reads the environment.
+"""The one settings object. Only this module reads (and sets) the environment.
 
 Override order (later wins): code default < environment (``ASSISTANT_*``, or a ``.env``
 file) < CLI flag (passed as keyword arguments to ``Settings``). An unknown key, in the
@@ -18,6 +18,15 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from assistant.ratelimit import parse_rate
 
 ENV_PREFIX = "ASSISTANT_"
+# What the libraries underneath read from the environment, set here once, when the settings are
+# first imported (before the embedder or the web layer imports those libraries): no model hub,
+# no analytics calls, quiet logs. A value the user set is kept.
+LIBRARY_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error", "GRADIO_ANALYTICS_ENABLED": "False",
+}
+for _name, _value in LIBRARY_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
 
 
 class SettingsError(Exception):
@@ -39,7 +48,7 @@ class Settings(BaseSettings):
         "onnx", description="How the embedding model runs: 'onnx' (default: exported to ONNX once, fp32, onnxruntime; "
         "the same vectors as torch, about 2.3x faster), 'onnx-int8' (int8 weights, about 3x faster, vectors within ~1% "
         "in cosine: answers near the abstain threshold can change) or 'torch' (sentence-transformers, fp32).")
-    embedding_cache: Path | None = Field(None, description="Folder for the exported ONNX model; empty = $XDG_CACHE_HOME/news-assistant (~/.cache/news-assistant).")
+    embedding_cache: Path | None = Field(None, validate_default=True, description="Folder for the exported ONNX model; empty = $XDG_CACHE_HOME/news-assistant (~/.cache/news-assistant).")
     device: str = Field("cpu", description="Torch device for the embedder (embedding_backend=torch).")
     chunk_target_chars: int = Field(350, ge=50, description="Chunks close at a paragraph break once this long.")
     chunk_max_chars: int = Field(700, ge=100, description="Hard upper bound of a chunk (a longer sentence stays whole).")
@@ -141,6 +150,11 @@ class Settings(BaseSettings):
     def _rate(cls, v: str) -> str:
         parse_rate(v)  # raises ValueError with what is accepted
         return v.strip()
+
+    @field_validator("embedding_cache", mode="after")
+    @classmethod
+    def _cache_folder(cls, v: Path | None) -> Path:
+        return v if v is not None else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "news-assistant"
 
     @field_validator("chroma_url", "embedding_model", "embedding_cache", "openai_base_url", "abstain_threshold", "scorer",
                      "answer_workers", "feedback_db", "admin_token",

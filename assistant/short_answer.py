@@ -376,37 +376,51 @@ def _spans(text: str, want: Asked) -> tuple[tuple[int, int, float, int], ...]:
     return tuple(_analyse(text, want))
 
 
+def _number_spans(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
+    """Numbers, amounts of money, percentages and quantities, for a question that asks for one."""
+    out: list[tuple[int, int, float, int]] = []
+    kind = want.kind
+    # A bare number inside "$19 million" or "Oct. 4" is not a candidate.
+    amounts = [(m.start(), m.end()) for m in TIME_EXPRESSION.finditer(text)]
+    # "How many years" is answered by the number of "12 years"; "how long" by "12 years".
+    for pattern, kinds in ((MONEY, {"money": 1.0, "number": 1.0}),
+                           (PERCENT, {"percent": 1.0, "number": 1.0}),
+                           (QUANTITY, {"quantity": 1.0}),
+                           (BARE_NUMBER, {"number": 1.0, "quantity": 0.3, "percent": 0.2, "money": 0.2})):
+        for m in pattern.finditer(text):
+            inside = any(a <= m.start() and m.end() <= b for a, b in amounts)
+            if pattern in (MONEY, PERCENT):
+                amounts.append((m.start(), m.end()))
+            if kind in kinds and not inside and not YEAR.fullmatch(m.group(0)):
+                fit = kinds[kind]
+                unit = re.match(rf"[\s-]+({_UNITS})\b", text[m.end():], re.I)
+                if (pattern is BARE_NUMBER and want.head and unit and stem(unit.group(1).lower()) != stem(want.head)
+                        and not (want.head == "old" and stem(unit.group(1).lower()) == "year")):  # "a 17-year-old"
+                    fit *= 0.3  # "45 miles" does not answer "how many troops"
+                out.append((m.start(), m.end(), fit, _NAME))
+    return out
+
+
+def _time_spans(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
+    """Years and time expressions, for a question that asks when."""
+    out: list[tuple[int, int, float, int]] = []
+    kind = want.kind
+    for m in YEAR.finditer(text):
+        out.append((m.start(), m.end(), 1.0 if kind == "year" else 0.7, _NAME))
+    if kind == "time":
+        for m in TIME_EXPRESSION.finditer(text):
+            out.append((m.start(), m.end(), 1.0, _NAME))
+    return out
+
+
 def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
     """``_spans`` computed (see ``candidates``)."""
     out: list[tuple[int, int, float, int]] = []
     kind = want.kind
-    if kind in ("number", "money", "percent", "quantity"):
-        # A bare number inside "$19 million" or "Oct. 4" is not a candidate.
-        amounts = [(m.start(), m.end()) for m in TIME_EXPRESSION.finditer(text)]
-        # "How many years" is answered by the number of "12 years"; "how long" by "12 years".
-        for pattern, kinds in ((MONEY, {"money": 1.0, "number": 1.0}),
-                               (PERCENT, {"percent": 1.0, "number": 1.0}),
-                               (QUANTITY, {"quantity": 1.0}),
-                               (BARE_NUMBER, {"number": 1.0, "quantity": 0.3, "percent": 0.2, "money": 0.2})):
-            for m in pattern.finditer(text):
-                inside = any(a <= m.start() and m.end() <= b for a, b in amounts)
-                if pattern in (MONEY, PERCENT):
-                    amounts.append((m.start(), m.end()))
-                if kind in kinds and not inside and not YEAR.fullmatch(m.group(0)):
-                    fit = kinds[kind]
-                    unit = re.match(rf"[\s-]+({_UNITS})\b", text[m.end():], re.I)
-                    if (pattern is BARE_NUMBER and want.head and unit and stem(unit.group(1).lower()) != stem(want.head)
-                            and not (want.head == "old" and stem(unit.group(1).lower()) == "year")):  # "a 17-year-old"
-                        fit *= 0.3  # "45 miles" does not answer "how many troops"
-                    out.append((m.start(), m.end(), fit, _NAME))
-        return out
-    if kind in ("time", "year"):
-        for m in YEAR.finditer(text):
-            out.append((m.start(), m.end(), 1.0 if kind == "year" else 0.7, _NAME))
-        if kind == "time":
-            for m in TIME_EXPRESSION.finditer(text):
-                out.append((m.start(), m.end(), 1.0, _NAME))
-        return out
+    if want.kind in ("number", "money", "percent", "quantity"):
+        return _number_spans(text, want)
+    if want.kind in ("time", "year"):
+        return _time_spans(text, want)
     for m in QUOTED.finditer(text):
         fit = 1.0 if want.head in TITLE_NOUNS else 0.6 if kind == "named" else 0.3 if kind == "thing" else 0.0
         if fit and len(m.group(1).split()) <= 8:

@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.gaps import same_question
 from assistant.models import Answer
+from assistant.question import same_question
 from vectorstore.models import Article
 from vectorstore.sentences import split_sentences
 from vectorstore.terms import STOPWORDS
@@ -184,3 +184,33 @@ def build(articles: list[Article], answer: Callable[[str], Answer], newest: int 
                 top.append(pool[round_])
     made = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     return Suggestions(top, by_article, made)
+
+
+class SuggestionFile:
+    """The suggested questions kept beside the store (``suggestions.json``): read again only when
+    the file changed (an ingest by another process too); kept in memory when there is no file
+    (``path`` ``None``: a Chroma server, where nothing is written locally)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._kept: tuple[int | None, Suggestions] | None = None
+        self._made = Suggestions()
+
+    def current(self) -> Suggestions:
+        """The suggestions saved last (none before an ingest made some)."""
+        if self.path is None:
+            return self._made
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if self._kept is None or self._kept[0] != stamp:
+            self._kept = (stamp, Suggestions.load(self.path) if stamp is not None else Suggestions())
+        return self._kept[1]
+
+    def save(self, made: Suggestions) -> None:
+        """Keep ``made`` as the current suggestions."""
+        if self.path is None:
+            self._made = made
+        else:
+            made.save(self.path)

@@ -16,8 +16,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from assistant.duplicates import near_duplicate
 from assistant.models import Chunk, Location
+from vectorstore.copies import near_duplicate
 from vectorstore.dates import TimeExpression, format_range
 
 # A timeline entry must be placed to within a month ("last year" says too little to order by).

@@ -77,13 +77,13 @@ def collect(assistant: Assistant, cases: list[Case], set_name: str) -> list[Ques
             continue
         if not answerable and case.abstain is not True:
             continue
-        query = assistant.understanding(Request(case.question, (), case.as_of))
+        query = assistant.pipeline.understanding(Request(case.question, (), case.as_of))
         if query.parts:
             # "How did X respond, and what did Y do?" is answered part by part, each part's sentences
             # with their own features; the expected phrases do not say which part they answer
             continue
-        found = assistant.retriever.retrieve(query, limit=assistant.settings.answer_passages)
-        cands = assistant.extractive.candidates(found)
+        found = assistant.pipeline.retrieve(query)
+        cands = assistant.pipeline.extractive.candidates(found)
         if not cands:
             continue
         x = np.array([[c.features[f] for f in FEATURES] for c in cands], dtype=float)

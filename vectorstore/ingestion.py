@@ -90,6 +90,11 @@ class IngestReport:
     copies: list[CopyFound] = field(default_factory=list)
     promoted: list[tuple[str, str, str]] = field(default_factory=list)  # (article id, old source, new source)
 
+    @property
+    def changed(self) -> bool:
+        """Whether the run changed what the store holds (readers should refresh)."""
+        return bool(self.ingested or self.pruned or self.repaired or self.new_copies() or self.promoted)
+
     def new_copies(self) -> list[CopyFound]:
         """The copies found this run (not those known from before)."""
         return [c for c in self.copies if not c.unchanged]
@@ -131,12 +136,43 @@ class IngestReport:
         return self
 
 
-def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: SentenceChunker,
-           prune: bool = False, root: Path | None = None, progress: bool | None = None,
-           repair: bool = False, batch_texts: int = 512, log_every: float = 10.0,
-           on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None,
-           chunk_vectors: str = "sentences") -> IngestReport:
-    """Ingest article files and folders into ``store``.
+@dataclass(frozen=True)
+class IngestOptions:
+    """How an ingest runs.
+
+    Attributes:
+        prune: also drop stored articles whose source file no longer exists (articles from the
+            web are left to ``sync --prune``).
+        root: folder that ``source`` paths are relative to (default: the working folder).
+        progress: show progress bars (default: only on a terminal); without a bar, progress
+            goes to the log at INFO.
+        repair: first repair half-written articles (only under the writer lock: see ``vectorstore.lock``).
+        batch_texts: about how many texts (sentences, and chunks in ``"embed"`` mode) are
+            embedded before writing: a group.
+        log_every: seconds between progress lines in the log.
+        on_written: called after each written group (e.g. to tell readers the store changed).
+        chunk_vectors: ``"embed"`` embeds each chunk's text; ``"sentences"`` makes a chunk's
+            vector from its sentences' vectors (``pooled_chunk_vectors``: their length-weighted
+            mean at unit length), so only the sentences are embedded (about half the work).
+            Recorded in each article row as ``chunk_vectors``.
+    """
+
+    prune: bool = False
+    root: Path | None = None
+    progress: bool | None = None
+    repair: bool = False
+    batch_texts: int = 512
+    log_every: float = 10.0
+    on_written: Callable[[], None] | None = None
+    chunk_vectors: str = "sentences"
+
+    def __post_init__(self) -> None:
+        if self.chunk_vectors not in CHUNK_VECTORS:
+            raise ValueError(f"chunk_vectors is '{self.chunk_vectors}': use one of {', '.join(CHUNK_VECTORS)}")
+
+
+class Ingestion:
+    """Writes articles into ``store`` (and ``keyword``, the keyword index beside it).
 
     Unchanged articles (same content hash) are left alone; changed ones are replaced (the new
     version is written before the old one is removed, so a failed write keeps the old one);
@@ -155,42 +191,167 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
     id is already stored for another source (unless ``prune`` is set and that source is gone).
 
     Args:
-        paths: files and/or folders (searched recursively).
         store: where to write.
         embedder: makes the vectors.
         chunker: splits articles into chunks.
-        prune: also drop stored articles whose source file no longer exists (articles from the
-            web are left to ``sync --prune``).
-        root: folder that ``source`` paths are relative to (default: the working folder).
-        progress: show progress bars (default: only on a terminal); without a bar, progress
-            goes to the log at INFO.
-        repair: first repair half-written articles (only under the writer lock: see ``vectorstore.lock``).
-        batch_texts: about how many texts (sentences, and chunks in ``"embed"`` mode) are
-            embedded before writing: a group.
-        log_every: seconds between progress lines in the log.
-        on_written: called after each written group (e.g. to tell readers the store changed).
         keyword: the keyword index, written per article right after the store (and repaired
             with it); without one, the index catches up when it is next synced.
-        chunk_vectors: ``"embed"`` embeds each chunk's text; ``"sentences"`` makes a chunk's
-            vector from its sentences' vectors (``pooled_chunk_vectors``: their length-weighted
-            mean at unit length), so only the sentences are embedded (about half the work).
-            Recorded in each article row as ``chunk_vectors``.
-
-    Returns:
-        An ``IngestReport``.
+        options: how the run goes (``IngestOptions``).
     """
-    _check_mode(chunk_vectors)
-    started = time.perf_counter()
-    root = (root or Path.cwd()).resolve()
-    report = IngestReport()
-    if repair:
-        _repair(store, report, keyword)
-    found, skipped = find_article_files(paths)
-    report.skipped.extend((str(p), why) for p, why in skipped)
-    stored = store.article_index()
+
+    def __init__(self, store: Store, embedder: Embedder, chunker: SentenceChunker,
+                 keyword: KeywordIndex | None = None, options: IngestOptions = IngestOptions()) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+        self.keyword = keyword
+        self.options = options
+
+    def files(self, paths: list[Path]) -> IngestReport:
+        """Ingest article files and folders (searched recursively).
+
+        Returns:
+            An ``IngestReport``.
+        """
+        started = time.perf_counter()
+        root = (self.options.root or Path.cwd()).resolve()
+        report = self._start()
+        found, skipped = find_article_files(paths)
+        report.skipped.extend((str(p), why) for p, why in skipped)
+        stored = self.store.article_index()
+        loaded = _read(found, root, report, self.options.progress)
+        seen = self._write(loaded, stored, report, root)
+        if self.options.prune:
+            self._prune_files(seen, root, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def articles(self, articles: list[Loaded], remove: list[str] = (),
+                 forget: set[str] = frozenset()) -> IngestReport:
+        """Ingest articles read elsewhere (web pages), by the same rules as ``files``.
+
+        Args:
+            articles: each with the label its report lines use (its URL) and no path.
+            remove: ids of stored articles to remove afterwards (a sync's prune); reported as pruned.
+            forget: sources that are gone (a sync's prune): taken out of ``also_at``, and an article
+                whose own source is gone moves to a copy's (``forget_sources``) before ``remove``.
+
+        Returns:
+            An ``IngestReport``.
+        """
+        started = time.perf_counter()
+        report = self._start()
+        self._write(articles, self.store.article_index(), report, Path.cwd().resolve(), prune=False)
+        if forget:
+            forget_sources(self.store, self.store.article_index(), set(forget), report)
+        kept = {c.primary_id for c in report.copies}  # a page read this run is its copy: promoted, not removed
+        for aid in remove:
+            if aid in kept:
+                continue
+            _delete(self.store, self.keyword, aid)
+            report.pruned.append(aid)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _start(self) -> IngestReport:
+        report = IngestReport()
+        if self.options.repair:
+            _repair(self.store, report, self.keyword)
+        return report
+
+    def _prune_files(self, seen: dict[str, str], root: Path, report: IngestReport) -> None:
+        """Drop the stored articles whose source file is gone (and gone files from ``also_at``)."""
+        index = self.store.article_index()
+        gone = {src for meta in index.values() for src in (meta.get("source"), *(c.source for c in meta["also_at"]))
+                if src and not is_web_source(src) and not _source_path(src, root).exists()}
+        forget_sources(self.store, index, gone, report)
+        for aid, meta in index.items():
+            if aid in seen or aid in report.pruned or is_web_source(meta.get("source")):
+                continue  # web articles are pruned by 'sync --prune', from what their sources list
+            if not _source_path(meta.get("source"), root).exists():
+                _delete(self.store, self.keyword, aid)
+                report.pruned.append(aid)
+
+    def _write(self, loaded: list[Loaded], stored: dict[str, dict], report: IngestReport, root: Path,
+               prune: bool | None = None) -> dict[str, str]:
+        """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen."""
+        prune = self.options.prune if prune is None else prune
+        stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
+        copies = _Copies(self.store, stored)
+        seen: dict[str, str] = {}
+        todo = [t for item in loaded
+                if (t := self._todo(item, stored, stored_by_source, copies, seen, report, root, prune))]
+        self._embed_and_write(todo, report, stored_by_source, seen)
+        _write_copies(copies, self.store, stored, report, self.keyword)
+        return seen
+
+    def _todo(self, item: Loaded, stored: dict[str, dict], stored_by_source: dict, copies: _Copies,
+              seen: dict[str, str], report: IngestReport, root: Path, prune: bool) -> Todo | None:
+        """What to write for one loaded article (``None``: it is unchanged, a copy, or refused)."""
+        label, article, path = item
+        if article.id in seen:
+            report.skipped.append((label, f"article id '{article.id}' is already used by {seen[article.id]} in "
+                                          f"this run; rename {_name(label)} or {_name(seen[article.id])}"))
+            return None
+        old = stored.get(article.id)
+        if old and not _may_take_over(self.store, old, article, path, root, prune):
+            owner = old.get("source")
+            fix = ("rename this file, or if {owner} is gone, remove its article first with prune (ingest --prune)"
+                   if path is not None else "remove the other article first")
+            report.skipped.append((label, f"article id '{article.id}' already belongs to {owner} in the store; "
+                                          + fix.format(owner=owner)))
+            return None
+        seen[article.id] = label
+        if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
+            report.unchanged.append(article.id)
+            return None
+        keeper = old or stored.get(stored_by_source.get(article.source, ""))
+        if _stored_as_copy(label, article, old, keeper, copies, report):
+            return None
+        article = replace(article, dates=tuple(find_time_expressions(article.text, article.published)),
+                          also_at=tuple(keeper.get("also_at") or ()) if keeper else ())
+        copies.will_write(article)
+        return label, article, self.chunker.chunk(article)
+
+    def _embed_and_write(self, todo: list[Todo], report: IngestReport, stored_by_source: dict,
+                         seen: dict[str, str]) -> None:
+        """Embed ``todo`` a group at a time and write each group as soon as its vectors are made."""
+        o = self.options
+        if todo:
+            self.embedder.embed_documents([])  # loads the model now, so the rates below are the ingest's own
+        progress_log = _Progress(todo, o.log_every, bar=sys.stderr.isatty() if o.progress is None else o.progress,
+                                 chunk_vectors=o.chunk_vectors)
+        # The next group is embedded in a worker thread while this one is written (the model's work
+        # runs outside the GIL, and Chroma's writes leave the cores part idle); writes stay on this thread.
+        def embedded(group: list[Todo]) -> np.ndarray:
+            texts = [t for _, article, chunks in group for t in _texts(article, chunks, o.chunk_vectors)]
+            return _embed(self.embedder, texts, progress_log.embedded)
+
+        groups = list(_groups(todo, o.batch_texts, o.chunk_vectors))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as worker:
+            ahead = worker.submit(embedded, groups[0]) if groups else None
+            for n, group in enumerate(groups):
+                vectors = ahead.result()
+                ahead = worker.submit(embedded, groups[n + 1]) if n + 1 < len(groups) else None
+                _write_group(group, vectors, self.store, self.keyword, report, stored_by_source, seen, progress_log,
+                             o.chunk_vectors)
+                if o.on_written is not None:
+                    o.on_written()
+        progress_log.close()
+
+
+def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: SentenceChunker,
+           keyword: KeywordIndex | None = None, **options) -> IngestReport:
+    """Ingest article files and folders into ``store``: ``Ingestion(...).files(paths)`` with
+    ``IngestOptions(**options)``."""
+    return Ingestion(store, embedder, chunker, keyword, IngestOptions(**options)).files(paths)
+
+
+def _read(found: list, root: Path, report: IngestReport, progress: bool | None) -> list[Loaded]:
+    """The articles of ``found`` (article files), each read with its folder's ``articles.yaml``
+    (read once per folder); a file that cannot be read is skipped with its reason."""
     metadata_by_dir: dict[Path, dict] = {}
     loaded: list[Loaded] = []
-
     for item in tqdm(found, desc="Reading", unit="file", disable=_no_bar(progress, len(found))):
         path = item.path
         try:
@@ -207,64 +368,38 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
                                               "please report it"))
             continue
         loaded.append(Loaded(str(path), article, path))
-
-    seen = _write(loaded, store, stored, embedder, chunker, report, root, prune, progress, batch_texts, log_every,
-                  on_written, keyword, chunk_vectors)
-    if prune:
-        index = store.article_index()
-        gone = {src for meta in index.values() for src in (meta.get("source"), *(c.source for c in meta["also_at"]))
-                if src and not is_web_source(src) and not _source_path(src, root).exists()}
-        forget_sources(store, index, gone, report)
-        for aid, meta in index.items():
-            if aid in seen or aid in report.pruned or is_web_source(meta.get("source")):
-                continue  # web articles are pruned by 'sync --prune', from what their sources list
-            if not _source_path(meta.get("source"), root).exists():
-                _delete(store, keyword, aid)
-                report.pruned.append(aid)
-    report.seconds = time.perf_counter() - started
-    return report
+    return loaded
 
 
-def ingest_articles(articles: list[Loaded], store: Store, embedder: Embedder, chunker: SentenceChunker,
-                    remove: list[str] = (), forget: set[str] = frozenset(), progress: bool | None = None,
-                    repair: bool = False,
-                    batch_texts: int = 512, log_every: float = 10.0,
-                    on_written: Callable[[], None] | None = None, keyword: KeywordIndex | None = None,
-                    chunk_vectors: str = "sentences") -> IngestReport:
-    """Ingest articles read elsewhere (web pages), by the same rules as ``ingest``'s files.
-
-    Args:
-        articles: each with the label its report lines use (its URL) and no path.
-        remove: ids of stored articles to remove afterwards (a sync's prune); reported as pruned.
-        forget: sources that are gone (a sync's prune): taken out of ``also_at``, and an article
-            whose own source is gone moves to a copy's (``forget_sources``) before ``remove``.
-        The rest as for ``ingest``.
-
-    Returns:
-        An ``IngestReport``.
-    """
-    _check_mode(chunk_vectors)
-    started = time.perf_counter()
-    report = IngestReport()
-    if repair:
-        _repair(store, report, keyword)
-    _write(articles, store, store.article_index(), embedder, chunker, report, Path.cwd().resolve(), False,
-           progress, batch_texts, log_every, on_written, keyword, chunk_vectors)
-    if forget:
-        forget_sources(store, store.article_index(), set(forget), report)
-    kept = {c.primary_id for c in report.copies}  # a page read this run is its copy: promoted, not removed
-    for aid in remove:
-        if aid in kept:
-            continue
-        _delete(store, keyword, aid)
-        report.pruned.append(aid)
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def _check_mode(chunk_vectors: str) -> None:
-    if chunk_vectors not in CHUNK_VECTORS:
-        raise ValueError(f"chunk_vectors is '{chunk_vectors}': use one of {', '.join(CHUNK_VECTORS)}")
+def _stored_as_copy(label: str, article: Article, old: dict | None, keeper: dict | None, copies: _Copies,
+                    report: IngestReport) -> bool:
+    """Whether ``article`` is a copy of a stored article (or of one written in this run), recorded
+    as such: stored once, as that article's ``also_at``."""
+    if keeper is None:  # a source not stored: maybe a copy of a stored article
+        known = copies.known(article)
+        primary = copies.owner.get(article.source)
+        if (known and known.content_hash == article.content_hash
+                and known.primary_hash == copies.content_hash(primary)):
+            report.unchanged.append(article.id)
+            report.copies.append(CopyFound(label, article.source, article.id, primary,
+                                           copies.source_of(primary), unchanged=True))
+            return True
+        primary = copies.find(article)
+        if primary is not None:
+            copies.attach(primary, article)
+            report.copies.append(CopyFound(label, article.source, article.id, primary, copies.source_of(primary)))
+            return True
+        copies.detach(article.source)  # a copy once, its own story now
+    elif old and not old.get("also_at"):  # changed: into a copy of another stored article?
+        primary = copies.find(article)
+        if primary is not None:
+            copies.attach(primary, article)
+            copies.retire(article.id, primary)
+            report.copies[:] = [replace(c, primary_id=primary, primary_source=copies.source_of(primary))
+                                if c.primary_id == article.id else c for c in report.copies]
+            report.copies.append(CopyFound(label, article.source, article.id, primary, copies.source_of(primary)))
+            return True
+    return False
 
 
 def is_web_source(source: str | None) -> bool:
@@ -406,89 +541,6 @@ def _delete(store: Store, keyword: KeywordIndex | None, article_id: str) -> None
     store.delete_article(article_id)
     if keyword is not None:
         keyword.delete_article(article_id)
-
-
-def _write(loaded: list[Loaded], store: Store, stored: dict[str, dict], embedder: Embedder,
-           chunker: SentenceChunker, report: IngestReport, root: Path, prune: bool, progress: bool | None,
-           batch_texts: int, log_every: float, on_written: Callable[[], None] | None,
-           keyword: KeywordIndex | None = None, chunk_vectors: str = "sentences") -> dict[str, str]:
-    """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen."""
-    stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
-    copies = _Copies(store, stored)
-    seen: dict[str, str] = {}
-    todo: list[Todo] = []
-    for label, article, path in loaded:
-        if article.id in seen:
-            report.skipped.append((label, f"article id '{article.id}' is already used by {seen[article.id]} in "
-                                          f"this run; rename {_name(label)} or {_name(seen[article.id])}"))
-            continue
-        old = stored.get(article.id)
-        if old and not _may_take_over(store, old, article, path, root, prune):
-            owner = old.get("source")
-            fix = ("rename this file, or if {owner} is gone, remove its article first with prune (ingest --prune)"
-                   if path is not None else "remove the other article first")
-            report.skipped.append((label, f"article id '{article.id}' already belongs to {owner} in the store; "
-                                          + fix.format(owner=owner)))
-            continue
-        seen[article.id] = label
-        if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
-            report.unchanged.append(article.id)
-            continue
-        keeper = old or stored.get(stored_by_source.get(article.source, ""))
-        if keeper is None:  # a source not stored: maybe a copy of a stored article
-            known = copies.known(article)
-            primary = copies.owner.get(article.source)
-            if (known and known.content_hash == article.content_hash
-                    and known.primary_hash == copies.content_hash(primary)):
-                report.unchanged.append(article.id)
-                report.copies.append(CopyFound(label, article.source, article.id, primary,
-                                               copies.source_of(primary), unchanged=True))
-                continue
-            primary = copies.find(article)
-            if primary is not None:
-                copies.attach(primary, article)
-                report.copies.append(CopyFound(label, article.source, article.id, primary,
-                                               copies.source_of(primary)))
-                continue
-            copies.detach(article.source)  # a copy once, its own story now
-        elif old and not old.get("also_at"):  # changed: into a copy of another stored article?
-            primary = copies.find(article)
-            if primary is not None:
-                copies.attach(primary, article)
-                copies.retire(article.id, primary)
-                report.copies[:] = [replace(c, primary_id=primary, primary_source=copies.source_of(primary))
-                                    if c.primary_id == article.id else c for c in report.copies]
-                report.copies.append(CopyFound(label, article.source, article.id, primary,
-                                               copies.source_of(primary)))
-                continue
-        article = replace(article, dates=tuple(find_time_expressions(article.text, article.published)),
-                          also_at=tuple(keeper.get("also_at") or ()) if keeper else ())
-        copies.will_write(article)
-        todo.append((label, article, chunker.chunk(article)))
-
-    if todo:
-        embedder.embed_documents([])  # loads the model now, so the rates below are the ingest's own
-    progress_log = _Progress(todo, log_every, bar=sys.stderr.isatty() if progress is None else progress,
-                             chunk_vectors=chunk_vectors)
-    # The next group is embedded in a worker thread while this one is written (the model's work
-    # runs outside the GIL, and Chroma's writes leave the cores part idle); writes stay on this thread.
-    def embedded(group: list[Todo]) -> np.ndarray:
-        texts = [t for _, article, chunks in group for t in _texts(article, chunks, chunk_vectors)]
-        return _embed(embedder, texts, progress_log.embedded)
-
-    groups = list(_groups(todo, batch_texts, chunk_vectors))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as worker:
-        ahead = worker.submit(embedded, groups[0]) if groups else None
-        for n, group in enumerate(groups):
-            vectors = ahead.result()
-            ahead = worker.submit(embedded, groups[n + 1]) if n + 1 < len(groups) else None
-            _write_group(group, vectors, store, keyword, report, stored_by_source, seen, progress_log,
-                         chunk_vectors)
-            if on_written is not None:
-                on_written()
-    progress_log.close()
-    _write_copies(copies, store, stored, report, keyword)
-    return seen
 
 
 def _write_group(group: list[Todo], vectors: np.ndarray, store: Store, keyword: KeywordIndex | None,

@@ -8,6 +8,7 @@ no embedding function, so Chroma never loads or downloads a model of its own.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import os
@@ -102,14 +103,10 @@ class Store(Protocol):
         """The current version's chunks of these articles, in chunk order (re-indexing them)."""
         ...
 
-    def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
-                        sentence_vectors: np.ndarray, chunk_vectors_mode: str = "embed") -> None:
-        """Store ``article`` with its chunks and sentence vectors, replacing any older version;
-        ``chunk_vectors_mode`` (how the chunk vectors were made) is recorded in its row."""
-        ...
-
     def replace_articles(self, writes: list[ArticleWrite], chunk_vectors_mode: str = "embed") -> None:
-        """``replace_article`` for several articles at once (a failure leaves every old version whole)."""
+        """Store articles with their chunks and sentence vectors, replacing any older versions (a
+        failure leaves every old version whole); ``chunk_vectors_mode`` (how the chunk vectors were
+        made) is recorded in each row."""
         ...
 
     def delete_article(self, article_id: str) -> None:
@@ -188,6 +185,40 @@ def sentence_id(chunk_id: str, j: int) -> str:
 _SENTENCE_ID = re.compile(r"^(?P<chunk>(?P<article>.+)-\d+-[0-9a-f]{10})-s\d+$")
 
 
+def forget_chroma_system(location: str) -> None:
+    """Stop and forget the system Chroma keeps for the embedded store at ``location`` in this
+    process, so that the next client opens the folder afresh.
+
+    Chroma has no public call for one folder (``SharedSystemClient.clear_system_cache`` forgets
+    every folder's system without stopping it), so this reaches its class-level registry, keyed by
+    the folder. ``tests/integration/test_store_reads.py`` fails loudly when an upgrade changes it.
+
+    Raises:
+        StoreError: the installed chromadb keeps its systems some other way.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    systems = getattr(SharedSystemClient, "_identifier_to_system", None)
+    counts = getattr(SharedSystemClient, "_identifier_to_refcount", None)
+    if not isinstance(systems, dict) or not isinstance(counts, dict):
+        raise StoreError("this chromadb version keeps its per-folder systems differently: "
+                         "vectorstore.store.forget_chroma_system needs updating")
+    system = systems.pop(location, None)
+    counts.pop(location, None)
+    if system is not None:
+        system.stop()
+
+
+def return_freed_memory() -> None:
+    """Hand the heap memory freed so far back to the system (glibc keeps it for reuse otherwise;
+    after the start-up's read of every article row that is about 250 MB at 12k articles, held on
+    top of the vector indexes that load at the same time). Does nothing on other C libraries."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 class ChromaStore:
     """Articles, chunks and sentence vectors in Chroma.
 
@@ -247,22 +278,12 @@ class ChromaStore:
         processes' writes) and open it again. A store on a server needs none of this."""
         if self.url:
             return
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        # Chroma keys its per-process system by the folder; only stores on this folder share it.
-        system = SharedSystemClient._identifier_to_system.pop(self.location, None)
-        SharedSystemClient._identifier_to_refcount.pop(self.location, None)
-        if system is not None:
-            system.stop()
-        self.__init__(self.location, None, self._collection)
+        forget_chroma_system(self.location)
+        with _one_opener(Path(self.location)):
+            self._open(self.location, None, self._collection)
+        self._article_cache = Lru(_ARTICLE_CACHE)
 
     # -- writing -------------------------------------------------------------------------
-    def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
-                        sentence_vectors: np.ndarray, chunk_vectors_mode: str = "embed") -> None:
-        """Store ``article`` with its chunks and sentence vectors, replacing any older version
-        (``replace_articles`` with one article)."""
-        self.replace_articles([ArticleWrite(article, chunks, chunk_vectors, sentence_vectors)], chunk_vectors_mode)
-
     def replace_articles(self, writes: list[ArticleWrite], chunk_vectors_mode: str = "embed") -> None:
         """Store several articles with their chunks and sentence vectors, replacing any older
         versions, in one write per collection (Chroma's cost per call is about that of 40 records).
@@ -379,12 +400,6 @@ class ChromaStore:
                 col.delete(ids=ids[i:i + _BATCH])
 
     @staticmethod
-    def _add(col, ids, vectors, docs, metas) -> None:
-        for i in range(0, len(ids), _BATCH):
-            col.add(ids=ids[i:i + _BATCH], embeddings=np.asarray(vectors[i:i + _BATCH], dtype=np.float32),
-                    documents=docs[i:i + _BATCH], metadatas=metas[i:i + _BATCH])
-
-    @staticmethod
     def _chunk_meta(c: Chunk, version: str) -> dict:
         # ``version`` (the article's content hash) tells a crash's leftovers from the stored version
         return {
@@ -410,6 +425,7 @@ class ChromaStore:
         for aid, meta in self._metadatas(self.article_rows, _ARTICLE_BATCH):
             index[aid] = self._index_entry(meta)
             dates[aid] = _dates(meta)
+        return_freed_memory()  # the read's transient buffers, before the vector indexes finish loading
         return index, dates
 
     @staticmethod

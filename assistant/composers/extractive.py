@@ -11,11 +11,11 @@ import numpy as np
 from assistant import short_answer
 from assistant.answer_types import answer_type_score
 from assistant.composers.base import Claim, Draft, Evidence
-from assistant.duplicates import near_duplicate
 from assistant.models import Article, Location, Retrieved
 from assistant.question import Query, QuestionProfile
 from assistant.scorer import SentenceScorer
 from assistant.timeline import MIN_DAY_MATCH, day_match
+from vectorstore.copies import near_duplicate
 from vectorstore.store import SentenceKey, Store
 from vectorstore.terms import terms
 

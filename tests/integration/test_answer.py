@@ -77,7 +77,7 @@ def test_bad_questions_are_rejected_with_a_reason(assistant, bad):
 
 
 def test_langchain_retriever_interface(assistant):
-    docs = assistant.retriever.invoke("Elwood troops")
+    docs = assistant.pipeline.retriever.invoke("Elwood troops")
     assert docs and docs[0].metadata["article_id"] and docs[0].page_content
 
 

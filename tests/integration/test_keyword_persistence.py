@@ -55,7 +55,7 @@ def test_the_index_survives_a_restart_without_a_rebuild(data, embedder, writes):
     first = open_assistant(data, embedder)
     assert not first.keyword_drift.drifted and writes == []  # the seeded store's index was written at ingest
     rows = db(data).execute("SELECT count(*) FROM chunks").fetchone()[0]
-    assert rows == first.counts["chunks"] > 0
+    assert rows == first.pipeline.counts["chunks"] > 0
     hits, answer = first.keyword.search(SEARCH, 20), first.answer(QUESTION)
     assert hits and answer.citations
 
@@ -150,7 +150,7 @@ def test_a_start_reads_no_chunk_from_the_store_and_answers_with_exact_citations(
     monkeypatch.setattr(ChromaStore, "all_chunks", refuse)
     monkeypatch.setattr(ChromaStore, "chunks_of", refuse)
     a = open_assistant(data, embedder)
-    assert not a.keyword_drift.drifted and a.counts["articles"] == 5 and a.counts["chunks"] > 5
+    assert not a.keyword_drift.drifted and a.pipeline.counts["articles"] == 5 and a.pipeline.counts["chunks"] > 5
     answer = a.answer(QUESTION)
     assert answer.citations
     for c in answer.citations:  # widened windows and sentences from the directory: the article's own text

@@ -88,13 +88,13 @@ def test_bundled_model_streams_then_the_verified_answer_replaces_it(bundled):
 
 def test_planted_false_sentence_is_dropped(bundled):
     question = "When did the soldiers from Texas arrive?"
-    found = bundled.retriever.retrieve(bundled.understanding.plain(question), 10)
-    base = bundled.extractive.compose(found)
+    found = bundled.pipeline.retriever.retrieve(bundled.pipeline.understanding.plain(question), 10)
+    base = bundled.pipeline.extractive.compose(found)
     [ev] = [e for e in base.candidates if "arrived late Tuesday" in e.text][:1]
     true = Claim("200 national guard soldiers sent from Texas arrived late Tuesday.", [ev])
     false = Claim("200 national guard soldiers sent from Texas arrived on Oct. 9.", [ev])  # wrong date
     invented = Claim("The soldiers were sent by Governor Greg Abbott.", [ev])  # not in the passage
-    verdict = bundled.verifier.check(Draft([true, false], False, base.support, fallback=base, written=2),
+    verdict = bundled.pipeline.verifier.check(Draft([true, false], False, base.support, fallback=base, written=2),
                                      found.query, found.articles, "bundled")
     verified = verdict.verified
     assert verdict.composer == "bundled" and verdict.fallback_from is None
@@ -102,7 +102,7 @@ def test_planted_false_sentence_is_dropped(bundled):
     assert verified.citations[0].n == 1 and verified.citations[0].text == ev.text
     assert verified.dropped == [Dropped(false.text, "not in the cited passage: 9, oct. 9")]
 
-    verdict = bundled.verifier.check(Draft([true, false, invented], False, base.support, fallback=base, written=3),
+    verdict = bundled.pipeline.verifier.check(Draft([true, false, invented], False, base.support, fallback=base, written=3),
                                      found.query, found.articles, "bundled")
     reasons = {d.sentence: d.reason for d in verdict.verified.dropped}
     assert "abbott" in reasons[invented.text].lower()

@@ -5,6 +5,7 @@ keeps at most its bound, dropping the least recently used first."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,23 @@ def test_searches_that_read_no_documents_find_the_same_chunks(store, embedder):
     for m, dist in zip(got["metadatas"][0], got["distances"][0]):
         by_metadata.setdefault(m["chunk_id"], 1.0 - float(dist))
     assert store.query_sentences(vector, 30) == list(by_metadata.items()) and len(by_metadata) > 3
+
+
+def test_reopen_sees_what_another_process_wrote(store, tmp_path):
+    """``reopen`` relies on Chroma's per-process registry of systems keyed by the folder
+    (``forget_chroma_system``): this fails loudly when a chromadb upgrade changes it."""
+    import subprocess
+    import sys
+
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    assert store.location in SharedSystemClient._identifier_to_system  # what forget_chroma_system pops
+    before = store.count()
+    victim = sorted(store.article_index())[0]
+    code = ("import sys; from vectorstore.store import ChromaStore; "
+            "ChromaStore(sys.argv[1]).delete_article(sys.argv[2])")
+    subprocess.run([sys.executable, "-c", code, store.location, victim], check=True, cwd=Path.cwd())
+    old_system = SharedSystemClient._identifier_to_system[store.location]
+    store.reopen()
+    assert SharedSystemClient._identifier_to_system[store.location] is not old_system
+    assert victim not in store.article_index() and store.count() < before

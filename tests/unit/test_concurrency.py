@@ -127,8 +127,7 @@ def with_llm(corpus, tmp_path):
     """An Assistant over the small corpus whose LLM is a scripted chat model (no real model)."""
     def make(text="About 300 people marched to city hall [1].", delay=0.0, **settings):
         s = load_settings(data_dir=tmp_path / "data", llm="openai:scripted", **settings)
-        a = Assistant(s, store=MemoryStore(), embedder=HashingEmbedder())
-        a._chat = ScriptedChat(text=text, delay=delay)  # the model outlives refreshes: this one is used
+        a = Assistant(s, store=MemoryStore(), embedder=HashingEmbedder(), chat=ScriptedChat(text=text, delay=delay))
         a.ingest([corpus], progress=False)
         return a
     return make
@@ -144,7 +143,7 @@ def test_a_busy_llm_gives_the_extractive_answer_with_a_note(with_llm):
     assert busy.composer_label == "extractive (fallback from openai:scripted)"
     assert busy.notice.startswith("The LLM is busy") and "showing the extractive answer" in busy.notice
     assert "About 300 people marched to city hall" in busy.answer and not busy.abstained
-    assert a._chat.words_sent == 0  # the model was not asked
+    assert a.chat.words_sent == 0  # the model was not asked
     assert "busy" not in a.answer(MARCH).notice  # free again: asked as usual
 
 
@@ -152,7 +151,7 @@ def test_an_llm_that_runs_past_its_timeout_is_stopped_and_the_extractive_answer_
     a = with_llm(text="word " * 200, delay=0.01, llm_timeout=0.2)
     answer = a.answer(MARCH)
     assert "no complete answer within 0.2 s (ASSISTANT_LLM_TIMEOUT)" in answer.notice
-    assert answer.fallback_from == "openai:scripted" and a._chat.words_sent < 100
+    assert answer.fallback_from == "openai:scripted" and a.chat.words_sent < 100
     assert a.llm_gate.try_enter()  # the gate was given back
     a.llm_gate.leave()
 
@@ -163,7 +162,7 @@ def test_closing_a_stream_stops_the_model_and_frees_the_gate_and_the_store(with_
     first = next(stream)
     assert isinstance(first, str)  # the model is writing
     stream.close()  # the reader went away
-    assert a._chat.stopped and a._chat.words_sent < 10
+    assert a.chat.stopped and a.chat.words_sent < 10
     assert a.llm_gate.try_enter()
     a.llm_gate.leave()
     with a.sharing.writing(timeout=0) as got:  # no answer holds the store any more
@@ -186,12 +185,12 @@ def test_a_refresh_does_not_wait_for_the_llm(with_llm):
     done: list[Answer] = []
     t = in_thread(lambda: done.append(a.answer(MARCH)))
     deadline = time.monotonic() + 10
-    while not a._chat.words_sent and time.monotonic() < deadline:
+    while not a.chat.words_sent and time.monotonic() < deadline:
         time.sleep(0.01)
     with a.sharing.writing(timeout=1) as got:  # the model is writing: the store is free meanwhile
         assert got and not done
     t.join(20)
-    assert done and a._chat.words_sent == 300
+    assert done and a.chat.words_sent == 300
 
 
 def test_pausing_outside_a_read_is_harmless():

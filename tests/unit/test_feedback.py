@@ -10,8 +10,9 @@ import pytest
 from assistant.errors import FeedbackError, UnknownAnswer
 from assistant.evaluation import read_set
 from assistant.feedback import FeedbackStore
-from assistant.gaps import find_gaps, regression_yaml, same_question, summary
+from assistant.gaps import find_gaps, regression_yaml, summary
 from assistant.models import Answer
+from assistant.question import same_question
 
 
 def answered(question: str, abstained: bool = False, text: str = "Troops arrived late Tuesday. [1]") -> Answer:

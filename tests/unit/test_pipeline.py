@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.answer import AnswerChunk
 from assistant.conversation import Turn
+from assistant.pipeline import AnswerChunk
 from assistant.prompts import ABSTAIN_NOTHING_TEXT, ABSTAIN_TEXT
 from assistant.question import Request
 from tests.unit.conftest import COUNCIL, PROTEST
@@ -28,9 +28,9 @@ def test_cited_text_is_the_article_text_at_its_offsets(small):
 
 
 def test_other_langchain_code_can_invoke_the_chain_with_a_plain_question(small):
-    out = small.chain.invoke("Who met the marchers at city hall?")
+    out = small.pipeline.chain.invoke("Who met the marchers at city hall?")
     assert isinstance(out, AnswerChunk) and "Dana Cole" in out.answer.answer
-    docs = small.retriever.invoke("parking fees protest")
+    docs = small.pipeline.retriever.invoke("parking fees protest")
     assert docs[0].metadata["article_id"] == "protest"
 
 
@@ -53,14 +53,14 @@ def test_a_named_day_finds_what_happened_that_day(small):
 
 
 def test_the_query_is_understood_once_with_everything_later_stages_need(small):
-    query = small.understanding(Request("And who opposed it?", (Turn("What did the Springfield council approve?",
+    query = small.pipeline.understanding(Request("And who opposed it?", (Turn("What did the Springfield council approve?",
                                                                       "The Springfield council approved ..."),)))
     assert query.question == "And who opposed it?" and query.text == "Who opposed it?"
     assert query.searched.startswith("Who opposed it? (about: Springfield")
     assert query.profile.wants == {"person"} and query.vector.shape == query.searched_vector.shape
-    two = small.understanding.plain("How many people marched, and who met them?")
+    two = small.pipeline.understanding.plain("How many people marched, and who met them?")
     assert [p.text for p in two.parts] == ["How many people marched", "who met them?"]
-    dated = small.understanding.plain("What happened on Oct. 6?")
+    dated = small.pipeline.understanding.plain("What happened on Oct. 6?")
     assert [(str(a), str(b)) for a, b in dated.days] == [("2025-10-06", "2025-10-06")]
 
 
@@ -84,7 +84,7 @@ def test_passages_are_widened_to_their_neighbours_with_exact_offsets(corpus, tmp
     fine = Assistant(load_settings(data_dir=tmp_path / "d", chunk_target_chars=50, chunk_max_chars=100),
                      store=MemoryStore(), embedder=HashingEmbedder())
     fine.ingest([corpus], progress=False)  # one chunk per paragraph
-    found = fine.retriever.retrieve(fine.understanding.plain("How many people marched to city hall?"), 3)
+    found = fine.pipeline.retriever.retrieve(fine.pipeline.understanding.plain("How many people marched to city hall?"), 3)
     assert "About 300 people marched" in found.passages[0].chunk.text
     for p in found.passages:
         article = TEXTS[p.chunk.article_id]
@@ -104,9 +104,9 @@ def test_as_of_leaves_out_later_articles_and_anchors_relative_days(small):
     before = small.answer(question, as_of=dt.date(2025, 10, 8))  # the protest story is from Oct 9
     assert all(c.location.article_id != "protest" for c in before.citations + before.closest)
     assert all(p.chunk.article_id != "protest" for p in before.retrieved)
-    asked = small.understanding(Request("What happened this week?", (), dt.date(2025, 10, 8)))
+    asked = small.pipeline.understanding(Request("What happened this week?", (), dt.date(2025, 10, 8)))
     assert [(str(a), str(b)) for a, b in asked.days] == [("2025-10-06", "2025-10-12")]
-    assert small.understanding(Request("What happened this week?")).days == []  # no day given: no anchor
+    assert small.pipeline.understanding(Request("What happened this week?")).days == []  # no day given: no anchor
 
 
 def test_this_week_asked_long_after_the_story_is_declined_not_answered_from_it(small):

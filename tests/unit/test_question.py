@@ -3,10 +3,10 @@ import re
 import pytest
 
 from assistant.answer_types import answer_type_score
-from assistant.duplicates import near_duplicate
 from assistant.errors import QuestionError
 from assistant.question import profile_question, sub_questions, validate_question
 from assistant.verification import facts, supports
+from vectorstore.copies import near_duplicate
 from vectorstore.terms import terms, words
 
 

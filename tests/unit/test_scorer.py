@@ -59,7 +59,7 @@ def test_a_scorer_fitted_on_other_features_is_refused(tmp_path):
 
 
 def test_fitting_is_deterministic_and_saves_what_it_was_checked_on(small, tmp_path):
-    small.extractive.scorer = SentenceScorer.neutral()  # features do not depend on the scorer
+    small.pipeline.extractive.scorer = SentenceScorer.neutral()  # features do not depend on the scorer
     cases = [Case("march", "How many people marched to city hall?", [["300 people"]], abstain=False),
              Case("vote", "What was the council vote?", [["7 to 2"]], abstain=False),
              Case("met", "Who met the marchers at city hall?", [["Dana Cole"]], abstain=False),

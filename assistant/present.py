@@ -1,0 +1,94 @@
+"""Presentation: a verified draft becomes the ``Answer`` a reader sees.
+
+The last step of the answer chain. It reads what the earlier steps made (the passages found, the
+composer's draft, the verifier's verdict) and adds what is shown: the citations with their context,
+the short answer, the concise cut (a question that asks for one name, number or day is answered by
+the sentence that gives it), dates in the text, the abstention text with the closest passages,
+and the follow-up questions (passed in: presentation does not read the suggestions file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant import short_answer
+from assistant.citations import annotate_dates, closest_matches, with_context
+from assistant.composers.base import Draft
+from assistant.models import Answer, Retrieved, ShortAnswer
+from assistant.prompts import ABSTAIN_NOTHING_TEXT, ABSTAIN_TEXT
+from assistant.question import Query
+from assistant.verification import Verdict
+
+FollowUps = Callable[[Answer], list[str]]
+
+
+def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice: str = "",
+            follow_ups: FollowUps | None = None) -> Answer:
+    """The answer shown for ``found`` (retrieval's output), composed as ``draft`` and checked as ``verdict``.
+
+    Args:
+        top_k: how many of the retrieved passages the answer reports.
+        notice: a note about the composer (e.g. the LLM is not available), shown with the answer.
+        follow_ups: the follow-up questions for an answer (none when not given).
+    """
+    query = found.query
+    retrieved = found.passages[:top_k]
+    notice = " ".join(x for x in (notice, draft.notice) if x)
+    verified = verdict.verified
+    common = dict(question=query.question, retrieved=retrieved, searched=query.searched, support=draft.support,
+                  composer=verdict.composer, fallback_from=verdict.fallback_from, rejected=verdict.rejected,
+                  dropped=verified.dropped if verified else [], notice=notice)
+    if verified is None or not verified.sentences:
+        closest = with_context(closest_matches(draft.closest, found.articles), found.articles)
+        if found.older is not None:  # only set when the question has a recency window
+            common["notice"] = " ".join(x for x in (notice, _too_old(query, found.older)) if x)
+        return Answer(answer=ABSTAIN_TEXT if closest else ABSTAIN_NOTHING_TEXT, abstained=True, citations=[],
+                      closest=closest, **common)
+    citations = with_context(verified.citations, found.articles)
+    short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
+    if short is not None and not _exact(short, found.articles):
+        short = None
+    if short is not None and short.of_kind and not short_answer.asked(query.text).several:
+        verified, citations = _concise(verified, citations, short, _lead(draft, verdict))
+    by_n = {c.n: c for c in citations}
+    # Dates are added after verification: the claim checked is the article's own sentence.
+    text = " ".join(f"{annotate_dates(sentence, [by_n[n] for n in ns])} {''.join(f'[{n}]' for n in ns)}"
+                    for sentence, ns in verified.sentences)
+    answer = Answer(answer=text, abstained=False, citations=citations, closest=[], short_answer=short, **common)
+    answer.follow_ups = follow_ups(answer) if follow_ups else []
+    return answer
+
+
+def _lead(draft: Draft, verdict: Verdict):
+    """The location of the sentence the answer leads with (the fallback's, when it was shown)."""
+    return draft.fallback.lead if verdict.fallback_from and draft.fallback else draft.lead
+
+
+def _concise(verified, citations: list, short: ShortAnswer, lead) -> tuple:
+    """The answer cut at the sentence giving ``short``, and the citations it keeps.
+
+    A question that asks for one name, number or day, answered by a span of exactly that kind,
+    is answered by the sentence that gives it: sentences after it (added for the question's other
+    words) only dilute it. A looser fit ("Japan" for "which island") keeps them: one of them may
+    hold the better answer. The sentence the answer leads with stays, when the answer is named in
+    the sentence before it ("“Squid Game” is officially coming back." before "...the show is green lit").
+    """
+    lead_n = next((c.n for c in citations if lead is not None and (c.location.article_id, c.location.start)
+                   == (lead.article_id, lead.start)), short.n)
+    verified = verified.through(short.n, lead_n)
+    kept = {c.n for c in verified.citations}
+    return verified, [c for c in citations if c.n in kept]
+
+
+def _too_old(query: Query, older: str) -> str:
+    """Why a question about a time ("this week") asked on a day found nothing: what it found is older."""
+    phrase = next((e.phrase for e in query.dates if e.relative), "recent news")
+    return (f"Asked on {query.as_of.isoformat()} about \u201c{phrase}\u201d, only articles published from "
+            f"{query.recency.since.isoformat()} on can report it; the passages found about it are older "
+            f"(the newest from {older}).")
+
+
+def _exact(short: ShortAnswer, articles: dict) -> bool:
+    """Whether a short answer is the article's own text at its offsets (it always should be)."""
+    article = articles.get(short.location.article_id)
+    return article is not None and article.text[short.location.start:short.location.end] == short.text
