@@ -439,6 +439,7 @@ def cmd_run(args, settings) -> int:
 
 def cmd_eval(args, settings) -> int:
     from assistant import evaluation
+    from assistant.report import write_report
 
     if args.repeat < 1 or not 0 < args.min_pass <= 1:
         print("error: --repeat must be 1 or more and --min-pass a share above 0 and at most 1", file=sys.stderr)
@@ -457,7 +458,7 @@ def cmd_eval(args, settings) -> int:
     m = evaluation.metrics(results)
     print("\n" + ", ".join(f"{k}: {v}" for k, v in m.items()))
     for report in args.report:
-        evaluation.write_report(report, results, title=args.set.name)
+        write_report(report, results, title=args.set.name)
         print(f"report written to {report}")
     return 0 if m["passed"] == m["questions"] else 1
 
