@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant {ingest,sync,extract,check,ask,gaps,feedback,timeline,chat,run,eval,baseline,train-scorer,bench,bench-extraction,soak}``.
+"""Command line: ``python -m assistant {ingest,sync,extract,check,ask,gaps,feedback,suggest,timeline,chat,run,eval,train-scorer}``.
 
 ``main`` only parses arguments and prints; the work is in functions the tests and the web
 layer call too. User errors print one clear line on stderr and exit with status 2.
@@ -28,7 +28,8 @@ def _day(text: str):
         raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from exc
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def add_store_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--data-dir``, ``--chroma-url`` and ``--collection``: which store a command uses."""
     p.add_argument("--data-dir", type=Path, help="folder of the embedded store (ASSISTANT_DATA_DIR)")
     p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (ASSISTANT_CHROMA_URL)")
     p.add_argument("--collection", help="collection name prefix (ASSISTANT_COLLECTION)")
@@ -46,14 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prune", action="store_true", help="drop stored articles whose file is gone "
                                                         "(web articles: 'sync --prune')")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("sync", help="read the web sources again; fetch and store only what is new or changed")
     p.add_argument("--sources", type=Path, metavar="FILE",
                    help="a sources.yaml (default: sources.yaml in the data folder, else the URLs ingested before)")
     p.add_argument("--prune", action="store_true", help="remove the articles of pages no source lists any more")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("extract", help="show what would be stored from pages or files (nothing is stored)")
     p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL", help=".html, .html.gz, .txt or .md files, or http(s) URLs")
@@ -65,20 +66,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repair", action="store_true",
                    help="repair what is found (not while another ingest is writing: then it only reports)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
     p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
                    help="the day the question is asked (default today): 'this week' is that week, later articles unused")
     p.add_argument("--json", action="store_true", help="print the machine-readable answer")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("gaps", help="the questions readers could not get answers to (abstained or flagged), "
                                     "near-duplicates merged, newest first")
     p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
     p.add_argument("--json", action="store_true", help="print the gaps as JSON")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("feedback", help="the feedback log: rate an answer, export gaps as a regression set, delete")
     fsub = p.add_subparsers(dest="action", required=True)
@@ -88,33 +89,33 @@ def build_parser() -> argparse.ArgumentParser:
     rating.add_argument("--helpful", dest="helpful", action="store_true", default=None)
     rating.add_argument("--not-helpful", dest="helpful", action="store_false")
     f.add_argument("--comment", help="a short comment (at most 1000 characters)")
-    _common(f)
+    add_store_options(f)
     f = fsub.add_parser("export", help="write the unanswered and flagged questions as a regression set")
     f.add_argument("--regression", type=Path, required=True, metavar="OUT.yaml", help="the set file to write")
     f.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
     f.add_argument("--corpus", metavar="FOLDER", help="write 'corpus: FOLDER' (relative to OUT.yaml) into the set")
-    _common(f)
+    add_store_options(f)
     f = fsub.add_parser("delete", help="delete the feedback log's contents")
     f.add_argument("--all", action="store_true", required=True, help="every answered question and every rating")
-    _common(f)
+    add_store_options(f)
 
     p = sub.add_parser("suggest", help="make the suggested questions again (each checked by answering it); "
                                        "ingest does this too")
     p.add_argument("--json", action="store_true", help="print them as JSON")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("timeline", help="the dated events across the articles, in date order")
     p.add_argument("--json", action="store_true", help="print the events as JSON (as GET /api/timeline)")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("chat", help="interactive terminal chat")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("run", help="repair half-written articles (unless an ingest is running), ingest the seeds "
                                    "if the store is empty, then serve the web chat and API")
     p.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default 7860)")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("eval", help="run a regression question set")
     p.add_argument("set", type=Path, help="YAML question set, e.g. tests/regression/seeds.qa.yaml")
@@ -124,13 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=1, metavar="N", help="answer each question N times (generated answers vary)")
     p.add_argument("--min-pass", type=float, default=1.0, metavar="SHARE",
                    help="with --repeat: a question passes if at least this share of its runs pass (default 1.0)")
-    _common(p)
-
-    p = sub.add_parser("baseline", help="the plain LangChain-tutorial retrieval on a question set (for comparison)")
-    p.add_argument("articles", type=Path, help="folder of the articles")
-    p.add_argument("set", type=Path, help="YAML question set")
-    p.add_argument("--report", type=Path, required=True, help="write the retrieved passages here (JSON)")
-    _common(p)
+    add_store_options(p)
 
     p = sub.add_parser("train-scorer", help="fit the sentence scorer on question sets, with cross-validated figures")
     p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml[=ARTICLES]",
@@ -139,53 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "scorer.json",
                    help="where to save the scorer (default: the package's assistant/scorer.json, the one the assistant uses)")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
-    _common(p)
-
-    p = sub.add_parser("bench", help="measure ingest and answer speed")
-    p.add_argument("--questions", type=Path, default=Path("tests/regression/seeds.qa.yaml"))
-    p.add_argument("--sizes", default="5,50,250", help="corpus sizes in articles (default 5,50,250)")
-    p.add_argument("--llm", nargs="*", metavar="COMPOSER",
-                   help="instead: time to first token and total answer time of these composers on the seeds, "
-                        "e.g. --llm extractive bundled")
-    p.add_argument("--load", metavar="CLIENTS",
-                   help="instead: the web server under this many clients at once, e.g. --load 20,60 "
-                        "(each asks 10 questions; /api/health and /widget.js probed meanwhile)")
-    p.add_argument("--url", help="with --load: a server already running (default: start one on the seeds)")
-    p.add_argument("--corpus", type=Path, metavar="DIR",
-                   help="instead: an archive's figures on the articles in DIR (ingest, store size, cold start, warm "
-                        "p50/p95, RSS); questions from --questions, or DIR/../questions.yaml when it exists")
-    p.add_argument("--keep", type=Path, metavar="DATA_DIR",
-                   help="with --corpus or --archive: keep the store in DATA_DIR (reused next time) instead of a "
-                        "temporary folder")
-    p.add_argument("--archive", metavar="PASSAGES",
-                   help="instead: serving cost as the store in --from grows, with synthetic articles made of its "
-                        "sentences, to these sizes in passages, e.g. --archive 25000,50000,100000 (questions timed: "
-                        "--questions)")
-    p.add_argument("--from", dest="start", type=Path, metavar="DATA_DIR",
-                   help="with --archive: the ingested store to start from (copied, never changed)")
-    p.add_argument("--chart", type=Path, metavar="PNG", help="with --archive: draw cost against size here")
-    p.add_argument("--report", type=Path, help="write the figures as JSON here")
-    _common(p)
-
-    p = sub.add_parser("bench-extraction", help="score the HTML extraction on the article-extraction benchmark "
-                                                "(before and now)")
-    p.add_argument("--benchmark", type=Path, default=Path("../shared/benchmarks/article-extraction"),
-                   help="the benchmark's folder (ground-truth.json, html/, score.py)")
-    p.add_argument("--out", type=Path, default=Path("reports"), help="where the predictions and figures go")
-
-    p = sub.add_parser("soak", help="the reliability run behind 'make soak': two ingests at once (both killed "
-                                    "part-way), a server, 20 clients and bad requests, on 127.0.0.1 (a few minutes)")
-    p.add_argument("--clients", type=int, default=20, help="concurrent chat clients (default 20)")
-    p.add_argument("--articles", type=int, default=40, help="generated articles besides the seeds (default 40)")
-    p.add_argument("--report", type=Path, help="write the figures as JSON here")
+    add_store_options(p)
     return parser
 
 
-def setup_logging() -> None:
-    """The project's own log lines (ingest progress, repairs) at INFO on stderr; libraries stay at WARNING."""
+def setup_logging(*loggers: str) -> None:
+    """The project's own log lines (ingest progress, repairs) at INFO on stderr; libraries stay at WARNING.
+
+    Args:
+        loggers: more loggers to show the same way (a measurement tool's own).
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-    for name in ("assistant", "vectorstore"):
+    for name in ("assistant", "vectorstore", *loggers):
         logger = logging.getLogger(name)
         if not logger.handlers:
             logger.addHandler(handler)
@@ -195,11 +156,27 @@ def setup_logging() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    return run_command(COMMANDS[args.command], args)
+
+
+def run_command(command, args: argparse.Namespace, loggers: tuple[str, ...] = ()) -> int:
+    """Run ``command(args, settings)`` the way every command runs: log lines on stderr, the settings
+    from the environment with the options' ``--data-dir``, ``--chroma-url``, ``--collection``, ``--host``
+    and ``--port`` over it, a user error printed as one line.
+
+    Args:
+        command: the work, given the parsed options and the settings; returns the exit status.
+        args: the parsed options.
+        loggers: more loggers to show besides the project's (see ``setup_logging``).
+
+    Returns:
+        ``command``'s exit status; 2 after a user error (``USER_ERRORS``), 130 after Ctrl-C.
+    """
+    setup_logging(*loggers)
     try:
         settings = load_settings(**{name: getattr(args, name, None)
                                     for name in ("data_dir", "chroma_url", "collection", "host", "port")})
-        return COMMANDS[args.command](args, settings)
+        return command(args, settings)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -463,15 +440,6 @@ def cmd_eval(args, settings) -> int:
     return 0 if m["passed"] == m["questions"] else 1
 
 
-def cmd_baseline(args, settings) -> int:
-    from assistant.baseline import naive_report
-    from vectorstore.embedder import make_embedder
-
-    done = naive_report(args.articles, args.set, args.report, make_embedder(settings.embedding_model, settings.embedding_backend, settings.device, settings.embedding_cache))
-    print(f"naive baseline: {done['chunks']} chunks, {done['questions']} questions; report written to {args.report}")
-    return 0
-
-
 def cmd_train_scorer(args, settings) -> int:
     from assistant import training
     from assistant.answer import Assistant
@@ -505,69 +473,5 @@ def cmd_train_scorer(args, settings) -> int:
     return 0
 
 
-def cmd_bench(args, settings) -> int:
-    from assistant import bench
-
-    if args.load:
-        result = bench.load(settings, args.questions, [int(x) for x in args.load.split(",") if x.strip()],
-                            url=args.url)
-        print(bench.load_table(result))
-    elif args.archive:
-        from assistant import archive_bench
-
-        if args.start is None:
-            raise SystemExit("bench --archive: say which ingested store to start from with --from DATA_DIR")
-        sizes = sorted(int(x.replace("_", "")) for x in args.archive.split(",") if x.strip())
-        try:
-            result = archive_bench.run(settings, args.start, sizes, args.questions, out=args.keep)
-        except FileNotFoundError as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        print(archive_bench.table(result))
-        if args.chart:
-            print(f"chart: {archive_bench.chart(result, args.chart)}")
-    elif args.corpus is not None:
-        questions = args.questions
-        beside = args.corpus.parent / "questions.yaml"
-        if questions == Path("tests/regression/seeds.qa.yaml") and beside.is_file():
-            questions = beside
-        result = bench.corpus(settings, args.corpus, questions, data_dir=args.keep)
-        print(bench.corpus_table(result))
-    elif args.llm is not None:
-        result = bench.llm_speed(settings, args.questions, args.llm or ["extractive", "bundled"])
-        print(bench.llm_table(result))
-    else:
-        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
-        result = bench.run(settings, args.questions, sizes)
-        print(bench.table(result))
-    if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(bench.dumps(result), encoding="utf-8")
-    return 0
-
-
-def cmd_bench_extraction(args, settings) -> int:
-    from assistant import extraction_bench
-
-    if not (args.benchmark / "ground-truth.json").is_file():
-        print(f"bench-extraction: skipped, {args.benchmark} is absent (the benchmark is read from there, never copied)")
-        return 0
-    result = extraction_bench.run(args.benchmark, args.out)
-    (args.out / "extraction.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(extraction_bench.table(result))
-    return 0
-
-
-def cmd_soak(args, settings) -> int:
-    from assistant import soak
-
-    result = soak.run(settings, clients=args.clients, articles=args.articles)
-    print(soak.summary(result))
-    if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    return 0 if result["passed"] else 1
-
-
 COMMANDS = {"ingest": cmd_ingest, "sync": cmd_sync, "extract": cmd_extract, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "gaps": cmd_gaps, "suggest": cmd_suggest, "feedback": cmd_feedback, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
-            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "bench-extraction": cmd_bench_extraction, "soak": cmd_soak}
+            "train-scorer": cmd_train_scorer}
