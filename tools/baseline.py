@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,27 @@ from assistant.evaluation import load_set
 from assistant.settings import Settings
 from vectorstore.embedder import MiniLmEmbedder, make_embedder
 from vectorstore.loading import UnreadableFile, find_files, load_article, load_metadata
+from vectorstore.models import Article
+
+
+def read_articles(articles: Path) -> Iterator[Article]:
+    """The readable articles under ``articles``, in file order; each folder's ``articles.yaml`` is read
+    once (an unreadable one leaves out its folder's files, an unreadable file only itself)."""
+    files, _ = find_files([articles])
+    metadata: dict[Path, dict[str, dict] | None] = {}
+    for path in files:
+        if path.parent not in metadata:
+            try:
+                metadata[path.parent] = load_metadata(path.parent)
+            except UnreadableFile:
+                metadata[path.parent] = None
+        folder = metadata[path.parent]
+        if folder is None:
+            continue
+        try:
+            yield load_article(path, folder.get(path.name))
+        except UnreadableFile:
+            continue
 
 
 def naive_report(articles: Path, questions: Path, out: Path, embedder: MiniLmEmbedder,
@@ -38,12 +60,7 @@ def naive_report(articles: Path, questions: Path, out: Path, embedder: MiniLmEmb
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=overlap)
     texts, ids = [], []
-    files, _ = find_files([articles])
-    for path in files:
-        try:
-            article = load_article(path, load_metadata(path.parent).get(path.name))
-        except UnreadableFile:
-            continue
+    for article in read_articles(articles):
         for i, piece in enumerate(splitter.split_text(article.text)):
             texts.append(piece)
             ids.append(f"{article.id}-{i}")

@@ -8,6 +8,7 @@ import importlib
 import re
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT
 
@@ -57,3 +58,31 @@ def test_bench_extraction_skips_clearly_without_the_benchmark(tmp_path, capsys):
     assert main(["--benchmark", str(tmp_path / "absent")]) == 0
     assert "skipped" in capsys.readouterr().out and not (tmp_path / "reports").exists()
 
+
+def test_the_baseline_reads_each_folders_articles_yaml_once(tmp_path, monkeypatch):
+    from tools import baseline
+
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        meta = {}
+        for i in range(3):
+            name = f"{folder}-{i}.txt"
+            (tmp_path / folder / name).write_text(f"The council of {folder} met on day {i}.\n", encoding="utf-8")
+            meta[name] = {"headline": f"Council {folder} {i}", "outlet": "Crier"}
+        (tmp_path / folder / "articles.yaml").write_text(yaml.safe_dump(meta), encoding="utf-8")
+    read = []
+    real = baseline.load_metadata
+    monkeypatch.setattr(baseline, "load_metadata", lambda folder: read.append(folder) or real(folder))
+    articles = list(baseline.read_articles(tmp_path))
+    assert sorted(read) == [tmp_path / "one", tmp_path / "two"]
+    assert [a.title for a in articles] == [f"Council {f} {i}" for f in ("one", "two") for i in range(3)]
+
+
+def test_the_baseline_leaves_out_a_folder_whose_articles_yaml_is_unreadable(tmp_path):
+    from tools import baseline
+
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "a.txt").write_text("The council met on Monday.\n", encoding="utf-8")
+    (tmp_path / "bad" / "articles.yaml").write_text("a.txt: [unclosed", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("The mayor spoke on Tuesday.\n", encoding="utf-8")
+    assert [a.text for a in baseline.read_articles(tmp_path)] == ["The mayor spoke on Tuesday.\n"]
