@@ -1,7 +1,9 @@
 """Command line: ``python -m assistant {ingest,sync,extract,check,ask,gaps,feedback,suggest,timeline,chat,run,eval,train-scorer}``.
 
-``main`` only parses arguments and prints; the work is in functions the tests and the web
-layer call too. User errors print one clear line on stderr and exit with status 2.
+Each command is two functions side by side: ``add_<name>(sub)`` declares its options and
+``cmd_<name>(args, settings)`` runs it, through functions the tests and the web layer call too;
+``COMMANDS`` lists them in the order ``--help`` shows. ``main`` only parses and dispatches. User
+errors print one clear line on stderr and exit with status 2.
 """
 
 from __future__ import annotations
@@ -17,6 +19,22 @@ from assistant.errors import USER_ERRORS
 from assistant.settings import load_settings
 
 EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m assistant``: one subcommand per entry of ``COMMANDS``."""
+    parser = argparse.ArgumentParser(prog="python -m assistant",
+                                     description="Answer questions about news articles, with exact citations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m assistant COMMAND ...``: parse, then run the command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    return run_command(args.func, args)
 
 
 def _day(text: str):
@@ -35,109 +53,6 @@ def add_store_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--collection", help="collection name prefix (ASSISTANT_COLLECTION)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m assistant",
-                                     description="Answer questions about news articles, with exact citations.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("ingest", help="load articles into the store: files, folders, or web pages, feeds and sitemaps")
-    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL",
-                   help="files, folders, or http(s) URLs of article pages, RSS/Atom feeds or sitemaps "
-                        "(default: the seeds folder)")
-    p.add_argument("--prune", action="store_true", help="drop stored articles whose file is gone "
-                                                        "(web articles: 'sync --prune')")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    add_store_options(p)
-
-    p = sub.add_parser("sync", help="read the web sources again; fetch and store only what is new or changed")
-    p.add_argument("--sources", type=Path, metavar="FILE",
-                   help="a sources.yaml (default: sources.yaml in the data folder, else the URLs ingested before)")
-    p.add_argument("--prune", action="store_true", help="remove the articles of pages no source lists any more")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    add_store_options(p)
-
-    p = sub.add_parser("extract", help="show what would be stored from pages or files (nothing is stored)")
-    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL", help=".html, .html.gz, .txt or .md files, or http(s) URLs")
-    p.add_argument("--json", action="store_true", help="one JSON object per input and line")
-
-    p = sub.add_parser("check", help="report the store's health: half-written articles left by an interrupted "
-                                     "ingest, articles the keyword index lacks or holds in another version "
-                                     "(exit 0 healthy, 1 problems left)")
-    p.add_argument("--repair", action="store_true",
-                   help="repair what is found (not while another ingest is writing: then it only reports)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    add_store_options(p)
-
-    p = sub.add_parser("ask", help="answer one question")
-    p.add_argument("question")
-    p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
-                   help="the day the question is asked (default today): 'this week' is that week, later articles unused")
-    p.add_argument("--json", action="store_true", help="print the machine-readable answer")
-    add_store_options(p)
-
-    p = sub.add_parser("gaps", help="the questions readers could not get answers to (abstained or flagged), "
-                                    "near-duplicates merged, newest first")
-    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
-    p.add_argument("--json", action="store_true", help="print the gaps as JSON")
-    add_store_options(p)
-
-    p = sub.add_parser("feedback", help="the feedback log: rate an answer, export gaps as a regression set, delete")
-    fsub = p.add_subparsers(dest="action", required=True)
-    f = fsub.add_parser("give", help="rate an answer by its id (as a reader does with the buttons)")
-    f.add_argument("answer_id", metavar="ANSWER_ID")
-    rating = f.add_mutually_exclusive_group(required=True)
-    rating.add_argument("--helpful", dest="helpful", action="store_true", default=None)
-    rating.add_argument("--not-helpful", dest="helpful", action="store_false")
-    f.add_argument("--comment", help="a short comment (at most 1000 characters)")
-    add_store_options(f)
-    f = fsub.add_parser("export", help="write the unanswered and flagged questions as a regression set")
-    f.add_argument("--regression", type=Path, required=True, metavar="OUT.yaml", help="the set file to write")
-    f.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
-    f.add_argument("--corpus", metavar="FOLDER", help="write 'corpus: FOLDER' (relative to OUT.yaml) into the set")
-    add_store_options(f)
-    f = fsub.add_parser("delete", help="delete the feedback log's contents")
-    f.add_argument("--all", action="store_true", required=True, help="every answered question and every rating")
-    add_store_options(f)
-
-    p = sub.add_parser("suggest", help="make the suggested questions again (each checked by answering it); "
-                                       "ingest does this too")
-    p.add_argument("--json", action="store_true", help="print them as JSON")
-    add_store_options(p)
-
-    p = sub.add_parser("timeline", help="the dated events across the articles, in date order")
-    p.add_argument("--json", action="store_true", help="print the events as JSON (as GET /api/timeline)")
-    add_store_options(p)
-
-    p = sub.add_parser("chat", help="interactive terminal chat")
-    add_store_options(p)
-
-    p = sub.add_parser("run", help="repair half-written articles (unless an ingest is running), ingest the seeds "
-                                   "if the store is empty, then serve the web chat and API")
-    p.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default 7860)")
-    add_store_options(p)
-
-    p = sub.add_parser("eval", help="run a regression question set")
-    p.add_argument("set", type=Path, help="YAML question set, e.g. tests/regression/seeds.qa.yaml")
-    p.add_argument("--report", type=Path, action="append", default=[], metavar="OUT.json|OUT.html",
-                   help="write the report here: JSON (every answer and the metrics), or a page to read if the "
-                        "name ends in .html (repeat for both)")
-    p.add_argument("--repeat", type=int, default=1, metavar="N", help="answer each question N times (generated answers vary)")
-    p.add_argument("--min-pass", type=float, default=1.0, metavar="SHARE",
-                   help="with --repeat: a question passes if at least this share of its runs pass (default 1.0)")
-    add_store_options(p)
-
-    p = sub.add_parser("train-scorer", help="fit the sentence scorer on question sets, with cross-validated figures")
-    p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml[=ARTICLES]",
-                   help="a question set and the folder of its articles, which a set naming its 'corpus' "
-                        "may leave out (repeat for several sets)")
-    p.add_argument("--out", type=Path, default=Path(__file__).parent / "scorer.json",
-                   help="where to save the scorer (default: the package's assistant/scorer.json, the one the assistant uses)")
-    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
-    add_store_options(p)
-    return parser
-
-
 def setup_logging(*loggers: str) -> None:
     """The project's own log lines (ingest progress, repairs) at INFO on stderr; libraries stay at WARNING.
 
@@ -152,11 +67,6 @@ def setup_logging(*loggers: str) -> None:
             logger.addHandler(handler)
             logger.setLevel(logging.INFO)
             logger.propagate = False
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return run_command(COMMANDS[args.command], args)
 
 
 def run_command(command, args: argparse.Namespace, loggers: tuple[str, ...] = ()) -> int:
@@ -190,7 +100,23 @@ def _assistant(settings):
     return Assistant(settings)
 
 
+# -- the commands: each one's options (add_<name>) beside its work (cmd_<name>) -------------------
+
+def add_ingest(sub) -> None:
+    """The options of ``ingest``."""
+    p = sub.add_parser("ingest", help="load articles into the store: files, folders, or web pages, feeds and sitemaps")
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL",
+                   help="files, folders, or http(s) URLs of article pages, RSS/Atom feeds or sitemaps "
+                        "(default: the seeds folder)")
+    p.add_argument("--prune", action="store_true", help="drop stored articles whose file is gone "
+                                                        "(web articles: 'sync --prune')")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_ingest)
+
+
 def cmd_ingest(args, settings) -> int:
+    """Ingest files, folders and web sources (the seeds when nothing is named); print the report."""
     from vectorstore.sources import is_url
 
     urls = [a for a in args.paths if is_url(a)]
@@ -208,6 +134,7 @@ def cmd_ingest(args, settings) -> int:
 
 
 def _print_report(report, as_json: bool) -> int:
+    """Print what was skipped, stored once or moved (stderr), then the report; returns 0."""
     for path, reason in report.skipped:
         print(f"warning: skipped {path}: {reason}", file=sys.stderr)
     for copy in report.new_copies():
@@ -218,7 +145,19 @@ def _print_report(report, as_json: bool) -> int:
     return 0
 
 
+def add_sync(sub) -> None:
+    """The options of ``sync``."""
+    p = sub.add_parser("sync", help="read the web sources again; fetch and store only what is new or changed")
+    p.add_argument("--sources", type=Path, metavar="FILE",
+                   help="a sources.yaml (default: sources.yaml in the data folder, else the URLs ingested before)")
+    p.add_argument("--prune", action="store_true", help="remove the articles of pages no source lists any more")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_sync)
+
+
 def cmd_sync(args, settings) -> int:
+    """Read the web sources again and store what is new or changed; print the report."""
     from assistant.web_sources import sync_sources
     from vectorstore.sources import SyncState
 
@@ -227,7 +166,16 @@ def cmd_sync(args, settings) -> int:
     return _print_report(report, args.json)
 
 
+def add_extract(sub) -> None:
+    """The options of ``extract``."""
+    p = sub.add_parser("extract", help="show what would be stored from pages or files (nothing is stored)")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL", help=".html, .html.gz, .txt or .md files, or http(s) URLs")
+    p.add_argument("--json", action="store_true", help="one JSON object per input and line")
+    p.set_defaults(func=cmd_extract)
+
+
 def cmd_extract(args, settings) -> int:
+    """Print what would be stored from each page or file; exit status 1 if any could not be read."""
     from assistant.web_sources import extract
 
     results = extract(args.inputs, settings)
@@ -244,7 +192,20 @@ def cmd_extract(args, settings) -> int:
     return 1 if any("error" in r for r in results) else 0
 
 
+def add_check(sub) -> None:
+    """The options of ``check``."""
+    p = sub.add_parser("check", help="report the store's health: half-written articles left by an interrupted "
+                                     "ingest, articles the keyword index lacks or holds in another version "
+                                     "(exit 0 healthy, 1 problems left)")
+    p.add_argument("--repair", action="store_true",
+                   help="repair what is found (not while another ingest is writing: then it only reports)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_check)
+
+
 def cmd_check(args, settings) -> int:
+    """Report the store's health, repairing with ``--repair``; exit status 0 healthy, 1 problems left."""
     from assistant.answer import check_store, open_keyword_index, open_store
 
     store = open_store(settings)
@@ -253,7 +214,19 @@ def cmd_check(args, settings) -> int:
     return 0 if health.healthy else 1
 
 
+def add_ask(sub) -> None:
+    """The options of ``ask``."""
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                   help="the day the question is asked (default today): 'this week' is that week, later articles unused")
+    p.add_argument("--json", action="store_true", help="print the machine-readable answer")
+    add_store_options(p)
+    p.set_defaults(func=cmd_ask)
+
+
 def cmd_ask(args, settings) -> int:
+    """Answer one question, log it for feedback, and print it with its answer id."""
     from assistant.feedback import FeedbackStore, new_id
     from assistant.question import validate_question
 
@@ -300,7 +273,17 @@ def render(answer) -> str:
     return "\n".join(lines).rstrip()
 
 
+def add_suggest(sub) -> None:
+    """The options of ``suggest``."""
+    p = sub.add_parser("suggest", help="make the suggested questions again (each checked by answering it); "
+                                       "ingest does this too")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_suggest)
+
+
 def cmd_suggest(args, settings) -> int:
+    """Make the suggested questions again and print them."""
     made = _assistant(settings).suggest()
     if args.json:
         print(json.dumps(made.to_dict(), indent=2, ensure_ascii=False))
@@ -313,7 +296,18 @@ def cmd_suggest(args, settings) -> int:
     return 0
 
 
+def add_gaps(sub) -> None:
+    """The options of ``gaps``."""
+    p = sub.add_parser("gaps", help="the questions readers could not get answers to (abstained or flagged), "
+                                    "near-duplicates merged, newest first")
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
+    p.add_argument("--json", action="store_true", help="print the gaps as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_gaps)
+
+
 def cmd_gaps(args, settings) -> int:
+    """Print the questions readers got no answer to."""
     from assistant.feedback import FeedbackStore
     from assistant.gaps import find_gaps, summary
 
@@ -323,7 +317,30 @@ def cmd_gaps(args, settings) -> int:
     return 0
 
 
+def add_feedback(sub) -> None:
+    """The options of ``feedback``."""
+    p = sub.add_parser("feedback", help="the feedback log: rate an answer, export gaps as a regression set, delete")
+    fsub = p.add_subparsers(dest="action", required=True)
+    f = fsub.add_parser("give", help="rate an answer by its id (as a reader does with the buttons)")
+    f.add_argument("answer_id", metavar="ANSWER_ID")
+    rating = f.add_mutually_exclusive_group(required=True)
+    rating.add_argument("--helpful", dest="helpful", action="store_true", default=None)
+    rating.add_argument("--not-helpful", dest="helpful", action="store_false")
+    f.add_argument("--comment", help="a short comment (at most 1000 characters)")
+    add_store_options(f)
+    f = fsub.add_parser("export", help="write the unanswered and flagged questions as a regression set")
+    f.add_argument("--regression", type=Path, required=True, metavar="OUT.yaml", help="the set file to write")
+    f.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
+    f.add_argument("--corpus", metavar="FOLDER", help="write 'corpus: FOLDER' (relative to OUT.yaml) into the set")
+    add_store_options(f)
+    f = fsub.add_parser("delete", help="delete the feedback log's contents")
+    f.add_argument("--all", action="store_true", required=True, help="every answered question and every rating")
+    add_store_options(f)
+    p.set_defaults(func=cmd_feedback)
+
+
 def cmd_feedback(args, settings) -> int:
+    """Rate an answer, export the gaps as a regression set, or empty the feedback log."""
     import datetime as dt
 
     from assistant.feedback import FeedbackStore
@@ -348,7 +365,16 @@ def cmd_feedback(args, settings) -> int:
     return 0
 
 
+def add_timeline(sub) -> None:
+    """The options of ``timeline``."""
+    p = sub.add_parser("timeline", help="the dated events across the articles, in date order")
+    p.add_argument("--json", action="store_true", help="print the events as JSON (as GET /api/timeline)")
+    add_store_options(p)
+    p.set_defaults(func=cmd_timeline)
+
+
 def cmd_timeline(args, settings) -> int:
+    """Print the dated events across the articles, in date order."""
     events = _assistant(settings).timeline()
     if args.json:
         print(json.dumps({"events": [e.to_dict() for e in events]}, indent=2, ensure_ascii=False))
@@ -363,7 +389,15 @@ def cmd_timeline(args, settings) -> int:
     return 0
 
 
+def add_chat(sub) -> None:
+    """The options of ``chat``."""
+    p = sub.add_parser("chat", help="interactive terminal chat")
+    add_store_options(p)
+    p.set_defaults(func=cmd_chat)
+
+
 def cmd_chat(args, settings, assistant=None) -> int:
+    """Answer questions typed at the terminal, follow-ups in context, until an empty line or Ctrl-D."""
     from assistant.conversation import Turn
 
     assistant = assistant or _assistant(settings)
@@ -387,7 +421,18 @@ def cmd_chat(args, settings, assistant=None) -> int:
             print(f"error: {exc}")
 
 
+def add_run(sub) -> None:
+    """The options of ``run``."""
+    p = sub.add_parser("run", help="repair half-written articles (unless an ingest is running), ingest the seeds "
+                                   "if the store is empty, then serve the web chat and API")
+    p.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default 7860)")
+    add_store_options(p)
+    p.set_defaults(func=cmd_run)
+
+
 def cmd_run(args, settings) -> int:
+    """Repair, ingest the seeds into an empty store, then serve the web chat and API until stopped."""
     from assistant.web import check_port_free, serve
 
     try:
@@ -414,7 +459,23 @@ def cmd_run(args, settings) -> int:
     return 0
 
 
+def add_eval(sub) -> None:
+    """The options of ``eval``."""
+    p = sub.add_parser("eval", help="run a regression question set")
+    p.add_argument("set", type=Path, help="YAML question set, e.g. tests/regression/seeds.qa.yaml")
+    p.add_argument("--report", type=Path, action="append", default=[], metavar="OUT.json|OUT.html",
+                   help="write the report here: JSON (every answer and the metrics), or a page to read if the "
+                        "name ends in .html (repeat for both)")
+    p.add_argument("--repeat", type=int, default=1, metavar="N", help="answer each question N times (generated answers vary)")
+    p.add_argument("--min-pass", type=float, default=1.0, metavar="SHARE",
+                   help="with --repeat: a question passes if at least this share of its runs pass (default 1.0)")
+    add_store_options(p)
+    p.set_defaults(func=cmd_eval)
+
+
 def cmd_eval(args, settings) -> int:
+    """Answer and check a question set, print the results and metrics, write the reports; exit status
+    0 if every question passed, else 1."""
     from assistant import evaluation
     from assistant.report import write_report
 
@@ -440,7 +501,21 @@ def cmd_eval(args, settings) -> int:
     return 0 if m["passed"] == m["questions"] else 1
 
 
+def add_train_scorer(sub) -> None:
+    """The options of ``train-scorer``."""
+    p = sub.add_parser("train-scorer", help="fit the sentence scorer on question sets, with cross-validated figures")
+    p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml[=ARTICLES]",
+                   help="a question set and the folder of its articles, which a set naming its 'corpus' "
+                        "may leave out (repeat for several sets)")
+    p.add_argument("--out", type=Path, default=Path(__file__).parent / "scorer.json",
+                   help="where to save the scorer (default: the package's assistant/scorer.json, the one the assistant uses)")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    add_store_options(p)
+    p.set_defaults(func=cmd_train_scorer)
+
+
 def cmd_train_scorer(args, settings) -> int:
+    """Fit the sentence scorer on the sets' questions and save it; print the cross-validated figures."""
     from assistant import training
     from assistant.answer import Assistant
     from assistant.evaluation import read_set
@@ -473,5 +548,6 @@ def cmd_train_scorer(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "sync": cmd_sync, "extract": cmd_extract, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "gaps": cmd_gaps, "suggest": cmd_suggest, "feedback": cmd_feedback, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
-            "train-scorer": cmd_train_scorer}
+# The subcommands, in the order ``--help`` lists them.
+COMMANDS = (add_ingest, add_sync, add_extract, add_check, add_ask, add_gaps, add_feedback, add_suggest, add_timeline,
+            add_chat, add_run, add_eval, add_train_scorer)
