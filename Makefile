@@ -109,7 +109,7 @@ eval-external: install
 	    --junitxml reports/rtqa-$$corpus.xml > reports/rtqa-$$corpus.txt || true; \
 	  tail -n 1 reports/rtqa-$$corpus.txt; \
 	  echo "ours:"; $(PY) $(EXTERNAL)/score.py $(EXTERNAL)/$$corpus/key.json reports/rtqa-$$corpus.json --corpus $$corpus; \
-	  $(PY) -m assistant baseline $(EXTERNAL)/$$corpus/articles $(EXTERNAL)/$$corpus/questions.yaml \
+	  $(PY) -m tools.baseline $(EXTERNAL)/$$corpus/articles $(EXTERNAL)/$$corpus/questions.yaml \
 	    --report reports/rtqa-$$corpus-naive.json > /dev/null; \
 	  echo "naive (1000/200-character chunks, MiniLM, Chroma top 5; retrieval only):"; \
 	  $(PY) $(EXTERNAL)/score.py $(EXTERNAL)/$$corpus/key.json reports/rtqa-$$corpus-naive.json --corpus $$corpus; \
@@ -125,35 +125,35 @@ train-scorer: install
 # folder (the same one eval-external uses), and reused.
 corpus_store = .data/corpus-$(shell realpath -sm $(1) | cksum | cut -d" " -f1)
 bench: install
-	$(PY) -m assistant bench $(if $(CORPUS),--corpus $(CORPUS) --keep $(call corpus_store,$(CORPUS))) --report reports/bench.json
+	$(PY) -m tools.bench $(if $(CORPUS),--corpus $(CORPUS) --keep $(call corpus_store,$(CORPUS))) --report reports/bench.json
 
 # Serving cost against size up to 100,000 passages: the 2,022-article dev store (ingested by
 # `make bench CORPUS=$(EXTERNAL)/full/articles`, about 12 minutes) grown with synthetic articles made of its
-# sentences (assistant/archive_bench.py); the grown store is kept in .data/archive.
+# sentences (tools/archive_bench.py); the grown store is kept in .data/archive.
 ARCHIVE_FROM ?= $(call corpus_store,$(EXTERNAL)/full/articles)
 ARCHIVE_SIZES ?= 60000,100000
 bench-archive: install
 	@if [ ! -f "$(ARCHIVE_FROM)/chroma/chroma.sqlite3" ]; then echo "bench-archive: no store in $(ARCHIVE_FROM); ingest the dev corpus first: make bench CORPUS=$(EXTERNAL)/full/articles"; exit 2; fi
-	$(PY) -m assistant bench --archive $(ARCHIVE_SIZES) --from $(ARCHIVE_FROM) --keep .data/archive \
+	$(PY) -m tools.bench --archive $(ARCHIVE_SIZES) --from $(ARCHIVE_FROM) --keep .data/archive \
 	  --questions $(EXTERNAL)/full/questions.yaml --report reports/bench-archive.json --chart docs/archive-cost.png
 
 # HTML extraction on the article-extraction benchmark (../shared, read from there): the hand-written
 # extractor used before and trafilatura as ingest runs it, scored by the benchmark's own score.py.
 EXTRACTION ?= ../shared/benchmarks/article-extraction
 bench-extraction: install
-	$(PY) -m assistant bench-extraction --benchmark $(EXTRACTION) --out reports
+	$(PY) -m tools.extraction_bench --benchmark $(EXTRACTION) --out reports
 
 # Reliability (not part of 'make test'): two ingests at once, both killed part-way, a server, 20
 # clients and bad requests on every route, all on 127.0.0.1; a few minutes.
 soak: install
-	$(PY) -m assistant soak --report reports/soak.json
+	$(PY) -m tools.soak --report reports/soak.json
 
 # Copies stored once (also_at): what the copy rule merges in the benchmark corpora, printed to read by eye.
 bench-copies: install
-	$(PY) -m assistant.copies_bench $(EXTRACTION)/ground-truth.json $(EXTERNAL)/gold/articles $(EXTERNAL)/full/articles
+	$(PY) -m tools.copies_bench $(EXTRACTION)/ground-truth.json $(EXTERNAL)/gold/articles $(EXTERNAL)/full/articles
 
 bench-load: install
-	$(PY) -m assistant bench --load 20,60 --report reports/bench-load.json
+	$(PY) -m tools.bench --load 20,60 --report reports/bench-load.json
 
 clean:
 	rm -rf .data reports .pytest_cache

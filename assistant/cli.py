@@ -1,7 +1,9 @@
-"""Command line: ``python -m assistant {ingest,sync,extract,check,ask,gaps,feedback,timeline,chat,run,eval,baseline,train-scorer,bench,bench-extraction,soak}``.
+"""Command line: ``python -m assistant {ingest,sync,extract,check,ask,gaps,feedback,suggest,timeline,chat,run,eval,train-scorer}``.
 
-``main`` only parses arguments and prints; the work is in functions the tests and the web
-layer call too. User errors print one clear line on stderr and exit with status 2.
+Each command is two functions side by side: ``add_<name>(sub)`` declares its options and
+``cmd_<name>(args, settings)`` runs it, through functions the tests and the web layer call too;
+``COMMANDS`` lists them in the order ``--help`` shows. ``main`` only parses and dispatches. User
+errors print one clear line on stderr and exit with status 2.
 """
 
 from __future__ import annotations
@@ -19,6 +21,22 @@ from assistant.settings import load_settings
 EXIT_USER_ERROR = 2
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m assistant``: one subcommand per entry of ``COMMANDS``."""
+    parser = argparse.ArgumentParser(prog="python -m assistant",
+                                     description="Answer questions about news articles, with exact citations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m assistant COMMAND ...``: parse, then run the command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    return run_command(args.func, args)
+
+
 def _day(text: str):
     import datetime as dt
 
@@ -28,164 +46,22 @@ def _day(text: str):
         raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from exc
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def add_store_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--data-dir``, ``--chroma-url`` and ``--collection``: which store a command uses."""
     p.add_argument("--data-dir", type=Path, help="folder of the embedded store (ASSISTANT_DATA_DIR)")
     p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (ASSISTANT_CHROMA_URL)")
     p.add_argument("--collection", help="collection name prefix (ASSISTANT_COLLECTION)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m assistant",
-                                     description="Answer questions about news articles, with exact citations.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def setup_logging(*loggers: str) -> None:
+    """The project's own log lines (ingest progress, repairs) at INFO on stderr; libraries stay at WARNING.
 
-    p = sub.add_parser("ingest", help="load articles into the store: files, folders, or web pages, feeds and sitemaps")
-    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL",
-                   help="files, folders, or http(s) URLs of article pages, RSS/Atom feeds or sitemaps "
-                        "(default: the seeds folder)")
-    p.add_argument("--prune", action="store_true", help="drop stored articles whose file is gone "
-                                                        "(web articles: 'sync --prune')")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    _common(p)
-
-    p = sub.add_parser("sync", help="read the web sources again; fetch and store only what is new or changed")
-    p.add_argument("--sources", type=Path, metavar="FILE",
-                   help="a sources.yaml (default: sources.yaml in the data folder, else the URLs ingested before)")
-    p.add_argument("--prune", action="store_true", help="remove the articles of pages no source lists any more")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    _common(p)
-
-    p = sub.add_parser("extract", help="show what would be stored from pages or files (nothing is stored)")
-    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL", help=".html, .html.gz, .txt or .md files, or http(s) URLs")
-    p.add_argument("--json", action="store_true", help="one JSON object per input and line")
-
-    p = sub.add_parser("check", help="report the store's health: half-written articles left by an interrupted "
-                                     "ingest, articles the keyword index lacks or holds in another version "
-                                     "(exit 0 healthy, 1 problems left)")
-    p.add_argument("--repair", action="store_true",
-                   help="repair what is found (not while another ingest is writing: then it only reports)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    _common(p)
-
-    p = sub.add_parser("ask", help="answer one question")
-    p.add_argument("question")
-    p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
-                   help="the day the question is asked (default today): 'this week' is that week, later articles unused")
-    p.add_argument("--json", action="store_true", help="print the machine-readable answer")
-    _common(p)
-
-    p = sub.add_parser("gaps", help="the questions readers could not get answers to (abstained or flagged), "
-                                    "near-duplicates merged, newest first")
-    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
-    p.add_argument("--json", action="store_true", help="print the gaps as JSON")
-    _common(p)
-
-    p = sub.add_parser("feedback", help="the feedback log: rate an answer, export gaps as a regression set, delete")
-    fsub = p.add_subparsers(dest="action", required=True)
-    f = fsub.add_parser("give", help="rate an answer by its id (as a reader does with the buttons)")
-    f.add_argument("answer_id", metavar="ANSWER_ID")
-    rating = f.add_mutually_exclusive_group(required=True)
-    rating.add_argument("--helpful", dest="helpful", action="store_true", default=None)
-    rating.add_argument("--not-helpful", dest="helpful", action="store_false")
-    f.add_argument("--comment", help="a short comment (at most 1000 characters)")
-    _common(f)
-    f = fsub.add_parser("export", help="write the unanswered and flagged questions as a regression set")
-    f.add_argument("--regression", type=Path, required=True, metavar="OUT.yaml", help="the set file to write")
-    f.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
-    f.add_argument("--corpus", metavar="FOLDER", help="write 'corpus: FOLDER' (relative to OUT.yaml) into the set")
-    _common(f)
-    f = fsub.add_parser("delete", help="delete the feedback log's contents")
-    f.add_argument("--all", action="store_true", required=True, help="every answered question and every rating")
-    _common(f)
-
-    p = sub.add_parser("suggest", help="make the suggested questions again (each checked by answering it); "
-                                       "ingest does this too")
-    p.add_argument("--json", action="store_true", help="print them as JSON")
-    _common(p)
-
-    p = sub.add_parser("timeline", help="the dated events across the articles, in date order")
-    p.add_argument("--json", action="store_true", help="print the events as JSON (as GET /api/timeline)")
-    _common(p)
-
-    p = sub.add_parser("chat", help="interactive terminal chat")
-    _common(p)
-
-    p = sub.add_parser("run", help="repair half-written articles (unless an ingest is running), ingest the seeds "
-                                   "if the store is empty, then serve the web chat and API")
-    p.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default 7860)")
-    _common(p)
-
-    p = sub.add_parser("eval", help="run a regression question set")
-    p.add_argument("set", type=Path, help="YAML question set, e.g. tests/regression/seeds.qa.yaml")
-    p.add_argument("--report", type=Path, action="append", default=[], metavar="OUT.json|OUT.html",
-                   help="write the report here: JSON (every answer and the metrics), or a page to read if the "
-                        "name ends in .html (repeat for both)")
-    p.add_argument("--repeat", type=int, default=1, metavar="N", help="answer each question N times (generated answers vary)")
-    p.add_argument("--min-pass", type=float, default=1.0, metavar="SHARE",
-                   help="with --repeat: a question passes if at least this share of its runs pass (default 1.0)")
-    _common(p)
-
-    p = sub.add_parser("baseline", help="the plain LangChain-tutorial retrieval on a question set (for comparison)")
-    p.add_argument("articles", type=Path, help="folder of the articles")
-    p.add_argument("set", type=Path, help="YAML question set")
-    p.add_argument("--report", type=Path, required=True, help="write the retrieved passages here (JSON)")
-    _common(p)
-
-    p = sub.add_parser("train-scorer", help="fit the sentence scorer on question sets, with cross-validated figures")
-    p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml[=ARTICLES]",
-                   help="a question set and the folder of its articles, which a set naming its 'corpus' "
-                        "may leave out (repeat for several sets)")
-    p.add_argument("--out", type=Path, default=Path(__file__).parent / "scorer.json",
-                   help="where to save the scorer (default: the package's assistant/scorer.json, the one the assistant uses)")
-    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
-    _common(p)
-
-    p = sub.add_parser("bench", help="measure ingest and answer speed")
-    p.add_argument("--questions", type=Path, default=Path("tests/regression/seeds.qa.yaml"))
-    p.add_argument("--sizes", default="5,50,250", help="corpus sizes in articles (default 5,50,250)")
-    p.add_argument("--llm", nargs="*", metavar="COMPOSER",
-                   help="instead: time to first token and total answer time of these composers on the seeds, "
-                        "e.g. --llm extractive bundled")
-    p.add_argument("--load", metavar="CLIENTS",
-                   help="instead: the web server under this many clients at once, e.g. --load 20,60 "
-                        "(each asks 10 questions; /api/health and /widget.js probed meanwhile)")
-    p.add_argument("--url", help="with --load: a server already running (default: start one on the seeds)")
-    p.add_argument("--corpus", type=Path, metavar="DIR",
-                   help="instead: an archive's figures on the articles in DIR (ingest, store size, cold start, warm "
-                        "p50/p95, RSS); questions from --questions, or DIR/../questions.yaml when it exists")
-    p.add_argument("--keep", type=Path, metavar="DATA_DIR",
-                   help="with --corpus or --archive: keep the store in DATA_DIR (reused next time) instead of a "
-                        "temporary folder")
-    p.add_argument("--archive", metavar="PASSAGES",
-                   help="instead: serving cost as the store in --from grows, with synthetic articles made of its "
-                        "sentences, to these sizes in passages, e.g. --archive 25000,50000,100000 (questions timed: "
-                        "--questions)")
-    p.add_argument("--from", dest="start", type=Path, metavar="DATA_DIR",
-                   help="with --archive: the ingested store to start from (copied, never changed)")
-    p.add_argument("--chart", type=Path, metavar="PNG", help="with --archive: draw cost against size here")
-    p.add_argument("--report", type=Path, help="write the figures as JSON here")
-    _common(p)
-
-    p = sub.add_parser("bench-extraction", help="score the HTML extraction on the article-extraction benchmark "
-                                                "(before and now)")
-    p.add_argument("--benchmark", type=Path, default=Path("../shared/benchmarks/article-extraction"),
-                   help="the benchmark's folder (ground-truth.json, html/, score.py)")
-    p.add_argument("--out", type=Path, default=Path("reports"), help="where the predictions and figures go")
-
-    p = sub.add_parser("soak", help="the reliability run behind 'make soak': two ingests at once (both killed "
-                                    "part-way), a server, 20 clients and bad requests, on 127.0.0.1 (a few minutes)")
-    p.add_argument("--clients", type=int, default=20, help="concurrent chat clients (default 20)")
-    p.add_argument("--articles", type=int, default=40, help="generated articles besides the seeds (default 40)")
-    p.add_argument("--report", type=Path, help="write the figures as JSON here")
-    return parser
-
-
-def setup_logging() -> None:
-    """The project's own log lines (ingest progress, repairs) at INFO on stderr; libraries stay at WARNING."""
+    Args:
+        loggers: more loggers to show the same way (a measurement tool's own).
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-    for name in ("assistant", "vectorstore"):
+    for name in ("assistant", "vectorstore", *loggers):
         logger = logging.getLogger(name)
         if not logger.handlers:
             logger.addHandler(handler)
@@ -193,13 +69,24 @@ def setup_logging() -> None:
             logger.propagate = False
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging()
+def run_command(command, args: argparse.Namespace, loggers: tuple[str, ...] = ()) -> int:
+    """Run ``command(args, settings)`` the way every command runs: log lines on stderr, the settings
+    from the environment with the options' ``--data-dir``, ``--chroma-url``, ``--collection``, ``--host``
+    and ``--port`` over it, a user error printed as one line.
+
+    Args:
+        command: the work, given the parsed options and the settings; returns the exit status.
+        args: the parsed options.
+        loggers: more loggers to show besides the project's (see ``setup_logging``).
+
+    Returns:
+        ``command``'s exit status; 2 after a user error (``USER_ERRORS``), 130 after Ctrl-C.
+    """
+    setup_logging(*loggers)
     try:
         settings = load_settings(**{name: getattr(args, name, None)
                                     for name in ("data_dir", "chroma_url", "collection", "host", "port")})
-        return COMMANDS[args.command](args, settings)
+        return command(args, settings)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -213,7 +100,23 @@ def _assistant(settings):
     return Assistant(settings)
 
 
+# -- the commands: each one's options (add_<name>) beside its work (cmd_<name>) -------------------
+
+def add_ingest(sub) -> None:
+    """The options of ``ingest``."""
+    p = sub.add_parser("ingest", help="load articles into the store: files, folders, or web pages, feeds and sitemaps")
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL",
+                   help="files, folders, or http(s) URLs of article pages, RSS/Atom feeds or sitemaps "
+                        "(default: the seeds folder)")
+    p.add_argument("--prune", action="store_true", help="drop stored articles whose file is gone "
+                                                        "(web articles: 'sync --prune')")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_ingest)
+
+
 def cmd_ingest(args, settings) -> int:
+    """Ingest files, folders and web sources (the seeds when nothing is named); print the report."""
     from vectorstore.sources import is_url
 
     urls = [a for a in args.paths if is_url(a)]
@@ -231,6 +134,7 @@ def cmd_ingest(args, settings) -> int:
 
 
 def _print_report(report, as_json: bool) -> int:
+    """Print what was skipped, stored once or moved (stderr), then the report; returns 0."""
     for path, reason in report.skipped:
         print(f"warning: skipped {path}: {reason}", file=sys.stderr)
     for copy in report.new_copies():
@@ -241,7 +145,19 @@ def _print_report(report, as_json: bool) -> int:
     return 0
 
 
+def add_sync(sub) -> None:
+    """The options of ``sync``."""
+    p = sub.add_parser("sync", help="read the web sources again; fetch and store only what is new or changed")
+    p.add_argument("--sources", type=Path, metavar="FILE",
+                   help="a sources.yaml (default: sources.yaml in the data folder, else the URLs ingested before)")
+    p.add_argument("--prune", action="store_true", help="remove the articles of pages no source lists any more")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_sync)
+
+
 def cmd_sync(args, settings) -> int:
+    """Read the web sources again and store what is new or changed; print the report."""
     from assistant.web_sources import sync_sources
     from vectorstore.sources import SyncState
 
@@ -250,7 +166,16 @@ def cmd_sync(args, settings) -> int:
     return _print_report(report, args.json)
 
 
+def add_extract(sub) -> None:
+    """The options of ``extract``."""
+    p = sub.add_parser("extract", help="show what would be stored from pages or files (nothing is stored)")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL", help=".html, .html.gz, .txt or .md files, or http(s) URLs")
+    p.add_argument("--json", action="store_true", help="one JSON object per input and line")
+    p.set_defaults(func=cmd_extract)
+
+
 def cmd_extract(args, settings) -> int:
+    """Print what would be stored from each page or file; exit status 1 if any could not be read."""
     from assistant.web_sources import extract
 
     results = extract(args.inputs, settings)
@@ -267,7 +192,20 @@ def cmd_extract(args, settings) -> int:
     return 1 if any("error" in r for r in results) else 0
 
 
+def add_check(sub) -> None:
+    """The options of ``check``."""
+    p = sub.add_parser("check", help="report the store's health: half-written articles left by an interrupted "
+                                     "ingest, articles the keyword index lacks or holds in another version "
+                                     "(exit 0 healthy, 1 problems left)")
+    p.add_argument("--repair", action="store_true",
+                   help="repair what is found (not while another ingest is writing: then it only reports)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_check)
+
+
 def cmd_check(args, settings) -> int:
+    """Report the store's health, repairing with ``--repair``; exit status 0 healthy, 1 problems left."""
     from assistant.storage import check_store, open_keyword_index, open_store
 
     store = open_store(settings)
@@ -276,7 +214,19 @@ def cmd_check(args, settings) -> int:
     return 0 if health.healthy else 1
 
 
+def add_ask(sub) -> None:
+    """The options of ``ask``."""
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                   help="the day the question is asked (default today): 'this week' is that week, later articles unused")
+    p.add_argument("--json", action="store_true", help="print the machine-readable answer")
+    add_store_options(p)
+    p.set_defaults(func=cmd_ask)
+
+
 def cmd_ask(args, settings) -> int:
+    """Answer one question, log it for feedback, and print it with its answer id."""
     from assistant.feedback import FeedbackStore, new_id
     from assistant.question import validate_question
 
@@ -323,7 +273,17 @@ def render(answer) -> str:
     return "\n".join(lines).rstrip()
 
 
+def add_suggest(sub) -> None:
+    """The options of ``suggest``."""
+    p = sub.add_parser("suggest", help="make the suggested questions again (each checked by answering it); "
+                                       "ingest does this too")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_suggest)
+
+
 def cmd_suggest(args, settings) -> int:
+    """Make the suggested questions again and print them."""
     made = _assistant(settings).suggest()
     if args.json:
         print(json.dumps(made.to_dict(), indent=2, ensure_ascii=False))
@@ -336,7 +296,18 @@ def cmd_suggest(args, settings) -> int:
     return 0
 
 
+def add_gaps(sub) -> None:
+    """The options of ``gaps``."""
+    p = sub.add_parser("gaps", help="the questions readers could not get answers to (abstained or flagged), "
+                                    "near-duplicates merged, newest first")
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
+    p.add_argument("--json", action="store_true", help="print the gaps as JSON")
+    add_store_options(p)
+    p.set_defaults(func=cmd_gaps)
+
+
 def cmd_gaps(args, settings) -> int:
+    """Print the questions readers got no answer to."""
     from assistant.feedback import FeedbackStore
     from assistant.gaps import find_gaps, summary
 
@@ -346,7 +317,30 @@ def cmd_gaps(args, settings) -> int:
     return 0
 
 
+def add_feedback(sub) -> None:
+    """The options of ``feedback``."""
+    p = sub.add_parser("feedback", help="the feedback log: rate an answer, export gaps as a regression set, delete")
+    fsub = p.add_subparsers(dest="action", required=True)
+    f = fsub.add_parser("give", help="rate an answer by its id (as a reader does with the buttons)")
+    f.add_argument("answer_id", metavar="ANSWER_ID")
+    rating = f.add_mutually_exclusive_group(required=True)
+    rating.add_argument("--helpful", dest="helpful", action="store_true", default=None)
+    rating.add_argument("--not-helpful", dest="helpful", action="store_false")
+    f.add_argument("--comment", help="a short comment (at most 1000 characters)")
+    add_store_options(f)
+    f = fsub.add_parser("export", help="write the unanswered and flagged questions as a regression set")
+    f.add_argument("--regression", type=Path, required=True, metavar="OUT.yaml", help="the set file to write")
+    f.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only questions asked on or after this day")
+    f.add_argument("--corpus", metavar="FOLDER", help="write 'corpus: FOLDER' (relative to OUT.yaml) into the set")
+    add_store_options(f)
+    f = fsub.add_parser("delete", help="delete the feedback log's contents")
+    f.add_argument("--all", action="store_true", required=True, help="every answered question and every rating")
+    add_store_options(f)
+    p.set_defaults(func=cmd_feedback)
+
+
 def cmd_feedback(args, settings) -> int:
+    """Rate an answer, export the gaps as a regression set, or empty the feedback log."""
     import datetime as dt
 
     from assistant.feedback import FeedbackStore
@@ -371,7 +365,16 @@ def cmd_feedback(args, settings) -> int:
     return 0
 
 
+def add_timeline(sub) -> None:
+    """The options of ``timeline``."""
+    p = sub.add_parser("timeline", help="the dated events across the articles, in date order")
+    p.add_argument("--json", action="store_true", help="print the events as JSON (as GET /api/timeline)")
+    add_store_options(p)
+    p.set_defaults(func=cmd_timeline)
+
+
 def cmd_timeline(args, settings) -> int:
+    """Print the dated events across the articles, in date order."""
     events = _assistant(settings).timeline()
     if args.json:
         print(json.dumps({"events": [e.to_dict() for e in events]}, indent=2, ensure_ascii=False))
@@ -386,7 +389,15 @@ def cmd_timeline(args, settings) -> int:
     return 0
 
 
+def add_chat(sub) -> None:
+    """The options of ``chat``."""
+    p = sub.add_parser("chat", help="interactive terminal chat")
+    add_store_options(p)
+    p.set_defaults(func=cmd_chat)
+
+
 def cmd_chat(args, settings, assistant=None) -> int:
+    """Answer questions typed at the terminal, follow-ups in context, until an empty line or Ctrl-D."""
     from assistant.conversation import Turn
 
     assistant = assistant or _assistant(settings)
@@ -410,7 +421,18 @@ def cmd_chat(args, settings, assistant=None) -> int:
             print(f"error: {exc}")
 
 
+def add_run(sub) -> None:
+    """The options of ``run``."""
+    p = sub.add_parser("run", help="repair half-written articles (unless an ingest is running), ingest the seeds "
+                                   "if the store is empty, then serve the web chat and API")
+    p.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default 7860)")
+    add_store_options(p)
+    p.set_defaults(func=cmd_run)
+
+
 def cmd_run(args, settings) -> int:
+    """Repair, ingest the seeds into an empty store, then serve the web chat and API until stopped."""
     from assistant.web import check_port_free, serve
 
     try:
@@ -437,8 +459,25 @@ def cmd_run(args, settings) -> int:
     return 0
 
 
+def add_eval(sub) -> None:
+    """The options of ``eval``."""
+    p = sub.add_parser("eval", help="run a regression question set")
+    p.add_argument("set", type=Path, help="YAML question set, e.g. tests/regression/seeds.qa.yaml")
+    p.add_argument("--report", type=Path, action="append", default=[], metavar="OUT.json|OUT.html",
+                   help="write the report here: JSON (every answer and the metrics), or a page to read if the "
+                        "name ends in .html (repeat for both)")
+    p.add_argument("--repeat", type=int, default=1, metavar="N", help="answer each question N times (generated answers vary)")
+    p.add_argument("--min-pass", type=float, default=1.0, metavar="SHARE",
+                   help="with --repeat: a question passes if at least this share of its runs pass (default 1.0)")
+    add_store_options(p)
+    p.set_defaults(func=cmd_eval)
+
+
 def cmd_eval(args, settings) -> int:
+    """Answer and check a question set, print the results and metrics, write the reports; exit status
+    0 if every question passed, else 1."""
     from assistant import evaluation
+    from assistant.report import write_report
 
     if args.repeat < 1 or not 0 < args.min_pass <= 1:
         print("error: --repeat must be 1 or more and --min-pass a share above 0 and at most 1", file=sys.stderr)
@@ -457,21 +496,26 @@ def cmd_eval(args, settings) -> int:
     m = evaluation.metrics(results)
     print("\n" + ", ".join(f"{k}: {v}" for k, v in m.items()))
     for report in args.report:
-        evaluation.write_report(report, results, title=args.set.name)
+        write_report(report, results, title=args.set.name)
         print(f"report written to {report}")
     return 0 if m["passed"] == m["questions"] else 1
 
 
-def cmd_baseline(args, settings) -> int:
-    from assistant.baseline import naive_report
-    from vectorstore.embedder import make_embedder
-
-    done = naive_report(args.articles, args.set, args.report, make_embedder(settings.embedding_model, settings.embedding_backend, settings.device, settings.embedding_cache))
-    print(f"naive baseline: {done['chunks']} chunks, {done['questions']} questions; report written to {args.report}")
-    return 0
+def add_train_scorer(sub) -> None:
+    """The options of ``train-scorer``."""
+    p = sub.add_parser("train-scorer", help="fit the sentence scorer on question sets, with cross-validated figures")
+    p.add_argument("--set", dest="sets", action="append", required=True, metavar="QUESTIONS.yaml[=ARTICLES]",
+                   help="a question set and the folder of its articles, which a set naming its 'corpus' "
+                        "may leave out (repeat for several sets)")
+    p.add_argument("--out", type=Path, default=Path(__file__).parent / "scorer.json",
+                   help="where to save the scorer (default: the package's assistant/scorer.json, the one the assistant uses)")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    add_store_options(p)
+    p.set_defaults(func=cmd_train_scorer)
 
 
 def cmd_train_scorer(args, settings) -> int:
+    """Fit the sentence scorer on the sets' questions and save it; print the cross-validated figures."""
     from assistant import training
     from assistant.answer import Assistant
     from assistant.evaluation import read_set
@@ -504,69 +548,6 @@ def cmd_train_scorer(args, settings) -> int:
     return 0
 
 
-def cmd_bench(args, settings) -> int:
-    from assistant import bench
-
-    if args.load:
-        result = bench.load(settings, args.questions, [int(x) for x in args.load.split(",") if x.strip()],
-                            url=args.url)
-        print(bench.load_table(result))
-    elif args.archive:
-        from assistant import archive_bench
-
-        if args.start is None:
-            raise SystemExit("bench --archive: say which ingested store to start from with --from DATA_DIR")
-        sizes = sorted(int(x.replace("_", "")) for x in args.archive.split(",") if x.strip())
-        try:
-            result = archive_bench.run(settings, args.start, sizes, args.questions, out=args.keep)
-        except FileNotFoundError as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        print(archive_bench.table(result))
-        if args.chart:
-            print(f"chart: {archive_bench.chart(result, args.chart)}")
-    elif args.corpus is not None:
-        questions = args.questions
-        beside = args.corpus.parent / "questions.yaml"
-        if questions == Path("tests/regression/seeds.qa.yaml") and beside.is_file():
-            questions = beside
-        result = bench.corpus(settings, args.corpus, questions, data_dir=args.keep)
-        print(bench.corpus_table(result))
-    elif args.llm is not None:
-        result = bench.llm_speed(settings, args.questions, args.llm or ["extractive", "bundled"])
-        print(bench.llm_table(result))
-    else:
-        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
-        result = bench.run(settings, args.questions, sizes)
-        print(bench.table(result))
-    if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(bench.dumps(result), encoding="utf-8")
-    return 0
-
-
-def cmd_bench_extraction(args, settings) -> int:
-    from assistant import extraction_bench
-
-    if not (args.benchmark / "ground-truth.json").is_file():
-        print(f"bench-extraction: skipped, {args.benchmark} is absent (the benchmark is read from there, never copied)")
-        return 0
-    result = extraction_bench.run(args.benchmark, args.out)
-    (args.out / "extraction.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(extraction_bench.table(result))
-    return 0
-
-
-def cmd_soak(args, settings) -> int:
-    from assistant import soak
-
-    result = soak.run(settings, clients=args.clients, articles=args.articles)
-    print(soak.summary(result))
-    if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    return 0 if result["passed"] else 1
-
-
-COMMANDS = {"ingest": cmd_ingest, "sync": cmd_sync, "extract": cmd_extract, "check": cmd_check, "ask": cmd_ask, "timeline": cmd_timeline, "gaps": cmd_gaps, "suggest": cmd_suggest, "feedback": cmd_feedback, "chat": cmd_chat, "run": cmd_run, "eval": cmd_eval,
-            "baseline": cmd_baseline, "train-scorer": cmd_train_scorer, "bench": cmd_bench, "bench-extraction": cmd_bench_extraction, "soak": cmd_soak}
+# The subcommands, in the order ``--help`` lists them.
+COMMANDS = (add_ingest, add_sync, add_extract, add_check, add_ask, add_gaps, add_feedback, add_suggest, add_timeline,
+            add_chat, add_run, add_eval, add_train_scorer)

@@ -1,7 +1,7 @@
 """Regression question sets: read a set, answer every question through ``Assistant.answer`` (the
 path ``ask`` takes) and check each answer against what the set expects. The one place for the
 checking: ``python -m assistant eval`` and the pytest plugin (``assistant/pytest_plugin.py``) both
-call ``run_case``.
+call ``run_case``. Writing the results down (JSON or a page) is ``assistant.report``'s.
 
 A set file is either a YAML list of questions, or a mapping ``{corpus: FOLDER, questions: [...]}``
 whose ``corpus`` (a path relative to the set file's folder) holds the articles the questions are
@@ -27,7 +27,6 @@ so) is skipped by ``eval`` and the pytest plugin, which say how many.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -445,16 +444,3 @@ def table(results: list[Result]) -> str:
         lines.append(f"{r.case.id.ljust(width)}  {'PASS' if r.passed else 'FAIL'}    {why}{via}")
     return "\n".join(lines)
 
-
-def write_report(path: Path, results: list[Result], title: str = "") -> None:
-    """Write the results: a self-contained HTML page if ``path`` ends in ``.html``, else JSON (every
-    result in the ``ask --json`` shape plus id, passed, failures; and the metrics)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in (".html", ".htm"):
-        from assistant.report import html_report
-
-        path.write_text(html_report([(title or path.stem, results)]), encoding="utf-8")
-        return
-    path.write_text(json.dumps({"metrics": metrics(results), "results": [r.to_dict() for r in results]},
-                               indent=2, ensure_ascii=False), encoding="utf-8")

@@ -36,8 +36,8 @@ from assistant.evaluation import (
     explain,
     read_set,
     run_case,
-    write_report,
 )
+from assistant.report import html_report, write_report
 
 if TYPE_CHECKING:
     from assistant.answer import Assistant
@@ -275,8 +275,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     groups = [(_shown_path(session.config, p), rs) for p, rs in qa.results.items()]
     if qa.html:
-        from assistant.report import html_report
-
         qa.html.parent.mkdir(parents=True, exist_ok=True)
         qa.html.write_text(html_report(groups), encoding="utf-8")
         qa.notes.append(f"HTML report: {qa.html}")

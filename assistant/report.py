@@ -1,5 +1,6 @@
-"""The HTML report of a question-set run, for a person to read (``eval --report out.html``, the
-pytest plugin's ``--qa-html out.html``): one self-contained page, no script, no outside resource.
+"""The report of a question-set run: JSON for a program (``eval --report out.json``, the pytest
+plugin's ``--qa-json``), or a page for a person to read (``eval --report out.html``, the plugin's
+``--qa-html out.html``): one self-contained page, no script, no outside resource.
 
 Per question: pass / fail / known failure / unexpected pass, the failed expectations, the answer
 with its ``[n]`` linked to the citations, and each cited sentence highlighted in its paragraph
@@ -11,15 +12,14 @@ taken from a set, an article or an answer goes through ``html.escape``: an artic
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import Counter
 from html import escape
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+from assistant.evaluation import Result, metrics
 from assistant.models import Citation, ShortAnswer
-
-if TYPE_CHECKING:
-    from assistant.evaluation import Result
 
 # in the order a reader wants them: what needs a look first
 _BADGES = {"fail": "FAIL", "unexpected pass": "UNEXPECTED PASS", "known failure": "KNOWN FAILURE", "pass": "PASS"}
@@ -44,10 +44,26 @@ strong.short { background: #bbf7d0; } .date { background: #dbeafe; color: #1e3a8
 """
 
 
+def write_report(path: Path, results: list[Result], title: str = "") -> None:
+    """Write the results: a self-contained HTML page if ``path`` ends in ``.html``, else JSON (every
+    result in the ``ask --json`` shape plus id, passed, failures; and the metrics).
+
+    Args:
+        path: the file to write (its folder is made if missing).
+        results: the checked answers, in the set's order.
+        title: the page's heading for the set (default: the file's name without its suffix).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in (".html", ".htm"):
+        path.write_text(html_report([(title or path.stem, results)]), encoding="utf-8")
+        return
+    path.write_text(json.dumps({"metrics": metrics(results), "results": [r.to_dict() for r in results]},
+                               indent=2, ensure_ascii=False), encoding="utf-8")
+
+
 def html_report(groups: list[tuple[str, list[Result]]]) -> str:
     """The page for one or more sets: ``[(set name, its results)]``."""
-    from assistant.evaluation import metrics
-
     all_results = [r for _, results in groups for r in results]
     counts = Counter(r.status for r in all_results)
     summary = ", ".join(f"{counts[s]} {s}" for s in _BADGES if counts[s])

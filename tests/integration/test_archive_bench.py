@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import yaml
 
-from assistant import archive_bench
+from tools import archive_bench
 from assistant.settings import load_settings
 from vectorstore.store import ChromaStore
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant import bench
+from tools import bench
 from assistant.settings import load_settings
 
 pytestmark = pytest.mark.integration

@@ -1,5 +1,6 @@
-"""The installed package carries what it needs: the prompts ship in the wheel and load from it, and
-pytest finds the question-set plugin through the wheel's entry point."""
+"""The installed package carries what it needs and nothing else: the prompts ship in the wheel and
+load from it, pytest finds the question-set plugin through the wheel's entry point, and the
+measurement tools (``tools/``) stay out of it."""
 
 from __future__ import annotations
 
@@ -34,6 +35,14 @@ def test_prompts_load_from_an_installed_wheel(installed, tmp_path):
     where, system = out.split("\n", 1)
     assert where.startswith(str(installed))  # read from the installed package, not the checkout
     assert "The articles do not say." in system
+
+
+def test_the_wheel_ships_no_measurement_tool(installed):
+    shipped = {p.relative_to(installed).as_posix() for p in installed.rglob("*.py")}
+    assert "assistant/cli.py" in shipped and "assistant/pytest_plugin.py" in shipped and "assistant/report.py" in shipped
+    assert not [p for p in shipped if p.startswith("tools/")]
+    tooling = {"bench", "archive_bench", "soak", "copies_bench", "extraction_bench", "baseline", "serving"}
+    assert not {f"assistant/{name}.py" for name in tooling} & shipped
 
 
 def test_pytest_finds_the_plugin_through_the_entry_point_and_loads_it_once(installed, tmp_path):

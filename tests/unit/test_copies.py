@@ -168,7 +168,7 @@ def test_two_copies_in_one_run_are_stored_once(tmp_path):
 
 
 def test_the_copies_bench_counts_what_ingest_would_store_once(tmp_path):
-    from assistant.copies_bench import read_corpus, run
+    from tools.copies_bench import read_corpus, run
 
     write(tmp_path, "a.txt", STORY)
     write(tmp_path, "b.txt", OTHER)

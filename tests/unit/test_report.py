@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from html.parser import HTMLParser
 
-from assistant.evaluation import Case, Result, Run, check, write_report
+from assistant.evaluation import Case, Result, Run, check
 from assistant.models import Answer, Citation, Location, ShortAnswer, TimeExpression
-from assistant.report import html_report
+from assistant.report import html_report, write_report
 
 HOSTILE = ('<script>alert("x")</script> The zoo opened a <b>penguin</b> house on Friday '
            '<img src=x onerror=alert(1)> for 300 birds.')

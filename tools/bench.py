@@ -1,9 +1,15 @@
 """The benchmark behind ``make bench``: ingest speed, warm and cold answer latency, memory,
 and how they grow with the number of articles (synthetic articles generated from the seeds).
-``load`` (``bench --load 20,60``) measures the web server under many clients at once."""
+``load`` (``--load 20,60``, ``make bench-load``) measures the web server under many clients at once,
+``corpus`` (``--corpus DIR``) an archive folder's figures, ``llm_speed`` (``--llm``) the composers'
+answer times, and ``--archive`` (``make bench-archive``) runs ``tools.archive_bench``.
+
+Run as ``python -m tools.bench [options]`` (``--help`` lists them).
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -17,10 +23,15 @@ from collections import defaultdict
 from pathlib import Path
 
 from assistant.answer import Assistant
+from assistant.cli import add_store_options, run_command
 from assistant.evaluation import load_set
 from assistant.settings import Settings
+from tools import archive_bench
+from tools.serving import latencies, percentile, serve_figures
 from vectorstore.embedder import make_embedder
 from vectorstore.store import ChromaStore
+
+DEFAULT_QUESTIONS = Path("tests/regression/seeds.qa.yaml")
 
 
 def synthetic_articles(seed_dir: Path, out_dir: Path, count: int, rng_seed: int = 7) -> None:
@@ -55,23 +66,6 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _latencies(assistant: Assistant, questions: list[str], call=None) -> list[float]:
-    """Milliseconds of ``call`` (default ``assistant.answer``) per question, each embedded afresh."""
-    call = call or assistant.answer
-    out = []
-    for q in questions:
-        assistant.clear_caches()  # measure the real query embedding, not a cache hit
-        t = time.perf_counter()
-        call(q)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
-def _pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
 def run(settings: Settings, questions_path: Path, sizes: list[int]) -> dict:
     """Measure everything; returns the figures (``table`` formats them)."""
     questions = [c.question for c in load_set(questions_path)]
@@ -96,12 +90,12 @@ def run(settings: Settings, questions_path: Path, sizes: list[int]) -> dict:
             t = time.perf_counter()
             assistant.refresh()
             index_s = time.perf_counter() - t
-            _latencies(assistant, questions[:3])  # warm-up
-            lat = _latencies(assistant, questions)
+            latencies(assistant, questions[:3])  # warm-up
+            lat = latencies(assistant, questions)
             rows.append({"articles": len(report.ingested), "chunks": store.count(), "ingest_s": round(ingest_s, 2),
                          "chunks_per_s": round(report.chunks_written / ingest_s, 1),
                          "index_build_ms": round(index_s * 1000, 1),
-                         "ask_p50_ms": round(_pct(lat, 50), 1), "ask_p95_ms": round(_pct(lat, 95), 1),
+                         "ask_p50_ms": round(percentile(lat, 50), 1), "ask_p95_ms": round(percentile(lat, 95), 1),
                          "peak_rss_mb": round(_peak_mb())})
         cold = _cold_start(tmp / f"store{sizes[0]}", questions[0])
     return {"model_load_s": round(model_load, 2), "questions": len(questions), "rows": rows, "cold": cold,
@@ -149,49 +143,19 @@ def corpus(settings: Settings, articles: Path, questions_path: Path, data_dir: P
         t = time.perf_counter()
         report = assistant.ingest([articles], progress=None)
         ingest_s = time.perf_counter() - t
-        chunks = assistant.store.count()
         articles_n = len(report.ingested) + len(report.unchanged)
         del assistant
         size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
-        serving = _serve_figures(root, questions)
+        store = ChromaStore(s.chroma_path, collection=s.collection)
+        chunks = store.count()
+        del store  # closed before the serving process opens it
+        serving = serve_figures(root, questions)
     return {"corpus": str(articles), "articles": articles_n, "newly_ingested": len(report.ingested),
             "chunks": chunks, "chunks_written": report.chunks_written, "ingest_s": round(ingest_s, 1),
             "chunks_per_s": round(report.chunks_written / ingest_s, 1) if report.chunks_written else None,
             "store_mb": round(size / 2**20, 1), "questions": len(questions),
             "embedding_backend": settings.embedding_backend, "chunk_vectors": settings.chunk_vectors,
             "cpus": os.cpu_count(), **serving}
-
-
-def _serve_figures(data_dir: Path, questions: list[str], retrieval: bool = False) -> dict:
-    """Cold start, warm p50/p95 and peak RSS of a new process answering ``questions`` over ``data_dir``
-    (and with ``retrieval``, warm p50/p95 of retrieving their passages alone)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(questions, f)
-    code = ("import json, resource, sys, time; t = time.perf_counter()\n"
-            "from assistant.answer import Assistant\nfrom assistant.settings import load_settings\n"
-            "qs = json.load(open(sys.argv[2]))\n"
-            "a = Assistant(load_settings(data_dir=sys.argv[1])); a.answer(qs[0]); cold = time.perf_counter() - t\n"
-            "from assistant.bench import _latencies\n"
-            "_latencies(a, qs[:3]); lat = sorted(_latencies(a, qs))\n"
-            "pct = lambda p: lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))]\n"
-            "out = {'cold_start_s': round(cold, 2), 'ask_p50_ms': round(pct(50), 1), 'ask_p95_ms': round(pct(95), 1)}\n"
-            "if sys.argv[3] == 'retrieval':\n"
-            "    lat = sorted(_latencies(a, qs, a.retrieve))\n"
-            "    out.update(retrieve_p50_ms=round(pct(50), 1), retrieve_p95_ms=round(pct(95), 1))\n"
-            "out['peak_rss_mb'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
-            "print(json.dumps(out))\n")
-    try:
-        t = time.perf_counter()
-        env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_CHROMA_URL"}
-        out = subprocess.run([sys.executable, "-c", code, str(data_dir), f.name, "retrieval" if retrieval else "-"],
-                             capture_output=True, text=True, env=env)
-        if out.returncode:
-            raise RuntimeError(f"bench --corpus: the serving process failed: {out.stderr[-2000:]}")
-        figures = json.loads(out.stdout.strip().splitlines()[-1])
-        figures["process_s"] = round(time.perf_counter() - t, 1)
-        return figures
-    finally:
-        os.unlink(f.name)
 
 
 def corpus_table(result: dict) -> str:
@@ -250,8 +214,8 @@ def llm_speed(settings: Settings, questions_path: Path, llms: list[str]) -> dict
                 first.append(ttft)
                 generated += answer.generated and not answer.abstained
             rows.append({"composer": llm, "first_answer_s": round(load_s, 2),
-                         "ttft_p50_s": round(_pct(first, 50), 3), "ttft_p95_s": round(_pct(first, 95), 3),
-                         "total_p50_s": round(_pct(total, 50), 3), "total_p95_s": round(_pct(total, 95), 3),
+                         "ttft_p50_s": round(percentile(first, 50), 3), "ttft_p95_s": round(percentile(first, 95), 3),
+                         "total_p50_s": round(percentile(total, 50), 3), "total_p95_s": round(percentile(total, 95), 3),
                          "generated_shown": generated, "questions": len(questions)})
     return {"rows": rows, "cpus": os.cpu_count()}
 
@@ -365,7 +329,7 @@ async def _load_round(url: str, questions: list[str], clients: int, per_client: 
         await probe
 
     def ms(values: list[float], p: float) -> float:
-        return round(_pct(values, p) * 1000) if values else 0
+        return round(percentile(values, p) * 1000) if values else 0
 
     return {"clients": clients, "questions": len(asks), "wall_s": round(wall, 1),
             "req_per_s": round(len(asks) / wall, 1), "ask_p50_ms": ms(asks, 50), "ask_p95_ms": ms(asks, 95),
@@ -393,3 +357,86 @@ def load_table(result: dict) -> str:
                      f"{r['health_p50_ms']} / {r['health_p95_ms']} | {r['widget_p50_ms']} / {r['widget_p95_ms']} | "
                      f"{r['failures'] or 'none'} | {', '.join(f'{k} {v}' for k, v in sorted(r['answers'].items()))} |")
     return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m tools.bench``."""
+    p = argparse.ArgumentParser(prog="python -m tools.bench", description="measure ingest and answer speed")
+    p.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    p.add_argument("--sizes", default="5,50,250", help="corpus sizes in articles (default 5,50,250)")
+    p.add_argument("--llm", nargs="*", metavar="COMPOSER",
+                   help="instead: time to first token and total answer time of these composers on the seeds, "
+                        "e.g. --llm extractive bundled")
+    p.add_argument("--load", metavar="CLIENTS",
+                   help="instead: the web server under this many clients at once, e.g. --load 20,60 "
+                        "(each asks 10 questions; /api/health and /widget.js probed meanwhile)")
+    p.add_argument("--url", help="with --load: a server already running (default: start one on the seeds)")
+    p.add_argument("--corpus", type=Path, metavar="DIR",
+                   help="instead: an archive's figures on the articles in DIR (ingest, store size, cold start, warm "
+                        "p50/p95, RSS); questions from --questions, or DIR/../questions.yaml when it exists")
+    p.add_argument("--keep", type=Path, metavar="DATA_DIR",
+                   help="with --corpus or --archive: keep the store in DATA_DIR (reused next time) instead of a "
+                        "temporary folder")
+    p.add_argument("--archive", metavar="PASSAGES",
+                   help="instead: serving cost as the store in --from grows, with synthetic articles made of its "
+                        "sentences, to these sizes in passages, e.g. --archive 25000,50000,100000 (questions timed: "
+                        "--questions)")
+    p.add_argument("--from", dest="start", type=Path, metavar="DATA_DIR",
+                   help="with --archive: the ingested store to start from (copied, never changed)")
+    p.add_argument("--chart", type=Path, metavar="PNG", help="with --archive: draw cost against size here")
+    p.add_argument("--report", type=Path, help="write the figures as JSON here")
+    add_store_options(p)
+    return p
+
+
+def measure(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the measurement the options ask for, print its table and write ``--report``.
+
+    Returns:
+        The exit status: 0, or 2 when ``--archive``'s starting store is missing.
+
+    Raises:
+        SystemExit: ``--archive`` without ``--from``.
+    """
+    if args.load:
+        result = load(settings, args.questions, [int(x) for x in args.load.split(",") if x.strip()], url=args.url)
+        print(load_table(result))
+    elif args.archive:
+        if args.start is None:
+            raise SystemExit("bench --archive: say which ingested store to start from with --from DATA_DIR")
+        sizes = sorted(int(x.replace("_", "")) for x in args.archive.split(",") if x.strip())
+        try:
+            result = archive_bench.run(settings, args.start, sizes, args.questions, out=args.keep)
+        except FileNotFoundError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print(archive_bench.table(result))
+        if args.chart:
+            print(f"chart: {archive_bench.chart(result, args.chart)}")
+    elif args.corpus is not None:
+        questions = args.questions
+        beside = args.corpus.parent / "questions.yaml"
+        if questions == DEFAULT_QUESTIONS and beside.is_file():
+            questions = beside
+        result = corpus(settings, args.corpus, questions, data_dir=args.keep)
+        print(corpus_table(result))
+    elif args.llm is not None:
+        result = llm_speed(settings, args.questions, args.llm or ["extractive", "bundled"])
+        print(llm_table(result))
+    else:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+        result = run(settings, args.questions, sizes)
+        print(table(result))
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(dumps(result), encoding="utf-8")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.bench``: parse the options and measure; returns the exit status."""
+    return run_command(measure, build_parser().parse_args(argv), loggers=("tools",))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

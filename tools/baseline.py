@@ -4,19 +4,47 @@
 the same all-MiniLM-L6-v2 vectors, a Chroma collection in memory, the top ``k`` chunks by cosine
 similarity. It has no answer step: its report holds only the retrieved passages, so it is compared
 on recall@k (``make eval-external`` runs it and the benchmark's ``score.py`` scores it).
+
+Run as ``python -m tools.baseline ARTICLES SET.yaml --report OUT.json``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from assistant.cli import add_store_options, run_command
 from assistant.evaluation import load_set
-from vectorstore.embedder import MiniLmEmbedder
+from assistant.settings import Settings
+from vectorstore.embedder import MiniLmEmbedder, make_embedder
 from vectorstore.loading import UnreadableFile, find_files, load_article, load_metadata
+from vectorstore.models import Article
+
+
+def read_articles(articles: Path) -> Iterator[Article]:
+    """The readable articles under ``articles``, in file order; each folder's ``articles.yaml`` is read
+    once (an unreadable one leaves out its folder's files, an unreadable file only itself)."""
+    files, _ = find_files([articles])
+    metadata: dict[Path, dict[str, dict] | None] = {}
+    for path in files:
+        if path.parent not in metadata:
+            try:
+                metadata[path.parent] = load_metadata(path.parent)
+            except UnreadableFile:
+                metadata[path.parent] = None
+        folder = metadata[path.parent]
+        if folder is None:
+            continue
+        try:
+            yield load_article(path, folder.get(path.name))
+        except UnreadableFile:
+            continue
 
 
 def naive_report(articles: Path, questions: Path, out: Path, embedder: MiniLmEmbedder,
@@ -32,12 +60,7 @@ def naive_report(articles: Path, questions: Path, out: Path, embedder: MiniLmEmb
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=overlap)
     texts, ids = [], []
-    files, _ = find_files([articles])
-    for path in files:
-        try:
-            article = load_article(path, load_metadata(path.parent).get(path.name))
-        except UnreadableFile:
-            continue
+    for article in read_articles(articles):
         for i, piece in enumerate(splitter.split_text(article.text)):
             texts.append(piece)
             ids.append(f"{article.id}-{i}")
@@ -55,3 +78,32 @@ def naive_report(articles: Path, questions: Path, out: Path, embedder: MiniLmEmb
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"results": results}, ensure_ascii=False), encoding="utf-8")
     return {"chunks": len(texts), "questions": len(results)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m tools.baseline``."""
+    p = argparse.ArgumentParser(prog="python -m tools.baseline",
+                                description="the plain LangChain-tutorial retrieval on a question set (for comparison)")
+    p.add_argument("articles", type=Path, help="folder of the articles")
+    p.add_argument("set", type=Path, help="YAML question set")
+    p.add_argument("--report", type=Path, required=True, help="write the retrieved passages here (JSON)")
+    add_store_options(p)
+    return p
+
+
+def baseline(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the naive retrieval with the configured embedding model and say where the report is; returns 0."""
+    embedder = make_embedder(settings.embedding_model, settings.embedding_backend, settings.device,
+                             settings.embedding_cache)
+    done = naive_report(args.articles, args.set, args.report, embedder)
+    print(f"naive baseline: {done['chunks']} chunks, {done['questions']} questions; report written to {args.report}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.baseline``: parse the options and run the baseline; returns the exit status."""
+    return run_command(baseline, build_parser().parse_args(argv), loggers=("tools",))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,16 +4,20 @@ copied), each page's text by the hand-written extractor used before and by trafi
 ``ingest`` runs it now, scored by the benchmark's own ``score.py`` (token 4-gram shingles).
 
 Pages are read as files are: no URL is given to the extractor (a page ingested by URL has one).
+Run as ``python -m tools.extraction_bench [--benchmark DIR] [--out DIR]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from assistant.cli import run_command
+from assistant.settings import Settings
 from vectorstore.extraction import NoArticle, decode_html, extract_by_tags, extract_page
 
 EXTRACTORS = {
@@ -62,3 +66,35 @@ def table(result: dict) -> str:
         lines.append(f"| {name} | {r['f1']:.3f} | {r['precision']:.3f} | {r['recall']:.3f} | {r['accuracy']:.3f} "
                      f"| {r['empty']} | {r['seconds']} |")
     return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m tools.extraction_bench``."""
+    p = argparse.ArgumentParser(prog="python -m tools.extraction_bench",
+                                description="score the HTML extraction on the article-extraction benchmark "
+                                            "(before and now)")
+    p.add_argument("--benchmark", type=Path, default=Path("../shared/benchmarks/article-extraction"),
+                   help="the benchmark's folder (ground-truth.json, html/, score.py)")
+    p.add_argument("--out", type=Path, default=Path("reports"), help="where the predictions and figures go")
+    return p
+
+
+def score(args: argparse.Namespace, settings: Settings) -> int:
+    """Score both extractors, write ``OUT/extraction.json`` and print the table; says so and returns 0
+    when the benchmark is absent."""
+    if not (args.benchmark / "ground-truth.json").is_file():
+        print(f"bench-extraction: skipped, {args.benchmark} is absent (the benchmark is read from there, never copied)")
+        return 0
+    result = run(args.benchmark, args.out)
+    (args.out / "extraction.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(table(result))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.extraction_bench``: parse the options and score; returns the exit status."""
+    return run_command(score, build_parser().parse_args(argv), loggers=("tools",))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,10 +12,12 @@
    without a restart, and no request may have had a 5xx answer or a dropped connection.
 
 ``run`` returns the figures; ``summary`` prints them. Nothing here is part of ``make test``.
+Run as ``python -m tools.soak [--clients 20] [--articles 40] [--report OUT.json]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -32,6 +34,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from assistant.cli import run_command
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +64,7 @@ def run(settings: Settings, clients: int = 20, articles: int = 40, limit_s: floa
         articles: generated articles ingested besides the seeds.
         limit_s: the ingest phase is abandoned (and the run failed) after this many seconds.
     """
-    from assistant.bench import synthetic_articles
+    from tools.bench import synthetic_articles  # bench imports the answer path: only when a soak runs
 
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="assistant-soak-"))
@@ -429,3 +432,36 @@ def summary(result: dict) -> str:
     lines.extend(f"FAILED: {f}" for f in result["failures"])
     lines.append("PASSED" if result["passed"] else "FAILED")
     return "\n".join(lines)
+
+
+# -- command line ------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m tools.soak``."""
+    p = argparse.ArgumentParser(prog="python -m tools.soak",
+                                description="the reliability run behind 'make soak': two ingests at once (both "
+                                            "killed part-way), a server, 20 clients and bad requests, on 127.0.0.1 "
+                                            "(a few minutes)")
+    p.add_argument("--clients", type=int, default=20, help="concurrent chat clients (default 20)")
+    p.add_argument("--articles", type=int, default=40, help="generated articles besides the seeds (default 40)")
+    p.add_argument("--report", type=Path, help="write the figures as JSON here")
+    return p
+
+
+def soak(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the soak, print its summary and write ``--report``; exit status 0 if it passed, else 1."""
+    result = run(settings, clients=args.clients, articles=args.articles)
+    print(summary(result))
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0 if result["passed"] else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.soak``: parse the options and run the soak; returns the exit status."""
+    return run_command(soak, build_parser().parse_args(argv), loggers=("tools",))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,13 +4,14 @@ those before it, candidates from the MinHash index), and whether the index misse
 sharing a rarer word 5-gram is also checked by the exact rule. The pairs are printed (headline and
 first words) to be read by eye; nothing is written to the repository.
 
-Usage: ``python -m assistant.copies_bench CORPUS...`` where a corpus is a folder of ``.txt``
+Usage: ``python -m tools.copies_bench CORPUS...`` where a corpus is a folder of ``.txt``
 articles (with an ``articles.yaml`` for headlines) or a benchmark ``ground-truth.json``
 (``{id: {"articleBody": text}}``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -75,8 +76,20 @@ def run(docs: dict[str, tuple[str, str]]) -> dict:
             "missed": sorted(expected - {c for c, _ in copies})}
 
 
-def main(argv: list[str]) -> int:
-    for name in argv:
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m tools.copies_bench``: the corpora to measure."""
+    p = argparse.ArgumentParser(prog="python -m tools.copies_bench",
+                                description="what the copy rule would store once in each corpus, the pairs "
+                                            "printed to read by eye")
+    p.add_argument("corpora", nargs="+", metavar="CORPUS",
+                   help="a folder of .txt articles (headlines from its articles.yaml) or a benchmark's "
+                        "ground-truth.json")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.copies_bench CORPUS...``: measure each corpus and print its pairs; returns 0."""
+    for name in build_parser().parse_args(argv).corpora:
         docs = read_corpus(Path(name))
         got = run(docs)
         print(f"{name}: {got['articles']} articles, {len(got['copies'])} stored once "
@@ -92,4 +105,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

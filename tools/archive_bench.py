@@ -11,8 +11,10 @@ ingest (chunking, dates, copies, the keyword index, Chroma), with chunk vectors 
 sentences' (``ASSISTANT_CHUNK_VECTORS=sentences``). A sentence the chunker splits differently from
 how it was stored is embedded by the model (counted as ``embedded_afresh``).
 
-Each size is served by a fresh process (``bench._serve_figures``): cold start to the first answer,
-warm answer and retrieval p50/p95 over the questions, peak RSS; and the store's size on disk.
+Each size is served by a fresh process (``tools.serving.serve_figures``): cold start to the first
+answer, warm answer and retrieval p50/p95 over the questions, peak RSS; and the store's size on disk.
+
+Run by ``python -m tools.bench --archive SIZES --from DATA_DIR`` (``make bench-archive``).
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ import numpy as np
 import yaml
 
 from assistant.answer import Assistant
-from assistant.bench import _serve_figures
 from assistant.evaluation import load_set
 from assistant.settings import Settings
+from tools.serving import serve_figures
 from vectorstore.embedder import Embedder, shared_embedder
 from vectorstore.store import ChromaStore
 
@@ -177,7 +179,7 @@ def _row(settings: Settings, data_dir: Path, questions: list[str], label: str, *
     store = ChromaStore(_chroma_path(settings, data_dir), collection=settings.collection)
     counts = {"articles": store.article_rows.count(), "chunks": store.count(), "sentences": store.sentences.count()}
     del store
-    figures = _serve_figures(data_dir, questions, retrieval=True)
+    figures = serve_figures(data_dir, questions, retrieval=True)
     row = {"label": label, **counts, "store_mb": _size_mb(data_dir), **figures, **extra}
     log.info("archive: %s", row)  # each size as it is done: a long run stopped early keeps what it measured
     return row
