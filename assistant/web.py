@@ -70,7 +70,7 @@ from assistant.httplimits import RequestLimits, server_config  # noqa: E402
 from assistant.models import Answer  # noqa: E402
 from assistant.ratelimit import RateLimiter  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.webchat import CSS, build_chat  # noqa: E402
+from assistant.webchat import CSS, Chat  # noqa: E402
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -411,8 +411,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     examples = settings.example_questions
     if "example_questions" not in settings.model_fields_set and assistant.suggestions().suggested:
         examples = assistant.suggestions().suggested
-    demo = build_chat(answer_stream, lambda: public(assistant.articles()), examples,
-                      timeline=events, admit=admit if limiter else None, record=keep, rate=rate, new_id=new_id)
+    demo = Chat(answer_stream, lambda: public(assistant.articles()), examples, timeline=events,
+                admit=admit if limiter else None, record=keep, rate=rate, new_id=new_id).build()
     demo.queue(default_concurrency_limit=settings.workers)
     theme = gr.themes.Default(primary_hue="blue")
     return gr.mount_gradio_app(app, demo, path="/", theme=theme, css=CSS, ssr_mode=False, footer_links=[],
