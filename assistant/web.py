@@ -46,7 +46,6 @@ import sqlite3
 import threading
 from contextlib import closing
 from pathlib import Path
-from typing import Literal
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no outside calls
 
@@ -57,70 +56,23 @@ from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 from fastapi.responses import HTMLResponse, JSONResponse, Response  # noqa: E402
 from fastapi.routing import APIRoute  # noqa: E402
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
 from assistant.answer import Assistant  # noqa: E402
-from assistant.citations import shown_path  # noqa: E402
 from assistant.conversation import turns_from_messages  # noqa: E402
 from assistant.errors import USER_ERRORS, FeedbackError, QuestionError, UnknownAnswer  # noqa: E402
-from assistant.feedback import MAX_COMMENT_CHARS, MAX_ID_CHARS, FeedbackStore, new_id  # noqa: E402
+from assistant.feedback import FeedbackStore, new_id  # noqa: E402
 from assistant.gaps import find_gaps, gaps_html  # noqa: E402
 from assistant.httplimits import RequestLimits, server_config  # noqa: E402
 from assistant.models import Answer  # noqa: E402
 from assistant.ratelimit import RateLimiter  # noqa: E402
+from assistant.schemas import AnswerReply, ApiError, AskRequest, FeedbackReply, FeedbackRequest, public  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.webchat import CSS, Chat  # noqa: E402
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-MAX_HISTORY_MESSAGES = 200
-MAX_MESSAGE_CHARS = 20_000
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-class Message(BaseModel):
-    """One earlier message of the conversation."""
-
-    model_config = ConfigDict(extra="forbid")
-    role: Literal["user", "assistant"]
-    content: str = Field(max_length=MAX_MESSAGE_CHARS)
-
-
-class AskRequest(BaseModel):
-    """A question, optionally following up on earlier messages (oldest first)."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"question": "Who arrived in Elwood and when?"},
-        {"question": "And who ordered their deployment?", "history": [
-            {"role": "user", "content": "Who arrived in Elwood and when?"},
-            {"role": "assistant", "content": "The back-and-forth comes as Texas National Guard troops were seen "
-                                             "assembling at the Army Reserve Training Center in Elwood... [1]"}]}]})
-    question: str = Field(description="The question (1 to ASSISTANT_MAX_QUESTION_CHARS characters).")
-    history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY_MESSAGES,
-                                   description="Earlier messages, for follow-up questions.")
-    as_of: dt.date | None = Field(None, description="The day the question is asked (YYYY-MM-DD; default today): "
-                                                    "'this week' means that day's week, and later articles are not used.")
-    conversation_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-                                        description="The ``conversation_id`` of the previous answer, for a follow-up "
-                                                    "(kept in the feedback log); empty = a new conversation.")
-
-
-class FeedbackRequest(BaseModel):
-    """A reader's rating of one answer (its ``id``), with an optional short comment."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"answer_id": "3f2a9c0d1e4b5a67", "helpful": False, "comment": "It does not say who gave the order."}]})
-    answer_id: StrictStr = Field(min_length=1, max_length=MAX_ID_CHARS, description="The answer's ``id``.")
-    helpful: StrictBool = Field(description="true: the answer helped; false: it did not.")
-    comment: StrictStr | None = Field(None, max_length=MAX_COMMENT_CHARS,
-                                      description=f"At most {MAX_COMMENT_CHARS} characters.")
-
-
-class ApiError(BaseModel):
-    """What went wrong, in words."""
-
-    error: str
 
 
 class TooManyQuestions(Exception):
@@ -147,18 +99,6 @@ def _describe(errors: list[dict]) -> str:
     return "; ".join(parts)
 
 
-def public(value):
-    """``value`` (an answer, articles, timeline as JSON-ready data) with every ``source`` (and
-    ``also_at`` entry) shown relative (``citations.shown_path``): no absolute path leaves the server."""
-    if isinstance(value, dict):
-        return {k: shown_path(v) if k == "source" and isinstance(v, str)
-                else [shown_path(s) for s in v] if k == "also_at" and isinstance(v, list)
-                else public(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [public(v) for v in value]
-    return value
-
-
 def client_address(request) -> str:
     """The address a rate limit counts against (``request.client.host``; one bucket behind a proxy)."""
     client = getattr(request, "client", None)
@@ -183,7 +123,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         except (sqlite3.Error, OSError):  # a full disk must not cost the reader the answer
             log.exception("could not keep the answer in the feedback log %s", feedback.path)
 
-    def answer(question, history, as_of, conversation_id, gone: threading.Event) -> dict:
+    def answer(question, history, as_of, conversation_id, gone: threading.Event) -> AnswerReply:
         assistant.refresh_if_changed()  # an ingest by another process shows up without a restart
         result = None
         with closing(assistant.answer_stream(question, history, as_of)) as pieces:
@@ -193,7 +133,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
                 if isinstance(item, Answer):
                     result = item
         keep(result, conversation_id)
-        return {**public(result.to_dict()), "conversation_id": conversation_id}
+        return AnswerReply.of(result, conversation_id)
 
     def answer_stream(question, history=None):
         assistant.refresh_if_changed()
@@ -274,9 +214,11 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
               429: {"model": ApiError, "description": "More questions than ASSISTANT_RATE_LIMIT allows; see Retry-After"},
               503: {"model": ApiError, "description": "Nothing ingested yet, or the store is unreachable"}}
 
+    # JSONResponse (json.dumps) as before: pydantic's own JSON writes some floats otherwise (3e-06 as 3e-6).
     @app.post("/api/ask", tags=["api"], responses=errors, summary="Answer a question",
-              dependencies=[Depends(rate_limited)])
-    async def ask(body: AskRequest, request: Request) -> Response:
+              dependencies=[Depends(rate_limited)], response_model=AnswerReply, response_model_exclude_unset=True,
+              response_class=JSONResponse)
+    async def ask(body: AskRequest, request: Request) -> AnswerReply | Response:
         """The same JSON as ``python -m assistant ask --json``: ``answer`` with ``[n]`` markers,
         ``citations`` (exact article text at ``start:end``, with ``context`` for display),
         ``abstained`` and ``closest_matches`` when the articles do not say, ``searched`` when a
@@ -284,7 +226,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         gone = threading.Event()
         history = turns_from_messages([m.model_dump() for m in body.history])
         work = functools.partial(answer, body.question, history, body.as_of, body.conversation_id or new_id(), gone)
-        outcome: dict = {}
+        outcome: dict = {}  # "answer": the AnswerReply, or "error"
 
         async with anyio.create_task_group() as tasks:
             async def watch() -> None:  # the next message after the body is the client leaving
@@ -309,19 +251,19 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
             raise outcome["error"]
         if "answer" not in outcome:
             return Response(status_code=499)  # the client went away; nobody reads this
-        return JSONResponse(outcome["answer"])
+        return outcome["answer"]
 
     feedback_errors = {**errors, 404: {"model": ApiError, "description": "No answer has this id"},
                        422: {"model": ApiError, "description": "helpful not true/false, comment too long or not text"}}
     del feedback_errors[503]
 
     @app.post("/api/feedback", tags=["api"], responses=feedback_errors, summary="Rate an answer",
-              dependencies=[Depends(rating_limited)])
-    def give_feedback(body: FeedbackRequest) -> dict:
+              dependencies=[Depends(rating_limited)], response_class=JSONResponse)
+    def give_feedback(body: FeedbackRequest) -> FeedbackReply:
         """A reader's rating of the answer with this ``id`` (helpful or not, and an optional comment),
         kept in the feedback log with the answer; a second rating of the same answer replaces the first."""
         entry = feedback.give(body.answer_id, body.helpful, body.comment)
-        return {"answer_id": entry.id, "helpful": entry.helpful, "comment": entry.comment}
+        return FeedbackReply(answer_id=entry.id, helpful=entry.helpful, comment=entry.comment)
 
     def admitted(request: Request) -> bool:
         token = settings.admin_token.get_secret_value().encode() if settings.admin_token else b""
