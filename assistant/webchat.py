@@ -16,6 +16,7 @@ import logging
 import re
 import string
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -197,31 +198,47 @@ def rated_answer(history: list, asked: list[str | None], index) -> str | None:
     return asked[k] if 0 <= k < len(asked) else None
 
 
-def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: Callable[[], list[dict]],
-               examples: list[str], timeline: Callable[[], list] | None = None,
-               title: str = "News assistant", admit: Callable[[str], int] | None = None,
-               record: Callable[[Answer, str], None] | None = None,
-               rate: Callable[[str, str, bool, str | None], int] | None = None,
-               new_id: Callable[[], str] | None = None) -> gr.Blocks:
-    """The Gradio app: the chat, example questions, and the list of ingested articles.
+@dataclass
+class Chat:
+    """The Gradio chat: what it calls, its event handlers, and ``build()``, the Gradio app with the
+    chat, example questions, the timeline and the list of ingested articles.
 
-    Args:
-        stream_fn: ``(question, history turns) ->`` generated text pieces, then the ``Answer``
+    Attributes:
+        stream: ``(question, history turns) ->`` generated text pieces, then the ``Answer``
             (``Assistant.answer_stream``); user errors it raises are shown as a reply.
         list_articles: the ingested articles' metadata (for the articles list).
         examples: example questions, one click away.
         timeline: the dated events (``timeline.Event``), shown under "Timeline".
+        title: the page's title and heading.
         admit: ``(client address) ->`` 0 to answer, or the seconds to wait (the rate limit).
         record: ``(answer, conversation id)``: keep the answer in the feedback log (sets its ``id``).
         rate: ``(client address, answer id, helpful, comment) ->`` 0, or the seconds to wait: a
             reader's thumbs up/down (or flag with a reason, kept as the comment) under an answer.
         new_id: a fresh conversation id.
     """
-    def chat(message: str, history: list[dict], turns: list[Turn] | None, asked: list | None, conversation: str,
+
+    stream: Callable[[str, list[Turn]], Iterator]
+    list_articles: Callable[[], list[dict]]
+    examples: list[str]
+    timeline: Callable[[], list] | None = None
+    title: str = "News assistant"
+    admit: Callable[[str], int] | None = None
+    record: Callable[[Answer, str], None] | None = None
+    rate: Callable[[str, str, bool, str | None], int] | None = None
+    new_id: Callable[[], str] | None = None
+
+    # Gradio reads these handlers' type hints (gr.Request, gr.LikeData) and names their API after them.
+
+    def chat(self, message: str, history: list[dict], turns: list[Turn] | None, asked: list | None, conversation: str,
              request: gr.Request) -> Iterator[tuple]:
-        conversation = conversation or (new_id() if new_id else "")
+        """The chat function: ``respond``, within the rate limit, with each answer kept under its id.
+
+        Yields:
+            ``(messages, turns, asked, conversation)``: ``asked`` gains this question's answer id (or None).
+        """
+        conversation = conversation or (self.new_id() if self.new_id else "")
         asked = list(asked or [])
-        wait = admit(getattr(request.client, "host", None) or "unknown") if admit and request else 0
+        wait = self.admit(_address(request)) if self.admit and request else 0
         if wait:
             yield ([gr.ChatMessage(content=escape(f"Too many questions; try again in {wait} s."))], list(turns or []),
                    asked + [None], conversation)
@@ -229,17 +246,39 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
         kept: list[str] = []
 
         def keep(answer: Answer) -> None:
-            if record is not None:
-                record(answer, conversation)
+            if self.record is not None:
+                self.record(answer, conversation)
                 kept.extend([answer.id] if answer.id else [])
 
-        for messages, now in respond(stream_fn, message, list(turns or []), keep):  # Gradio streams a generator
+        for messages, now in respond(self.stream, message, list(turns or []), keep):  # Gradio streams a generator
             yield messages, now, asked + [kept[-1] if kept else None], conversation
 
-    def kept(request: gr.Request, answer_id: str, helpful: bool, comment: str | None, what: str) -> bool:
+    def feedback(self, history: list, asked: list | None, data: gr.LikeData, request: gr.Request) -> tuple:
+        """A thumb or a flag: kept at once; the comment box below then adds a reader's own words to it."""
+        answer_id = rated_answer(history or [], list(asked or []), data.index)
+        if self.rate is None or answer_id is None or not isinstance(data.liked, bool | str) or data.liked == "":
+            return gr.skip(), gr.skip()
+        helpful = data.liked is True or data.liked == "Like"
+        comment = data.liked if isinstance(data.liked, str) and data.liked not in ("Like", "Dislike") else None
+        if not self._kept(request, answer_id, helpful, comment, "rating"):
+            return gr.skip(), gr.skip()
+        return [answer_id, helpful, comment], gr.update(visible=True)
+
+    def send_comment(self, text: str, rated: list | None, request: gr.Request) -> tuple:
+        """The reader's comment on the answer they rated last (it replaces a flag's reason, kept in front)."""
+        text = (text or "").strip()
+        if self.rate is None or not rated or not text:
+            return gr.skip(), gr.skip()
+        answer_id, helpful, reason = rated
+        if not self._kept(request, answer_id, helpful, f"{reason}: {text}" if reason else text, "comment"):
+            return gr.skip(), gr.skip()
+        gr.Info("Thanks: your comment was kept with your rating.")
+        return "", gr.update(visible=False)
+
+    def _kept(self, request: gr.Request, answer_id: str, helpful: bool, comment: str | None, what: str) -> bool:
         """Keep a rating in the feedback log; a refusal or the rate limit is shown as a warning."""
         try:
-            wait = rate(getattr(request.client, "host", None) or "unknown", answer_id, helpful, comment)
+            wait = self.rate(_address(request), answer_id, helpful, comment)
         except USER_ERRORS as exc:
             gr.Warning(f"The {what} was not kept: {exc}")
             return False
@@ -248,65 +287,62 @@ def build_chat(stream_fn: Callable[[str, list[Turn]], Iterator], list_articles: 
             return False
         return True
 
-    def feedback(history: list, asked: list | None, data: gr.LikeData, request: gr.Request) -> tuple:
-        """A thumb or a flag: kept at once; the comment box below then adds a reader's own words to it."""
-        answer_id = rated_answer(history or [], list(asked or []), data.index)
-        if rate is None or answer_id is None or not isinstance(data.liked, bool | str) or data.liked == "":
-            return gr.skip(), gr.skip()
-        helpful = data.liked is True or data.liked == "Like"
-        comment = data.liked if isinstance(data.liked, str) and data.liked not in ("Like", "Dislike") else None
-        if not kept(request, answer_id, helpful, comment, "rating"):
-            return gr.skip(), gr.skip()
-        return [answer_id, helpful, comment], gr.update(visible=True)
+    def build(self) -> gr.Blocks:
+        """The Gradio app (queue and mount it to serve it)."""
+        with gr.Blocks(title=self.title, analytics_enabled=False) as demo:
+            turns = gr.State([])  # the conversation as Turns, kept beside what the chat shows
+            asked = gr.State([])  # one answer id (or None) per question sent, for the feedback buttons
+            conversation = gr.State("")  # the conversation's id in the feedback log ("" until the first question)
+            gr.Markdown(f"# {escape(self.title)}\n"
+                        "Answers come only from the ingested news articles. Every sentence cites the article "
+                        "sentence it comes from, shown highlighted in its paragraph; when the articles do not "
+                        "say, the assistant says so. Follow-up questions use the conversation.")
+            chatbot = gr.Chatbot(label="Conversation", height=560, sanitize_html=True, render_markdown=True,
+                                 line_breaks=False, elem_id="na-chatbot",
+                                 feedback_options=FEEDBACK_OPTIONS if self.rate else None, buttons=["copy", "copy_all"],
+                                 placeholder="Ask a question about the articles, or pick an example below.")
+            gr.ChatInterface(self.chat, chatbot=chatbot, examples=[[q] for q in self.examples] or None,
+                             additional_inputs=[turns, asked, conversation],
+                             additional_outputs=[turns, asked, conversation],
+                             run_examples_on_click=True, cache_examples=False, analytics_enabled=False,
+                             fill_height=False, autofocus=True, api_name="chat",
+                             textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="na-question",
+                                                submit_btn=True, show_label=False))
+            chatbot.clear(lambda: ([], [], ""), outputs=[turns, asked, conversation], queue=False)
+            # Retry and undo take the last question back out of the chat: out of the turns too.
+            chatbot.retry(lambda t, a: (list(t or [])[:-1], list(a or [])[:-1]), inputs=[turns, asked],
+                          outputs=[turns, asked], queue=False)
+            chatbot.undo(lambda t, a: (list(t or [])[:-1], list(a or [])[:-1]), inputs=[turns, asked],
+                         outputs=[turns, asked], queue=False)
+            if self.rate is not None:
+                self._rating(chatbot, asked)
+            self._views(demo)
+        return demo
 
-    def send_comment(text: str, rated: list | None, request: gr.Request) -> tuple:
-        """The reader's comment on the answer they rated last (it replaces a flag's reason, kept in front)."""
-        text = (text or "").strip()
-        if rate is None or not rated or not text:
-            return gr.skip(), gr.skip()
-        answer_id, helpful, reason = rated
-        if not kept(request, answer_id, helpful, f"{reason}: {text}" if reason else text, "comment"):
-            return gr.skip(), gr.skip()
-        gr.Info("Thanks: your comment was kept with your rating.")
-        return "", gr.update(visible=False)
+    def _rating(self, chatbot: gr.Chatbot, asked: gr.State) -> None:
+        """The thumbs and flags under answers, and the comment box a rating opens."""
+        rated = gr.State(None)  # [answer id, helpful, flag reason] of the last rating, for its comment
+        with gr.Row(visible=False, elem_id="na-comment-row") as comment_row:
+            comment_box = gr.Textbox(placeholder="Add a comment to your rating (optional)", max_length=1000,
+                                     show_label=False, elem_id="na-comment", scale=4)
+            comment_send = gr.Button("Send comment", elem_id="na-comment-send", scale=1)
+        chatbot.like(self.feedback, inputs=[chatbot, asked], outputs=[rated, comment_row], queue=False)
+        comment_box.submit(self.send_comment, inputs=[comment_box, rated], outputs=[comment_box, comment_row],
+                           queue=False)
+        comment_send.click(self.send_comment, inputs=[comment_box, rated], outputs=[comment_box, comment_row],
+                           queue=False)
 
-    with gr.Blocks(title=title, analytics_enabled=False) as demo:
-        turns = gr.State([])  # the conversation as Turns, kept beside what the chat shows
-        asked = gr.State([])  # one answer id (or None) per question sent, for the feedback buttons
-        conversation = gr.State("")  # the conversation's id in the feedback log ("" until the first question)
-        gr.Markdown(f"# {escape(title)}\n"
-                    "Answers come only from the ingested news articles. Every sentence cites the article "
-                    "sentence it comes from, shown highlighted in its paragraph; when the articles do not "
-                    "say, the assistant says so. Follow-up questions use the conversation.")
-        chatbot = gr.Chatbot(label="Conversation", height=560, sanitize_html=True, render_markdown=True,
-                             line_breaks=False, elem_id="na-chatbot", feedback_options=FEEDBACK_OPTIONS if rate else None, buttons=["copy", "copy_all"],
-                             placeholder="Ask a question about the articles, or pick an example below.")
-        gr.ChatInterface(chat, chatbot=chatbot, examples=[[q] for q in examples] or None,
-                         additional_inputs=[turns, asked, conversation], additional_outputs=[turns, asked, conversation],
-                         run_examples_on_click=True, cache_examples=False, analytics_enabled=False,
-                         fill_height=False, autofocus=True, api_name="chat",
-                         textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="na-question",
-                                            submit_btn=True, show_label=False))
-        chatbot.clear(lambda: ([], [], ""), outputs=[turns, asked, conversation], queue=False)
-        # Retry and undo take the last question back out of the chat: out of the turns too.
-        chatbot.retry(lambda t, a: (list(t or [])[:-1], list(a or [])[:-1]), inputs=[turns, asked],
-                      outputs=[turns, asked], queue=False)
-        chatbot.undo(lambda t, a: (list(t or [])[:-1], list(a or [])[:-1]), inputs=[turns, asked],
-                     outputs=[turns, asked], queue=False)
-        if rate is not None:
-            rated = gr.State(None)  # [answer id, helpful, flag reason] of the last rating, for its comment
-            with gr.Row(visible=False, elem_id="na-comment-row") as comment_row:
-                comment_box = gr.Textbox(placeholder="Add a comment to your rating (optional)", max_length=1000,
-                                         show_label=False, elem_id="na-comment", scale=4)
-                comment_send = gr.Button("Send comment", elem_id="na-comment-send", scale=1)
-            chatbot.like(feedback, inputs=[chatbot, asked], outputs=[rated, comment_row], queue=False)
-            comment_box.submit(send_comment, inputs=[comment_box, rated], outputs=[comment_box, comment_row], queue=False)
-            comment_send.click(send_comment, inputs=[comment_box, rated], outputs=[comment_box, comment_row], queue=False)
+    def _views(self, demo: gr.Blocks) -> None:
+        """The timeline and the articles, each under its accordion, filled when the page loads."""
         with gr.Accordion("Timeline", open=False, elem_id="na-timeline"):
             events = gr.HTML()
         with gr.Accordion("Articles", open=False):
             table = gr.HTML()
-        demo.load(lambda: articles_html(list_articles()), outputs=table)
-        if timeline is not None:
-            demo.load(lambda: timeline_html(timeline()), outputs=events)
-    return demo
+        demo.load(lambda: articles_html(self.list_articles()), outputs=table)
+        if self.timeline is not None:
+            demo.load(lambda: timeline_html(self.timeline()), outputs=events)
+
+
+def _address(request: gr.Request) -> str:
+    """The client address a limit counts against."""
+    return getattr(request.client, "host", None) or "unknown"
