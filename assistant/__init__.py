@@ -2,3 +2,7 @@
 
 Entry points: ``assistant.answer.Assistant`` (the library), ``python -m assistant`` (the CLI).
 """
+
+# The settings set the environment the libraries underneath read (no model hub, no analytics):
+# imported here so that it is set before any module of the package imports those libraries.
+from assistant import settings as _settings  # noqa: F401

@@ -38,23 +38,20 @@ timeouts, no uploads) are in ``assistant/httplimits.py``.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no outside calls
+import gradio as gr
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-import gradio as gr  # noqa: E402
-from fastapi import FastAPI, Request  # noqa: E402
-from fastapi.exceptions import RequestValidationError  # noqa: E402
-from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
-from fastapi.responses import JSONResponse  # noqa: E402
-from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
-
-from assistant.answer import Assistant  # noqa: E402
-from assistant.errors import USER_ERRORS, FeedbackError, QuestionError, UnknownAnswer  # noqa: E402
-from assistant.feedback import new_id  # noqa: E402
-from assistant.httplimits import RequestLimits, server_config  # noqa: E402
-from assistant.routes import (  # noqa: E402
+from assistant.answer import Assistant
+from assistant.errors import USER_ERRORS, FeedbackError, QuestionError, UnknownAnswer
+from assistant.feedback import new_id
+from assistant.httplimits import RequestLimits, server_config
+from assistant.routes import (
     TooManyQuestions,
     WebState,
     admin_router,
@@ -63,9 +60,9 @@ from assistant.routes import (  # noqa: E402
     feedback_router,
     static_router,
 )
-from assistant.schemas import public  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from assistant.webchat import CSS, Chat  # noqa: E402
+from assistant.schemas import public
+from assistant.settings import Settings
+from assistant.webchat import CSS, Chat
 
 log = logging.getLogger(__name__)
 # The errors a reader can fix in the request, and their status; other user errors (an empty or

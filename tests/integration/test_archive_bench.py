@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import yaml
 
-from tools import archive_bench
 from assistant.settings import load_settings
+from tools import archive_bench
 from vectorstore.store import ChromaStore
 
 pytestmark = pytest.mark.integration

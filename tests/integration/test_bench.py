@@ -2,8 +2,8 @@
 
 import pytest
 
-from tools import bench
 from assistant.settings import load_settings
+from tools import bench
 
 pytestmark = pytest.mark.integration
 

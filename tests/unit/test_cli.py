@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from assistant.cli import build_parser
 from tests.conftest import ROOT
 
