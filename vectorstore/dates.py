@@ -157,7 +157,7 @@ def find_time_expressions(text: str, published) -> list[TimeExpression]:
     for m in PATTERN.finditer(text):
         if m.group(0).isupper() and len(m.group(0)) > 3:  # "USA TODAY" is a name, not a day
             continue
-        first, last, confidence, rule = _resolve(m, text, anchor)
+        first, last, confidence, rule = _bounded(m, text, anchor)
         found.append((m, TimeExpression(m.group(0), m.start(), m.end(), first, last, anchor, confidence, rule)))
     out = []
     for m, e in found:
@@ -165,7 +165,7 @@ def find_time_expressions(text: str, published) -> list[TimeExpression]:
         if opening is not None and e.resolved and e.rule not in ("date", "date-with-year"):
             said = _said_on(found, text, opening)
             if said is not None and said != anchor:
-                first, last, confidence, rule = _resolve(m, text, said)
+                first, last, confidence, rule = _bounded(m, text, said)
                 e = TimeExpression(e.phrase, e.start, e.end, first, last, said, min(confidence, 0.6), f"{rule}+quote")
             else:
                 e = TimeExpression(e.phrase, e.start, e.end, e.first, e.last, e.anchor,
@@ -186,6 +186,15 @@ def _said_on(found: list[tuple[re.Match, TimeExpression]], text: str, opening: i
 
 
 # -- rules -------------------------------------------------------------------------------
+
+def _bounded(m: re.Match, text: str, anchor: dt.date | None):
+    """``_resolve``, with a day outside the calendar Python can hold (years 1 to 9999: "1000000 days
+    ago", "next year" on 9999-12-31) left unresolved rather than raised."""
+    try:
+        return _resolve(m, text, anchor)
+    except (OverflowError, ValueError):  # what date arithmetic raises out of range (and int() of a huge count)
+        return None, None, 0.0, "unresolved"
+
 
 def _resolve(m: re.Match, text: str, anchor: dt.date | None):
     g = m.groupdict()

@@ -279,8 +279,17 @@ class Ingestion:
         stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
         copies = _Copies(self.store, stored)
         seen: dict[str, str] = {}
-        todo = [t for item in loaded
-                if (t := self._todo(item, stored, stored_by_source, copies, seen, report, root, prune))]
+        todo: list[Todo] = []
+        for item in loaded:
+            try:
+                t = self._todo(item, stored, stored_by_source, copies, seen, report, root, prune)
+            except Exception as exc:  # one article's analysis (dates, sentences, copies) never stops the run
+                log.exception("could not analyse %s", item.label)
+                report.skipped.append((item.label, f"could not be analysed ({type(exc).__name__}: {exc}); the "
+                                                   "version stored before, if any, is kept; please report it"))
+                continue
+            if t:
+                todo.append(t)
         self._embed_and_write(todo, report, stored_by_source, seen)
         _write_copies(copies, self.store, stored, report, self.keyword)
         return seen

@@ -63,3 +63,32 @@ def test_progress_goes_to_the_log_without_a_terminal(folder, tmp_path, caplog):
     progress = re.compile(r"ingested (\d)/6 articles, [\d.]+ articles/s, \1 chunks, [\d.]+ chunks/s, (ETA|done in) \S+$")
     assert any(progress.match(line) and line.startswith("ingested 3/6") and "ETA" in line for line in lines)
     assert progress.match(lines[-1]) and lines[-1].startswith("ingested 6/6 articles") and "done in" in lines[-1]
+
+
+def test_an_absurd_time_phrase_never_stops_the_run(folder, tmp_path):
+    (folder / "absurd.txt").write_text("Published long after it happened 1000000 days ago, and 99999999999999999999 "
+                                       "weeks ago, the clerk said.\n", encoding="utf-8")
+    (folder / "articles.yaml").write_text("absurd.txt:\n  published: 2025-10-08\n", encoding="utf-8")
+    store = MemoryStore()
+    report = ingest([folder], store, HashingEmbedder(), SentenceChunker(), root=tmp_path, progress=False)
+    assert sorted(report.ingested) == ["absurd", *(f"story{i}" for i in range(6))] and not report.skipped
+    absurd = store.article("absurd")
+    assert [e.phrase for e in absurd.dates if not e.resolved] == ["1000000 days ago", "99999999999999999999 weeks ago"]
+
+
+class BrokenChunker(SentenceChunker):
+    """A chunker with a bug that only one article meets (stands for any failure of an article's analysis)."""
+
+    def chunk(self, article):
+        if article.id == "story3":
+            raise RuntimeError("a sentence the splitter cannot handle")
+        return super().chunk(article)
+
+
+def test_an_article_whose_analysis_fails_is_skipped_with_its_reason_and_the_rest_stored(folder, tmp_path):
+    store = MemoryStore()
+    report = ingest([folder], store, HashingEmbedder(), BrokenChunker(), root=tmp_path, progress=False)
+    assert sorted(report.ingested) == ["story0", "story1", "story2", "story4", "story5"]
+    [(label, reason)] = report.skipped
+    assert label.endswith("story3.txt") and "RuntimeError: a sentence the splitter cannot handle" in reason
+    assert "story3" not in store.article_index()
