@@ -21,7 +21,7 @@ from assistant.answer_types import wanted
 from assistant.conversation import Rewrite, Turn, rewrite
 from assistant.errors import QuestionError
 from vectorstore.copies import near_duplicate
-from vectorstore.dates import TimeExpression, find_time_expressions
+from vectorstore.dates import TimeExpression, days_before, find_time_expressions
 from vectorstore.terms import STOPWORDS, stem, terms
 
 QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "which", "why", "how",
@@ -239,9 +239,9 @@ def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -
     # a time still ahead ("next month", "later this year") is announced any time before it
     relative = [e.first for e in dates if e.relative and e.first is not None and e.first <= as_of]
     if relative:
-        return Recency(min(relative) - dt.timedelta(days=REPORT_LEAD_DAYS))
+        return Recency(days_before(min(relative), REPORT_LEAD_DAYS))
     if _RECENT.search(question):
-        return Recency(as_of - dt.timedelta(days=RECENT_DAYS), strict=False)
+        return Recency(days_before(as_of, RECENT_DAYS), strict=False)
     return None
 
 

@@ -30,6 +30,7 @@ from assistant.models import Article, Chunk, Location, Passage, Retrieved, Score
 from assistant.question import Query, question_dates
 from assistant.timeline import DateIndex
 from vectorstore.copies import near_duplicate
+from vectorstore.dates import days_before
 from vectorstore.embedder import Embedder
 from vectorstore.keyword import KeywordIndex
 from vectorstore.store import Store
@@ -168,7 +169,7 @@ def current_first(rankings: dict[str, list[ScoredChunk]], days: int = CURRENT_DA
     dated = [d[:10] for _, s in best.values() if (d := s.chunk.published)]
     if not dated:
         return []
-    since = (dt.date.fromisoformat(max(dated)) - dt.timedelta(days=days)).isoformat()
+    since = days_before(dt.date.fromisoformat(max(dated)), days).isoformat()
     if min(dated) >= since:
         return []
     current = [(r, s) for r, s in best.values() if s.chunk.published and s.chunk.published[:10] >= since]

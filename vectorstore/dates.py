@@ -110,6 +110,14 @@ class TimeExpression:
                    dt.date.fromisoformat(d["anchor"]) if d.get("anchor") else None, float(d["confidence"]), d["rule"])
 
 
+def days_before(day: dt.date, days: int) -> dt.date:
+    """``day`` less ``days`` days, or the first day of the calendar (year 1) when that is further back."""
+    try:
+        return day - dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.min
+
+
 def format_day(d: dt.date) -> str:
     """``Tue 7 Oct 2025``."""
     return f"{d.strftime('%a')} {d.day} {d.strftime('%b')} {d.year}"
