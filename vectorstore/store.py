@@ -209,6 +209,12 @@ def forget_chroma_system(location: str) -> None:
         system.stop()
 
 
+def _not_in_vector_index(exc: Exception) -> bool:
+    """Whether Chroma failed a read because this process's vector index lacks one of the ids asked for
+    (written by another process since this one opened the store)."""
+    return type(exc).__name__ == "InternalError" and ("Error finding id" in str(exc) or "Error getting embedding" in str(exc))
+
+
 def return_freed_memory() -> None:
     """Hand the heap memory freed so far back to the system (glibc keeps it for reuse otherwise;
     after the start-up's read of every article row that is about 250 MB at 12k articles, held on
@@ -590,7 +596,7 @@ class ChromaStore:
         """Cosine similarity of ``vector`` to the stored vectors of the given chunks."""
         if not chunk_ids:
             return {}
-        got = self.chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        got = self._vectors(self.chunks, list(chunk_ids))
         q = np.asarray(vector, dtype=np.float32)
         return {cid: float(np.dot(q, np.asarray(e, dtype=np.float32))) for cid, e in zip(got["ids"], got["embeddings"])}
 
@@ -603,15 +609,40 @@ class ChromaStore:
         keys = {sentence_id(c.id, j): (c.article_id, s.start, s.end) for c in chunks for j, s in enumerate(c.sentences)}
         if not keys:
             return {}
-        got = self.sentences.get(ids=list(keys), include=["embeddings"])
+        got = self._vectors(self.sentences, list(keys))
         if len(got["ids"]) == len(keys):
             return {keys[sid]: np.asarray(e, dtype=np.float32) for sid, e in zip(got["ids"], got["embeddings"])}
         # out of step (the chunks at hand are not the stored version): ask by chunk
         chunk_ids = list(dict.fromkeys(c.id for c in chunks))
         where = {"chunk_id": {"$in": chunk_ids}} if len(chunk_ids) > 1 else {"chunk_id": chunk_ids[0]}
-        got = self.sentences.get(where=where, include=["embeddings", "metadatas"])
+        got = self.sentences.get(where=where, include=["metadatas"])
+        held = self._vectors(self.sentences, got["ids"])
+        meta = dict(zip(got["ids"], got["metadatas"]))
         return {(m["article_id"], int(m["start"]), int(m["end"])): np.asarray(e, dtype=np.float32)
-                for m, e in zip(got["metadatas"], got["embeddings"])}
+                for sid, e in zip(held["ids"], held["embeddings"]) if (m := meta[sid])}
+
+    def _vectors(self, col, ids: list[str]) -> dict:
+        """``col.get(ids, include=["embeddings"])``, less the ids this process's vector index does not hold.
+
+        An embedded Chroma store is not process-safe: its records (SQLite) show another process's
+        writes at once, its vector index only once the store is reopened (``reopen``; the reader
+        does that when the writer marks the store written). Ids found through the records or the
+        keyword index, which follow other processes at once, can be ones the vector index does not
+        hold yet, and Chroma then fails the whole read. Those ids are then read one at a time and
+        the ones not held are left out, as not stored yet: an answer during another process's
+        ingest sees that ingest's articles only after the next refresh, never an error.
+        """
+        if not ids:
+            return {"ids": [], "embeddings": []}
+        try:
+            return col.get(ids=ids, include=["embeddings"])
+        except Exception as exc:  # chromadb raises InternalError; only the "not in the index" kind is meant
+            if not _not_in_vector_index(exc):
+                raise
+        if len(ids) == 1:
+            return {"ids": [], "embeddings": []}
+        held = [self._vectors(col, [one]) for one in ids]
+        return {"ids": [i for h in held for i in h["ids"]], "embeddings": [e for h in held for e in h["embeddings"]]}
 
     @staticmethod
     def _to_chunk(cid: str, doc: str, m: dict) -> Chunk:
