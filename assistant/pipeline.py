@@ -7,7 +7,7 @@ understand -> retrieve -> compose -> verify -> present::
 A ``Pipeline`` is built from ``Parts`` (what outlives a refresh: the settings, the store, the
 embedder, the keyword index, the scorer, the chat model) and the store's article rows as they
 are at that moment (the date index, the counts). It is never changed afterwards: a refresh
-builds a new one and the ``Assistant`` swaps it in with one assignment.
+builds a new one and ``Snapshots`` (``assistant/snapshot.py``) swaps it in with one assignment.
 
 The last step is a generator: it streams the generated text as it comes (LLM composers), then
 the verified ``Answer``. ``chain.stream`` is what the chat and the widget read; ``chain.invoke``
@@ -107,10 +107,10 @@ class Pipeline:
     Args:
         parts: the long-lived parts.
         article_index: the store's article rows (``Store.article_table``).
-        dates: the stored dated sentences (``Store.article_table``).
+        dates: ``{article id: its time expressions}`` (``Store.article_table``).
     """
 
-    def __init__(self, parts: Parts, article_index: dict[str, dict], dates: list) -> None:
+    def __init__(self, parts: Parts, article_index: dict[str, dict], dates: dict[str, list]) -> None:
         s = self.settings = parts.settings
         self.parts = parts
         self.counts = {"articles": len(article_index),

@@ -10,8 +10,8 @@ Questions are built from the articles' own sentences by rules (no LLM):
 
 Every candidate is then CHECKED by the real answer pipeline (``answer``, the same chain as ``ask``):
 it is kept only when the assistant answers it (no abstention) and cites the article it was made
-from. So a suggestion never leads to "the articles do not say". They are made at ingest
-(``Assistant.ingest``/``sync`` call ``build`` once the store changed) and kept in
+from. So a suggestion never leads to "the articles do not say". They are made after a write
+(``Assistant.suggest`` calls ``build`` once an ingest or sync changed the store) and kept in
 ``suggestions.json`` beside the store, never per page view.
 
 ``Suggestions.suggested`` (3-4 questions, one per newest article first) is what the chat's

@@ -5,7 +5,8 @@ refreshes or suggests: the caller (``Assistant``) does that once a report says t
 
 An embedded store is written by one process at a time (``vectorstore.lock``); holding the lock,
 a write first repairs what an interrupted one left half-written, and tells readers in other
-processes about its writes (``mark_written``) every ``MARK_EVERY`` seconds and at the end.
+processes about its writes (``mark_written``) at the end, and during a file ingest every
+``MARK_EVERY`` seconds.
 """
 
 from __future__ import annotations

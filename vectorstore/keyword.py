@@ -77,6 +77,10 @@ class KeywordIndex(Protocol):
         """Every indexed chunk without its text: ids, offsets and sentence spans (the date index)."""
         ...
 
+    def forget(self) -> None:
+        """Drop what is cached in memory (another process may have written since)."""
+        ...
+
     def __len__(self) -> int:
         """Number of indexed chunks."""
         ...

@@ -55,6 +55,10 @@ class Store(Protocol):
 
     location: str
 
+    def reopen(self) -> None:
+        """See what another process wrote since the store was opened (nothing to do for most stores)."""
+        ...
+
     def count(self) -> int:
         """Number of chunks stored."""
         ...

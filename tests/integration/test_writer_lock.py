@@ -59,3 +59,40 @@ def test_a_running_assistant_sees_an_ingest_by_another_process(tmp_path, embedde
     after = serving.answer(question)
     assert "79" in after.answer and any(c.location.article_id == "004_e28152c5ebfe76fb" for c in after.citations)
     assert len(serving.timeline()) > 20
+
+
+def test_answers_while_another_process_ingests_never_fail(tmp_path, embedder):
+    """An embedded Chroma store shows another process's records at once but its vectors only after a
+    reopen; the keyword index follows at once too. Answers during such an ingest used to fail
+    ("Error finding id") for the chunks the keyword index found but the vector index lacked."""
+    from assistant.answer import Assistant
+    from assistant.settings import load_settings
+
+    data, incoming = tmp_path / "data", tmp_path / "incoming"
+    incoming.mkdir()
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    # Pairs of paragraphs of four seed articles as articles of their own: a few hundred chunks, more
+    # than Chroma keeps in its log before it writes them to its vector index.
+    paragraphs = [p for seed in seeds[1:] for p in seed.read_text(encoding="utf-8").split("\n\n") if len(p) > 150]
+    for step in (1, 3, 7):
+        for n, text in enumerate(paragraphs):
+            (incoming / f"{step}-{n}.txt").write_text(text + "\n\n" + paragraphs[(n + step) % len(paragraphs)],
+                                                      encoding="utf-8")
+    serving = Assistant(load_settings(data_dir=data, suggest_articles=0), embedder=embedder)
+    assert len(serving.ingest([ROOT / "seeds"], progress=False).ingested) == 5  # the serving process wrote too
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(ASSISTANT_DATA_DIR=str(data), ASSISTANT_SUGGEST_ARTICLES="0")
+    writer = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(incoming)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    questions = ["Who arrived in Elwood and when?", "What did the judge rule about the deployment?",
+                 "How many National Guard troops were sent from Texas?", "What happened in Broadview?"]
+    asked = 0
+    while writer.poll() is None and asked < 2000:
+        serving.refresh_if_changed()
+        for question in questions:
+            serving.answer(question)  # raised before: InternalError "Error finding id"
+            asked += 1
+    assert writer.wait(timeout=600) == 0, writer.stderr.read()
+    assert asked >= len(questions)
+    assert serving.refresh_if_changed() or not serving.snapshots.stale()
+    assert serving.pipeline.counts["articles"] > 1

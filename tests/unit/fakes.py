@@ -74,6 +74,9 @@ class MemoryStore:
                 self._sentences[c.id][(article.id, s.start, s.end)] = sentence_vectors[row]
                 row += 1
 
+    def reopen(self) -> None:
+        pass  # one process: nothing to see again
+
     def replace_articles(self, writes, chunk_vectors_mode: str = "embed") -> None:
         for w in writes:
             self.replace_article(w.article, w.chunks, w.chunk_vectors, w.sentence_vectors, chunk_vectors_mode)
