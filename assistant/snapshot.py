@@ -5,9 +5,9 @@ readers-writer lock (the embedder, Chroma and the indexes are safe to read at on
 which reopens the store and builds a new pipeline, takes the write side after the answers in
 flight, and swaps the new pipeline in with one assignment (``assistant/concurrency.py``).
 
-Another process's ingest is noticed by its generation mark (``vectorstore.lock``): one small
-file read for an embedded store. A store on a Chroma server is not watched (restart, or call
-``refresh``).
+Another process's write is noticed by the store's change mark (``Store.generation``): one small
+file read for an embedded store; on a Chroma server, a note every app process reads, at most
+once a second.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from contextlib import contextmanager
 
 from assistant.concurrency import ReadWriteLock
 from assistant.pipeline import Pipeline
-from assistant.storage import local_folder
-from vectorstore.lock import generation
 from vectorstore.store import Store
 
 log = logging.getLogger(__name__)
@@ -84,9 +82,8 @@ class Snapshots:
             self._refreshing.release()
 
     def stale(self) -> bool:
-        """Whether another process has written since the pipeline was built (one small file read)."""
-        return bool(local_folder(self.store)) and self._mark() != self._generation
+        """Whether another process has written since the pipeline was built (``Store.generation``)."""
+        return self._mark() != self._generation
 
     def _mark(self) -> str:
-        local = local_folder(self.store)
-        return generation(local) if local else ""
+        return self.store.generation()

@@ -20,7 +20,7 @@ from vectorstore.consistency import StoreHealth
 from vectorstore.fts5 import Fts5Index
 from vectorstore.fts5 import file_name as fts5_file_name
 from vectorstore.keyword import KeywordDrift, KeywordIndex
-from vectorstore.lock import StoreBusy, WriterLock, mark_written, writer
+from vectorstore.lock import StoreBusy, WriterLock, writer
 from vectorstore.models import Article
 from vectorstore.store import ChromaStore, Store
 
@@ -62,13 +62,16 @@ def check_store(store: Store, repair: bool = False, keyword: KeywordIndex | None
     """
     local = local_folder(store)
     if not local:
-        return consistency.check(store, repair=repair, keyword=keyword)
+        health = consistency.check(store, repair=repair, keyword=keyword)
+        if repaired(health):
+            store.mark_written()  # the other app processes refresh
+        return health
     if repair:
         try:
             with WriterLock(local, timeout=0, quiet=True):
                 health = consistency.check(store, repair=True, keyword=keyword)
                 if repaired(health):
-                    mark_written(local)  # readers in other processes refresh
+                    store.mark_written()  # readers in other processes refresh
                 return health
         except StoreBusy:
             pass

@@ -24,7 +24,7 @@ from vectorstore.embedder import Embedder
 from vectorstore.fetching import Fetcher
 from vectorstore.ingestion import Ingestion, IngestOptions, IngestReport, Loaded
 from vectorstore.keyword import KeywordIndex
-from vectorstore.lock import WriterLock, mark_written
+from vectorstore.lock import WriterLock
 from vectorstore.sources import SyncState, gone_sources, harvest, remember, unlisted
 from vectorstore.store import Store
 
@@ -54,8 +54,8 @@ class Writer:
         """
         with self._locked() as local:
             report = self._ingestion(local, prune=prune, progress=progress,
-                                     on_written=self._marker(local)).files(paths)
-            self._mark(local, report)
+                                     on_written=self._marker()).files(paths)
+            self._mark(report)
         return report
 
     def ingest_urls(self, urls: list[str], progress: bool | None = None) -> IngestReport:
@@ -126,7 +126,7 @@ class Writer:
                 del state.pages[url]
             if prune:
                 state.sources = {u: src for u, src in state.sources.items() if u in found.sources}
-            self._mark(local, report)
+            self._mark(report)
         report.skipped[:0] = found.failed
         report.unchanged.extend(state.pages[u].article_id for u in found.unchanged if u in state.pages)
         report.requests, report.deferred = found.requests, found.deferred
@@ -145,20 +145,18 @@ class Writer:
         with WriterLock(local, self.settings.lock_timeout) if local else nullcontext():
             yield local
 
-    @staticmethod
-    def _marker(local: str | None) -> Callable[[], None]:
+    def _marker(self) -> Callable[[], None]:
         """Marks the store written at most every ``MARK_EVERY`` seconds (called after each written group)."""
         marked = time.monotonic()
 
         def written() -> None:
             nonlocal marked
-            if local and time.monotonic() - marked >= MARK_EVERY:
-                mark_written(local)
+            if time.monotonic() - marked >= MARK_EVERY:
+                self.store.mark_written()
                 marked = time.monotonic()
         return written
 
-    @staticmethod
-    def _mark(local: str | None, report: IngestReport) -> None:
-        if local and report.changed:
-            mark_written(local)  # readers in other processes refresh
+    def _mark(self, report: IngestReport) -> None:
+        if report.changed:
+            self.store.mark_written()  # readers in other processes refresh
 

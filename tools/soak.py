@@ -51,6 +51,10 @@ QUESTIONS = ["Who arrived in Elwood and when?", "What did Johnson's ICE Free Zon
              "What happened on Oct. 4?", "Who ordered the deployment?", "What did the judge decide?"]
 
 
+MAX_BODY = Settings.model_fields["max_body_bytes"].default  # the served process runs on the defaults
+REFUSED_EARLY = 0  # a status for requests closed before their (oversized) body was sent, or not HTTP at all
+
+
 class SoakFailed(Exception):
     """A step of the soak run could not go on (a process hung or died unexpectedly)."""
 
@@ -126,6 +130,7 @@ def run(settings: Settings, clients: int = 20, articles: int = 40, limit_s: floa
         result["five_xx"] = sum(v for k, v in statuses.items() if k >= 500) + sum(
             v for k, v in bad_statuses.items() if k >= 500)
         result["dropped"] = statuses.get(-1, 0) + bad_statuses.get(-1, 0)
+        result["refused_early"] = statuses.get(REFUSED_EARLY, 0) + bad_statuses.get(REFUSED_EARLY, 0)
 
         check = _cli(["check", "--json"], served)
         result["check"] = {"exit": check.returncode, **json.loads(check.stdout)}
@@ -298,14 +303,18 @@ def _free_port() -> int:
 
 def _request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
              timeout: float = 120) -> tuple[int, bytes]:
-    """One request on its own connection: ``(status, body)``; status -1 when the connection failed."""
+    """One request on its own connection: ``(status, body)``; status -1 when the connection failed.
+
+    A body over the server's limit (``ASSISTANT_MAX_BODY_BYTES``) may be refused (413) and the
+    connection closed before the client has sent it all; the client then fails to send, not the
+    server to answer: status ``REFUSED_EARLY``."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
         return resp.status, resp.read()
     except (OSError, http.client.HTTPException):
-        return -1, b""
+        return (REFUSED_EARLY if body is not None and len(body) > MAX_BODY else -1), b""
     finally:
         conn.close()
 
@@ -377,18 +386,19 @@ def _bad_requests(port: int, out: list) -> None:
 
 
 def _raw(port: int, data: bytes, timeout: float = 10) -> int:
-    """Send bytes that are not valid HTTP; the status, 0 when the server closed or kept waiting (not a 5xx)."""
+    """Send bytes that are not valid HTTP; the status, ``REFUSED_EARLY`` when the server closed or kept
+    waiting (not a 5xx)."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
             try:
                 s.sendall(data)
                 reply = s.recv(64)
             except (socket.timeout, ConnectionResetError, BrokenPipeError):
-                return 0
+                return REFUSED_EARLY
     except OSError:
         return -1  # could not connect: the server is gone
     m = re.match(rb"HTTP/1\.[01] (\d{3})", reply)
-    return int(m.group(1)) if m else 0
+    return int(m.group(1)) if m else REFUSED_EARLY
 
 
 # -- figures -----------------------------------------------------------------------------------
@@ -418,7 +428,8 @@ def summary(result: dict) -> str:
                      f"statuses {b['statuses']}")
         for err in b["server_errors"][:10]:
             lines.append(f"  5xx or dropped: {err}")
-        lines.append(f"5xx answers: {result['five_xx']}; dropped connections: {result['dropped']}")
+        lines.append(f"5xx answers: {result['five_xx']}; dropped connections: {result['dropped']}; refused before "
+                     f"the body was read (oversized, or not HTTP): {result['refused_early']}")
     for fault in result["faults"]:
         lines.append(f"fault survived: {fault}")
     if "converged" in result:

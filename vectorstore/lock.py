@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from vectorstore.store import StoreError
+from vectorstore.errors import StoreError
 
 LOCK_FILE = "writer.lock"
 GENERATION_FILE = "generation"

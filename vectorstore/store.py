@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -21,9 +22,11 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from vectorstore import lock
 from vectorstore.copies import fingerprint
 from vectorstore.dates import TimeExpression
 from vectorstore.embedder import pool
+from vectorstore.errors import StoreError
 from vectorstore.lru import Lru
 from vectorstore.models import (
     Article,
@@ -57,6 +60,23 @@ class Store(Protocol):
 
     def reopen(self) -> None:
         """See what another process wrote since the store was opened (nothing to do for most stores)."""
+        ...
+
+    def generation(self) -> str:
+        """The store's last change mark ("" before the first): compare to see whether another
+        process wrote since (``mark_written``)."""
+        ...
+
+    def mark_written(self) -> None:
+        """Record that the store changed, for the readers in other processes."""
+        ...
+
+    def note(self, name: str) -> str | None:
+        """A short text kept with the store under ``name`` (e.g. the suggested questions), or ``None``."""
+        ...
+
+    def put_note(self, name: str, text: str) -> None:
+        """Keep ``text`` with the store under ``name``, for every process that uses the store."""
         ...
 
     def count(self) -> int:
@@ -153,10 +173,6 @@ def _one_opener(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-class StoreError(Exception):
-    """The store cannot be opened or reached; the message says which setting to fix."""
-
-
 def _meta_value(value):
     return "" if value is None else value
 
@@ -187,6 +203,10 @@ def sentence_id(chunk_id: str, j: int) -> str:
 # ``sentence_id`` read back, for a chunk id as ``vectorstore.chunking`` makes it
 # (``{article id}-{index}-{10 hex digits}``).
 _SENTENCE_ID = re.compile(r"^(?P<chunk>(?P<article>.+)-\d+-[0-9a-f]{10})-s\d+$")
+
+
+GENERATION_NOTE = "generation"
+GENERATION_EVERY = 1.0  # seconds a server's change mark is taken as read (a request each time otherwise)
 
 
 def forget_chroma_system(location: str) -> None:
@@ -281,6 +301,9 @@ class ChromaStore:
         self.chunks = self.client.get_or_create_collection(f"{collection}-chunks", embedding_function=None, metadata=space)
         self.sentences = self.client.get_or_create_collection(f"{collection}-sentences", embedding_function=None, metadata=space)
         self.article_rows = self.client.get_or_create_collection(f"{collection}-articles", embedding_function=None, metadata=space)
+        # notes: small texts every process of the store reads (a server's change mark, the suggestions)
+        self.notes = self.client.get_or_create_collection(f"{collection}-notes", embedding_function=None)
+        self._generation: tuple[float, str] | None = None
 
     def reopen(self) -> None:
         """See what another process wrote to an embedded store: drop this process's cached view
@@ -292,6 +315,35 @@ class ChromaStore:
         with _one_opener(Path(self.location)):
             self._open(self.location, None, self._collection)
         self._article_cache = Lru(_ARTICLE_CACHE)
+
+    # -- change marks and notes ------------------------------------------------------------
+    def generation(self) -> str:
+        """The last change mark: a file in the folder of an embedded store (one small read); on a
+        server, a note read at most every ``GENERATION_EVERY`` seconds (one request)."""
+        if not self.url:
+            return lock.generation(self.location)
+        now = time.monotonic()
+        if self._generation is None or now - self._generation[0] >= GENERATION_EVERY:
+            self._generation = (now, self.note(GENERATION_NOTE) or "")
+        return self._generation[1]
+
+    def mark_written(self) -> None:
+        """Record a change: every process using this store sees a new ``generation``."""
+        if not self.url:
+            lock.mark_written(self.location)
+            return
+        mark = f"{time.time_ns()}"
+        self.put_note(GENERATION_NOTE, mark)
+        self._generation = (time.monotonic(), mark)
+
+    def note(self, name: str) -> str | None:
+        """A text kept under ``name`` in the notes collection (``None`` if there is none)."""
+        got = self.notes.get(ids=[name], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def put_note(self, name: str, text: str) -> None:
+        """Keep ``text`` under ``name`` (a record of the notes collection, its vector a placeholder)."""
+        self.notes.upsert(ids=[name], documents=[text], embeddings=[[0.0]])
 
     # -- writing -------------------------------------------------------------------------
     def replace_articles(self, writes: list[ArticleWrite], chunk_vectors_mode: str = "embed") -> None:

@@ -61,6 +61,8 @@ class MemoryStore:
         self._chunks: dict[str, tuple[Chunk, np.ndarray]] = {}
         self._sentences: dict[str, dict[SentenceKey, np.ndarray]] = {}
         self.article_fetches = 0
+        self._marks = 0
+        self._notes: dict[str, str] = {}
 
     def replace_article(self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray,
                         sentence_vectors: np.ndarray, chunk_vectors_mode: str = "embed") -> None:
@@ -76,6 +78,18 @@ class MemoryStore:
 
     def reopen(self) -> None:
         pass  # one process: nothing to see again
+
+    def generation(self) -> str:
+        return str(self._marks)
+
+    def mark_written(self) -> None:
+        self._marks += 1
+
+    def note(self, name: str) -> str | None:
+        return self._notes.get(name)
+
+    def put_note(self, name: str, text: str) -> None:
+        self._notes[name] = text
 
     def replace_articles(self, writes, chunk_vectors_mode: str = "embed") -> None:
         for w in writes:
