@@ -1,7 +1,9 @@
 """Ingestion: files -> articles -> chunks -> vectors -> store. Idempotent and incremental.
 
 One bad file never stops a run: whatever cannot be read, validated or stored is reported in
-``IngestReport.skipped`` with the reason, and everything else is ingested.
+``IngestReport.skipped`` with the reason, and everything else is ingested. A problem that costs
+nothing (a typo in an ``articles.yaml``: an unknown key, an entry for a file that is not there, a
+key given twice) is in ``IngestReport.warnings``.
 
 A new article that is a copy of a stored one (``vectorstore.copies``: the same story at another
 URL or file, a syndicated copy) is stored once: its chunks are not written again, its source is
@@ -33,10 +35,11 @@ from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder, pool
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loading import (
+    METADATA_FILE,
     UnreadableFile,
     find_article_files,
     load_article,
-    load_metadata,
+    read_metadata,
 )
 from vectorstore.models import Article, ArticleWrite, Chunk, Copy
 from vectorstore.store import Store
@@ -74,11 +77,16 @@ class CopyFound:
 
 @dataclass
 class IngestReport:
-    """What an ingest run did; ``summary()`` is the one line shown to the user."""
+    """What an ingest run did; ``summary()`` is the one line shown to the user.
+
+    ``skipped`` holds ``(path or URL, reason)`` for what was not stored; ``warnings`` holds
+    ``(path, message)`` for problems that cost nothing (e.g. an unknown key in an articles.yaml).
+    """
 
     ingested: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
     chunks_written: int = 0
@@ -101,6 +109,8 @@ class IngestReport:
 
     def summary(self) -> str:
         parts = [f"{len(self.ingested)} ingested", f"{len(self.unchanged)} unchanged", f"{len(self.skipped)} skipped"]
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warning(s)")
         if self.new_copies():
             parts.append(f"{len(self.new_copies())} stored once (copies of stored articles)")
         if self.pruned:
@@ -121,6 +131,7 @@ class IngestReport:
     def to_dict(self) -> dict:
         return {"ingested": self.ingested, "unchanged": self.unchanged,
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+                "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
                 "copies": [c.to_dict() for c in self.copies],
                 "promoted": [{"article_id": a, "from": old, "to": new} for a, old, new in self.promoted],
                 "pruned": self.pruned, "repaired": self.repaired, "chunks_written": self.chunks_written,
@@ -129,7 +140,7 @@ class IngestReport:
 
     def add(self, other: IngestReport) -> IngestReport:
         """This report and ``other`` (a files ingest and a web ingest in one command) as one."""
-        for name in ("ingested", "unchanged", "skipped", "pruned", "repaired", "copies", "promoted"):
+        for name in ("ingested", "unchanged", "skipped", "warnings", "pruned", "repaired", "copies", "promoted"):
             getattr(self, name).extend(getattr(other, name))
         for name in ("chunks_written", "dates_found", "dates_resolved", "seconds", "requests", "deferred"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -358,7 +369,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
 
 def _read(found: list, root: Path, report: IngestReport, progress: bool | None) -> list[Loaded]:
     """The articles of ``found`` (article files), each read with its folder's ``articles.yaml``
-    (read once per folder); a file that cannot be read is skipped with its reason."""
+    (read once per folder, its problems in ``warnings``); a file that cannot be read is skipped
+    with its reason."""
     metadata_by_dir: dict[Path, dict] = {}
     loaded: list[Loaded] = []
     for item in tqdm(found, desc="Reading", unit="file", disable=_no_bar(progress, len(found))):
@@ -366,7 +378,10 @@ def _read(found: list, root: Path, report: IngestReport, progress: bool | None) 
         try:
             folder = path.parent
             if folder not in metadata_by_dir:
-                metadata_by_dir[folder] = load_metadata(folder)
+                metadata = read_metadata(folder)
+                metadata_by_dir[folder] = metadata.entries
+                label = str(folder / METADATA_FILE)
+                report.warnings.extend((label, problem) for problem in metadata.problems)
             article = load_article(path, metadata_by_dir[folder].get(path.name), root, id_root=item.root)
         except UnreadableFile as exc:
             report.skipped.append((str(path), str(exc)))

@@ -92,3 +92,44 @@ def test_an_article_whose_analysis_fails_is_skipped_with_its_reason_and_the_rest
     [(label, reason)] = report.skipped
     assert label.endswith("story3.txt") and "RuntimeError: a sentence the splitter cannot handle" in reason
     assert "story3" not in store.article_index()
+
+
+# -- articles.yaml typos: reported by name in the report, nothing lost -----------------------------
+
+def test_articles_yaml_typos_are_warnings_in_the_report_and_cost_no_article(folder, tmp_path):
+    (folder / "articles.yaml").write_text(
+        "story0.txt:\n  headline: Springfield opens\n  publisehd: 2025-10-08\n"
+        "story1.txt:\n  outlet: Times\n  outlet: Herald\n"
+        "story2.txt: {headline: First}\n"
+        "story9.txt: {headline: Nobody}\n"  # story3, 4 and 5 are as close: no guess
+        "story2.txt: {headline: Second}\n", encoding="utf-8")
+    store = MemoryStore()
+    report = ingest([folder], store, HashingEmbedder(), SentenceChunker(), root=tmp_path, progress=False)
+    assert sorted(report.ingested) == [f"story{i}" for i in range(6)] and not report.skipped
+    label = str(folder / "articles.yaml")
+    assert report.warnings == [
+        (label, "'story2.txt' has 2 entries (lines 7 and 9); the last one (line 9) is used, the others are ignored"),
+        (label, "entry 'story1.txt': 'outlet' is given 2 times (lines 5 and 6); the last value is used: 'Herald' "
+                "(line 6)"),
+        (label, "entry 'story0.txt': unknown key 'publisehd' ignored (did you mean 'published'?); "
+                "an entry may hold headline, outlet, published, author"),
+        (label, "entry 'story9.txt': no file 'story9.txt' in this folder; nothing is stored for this entry"),
+    ]
+    assert (store.article("story0").title, store.article("story0").published) == ("Springfield opens", None)
+    assert store.article("story1").outlet == "Herald" and store.article("story2").title == "Second"
+    assert "4 warning(s)" in report.summary()
+    assert report.to_dict()["warnings"][0] == {"path": label, "warning": report.warnings[0][1]}
+
+
+def test_a_folders_articles_yaml_is_reported_once_however_many_files_it_describes(folder, tmp_path):
+    (folder / "articles.yaml").write_text("story0.txt: {headlin: A}\n", encoding="utf-8")
+    report = ingest([folder], MemoryStore(), HashingEmbedder(), SentenceChunker(), root=tmp_path, progress=False)
+    assert len(report.warnings) == 1 and "unknown key 'headlin'" in report.warnings[0][1]
+
+
+def test_warnings_add_up_across_reports():
+    from vectorstore.ingestion import IngestReport
+
+    one, two = IngestReport(warnings=[("a/articles.yaml", "w1")]), IngestReport(warnings=[("b/articles.yaml", "w2")])
+    assert one.add(two).warnings == [("a/articles.yaml", "w1"), ("b/articles.yaml", "w2")]
+    assert "warning" not in IngestReport().summary()
