@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 Todo = tuple[str, Article, list[Chunk]]
 # How a chunk gets its vector: "embed" its text, or pool its "sentences"' vectors (embedded anyway).
 CHUNK_VECTORS = ("embed", "sentences")
+LONG_TEXT = 1_000_000  # characters: an article this long is announced (about 2 s of analysis per million)
 
 
 class Loaded(NamedTuple):
@@ -325,6 +326,9 @@ class Ingestion:
         if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
             report.unchanged.append(article.id)
             return None
+        if len(article.text) >= LONG_TEXT:  # its analysis takes a while before any progress line
+            log.info("%s is long (%s characters): finding its copies, dates and sentences before embedding",
+                     label, f"{len(article.text):,}")
         keeper = old or stored.get(stored_by_source.get(article.source, ""))
         if _stored_as_copy(label, article, old, keeper, copies, report):
             return None
@@ -736,21 +740,26 @@ def _embed(embedder: Embedder, texts: list[str], done: Callable[[int], None], ba
 class _Progress:
     """Progress of the writing phase: a tqdm bar on a terminal, log lines at INFO otherwise.
 
-    A line at most every ``every`` seconds (and a last one), e.g. ``ingested 120/2022 articles,
-    2.9 articles/s, 3,400 chunks, 41 chunks/s, ETA 6m10s``; the ETA comes from the texts left to embed.
+    Counted per text embedded (64 at a time), so one long article shows its progress too. A line
+    at most every ``every`` seconds (and a last one), e.g. ``ingested 120/2022 articles, 2.9
+    articles/s, 3,400 chunks, 41 chunks/s, embedded 17,000/350,000 sentences, 205.3 sentences/s,
+    ETA 28m42s``; the ETA comes from the texts left to embed. The texts are the sentences (and
+    the chunks too, when their vectors are embedded rather than pooled: then they are "texts").
     """
 
     def __init__(self, todo: list[Todo], every: float, bar: bool, chunk_vectors: str = "embed") -> None:
         self.articles = len(todo)
         self.texts = sum(len(_texts(a, c, chunk_vectors)) for _, a, c in todo)
+        self.noun = "sentences" if chunk_vectors == "sentences" else "texts"
         self.every = every
         self.done_articles = self.done_chunks = self.done_texts = 0
         self.started = self.last = time.perf_counter()
         # On a terminal the bar shows the same figures; the log lines then go to DEBUG.
         self.level = logging.DEBUG if bar else logging.INFO
-        self.bar = tqdm(total=self.texts, desc="Ingesting", unit="text", disable=not bar or not todo)
+        self.bar = tqdm(total=self.texts, desc="Ingesting", unit=self.noun[:-1], disable=not bar or not todo)
         if todo:
-            log.log(self.level, "ingest: %d articles to write (%s texts to embed)", self.articles, f"{self.texts:,}")
+            log.log(self.level, "ingest: %d articles to write (%s %s to embed)", self.articles, f"{self.texts:,}",
+                    self.noun)
 
     def embedded(self, n: int) -> None:
         self.done_texts += n
@@ -783,9 +792,11 @@ class _Progress:
             tail = f"ETA {_duration((self.texts - self.done_texts) / rate)}"
         else:
             tail = "ETA unknown"
-        log.log(self.level, "ingested %d/%d articles, %.1f articles/s, %s chunks, %.1f chunks/s, %s",
+        log.log(self.level, "ingested %d/%d articles, %.1f articles/s, %s chunks, %.1f chunks/s, "
+                "embedded %s/%s %s, %.1f %s/s, %s",
                 self.done_articles, self.articles, self.done_articles / elapsed, f"{self.done_chunks:,}",
-                self.done_chunks / elapsed, tail)
+                self.done_chunks / elapsed, f"{self.done_texts:,}", f"{self.texts:,}", self.noun, rate, self.noun,
+                tail)
 
 
 def _duration(seconds: float) -> str:

@@ -60,7 +60,8 @@ def test_progress_goes_to_the_log_without_a_terminal(folder, tmp_path, caplog):
            batch_texts=1, log_every=0)
     lines = [r.getMessage() for r in caplog.records if r.name == "vectorstore.ingestion"]
     assert lines[0].startswith("ingest: 6 articles to write")
-    progress = re.compile(r"ingested (\d)/6 articles, [\d.]+ articles/s, \1 chunks, [\d.]+ chunks/s, (ETA|done in) \S+$")
+    progress = re.compile(r"ingested (\d)/6 articles, [\d.]+ articles/s, \1 chunks, [\d.]+ chunks/s, "
+                          r"embedded \d+/\d+ sentences, [\d.]+ sentences/s, (ETA|done in) \S+$")
     assert any(progress.match(line) and line.startswith("ingested 3/6") and "ETA" in line for line in lines)
     assert progress.match(lines[-1]) and lines[-1].startswith("ingested 6/6 articles") and "done in" in lines[-1]
 
@@ -133,3 +134,43 @@ def test_warnings_add_up_across_reports():
     one, two = IngestReport(warnings=[("a/articles.yaml", "w1")]), IngestReport(warnings=[("b/articles.yaml", "w2")])
     assert one.add(two).warnings == [("a/articles.yaml", "w1"), ("b/articles.yaml", "w2")]
     assert "warning" not in IngestReport().summary()
+
+
+# -- one very large file: its progress is visible per sentence embedded, and files have a size limit -
+
+@pytest.fixture
+def long_article(tmp_path):
+    """One article of 300 different sentences: one group, embedded 64 sentences at a time."""
+    path = tmp_path / "long.txt"
+    path.write_text("\n\n".join(f"Sentence {i} says the council of ward {i} met again." for i in range(300)),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_single_long_article_logs_its_sentences_as_they_are_embedded(long_article, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="vectorstore.ingestion")
+    report = ingest([long_article], MemoryStore(), HashingEmbedder(), SentenceChunker(), root=tmp_path,
+                    progress=False, log_every=0)
+    assert report.ingested == ["long"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "vectorstore.ingestion"]
+    assert lines[0] == "ingest: 1 articles to write (300 sentences to embed)"
+    embedded = [m.group(1) for line in lines if (m := re.search(r"embedded (\d+)/300 sentences, [\d.]+ sentences/s", line))]
+    assert embedded == ["64", "128", "192", "256", "300", "300"]  # each batch of the one article, then the last line
+    assert lines[1].startswith("ingested 0/1 articles") and "ETA" in lines[1]
+
+
+def test_on_a_terminal_the_bar_counts_sentences(long_article, tmp_path, capsys):
+    ingest([long_article], MemoryStore(), HashingEmbedder(), SentenceChunker(), root=tmp_path, progress=True)
+    err = capsys.readouterr().err
+    assert "300/300" in err and "sentence" in err
+
+
+def test_a_long_article_is_announced_before_its_analysis(long_article, tmp_path, caplog, monkeypatch):
+    from vectorstore import ingestion
+
+    monkeypatch.setattr(ingestion, "LONG_TEXT", 10_000)
+    caplog.set_level(logging.INFO, logger="vectorstore.ingestion")
+    ingest([long_article], MemoryStore(), HashingEmbedder(), SentenceChunker(), root=tmp_path, progress=False)
+    lines = [r.getMessage() for r in caplog.records if r.name == "vectorstore.ingestion"]
+    assert lines[0].startswith(f"{long_article} is long (15,") and "before embedding" in lines[0]
+    assert lines[1].startswith("ingest: 1 articles to write")
