@@ -35,6 +35,7 @@ from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder, pool
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loading import (
+    MAX_FILE_BYTES,
     METADATA_FILE,
     UnreadableFile,
     find_article_files,
@@ -163,6 +164,8 @@ class IngestOptions:
             embedded before writing: a group.
         log_every: seconds between progress lines in the log.
         on_written: called after each written group (e.g. to tell readers the store changed).
+        max_file_bytes: the largest article file read (a compressed page: once unpacked); a larger
+            one is skipped with its reason, before it is read.
         chunk_vectors: ``"embed"`` embeds each chunk's text; ``"sentences"`` makes a chunk's
             vector from its sentences' vectors (``pooled_chunk_vectors``: their length-weighted
             mean at unit length), so only the sentences are embedded (about half the work).
@@ -177,6 +180,7 @@ class IngestOptions:
     log_every: float = 10.0
     on_written: Callable[[], None] | None = None
     chunk_vectors: str = "sentences"
+    max_file_bytes: int = MAX_FILE_BYTES
 
     def __post_init__(self) -> None:
         if self.chunk_vectors not in CHUNK_VECTORS:
@@ -231,7 +235,7 @@ class Ingestion:
         found, skipped = find_article_files(paths)
         report.skipped.extend((str(p), why) for p, why in skipped)
         stored = self.store.article_index()
-        loaded = _read(found, root, report, self.options.progress)
+        loaded = _read(found, root, report, self.options.progress, self.options.max_file_bytes)
         seen = self._write(loaded, stored, report, root)
         if self.options.prune:
             self._prune_files(seen, root, report)
@@ -371,7 +375,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
     return Ingestion(store, embedder, chunker, keyword, IngestOptions(**options)).files(paths)
 
 
-def _read(found: list, root: Path, report: IngestReport, progress: bool | None) -> list[Loaded]:
+def _read(found: list, root: Path, report: IngestReport, progress: bool | None,
+          max_bytes: int = MAX_FILE_BYTES) -> list[Loaded]:
     """The articles of ``found`` (article files), each read with its folder's ``articles.yaml``
     (read once per folder, its problems in ``warnings``); a file that cannot be read is skipped
     with its reason."""
@@ -386,7 +391,8 @@ def _read(found: list, root: Path, report: IngestReport, progress: bool | None) 
                 metadata_by_dir[folder] = metadata.entries
                 label = str(folder / METADATA_FILE)
                 report.warnings.extend((label, problem) for problem in metadata.problems)
-            article = load_article(path, metadata_by_dir[folder].get(path.name), root, id_root=item.root)
+            article = load_article(path, metadata_by_dir[folder].get(path.name), root, id_root=item.root,
+                                   max_bytes=max_bytes)
         except UnreadableFile as exc:
             report.skipped.append((str(path), str(exc)))
             continue

@@ -13,6 +13,9 @@ Rules (the README repeats them for users):
   1900 to 2100, written ``YYYY-MM-DD`` (a time after it, as in HTML's ``2025-10-08T12:00:00Z``,
   is allowed and dropped). A bad value skips the file with a reason naming the file, the field
   and what is accepted; it is never stored and never dropped silently. ``null`` means unknown.
+- A file larger than the limit (``load_article``'s ``max_bytes``: ``ASSISTANT_MAX_FILE_BYTES``,
+  20 MiB by default; a compressed page once unpacked) is skipped before it is read, with a reason
+  naming the setting.
 - An ``articles.yaml`` entry may hold ``headline``, ``outlet``, ``published`` and ``author``
   (``ENTRY_KEYS``). What is wrong in it without costing anything is reported by name and nothing is
   lost (``read_metadata``'s ``problems``): an unknown key is ignored and the entry's other keys are
@@ -42,7 +45,15 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from vectorstore.extraction import ExtractedPage, NoArticle, decode_html, extract_page
+from vectorstore.extraction import (
+    GZIP_MAGIC,
+    ExtractedPage,
+    NoArticle,
+    PageTooLarge,
+    decode_html,
+    extract_page,
+    gunzip,
+)
 from vectorstore.models import Article
 
 log = logging.getLogger(__name__)
@@ -50,7 +61,8 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".html.gz", ".htm.gz"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 METADATA_FILE = "articles.yaml"
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the largest file read unless told otherwise (ASSISTANT_MAX_FILE_BYTES)
+MAX_FILE_BYTES_SETTING = "ASSISTANT_MAX_FILE_BYTES"  # named in the message, so the user knows what to raise
 MAX_HEADLINE_CHARS = 500
 MAX_OUTLET_CHARS = 200
 MAX_AUTHOR_CHARS = 300
@@ -432,7 +444,7 @@ def validate_metadata(values: dict, origins: dict[str, str] | None = None) -> Ar
 
 
 def load_article(path: Path, metadata: dict | None = None, root: Path | None = None,
-                 id_root: Path | None = None) -> Article:
+                 id_root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Article:
     """Read one file into an ``Article``, its metadata validated.
 
     Args:
@@ -441,18 +453,25 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
         root: ``source`` is recorded relative to this folder when the file is inside it.
         id_root: the folder argument the file was found in; the id is the path relative to it
             (see ``article_id``). ``None``: the file name without extension.
+        max_bytes: the largest file read (a compressed page: once unpacked); a larger one is
+            refused before it is read.
 
     Raises:
         UnreadableFile: empty, binary, not UTF-8 (text files; a page may declare its charset),
-            too large, no article text found, malformed front matter, or a metadata value that is
+            larger than ``max_bytes``, no article text found, malformed front matter, or a metadata value that is
             not accepted (see ``ArticleMetadata``).
     """
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size <= max_bytes:  # a larger file is not read at all
+            with path.open("rb") as f:
+                raw = f.read(max_bytes + 1)
+            size = max(size, len(raw))  # it may have grown since
     except OSError as exc:
         raise UnreadableFile(f"cannot read ({exc.strerror})") from exc
-    if len(raw) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    if size > max_bytes:
+        raise UnreadableFile(f"{_size(size)}, larger than the limit of {_size(max_bytes)} ({MAX_FILE_BYTES_SETTING}); "
+                             "raise that setting to ingest it")
     if not raw.strip():
         raise UnreadableFile("empty file")
 
@@ -462,7 +481,12 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
     if kind in HTML_SUFFIXES:
         # A page declares its own charset (<meta charset>), so it need not be UTF-8.
         try:
+            if raw[:2] == GZIP_MAGIC:  # unpacked here, to the same limit as a file
+                raw = gunzip(raw, max_bytes)
             page = extract_page(decode_html(raw))
+        except PageTooLarge:
+            raise UnreadableFile(f"larger than the limit of {_size(max_bytes)} once unpacked "
+                                 f"({MAX_FILE_BYTES_SETTING}); raise that setting to ingest it") from None
         except NoArticle as exc:
             raise UnreadableFile(str(exc)) from None
         text = page.text
@@ -495,6 +519,10 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
         author=meta.author,
     )
     return replace(article, content_hash=content_hash(article))
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
 def _utf8(raw: bytes) -> str:

@@ -174,3 +174,27 @@ def test_a_long_article_is_announced_before_its_analysis(long_article, tmp_path,
     lines = [r.getMessage() for r in caplog.records if r.name == "vectorstore.ingestion"]
     assert lines[0].startswith(f"{long_article} is long (15,") and "before embedding" in lines[0]
     assert lines[1].startswith("ingest: 1 articles to write")
+
+
+def test_a_file_over_the_size_limit_is_skipped_with_the_setting_to_raise_and_the_rest_stored(folder, tmp_path):
+    (folder / "huge.txt").write_text("The council met again. " * 200, encoding="utf-8")  # 4,600 bytes
+    report = ingest([folder], MemoryStore(), HashingEmbedder(), SentenceChunker(), root=tmp_path, progress=False,
+                    max_file_bytes=4096)
+    assert sorted(report.ingested) == [f"story{i}" for i in range(6)]
+    assert report.skipped == [(str(folder / "huge.txt"), "4,600 bytes, larger than the limit of 4,096 bytes "
+                                                         "(ASSISTANT_MAX_FILE_BYTES); raise that setting to ingest it")]
+
+
+def test_the_size_limit_comes_from_the_setting(folder, tmp_path, monkeypatch):
+    from assistant.answer import Assistant
+    from assistant.settings import load_settings
+
+    (folder / "huge.txt").write_text("The council met again. " * 200, encoding="utf-8")
+    assert load_settings().max_file_bytes == 20 * 1024 * 1024
+    monkeypatch.setenv("ASSISTANT_MAX_FILE_BYTES", "4096")
+    assistant = Assistant(load_settings(), store=MemoryStore(), embedder=HashingEmbedder())
+    report = assistant.ingest([folder], progress=False)
+    assert [p for p, _ in report.skipped] == [str(folder / "huge.txt")] and len(report.ingested) == 6
+    monkeypatch.setenv("ASSISTANT_MAX_FILE_BYTES", "5000")
+    assistant = Assistant(load_settings(), store=MemoryStore(), embedder=HashingEmbedder())
+    assert "huge" in assistant.ingest([folder], progress=False).ingested

@@ -1,5 +1,6 @@
 import datetime
 import gzip
+from pathlib import Path
 
 import pytest
 import yaml
@@ -316,3 +317,39 @@ def test_merge_keys_are_not_duplicates(tmp_path):
 def test_load_metadata_is_the_entries_of_read_metadata(tmp_path):
     _metadata(tmp_path, "a.txt: {headline: A, publisehd: x}\n")
     assert load_metadata(tmp_path) == {"a.txt": {"title": "A", "outlet": None, "published": None, "author": None}}
+
+
+# -- a size limit per file, from ASSISTANT_MAX_FILE_BYTES ------------------------------------------
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read_naming_the_setting(tmp_path, monkeypatch):
+    p = tmp_path / "big.txt"
+    p.write_text("The council met again. " * 200, encoding="utf-8")  # 4,600 bytes
+    with monkeypatch.context() as m, pytest.raises(UnreadableFile) as err:
+        m.setattr(Path, "open", lambda *a, **k: pytest.fail("a file over the limit is read"))
+        m.setattr(Path, "read_bytes", lambda *a, **k: pytest.fail("a file over the limit is read"))
+        load_article(p, max_bytes=4096)
+    assert str(err.value) == ("4,600 bytes, larger than the limit of 4,096 bytes (ASSISTANT_MAX_FILE_BYTES); "
+                              "raise that setting to ingest it")
+    assert load_article(p, max_bytes=4600).text.startswith("The council met again.")
+    assert loading.MAX_FILE_BYTES == 20 * 1024 * 1024
+
+
+def test_a_compressed_page_is_held_to_the_limit_once_unpacked(tmp_path):
+    p = tmp_path / "big.html.gz"
+    body = "<p>The council met again on Monday.</p>" * 2000  # 78,000 bytes, a few hundred compressed
+    p.write_bytes(gzip.compress(f"<html><body><article>{body}</article></body></html>".encode()))
+    with pytest.raises(UnreadableFile, match=r"larger than the limit of 65,536 bytes once unpacked \(ASSISTANT_MAX_FILE_BYTES\)"):
+        load_article(p, max_bytes=64 * 1024)
+    assert "council" in load_article(p, max_bytes=100_000).text
+
+
+def test_extract_reads_a_file_to_the_same_limit_as_ingest(tmp_path):
+    from assistant.settings import load_settings
+    from assistant.web_sources import extract
+
+    p = tmp_path / "big.txt"
+    p.write_text("The council met again. " * 200, encoding="utf-8")
+    [result] = extract([str(p)], load_settings(max_file_bytes=4096))
+    assert "larger than the limit of 4,096 bytes (ASSISTANT_MAX_FILE_BYTES)" in result["error"]
+    [result] = extract([str(p)], load_settings())
+    assert result["text"].startswith("The council met again.")
