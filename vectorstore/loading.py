@@ -13,6 +13,14 @@ Rules (the README repeats them for users):
   1900 to 2100, written ``YYYY-MM-DD`` (a time after it, as in HTML's ``2025-10-08T12:00:00Z``,
   is allowed and dropped). A bad value skips the file with a reason naming the file, the field
   and what is accepted; it is never stored and never dropped silently. ``null`` means unknown.
+- A file larger than the limit (``load_article``'s ``max_bytes``: ``ASSISTANT_MAX_FILE_BYTES``,
+  20 MiB by default; a compressed page once unpacked) is skipped before it is read, with a reason
+  naming the setting.
+- An ``articles.yaml`` entry may hold ``headline``, ``outlet``, ``published`` and ``author``
+  (``ENTRY_KEYS``). What is wrong in it without costing anything is reported by name and nothing is
+  lost (``read_metadata``'s ``problems``): an unknown key is ignored and the entry's other keys are
+  used; an entry for a file that is not in the folder describes nothing; of a file name or a key
+  given twice, the last is used (PyYAML's rule), and the message says which.
 - An article's id is its path relative to the folder given (extension removed, ``/`` between
   sub-folders), or the file name without extension for a file given by itself. Letters and
   digits of any script are kept; other characters become ``-``.
@@ -23,6 +31,7 @@ Rules (the README repeats them for users):
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import logging
@@ -36,7 +45,15 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from vectorstore.extraction import ExtractedPage, NoArticle, decode_html, extract_page
+from vectorstore.extraction import (
+    GZIP_MAGIC,
+    ExtractedPage,
+    NoArticle,
+    PageTooLarge,
+    decode_html,
+    extract_page,
+    gunzip,
+)
 from vectorstore.models import Article
 
 log = logging.getLogger(__name__)
@@ -44,11 +61,18 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".html.gz", ".htm.gz"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 METADATA_FILE = "articles.yaml"
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the largest file read unless told otherwise (ASSISTANT_MAX_FILE_BYTES)
+MAX_FILE_BYTES_SETTING = "ASSISTANT_MAX_FILE_BYTES"  # named in the message, so the user knows what to raise
 MAX_HEADLINE_CHARS = 500
 MAX_OUTLET_CHARS = 200
 MAX_AUTHOR_CHARS = 300
 YEARS = (1900, 2100)
+# The one place that says which metadata an article has: each field and its key in articles.yaml
+# (and in messages); an articles.yaml entry may hold these keys and no others.
+_FIELD_NAMES = {"title": "headline", "outlet": "outlet", "published": "published", "author": "author"}
+ENTRY_KEYS = tuple(_FIELD_NAMES.values())
+# Keys front matter accepts as well, so a likely slip in articles.yaml.
+_KEY_ALIASES = {"title": "headline", "date": "published"}
 
 
 class UnreadableFile(Exception):
@@ -193,27 +217,137 @@ def _load_yaml(text: str):
     return yaml.load(text, Loader=_YamlAsWritten)  # noqa: S506 - a SafeLoader subclass
 
 
-def load_metadata(folder: Path) -> dict[str, dict]:
-    """Read ``folder/articles.yaml`` into ``{file name: {outlet, title, published}}``.
+class _MetadataYaml(_YamlAsWritten):
+    """``_YamlAsWritten`` that records every key given more than once in a mapping (PyYAML keeps the
+    last one silently): ``duplicates`` holds ``(mapping node, key, [(key node, value node), ...])``."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.root: yaml.Node | None = None
+        self.duplicates: list[tuple[yaml.MappingNode, object, list[tuple[yaml.Node, yaml.Node]]]] = []
+
+    def construct_document(self, node):
+        self.root = node
+        return super().construct_document(node)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            # Before the merge keys (<<) are flattened in: a key written once overrides a merged one, as meant.
+            given: dict[object, list[tuple[yaml.Node, yaml.Node]]] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    given.setdefault(key, []).append((key_node, value_node))
+                except TypeError:  # not hashable: the base constructor reports it
+                    continue
+            self.duplicates.extend((node, key, pairs) for key, pairs in given.items() if len(pairs) > 1)
+        return super().construct_mapping(node, deep=deep)
+
+
+@dataclass(frozen=True)
+class MetadataFile:
+    """A folder's ``articles.yaml`` as read (``read_metadata``).
+
+    Attributes:
+        entries: ``{file name: {title, outlet, published, author}}``, values as written.
+        problems: what is wrong in it without costing anything (an unknown key, an entry for a
+            file that is not in the folder, a key given twice), one message each, naming the entry.
+    """
+
+    entries: dict[str, dict]
+    problems: tuple[str, ...] = ()
+
+
+def read_metadata(folder: Path) -> MetadataFile:
+    """Read ``folder/articles.yaml``: each file's entry, and its problems.
 
     Values are as written (dates stay strings); ``load_article`` validates the entry of the
-    file it reads, so one bad entry skips only its own file.
+    file it reads, so one bad entry skips only its own file. An entry may hold the keys in
+    ``ENTRY_KEYS``; an unknown key is ignored, an entry for a file that is not in the folder
+    has nothing to describe, and of a key given twice the last is used: each is in ``problems``.
 
     Raises:
         UnreadableFile: the YAML is malformed or not a mapping of mappings.
     """
     path = folder / METADATA_FILE
     if not path.is_file():
-        return {}
+        return MetadataFile({})
     try:
-        data = _load_yaml(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"{path}: not valid YAML ({exc})") from exc
+    try:
+        loader = _MetadataYaml(text)  # the reader checks for unprintable characters here
+        try:
+            data = loader.get_single_data() or {}
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, ValueError) as exc:
         raise UnreadableFile(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise UnreadableFile(f"{path}: expected a mapping of file name to {{outlet, headline, published}}")
-    return {str(k): {"title": v.get("headline"), "outlet": v.get("outlet"), "published": v.get("published"),
-                     "author": v.get("author")}
-            for k, v in data.items()}
+        raise UnreadableFile(f"{path}: expected a mapping of file name to {{{', '.join(ENTRY_KEYS)}}}")
+    problems = [_duplicate(loader.root, node, key, pairs) for node, key, pairs in loader.duplicates]
+    files = _file_names(folder)
+    for name, entry in data.items():
+        name = str(name)
+        if name not in files:
+            problems.append(f"entry '{name}': no file '{name}' in this folder; nothing is stored for this entry"
+                            + _missing_hint(name, files - {str(k) for k in data}))
+        for key in entry:
+            if key not in ENTRY_KEYS:
+                problems.append(f"entry '{name}': unknown key '{key}' ignored{_key_hint(str(key))}; "
+                                f"an entry may hold {', '.join(ENTRY_KEYS)}")
+    entries = {str(k): {field: v.get(key) for field, key in _FIELD_NAMES.items()} for k, v in data.items()}
+    return MetadataFile(entries, tuple(problems))
+
+
+def load_metadata(folder: Path) -> dict[str, dict]:
+    """Read ``folder/articles.yaml`` into ``{file name: {title, outlet, published, author}}``
+    (``read_metadata``'s entries, without its problems).
+
+    Raises:
+        UnreadableFile: the YAML is malformed or not a mapping of mappings.
+    """
+    return read_metadata(folder).entries
+
+
+def _file_names(folder: Path) -> set[str]:
+    try:
+        return {e.name for e in os.scandir(folder) if e.is_file()}
+    except OSError:
+        return set()
+
+
+def _missing_hint(name: str, files: set[str]) -> str:
+    """A likely meaning of the entry ``name``: the one of the ``files`` no entry names that is close to it."""
+    if "/" in name or "\\" in name:
+        return f" (an entry names a file beside {METADATA_FILE}; sub-folders have an {METADATA_FILE} of their own)"
+    close = difflib.get_close_matches(name, sorted(files - {METADATA_FILE}), n=2, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if len(close) == 1 else ""  # of several as close, none
+
+
+def _key_hint(key: str) -> str:
+    close = _KEY_ALIASES.get(key.lower()) or next(iter(difflib.get_close_matches(key.lower(), ENTRY_KEYS, n=1)), None)
+    return f" (did you mean '{close}'?)" if close else ""
+
+
+def _duplicate(root: yaml.Node | None, node: yaml.MappingNode, key, pairs: list[tuple[yaml.Node, yaml.Node]]) -> str:
+    """The problem message of ``key`` given more than once in the mapping ``node``."""
+    lines = sorted({k.start_mark.line + 1 for k, _ in pairs})
+    where = f"line {lines[0]}" if len(lines) == 1 else "lines " + ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
+    last_key, last_value = pairs[-1]
+    if node is root:
+        return (f"'{key}' has {len(pairs)} entries ({where}); the last one (line {last_key.start_mark.line + 1}) "
+                "is used, the others are ignored")
+    entry = next((str(k.value) for k, v in getattr(root, "value", ()) if v is node), None)
+    at = f" (line {last_key.start_mark.line + 1})" if len(lines) > 1 else ""
+    used = f": {last_value.value!r}{at}" if isinstance(last_value, yaml.ScalarNode) else at
+    prefix = f"entry '{entry}': " if entry is not None else ""
+    return f"{prefix}'{key}' is given {len(pairs)} times ({where}); the last value is used{used}"
 
 
 def _text_field(limit: int):
@@ -286,9 +420,6 @@ class ArticleMetadata(BaseModel):
     author: Annotated[str | None, BeforeValidator(_text_field(MAX_AUTHOR_CHARS))] = None
 
 
-_FIELD_NAMES = {"title": "headline", "outlet": "outlet", "published": "published", "author": "author"}
-
-
 def validate_metadata(values: dict, origins: dict[str, str] | None = None) -> ArticleMetadata:
     """``values`` (``title``, ``outlet``, ``published``, ``author``) checked by ``ArticleMetadata``.
 
@@ -313,7 +444,7 @@ def validate_metadata(values: dict, origins: dict[str, str] | None = None) -> Ar
 
 
 def load_article(path: Path, metadata: dict | None = None, root: Path | None = None,
-                 id_root: Path | None = None) -> Article:
+                 id_root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Article:
     """Read one file into an ``Article``, its metadata validated.
 
     Args:
@@ -322,18 +453,25 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
         root: ``source`` is recorded relative to this folder when the file is inside it.
         id_root: the folder argument the file was found in; the id is the path relative to it
             (see ``article_id``). ``None``: the file name without extension.
+        max_bytes: the largest file read (a compressed page: once unpacked); a larger one is
+            refused before it is read.
 
     Raises:
         UnreadableFile: empty, binary, not UTF-8 (text files; a page may declare its charset),
-            too large, no article text found, malformed front matter, or a metadata value that is
+            larger than ``max_bytes``, no article text found, malformed front matter, or a metadata value that is
             not accepted (see ``ArticleMetadata``).
     """
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size <= max_bytes:  # a larger file is not read at all
+            with path.open("rb") as f:
+                raw = f.read(max_bytes + 1)
+            size = max(size, len(raw))  # it may have grown since
     except OSError as exc:
         raise UnreadableFile(f"cannot read ({exc.strerror})") from exc
-    if len(raw) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    if size > max_bytes:
+        raise UnreadableFile(f"{_size(size)}, larger than the limit of {_size(max_bytes)} ({MAX_FILE_BYTES_SETTING}); "
+                             "raise that setting to ingest it")
     if not raw.strip():
         raise UnreadableFile("empty file")
 
@@ -343,7 +481,12 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
     if kind in HTML_SUFFIXES:
         # A page declares its own charset (<meta charset>), so it need not be UTF-8.
         try:
+            if raw[:2] == GZIP_MAGIC:  # unpacked here, to the same limit as a file
+                raw = gunzip(raw, max_bytes)
             page = extract_page(decode_html(raw))
+        except PageTooLarge:
+            raise UnreadableFile(f"larger than the limit of {_size(max_bytes)} once unpacked "
+                                 f"({MAX_FILE_BYTES_SETTING}); raise that setting to ingest it") from None
         except NoArticle as exc:
             raise UnreadableFile(str(exc)) from None
         text = page.text
@@ -376,6 +519,10 @@ def load_article(path: Path, metadata: dict | None = None, root: Path | None = N
         author=meta.author,
     )
     return replace(article, content_hash=content_hash(article))
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
 def _utf8(raw: bytes) -> str:

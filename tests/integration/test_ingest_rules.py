@@ -5,6 +5,7 @@ the path and are never taken over silently; symlinks do not lead out of a folder
 sentence does not become an endless chunk.
 """
 
+import json
 import shutil
 
 import pytest
@@ -225,3 +226,28 @@ def test_a_huge_single_sentence_file_is_stored_as_bounded_exact_chunks(run, stor
     vectors = store.sentence_vectors(chunks)
     assert len(vectors) == sum(len(c.sentences) for c in chunks)
     assert all(end - start <= 700 for _, start, end in vectors)
+
+
+# -- articles.yaml typos and the size limit, as the CLI shows them ------------------------------
+
+def test_cli_shows_articles_yaml_typos_and_a_file_over_the_size_limit_and_stores_the_rest(tmp_path, workdir):
+    meta = workdir / "articles.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("  outlet: USA TODAY\n", "  outlet: USA TODAY\n"
+                                                             "  publisehd: 2025-10-09\n", 1)
+                    + "\nmissing.txt:\n  headline: Nobody\n", encoding="utf-8")
+    (workdir / "huge.txt").write_text("The council met again on Monday. " * 4000, encoding="utf-8")  # 132,000 bytes
+    data = tmp_path / "cli-data"
+    result = run_cli("ingest", str(workdir), "--json",
+                     env={"ASSISTANT_DATA_DIR": str(data), "ASSISTANT_MAX_FILE_BYTES": "65536"})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (f"warning: {meta}: entry '000_260dedd85ce9b948.txt': unknown key 'publisehd' ignored "
+            "(did you mean 'published'?)") in result.stderr
+    assert f"warning: {meta}: entry 'missing.txt': no file 'missing.txt' in this folder" in result.stderr
+    assert (f"warning: skipped {workdir / 'huge.txt'}: 132,000 bytes, larger than the limit of 65,536 bytes "
+            "(ASSISTANT_MAX_FILE_BYTES); raise that setting to ingest it") in result.stderr
+    report = json.loads(result.stdout)
+    assert sorted(report["ingested"]) == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    assert len(report["warnings"]) == 2 and [s["path"] for s in report["skipped"]] == [str(workdir / "huge.txt")]
+    stored = ChromaStore(data / "chroma").article("000_260dedd85ce9b948")
+    assert (stored.outlet, stored.published) == ("USA TODAY", "2025-10-08")  # the typo cost nothing

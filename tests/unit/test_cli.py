@@ -38,3 +38,16 @@ def test_sync_with_nothing_to_sync_says_what_to_do_before_loading_anything(tmp_p
     (tmp_path / "sources.yaml").write_text("sources: [file:///etc/passwd]\n")
     assert main(["sync", "--data-dir", str(tmp_path)]) == 2
     assert "is not an http(s) URL" in capsys.readouterr().err
+
+
+def test_ingest_prints_each_warning_on_stderr_and_counts_them_in_the_summary(capsys):
+    from assistant.cli import _print_report
+    from vectorstore.ingestion import IngestReport
+
+    report = IngestReport(ingested=["a"], warnings=[("news/articles.yaml", "entry 'a.txt': unknown key 'x' ignored")],
+                          skipped=[("news/b.txt", "empty file")])
+    assert _print_report(report, as_json=False) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["warning: skipped news/b.txt: empty file",
+                                "warning: news/articles.yaml: entry 'a.txt': unknown key 'x' ignored"]
+    assert "1 skipped, 1 warning(s)" in out

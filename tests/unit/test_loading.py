@@ -1,5 +1,6 @@
 import datetime
 import gzip
+from pathlib import Path
 
 import pytest
 import yaml
@@ -248,3 +249,107 @@ def test_symlinks_out_of_the_folder_dangling_and_loops_are_skipped_with_reasons(
     assert "folder; not followed" in reasons["up"]
     # Named by itself on the command line, a link is the user's choice and is read.
     assert find_files([folder / "to-secret.txt"]) == ([folder / "to-secret.txt"], [])
+
+
+# -- articles.yaml typos are reported by name and cost nothing (issue: never a poisoned run) ------
+
+def _metadata(tmp_path, text: str, names=("a.txt", "b.txt")):
+    (tmp_path / "articles.yaml").write_text(text, encoding="utf-8")
+    for name in names:
+        (tmp_path / name).write_text(f"Body of {name}.", encoding="utf-8")
+    return loading.read_metadata(tmp_path)
+
+
+def test_the_keys_an_entry_may_hold_are_the_ones_load_article_reads(tmp_path):
+    assert loading.ENTRY_KEYS == ("headline", "outlet", "published", "author")
+    meta = _metadata(tmp_path, "a.txt: {headline: H, outlet: O, published: 2025-10-08, author: A}\n")
+    assert not meta.problems
+    art = load_article(tmp_path / "a.txt", meta.entries["a.txt"])
+    assert (art.title, art.outlet, art.published, art.author) == ("H", "O", "2025-10-08", "A")
+
+
+def test_an_unknown_key_is_reported_and_ignored_and_the_known_ones_kept(tmp_path):
+    meta = _metadata(tmp_path, "a.txt:\n  headline: H\n  publisehd: 2025-10-08\n  title: T\n")
+    assert meta.problems == (
+        "entry 'a.txt': unknown key 'publisehd' ignored (did you mean 'published'?); "
+        "an entry may hold headline, outlet, published, author",
+        "entry 'a.txt': unknown key 'title' ignored (did you mean 'headline'?); "
+        "an entry may hold headline, outlet, published, author",
+    )
+    art = load_article(tmp_path / "a.txt", meta.entries["a.txt"])
+    assert (art.title, art.published) == ("H", None)
+
+
+def test_an_entry_for_a_file_not_in_the_folder_is_reported(tmp_path):
+    meta = _metadata(tmp_path, "a.txt: {headline: A}\ngone.txt: {headline: C}\nb.text: {headline: B}\n"
+                               "sub/a.txt: {headline: S}\n")
+    assert meta.problems == (
+        "entry 'gone.txt': no file 'gone.txt' in this folder; nothing is stored for this entry",
+        "entry 'b.text': no file 'b.text' in this folder; nothing is stored for this entry (did you mean 'b.txt'?)",
+        "entry 'sub/a.txt': no file 'sub/a.txt' in this folder; nothing is stored for this entry "
+        "(an entry names a file beside articles.yaml; sub-folders have an articles.yaml of their own)",
+    )
+
+
+def test_a_file_named_twice_is_reported_with_the_entry_used(tmp_path):
+    meta = _metadata(tmp_path, "a.txt:\n  headline: First\nb.txt: {headline: B}\na.txt:\n  headline: Second\n")
+    assert meta.problems == ("'a.txt' has 2 entries (lines 1 and 4); the last one (line 4) is used, "
+                             "the others are ignored",)
+    assert meta.entries["a.txt"]["title"] == "Second"
+
+
+def test_a_field_given_twice_in_one_entry_is_reported_with_the_value_used(tmp_path):
+    meta = _metadata(tmp_path, "a.txt:\n  published: 2025-10-08\n  outlet: O\n  published: 2025-10-09\n"
+                               "b.txt: {outlet: X, outlet: Y, outlet: Z}\n")
+    assert meta.problems == (
+        "entry 'a.txt': 'published' is given 2 times (lines 2 and 4); the last value is used: '2025-10-09' (line 4)",
+        "entry 'b.txt': 'outlet' is given 3 times (line 5); the last value is used: 'Z'",
+    )
+    assert meta.entries["a.txt"]["published"] == "2025-10-09" and meta.entries["b.txt"]["outlet"] == "Z"
+
+
+def test_merge_keys_are_not_duplicates(tmp_path):
+    meta = _metadata(tmp_path, "a.txt: &base {outlet: O, headline: A}\nb.txt:\n  <<: *base\n  headline: B\n")
+    assert not meta.problems
+    assert meta.entries["b.txt"] == {"title": "B", "outlet": "O", "published": None, "author": None}
+
+
+def test_load_metadata_is_the_entries_of_read_metadata(tmp_path):
+    _metadata(tmp_path, "a.txt: {headline: A, publisehd: x}\n")
+    assert load_metadata(tmp_path) == {"a.txt": {"title": "A", "outlet": None, "published": None, "author": None}}
+
+
+# -- a size limit per file, from ASSISTANT_MAX_FILE_BYTES ------------------------------------------
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read_naming_the_setting(tmp_path, monkeypatch):
+    p = tmp_path / "big.txt"
+    p.write_text("The council met again. " * 200, encoding="utf-8")  # 4,600 bytes
+    with monkeypatch.context() as m, pytest.raises(UnreadableFile) as err:
+        m.setattr(Path, "open", lambda *a, **k: pytest.fail("a file over the limit is read"))
+        m.setattr(Path, "read_bytes", lambda *a, **k: pytest.fail("a file over the limit is read"))
+        load_article(p, max_bytes=4096)
+    assert str(err.value) == ("4,600 bytes, larger than the limit of 4,096 bytes (ASSISTANT_MAX_FILE_BYTES); "
+                              "raise that setting to ingest it")
+    assert load_article(p, max_bytes=4600).text.startswith("The council met again.")
+    assert loading.MAX_FILE_BYTES == 20 * 1024 * 1024
+
+
+def test_a_compressed_page_is_held_to_the_limit_once_unpacked(tmp_path):
+    p = tmp_path / "big.html.gz"
+    body = "<p>The council met again on Monday.</p>" * 2000  # 78,000 bytes, a few hundred compressed
+    p.write_bytes(gzip.compress(f"<html><body><article>{body}</article></body></html>".encode()))
+    with pytest.raises(UnreadableFile, match=r"larger than the limit of 65,536 bytes once unpacked \(ASSISTANT_MAX_FILE_BYTES\)"):
+        load_article(p, max_bytes=64 * 1024)
+    assert "council" in load_article(p, max_bytes=100_000).text
+
+
+def test_extract_reads_a_file_to_the_same_limit_as_ingest(tmp_path):
+    from assistant.settings import load_settings
+    from assistant.web_sources import extract
+
+    p = tmp_path / "big.txt"
+    p.write_text("The council met again. " * 200, encoding="utf-8")
+    [result] = extract([str(p)], load_settings(max_file_bytes=4096))
+    assert "larger than the limit of 4,096 bytes (ASSISTANT_MAX_FILE_BYTES)" in result["error"]
+    [result] = extract([str(p)], load_settings())
+    assert result["text"].startswith("The council met again.")
