@@ -59,7 +59,7 @@ class Assistant:
         self.llm_gate = Gate(settings.llm_queue, settings.llm_queue_wait)  # outlives a refresh, like the model
         self.keyword = storage.open_keyword_index(settings, self.store)  # persistent: opened, never rebuilt
         self.writer = Writer(settings, self.store, self.embedder, self.keyword)
-        self.suggestion_file = SuggestionFile(settings.suggestions_path)
+        self.suggestion_file = SuggestionFile(settings.suggestions_path, self.store)
         # loads the model and vector indexes meanwhile; not a daemon: an exit never stops it in native code
         threading.Thread(target=warm_up, args=(self.embedder, self.store), name="warm-up").start()
         self.common_words = spelling_words(settings)

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ from vectorstore.terms import STOPWORDS
 
 log = logging.getLogger(__name__)
 SUGGESTED = 4  # questions shown before the first question
+SUGGESTIONS_NOTE = "suggestions"  # the note that holds them in a store on a Chroma server
+NOTE_EVERY = 1.0  # seconds the note is taken as read
 FOLLOW_UPS = 3  # most questions shown after an answer
 PER_ARTICLE = 3  # checked questions kept per article
 TRIES_PER_ARTICLE = 10  # candidates checked per article at most (each is a whole answer)
@@ -153,11 +156,19 @@ class Suggestions:
     def load(cls, path: Path) -> Suggestions:
         """The saved suggestions; none if the file is missing or unreadable."""
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls.parse(Path(path).read_text(encoding="utf-8"))
+        except OSError:
+            return cls()
+
+    @classmethod
+    def parse(cls, text: str) -> Suggestions:
+        """Suggestions from their JSON (``to_dict``); none if it cannot be read."""
+        try:
+            data = json.loads(text)
             return cls([str(q) for q in data.get("suggested", [])],
                        {str(k): [str(q) for q in v] for k, v in data.get("by_article", {}).items()},
                        str(data.get("made", "")))
-        except (OSError, ValueError, AttributeError, TypeError):
+        except (ValueError, AttributeError, TypeError):
             return cls()
 
 
@@ -187,30 +198,41 @@ def build(articles: list[Article], answer: Callable[[str], Answer], newest: int 
 
 
 class SuggestionFile:
-    """The suggested questions kept beside the store (``suggestions.json``): read again only when
-    the file changed (an ingest by another process too); kept in memory when there is no file
-    (``path`` ``None``: a Chroma server, where nothing is written locally)."""
+    """The suggested questions kept for every process of the store: ``suggestions.json`` beside an
+    embedded store (read again only when the file changed: an ingest by another process too), or a
+    note in a store on a Chroma server (``path`` ``None``; read again at most every ``NOTE_EVERY``
+    seconds), so that every app process shows what the last write made."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, store=None) -> None:
         self.path = path
-        self._kept: tuple[int | None, Suggestions] | None = None
-        self._made = Suggestions()
+        self.store = store
+        self._kept: tuple[object, Suggestions] | None = None
 
     def current(self) -> Suggestions:
-        """The suggestions saved last (none before an ingest made some)."""
-        if self.path is None:
-            return self._made
-        try:
-            stamp = self.path.stat().st_mtime_ns
-        except OSError:
-            stamp = None
+        """The suggestions saved last (none before a write made some)."""
+        stamp = self._stamp()
         if self._kept is None or self._kept[0] != stamp:
-            self._kept = (stamp, Suggestions.load(self.path) if stamp is not None else Suggestions())
+            self._kept = (stamp, self._read())
         return self._kept[1]
 
     def save(self, made: Suggestions) -> None:
         """Keep ``made`` as the current suggestions."""
-        if self.path is None:
-            self._made = made
-        else:
+        if self.path is not None:
             made.save(self.path)
+        elif self.store is not None:
+            self.store.put_note(SUGGESTIONS_NOTE, json.dumps(made.to_dict(), ensure_ascii=False))
+        self._kept = (self._stamp(), made)
+
+    def _stamp(self) -> object:
+        if self.path is None:
+            return int(time.monotonic() // NOTE_EVERY)  # a note: read again once a while
+        try:
+            return self.path.stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def _read(self) -> Suggestions:
+        if self.path is not None:
+            return Suggestions.load(self.path) if self.path.exists() else Suggestions()
+        text = self.store.note(SUGGESTIONS_NOTE) if self.store is not None else None
+        return Suggestions.parse(text) if text else Suggestions()

@@ -92,3 +92,25 @@ def test_each_app_process_keeps_its_own_keyword_index_in_step_with_the_shared_st
     assert [cid for cid, _ in second.keyword.search("zeppelin", 5)][0].startswith(new_id)
     assert not Assistant(load_settings(chroma_url=chroma_server, data_dir=tmp_path / "second"),
                          embedder=embedder).keyword_drift.drifted  # a restart finds it in step
+
+
+def test_a_write_by_another_app_process_is_seen_without_a_restart(chroma_server, embedder, tmp_path):
+    """Several app processes over one Chroma server: a write by any of them (here an ingest in
+    another process) moves the store's change mark; the others refresh on it at their next
+    question, bring their own keyword index in step and show the suggestions that write made."""
+    serving = Assistant(load_settings(chroma_url=chroma_server, data_dir=tmp_path / "serving"), embedder=embedder)
+    assert not serving.refresh_if_changed() and serving.suggestions().suggested == []
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "ferry.txt").write_text("Ferry Strike\n\nFerry workers in Wellington walked out over a zeppelin "
+                                     "terminal on Tuesday, the union's leader Mere Tane said.\n", encoding="utf-8")
+    other = run_cli("ingest", str(SEEDS), str(extra), "--chroma-url", chroma_server,
+                    env={"ASSISTANT_DATA_DIR": str(tmp_path / "other")})
+    assert other.returncode == 0, other.stderr
+    time.sleep(1.1)  # a server's change mark is read at most once a second
+    assert serving.health()["store"]["stale"]
+    assert serving.refresh_if_changed()
+    assert serving.pipeline.counts["articles"] == 6 and len(serving.keyword_drift.missing) == 6
+    assert "zeppelin terminal" in serving.answer("Why did ferry workers in Wellington walk out?").answer
+    assert serving.suggestions().suggested  # made by the other process's ingest, kept in the store
+    assert not serving.refresh_if_changed()
