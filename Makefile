@@ -32,7 +32,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about 12 minutes to ingest)
 
-.PHONY: install llm browser run test unit bench bench-archive bench-load bench-extraction bench-copies soak eval eval-external train-scorer screenshots clean
+.PHONY: install llm browser run test unit bench bench-archive bench-load bench-extraction bench-copies soak soak-server eval eval-external train-scorer screenshots clean
 
 # Everything (what `make test` needs): the assistant, the browser driver and the LLM back ends.
 install: $(RUN_STAMP) $(TEST_STAMP) $(LLM_STAMP)
@@ -147,6 +147,10 @@ bench-extraction: install
 # clients and bad requests on every route, all on 127.0.0.1; a few minutes.
 soak: install
 	$(PY) -m tools.soak --report reports/soak.json
+
+# The same against a store on a Chroma server (chroma run on 127.0.0.1, started and stopped by the run).
+soak-server: install
+	$(PY) -m tools.soak --chroma --report reports/soak-server.json
 
 # Copies stored once (also_at): what the copy rule merges in the benchmark corpora, printed to read by eye.
 bench-copies: install

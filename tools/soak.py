@@ -33,6 +33,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from assistant.cli import run_command
 from assistant.settings import Settings
@@ -55,11 +56,19 @@ MAX_BODY = Settings.model_fields["max_body_bytes"].default  # the served process
 REFUSED_EARLY = 0  # a status for requests closed before their (oversized) body was sent, or not HTTP at all
 
 
+class Place(NamedTuple):
+    """Where a process's store is: its data folder, and the Chroma server it uses (``None``: the folder's own)."""
+
+    data: Path
+    url: str | None = None
+
+
 class SoakFailed(Exception):
     """A step of the soak run could not go on (a process hung or died unexpectedly)."""
 
 
-def run(settings: Settings, clients: int = 20, articles: int = 40, limit_s: float = 480.0) -> dict:
+def run(settings: Settings, clients: int = 20, articles: int = 40, limit_s: float = 480.0,
+        chroma: bool = False) -> dict:
     """Run the soak; returns its figures and ``passed``.
 
     Args:
@@ -67,19 +76,26 @@ def run(settings: Settings, clients: int = 20, articles: int = 40, limit_s: floa
         clients: concurrent chat clients.
         articles: generated articles ingested besides the seeds.
         limit_s: the ingest phase is abandoned (and the run failed) after this many seconds.
+        chroma: serve a store on a Chroma server (``chroma run`` on 127.0.0.1) instead of a folder:
+            the server and the ingests share it; a server takes no writer lock, so the killed
+            ingests' leftovers are repaired by ``check --repair`` before the third ingest.
     """
     from tools.bench import synthetic_articles  # bench imports the answer path: only when a soak runs
 
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="assistant-soak-"))
-    result: dict = {"clients": clients, "cpus": os.cpu_count(), "faults": [], "failures": []}
-    server = None
+    result: dict = {"clients": clients, "cpus": os.cpu_count(), "store": "Chroma server" if chroma else "folder",
+                    "faults": [], "failures": []}
+    server = chroma_server = None
     try:
         seeds = settings.seeds_dir.resolve()
         corpus = tmp / "generated"
         synthetic_articles(seeds, corpus, articles)
         (corpus / "bulletin.txt").write_text(BULLETIN, encoding="utf-8")  # one fact no seed has
-        clean, served = tmp / "clean", tmp / "served"
+        clean, served = Place(tmp / "clean"), Place(tmp / "served")
+        if chroma:
+            chroma_server, url = _chroma_server(tmp / "chroma-server")
+            served = Place(served.data, url)
 
         _say(f"soak: clean reference ingest of {articles} generated articles and the seeds ...")
         t = time.perf_counter()
@@ -140,6 +156,8 @@ def run(settings: Settings, clients: int = 20, articles: int = 40, limit_s: floa
     finally:
         if server is not None:
             _stop(server)
+        if chroma_server is not None:
+            _stop(chroma_server)
         result["seconds"] = round(time.perf_counter() - started, 1)
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -164,34 +182,55 @@ def run(settings: Settings, clients: int = 20, articles: int = 40, limit_s: floa
 
 # -- processes -------------------------------------------------------------------------------
 
-def _env(data: Path) -> dict:
+def _env(place: Place) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(ASSISTANT_DATA_DIR=str(data), ASSISTANT_INGEST_LOG_EVERY="0")
+    env.update(ASSISTANT_DATA_DIR=str(place.data), ASSISTANT_INGEST_LOG_EVERY="0")
+    if place.url:
+        env["ASSISTANT_CHROMA_URL"] = place.url
     if "rate_limit" in Settings.model_fields:  # 20 clients from one address: measure answers, not the limiter
         env["ASSISTANT_RATE_LIMIT"] = "0"
     return env
 
 
-def _cli(args: list[str], data: Path, timeout: float = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=_env(data), capture_output=True,
+def _cli(args: list[str], place: Place, timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=_env(place), capture_output=True,
                           text=True, timeout=timeout)
 
 
-def _ingest(data: Path, paths: list[Path]) -> dict:
-    done = _cli(["ingest", *map(str, paths), "--json"], data)
+def _ingest(place: Place, paths: list[Path]) -> dict:
+    done = _cli(["ingest", *map(str, paths), "--json"], place)
     if done.returncode != 0:
-        raise SoakFailed(f"ingest into {data} failed ({done.returncode}): {done.stderr[-500:]}")
+        raise SoakFailed(f"ingest into {place.data} failed ({done.returncode}): {done.stderr[-500:]}")
     return json.loads(done.stdout)
 
 
-def _spawn(args: list[str], data: Path, log: Path | None = None) -> subprocess.Popen:
+def _spawn(args: list[str], place: Place, log: Path | None = None) -> subprocess.Popen:
     """``python -m assistant ARGS`` on ``data``; its output into ``log``, or pipes to read."""
     if log is None:
-        return subprocess.Popen([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=_env(data), text=True,
+        return subprocess.Popen([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=_env(place), text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     with open(log, "w") as out:  # the child keeps its own copy of the file
-        return subprocess.Popen([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=_env(data), text=True,
+        return subprocess.Popen([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=_env(place), text=True,
                                 stdout=out, stderr=subprocess.STDOUT)
+
+
+def _chroma_server(path: Path) -> tuple[subprocess.Popen, str]:
+    """``chroma run`` (it comes with chromadb) on a free port of 127.0.0.1; the process and its URL."""
+    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = _free_port()
+    proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    proc.kill()
+    raise SoakFailed("the Chroma server did not start")
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -208,9 +247,9 @@ def _stop(proc: subprocess.Popen) -> None:
 class _Ingest:
     """An ingest subprocess whose progress lines are read as they come."""
 
-    def __init__(self, name: str, data: Path, corpus: Path) -> None:
+    def __init__(self, name: str, place: Place, corpus: Path) -> None:
         self.name = name
-        self.proc = _spawn(["ingest", str(corpus), "--json"], data)
+        self.proc = _spawn(["ingest", str(corpus), "--json"], place)
         self.done = self.total = 0
         self.err: list[str] = []
         self.out = ""
@@ -250,9 +289,9 @@ class _Ingest:
         return json.loads(self.out)
 
 
-def _ingests_with_kills(data: Path, corpus: Path, faults: list, deadline: float) -> dict:
+def _ingests_with_kills(place: Place, corpus: Path, faults: list, deadline: float) -> dict:
     t = time.perf_counter()
-    first, second = _Ingest("ingest 1", data, corpus), _Ingest("ingest 2", data, corpus)
+    first, second = _Ingest("ingest 1", place, corpus), _Ingest("ingest 2", place, corpus)
     # whichever takes the writer lock first writes; the other waits for it
     while not (first.total or second.total):
         if time.perf_counter() > deadline or (first.proc.poll() is not None and second.proc.poll() is not None):
@@ -264,9 +303,12 @@ def _ingests_with_kills(data: Path, corpus: Path, faults: list, deadline: float)
     waiting.kill_at(1 / 2, deadline, faults)  # it took the lock, repaired and went on: killed in turn
     if waited:
         faults.append(f"{waiting.name} waited for the writer lock while {writing.name} wrote")
-    third = _Ingest("ingest 3", data, corpus)
+    if place.url:  # a server takes no writer lock and an ingest does not repair it: check --repair does
+        repair = _cli(["check", "--repair", "--json"], place)
+        faults.append(f"check --repair after the kills: exit {repair.returncode}")
+    third = _Ingest("ingest 3", place, corpus)
     resumed = third.report(deadline)
-    final = _Ingest("ingest 4", data, corpus).report(deadline)
+    final = _Ingest("ingest 4", place, corpus).report(deadline)
     faults.append(f"ingest 3 resumed: {len(resumed['ingested'])} written, {len(resumed['unchanged'])} unchanged, "
                   f"{len(resumed['repaired'])} half-written repaired")
     return {"seconds": round(time.perf_counter() - t, 1), "waited_for_lock": waited,
@@ -274,12 +316,12 @@ def _ingests_with_kills(data: Path, corpus: Path, faults: list, deadline: float)
             "final": {k: len(final[k]) for k in ("ingested", "unchanged", "repaired")}}
 
 
-def _compare(clean: Path, served: Path) -> dict:
+def _compare(clean: Place, served: Place) -> dict:
     """Article ids, content hashes, chunk ids and sentence counts of two stores, and their differences."""
     from vectorstore.store import ChromaStore
 
-    def view(data: Path) -> dict:
-        inv = ChromaStore(data / "chroma").inventory()
+    def view(place: Place) -> dict:
+        inv = (ChromaStore(url=place.url) if place.url else ChromaStore(place.data / "chroma")).inventory()
         chunks: dict[str, list[str]] = {}
         for cid, c in inv.chunks.items():
             chunks.setdefault(c.article_id, []).append(cid)
@@ -415,7 +457,8 @@ def _say(text: str) -> None:
 
 def summary(result: dict) -> str:
     """The figures, a few lines."""
-    lines = [f"Soak on 127.0.0.1 ({result['cpus']} CPUs), {result['clients']} clients, {result['seconds']} s."]
+    lines = [f"Soak on 127.0.0.1 ({result['cpus']} CPUs), a store in a {result['store']}, {result['clients']} clients, "
+             f"{result['seconds']} s."]
     if "clean_ingest" in result:
         c = result["clean_ingest"]
         lines.append(f"clean ingest into a fresh folder: {c['articles']} articles, {c['chunks']} chunks, {c['seconds']} s")
@@ -456,12 +499,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=20, help="concurrent chat clients (default 20)")
     p.add_argument("--articles", type=int, default=40, help="generated articles besides the seeds (default 40)")
     p.add_argument("--report", type=Path, help="write the figures as JSON here")
+    p.add_argument("--chroma", action="store_true", help="serve a store on a Chroma server (chroma run) instead of a folder")
     return p
 
 
 def soak(args: argparse.Namespace, settings: Settings) -> int:
     """Run the soak, print its summary and write ``--report``; exit status 0 if it passed, else 1."""
-    result = run(settings, clients=args.clients, articles=args.articles)
+    result = run(settings, clients=args.clients, articles=args.articles, chroma=args.chroma)
     print(summary(result))
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
