@@ -20,7 +20,13 @@ import json
 import anyio
 
 REFUSED_PATHS = ("/gradio_api/upload", "/gradio_api/process_recording")
+GRADIO_PREFIX = "/gradio_api/"
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _content_type(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The request's Content-Type, lower case (empty when it has none)."""
+    return next((v.strip().lower() for k, v in headers if k == b"content-type"), b"")
 
 
 async def _refuse(send, status: int, message: str) -> None:
@@ -60,7 +66,10 @@ class RequestLimits:
             await _refuse(send, 431, f"The request's headers are too large ({head} bytes; the limit is "
                                      f"{self.max_header}, ASSISTANT_MAX_HEADER_BYTES).")
             return
-        if scope["path"].startswith(self.refused):
+        if scope["path"].startswith(self.refused) or (
+                scope["path"].startswith(GRADIO_PREFIX) and _content_type(headers).startswith(b"multipart/")):
+            # a form posted to any other Gradio route is a file upload too (Gradio's own client posts
+            # JSON there; a form made its component server fail with a 500)
             await _refuse(send, 403, "This server accepts no file uploads.")
             return
         length = next((v for k, v in headers if k == b"content-length"), None)

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROGRESS = re.compile(r"ingested (\d+)/(\d+) articles")
 ROUTES = [("POST", "/api/ask"), ("GET", "/api/articles"), ("GET", "/api/health"), ("GET", "/api/timeline"),
           ("GET", "/widget.js"), ("GET", "/docs"), ("GET", "/"), ("POST", "/gradio_api/upload"),
+          ("POST", "/gradio_api/component_server"),
           ("GET", "/no/such/route")]
 BULLETIN = ("The Riverton harbor reopened on Thursday after a week of repairs, the port authority said.\n\n"
             "Ferries to Gull Island resume on Saturday, with the first boat leaving at 7 a.m.\n")

@@ -279,9 +279,10 @@ def test_health_and_the_widget_never_wait_behind_answers(web):
     ("POST", "/api/ask", {"content": b"x" * 600_000}, 413, "too large"),
     ("GET", "/api/health", {"headers": {"X-Padding": "a" * 40_000}}, 431, "headers are too large"),
     ("POST", "/gradio_api/upload", {"files": {"files": ("big.txt", b"x" * 1000)}}, 403, "no file uploads"),
+    ("POST", "/gradio_api/component_server", {"files": {"file": ("a.txt", b"x")}}, 403, "no file uploads"),
     ("GET", "/docs", {}, 404, "/openapi.json"),
 ], ids=["get-ask", "put-ask", "post-health", "delete-articles", "unknown", "not-utf8", "json-as-text", "no-type",
-        "json-list", "json-null", "body-too-large", "head-too-large", "gradio-upload", "docs-off"])
+        "json-list", "json-null", "body-too-large", "head-too-large", "gradio-upload", "gradio-form", "docs-off"])
 def test_every_refusal_is_json_with_an_error(web, method, path, kwargs, status, says):
     r = httpx.request(method, f"{web.url}{path}", timeout=30, **kwargs)
     assert r.status_code == status
