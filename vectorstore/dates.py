@@ -26,6 +26,7 @@ speaker's "now" may be earlier than the publication date.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
@@ -127,7 +128,7 @@ def format_range(first: dt.date, last: dt.date) -> str:
     """A day, or a range written as briefly as it stays unambiguous."""
     if first == last:
         return format_day(first)
-    if first.day == 1 and (last + dt.timedelta(days=1)).day == 1 and first.month == last.month:
+    if first.day == 1 and last.day == _month_days(last) and first.month == last.month:
         return f"{first.strftime('%b')} {first.year}"
     if first == dt.date(first.year, 1, 1) and last == dt.date(first.year, 12, 31):
         return str(first.year)
@@ -136,6 +137,11 @@ def format_range(first: dt.date, last: dt.date) -> str:
     if first.year == last.year:
         return f"{first.day} {first.strftime('%b')} \u2013 {last.day} {last.strftime('%b')} {last.year}"
     return f"{first.day} {first.strftime('%b')} {first.year} \u2013 {last.day} {last.strftime('%b')} {last.year}"
+
+
+def _month_days(d: dt.date) -> int:
+    """How many days the month of ``d`` has (no date arithmetic: December 9999 has no next month)."""
+    return calendar.monthrange(d.year, d.month)[1]
 
 
 def as_date(value) -> dt.date | None:
@@ -261,8 +267,7 @@ def _unit_range(unit: str, anchor: dt.date, monday: dt.date, step: int) -> tuple
         y, mo = anchor.year, anchor.month + step
         y, mo = y + (mo - 1) // 12, (mo - 1) % 12 + 1
         first = dt.date(y, mo, 1)
-        nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1)
-        return first, nxt - dt.timedelta(days=1)
+        return first, first.replace(day=_month_days(first))
     y = anchor.year + step
     return dt.date(y, 1, 1), dt.date(y, 12, 31)
 

@@ -117,6 +117,9 @@ def test_quoted_phrase_is_resolved_from_when_it_was_said():
     ("on Dec. 30", "2026-01-02", "Tue 30 Dec 2025"),          # the year nearest the publication date
     ("by Jan. 5", "2025-12-28", "Mon 5 Jan 2026"),
     ("Oct. 4, 2024", "2025-10-08", "Fri 4 Oct 2024"),         # an explicit year wins
+    ("this year", "9999-06-01", "9999"),                      # the calendar's last year, shown without overflow
+    ("this month", "9999-12-15", "Dec 9999"),                 # its last month: it has no month after it
+    ("last month", "0001-02-10", "Jan 1"),
 ])
 def test_rules(phrase, published, label):
     [e] = find_time_expressions(f"It happened {phrase}.", published)
@@ -153,3 +156,5 @@ def test_format_range():
     assert format_range(d(2025, 9, 1), d(2025, 9, 30)) == "Sep 2025"
     assert format_range(d(2025, 8, 30), d(2025, 9, 5)) == "30 Aug – 5 Sep 2025"
     assert format_range(d(2024, 1, 1), d(2024, 12, 31)) == "2024"
+    assert format_range(d(9999, 12, 1), d(9999, 12, 31)) == "Dec 9999"  # no day after the calendar's last
+    assert format_range(d(9999, 1, 1), d(9999, 12, 31)) == "9999"
