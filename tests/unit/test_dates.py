@@ -158,3 +158,17 @@ def test_format_range():
     assert format_range(d(2024, 1, 1), d(2024, 12, 31)) == "2024"
     assert format_range(d(9999, 12, 1), d(9999, 12, 31)) == "Dec 9999"  # no day after the calendar's last
     assert format_range(d(9999, 1, 1), d(9999, 12, 31)) == "9999"
+
+
+@pytest.mark.parametrize("text, phrases", [
+    ("It happened \u017fept. 30.", []),                     # long s: no month ("ſept" raised KeyError)
+    ("THI\u017f WEEK and \u017fix days ago", []),
+    ("la\u017ft Monday", [("Monday", "Mon 6 Oct 2025")]),   # "laſt" is no "last": the weekday alone
+    ("ye\u017fterday", []),                                 # not read as "today"
+    ("Fr\u0131day", []),                                    # dotless i
+    ("On Oct.\u00a04 and this\u2003week", [("Oct.\u00a04", "Sat 4 Oct 2025"), ("this\u2003week", "6–12 Oct 2025")]),
+])
+def test_only_ascii_letters_spell_the_words_of_a_time_phrase(text, phrases):
+    found = find_time_expressions(text, "2025-10-08")
+    assert [(e.phrase, e.label) for e in found] == phrases
+    assert all(text[e.start:e.end] == e.phrase for e in found)
