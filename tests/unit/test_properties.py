@@ -35,6 +35,7 @@ from assistant.question import (
     validate_question,
 )
 from assistant.settings import load_settings
+from assistant.short_answer import asked, candidates
 from assistant.web import create_app
 from tests.unit.conftest import COUNCIL, META, PROTEST
 from tests.unit.fakes import HashingEmbedder, MemoryStore
@@ -217,8 +218,49 @@ def test_any_question_on_any_day_is_answered_or_refused(small, question, as_of, 
     except (QuestionError, EmptyStoreError):
         return
     json.dumps(answer.to_dict())
+    articles = small.store.articles([c.location.article_id for c in answer.citations])
     for c in answer.citations:
-        assert c.text  # the cited text is the article's own (checked in detail in test_pipeline)
+        assert articles[c.location.article_id].text[c.location.start:c.location.end] == c.text
+    if answer.short_answer is not None:
+        where = answer.short_answer.location
+        assert articles[where.article_id].text[where.start:where.end] == answer.short_answer.text
+
+
+# -- short answers -------------------------------------------------------------------------------
+
+NAME_WORDS = ["Saudi", "Arabian", "Israeli", "Japanese", "officials", "Denver", "Broncos", "Tuesday", "The", "Judge",
+              "April", "Perry", "U.S.", "District", "and", "of", "Bank", "America", "troops", "\u201cHello\u201d",
+              "Texas", "New", "York", "City", "Beth", "Mead", "There", "I", "I\u2019ll", "Washington,", "D.C.",
+              "al-Zawahiri", "Britney", "Spears", "Elton", "John", "Tony", "Awards", "\u0130stanbul", "Yellowstone",
+              "National", "Park"]
+NAME_QUESTIONS = ["Which country sent officials?", "Who ruled?", "Which city?", "Which awards show?", "Which state?",
+                  "Which team won?", "Where?", "Which airline?", "Which national park?"]
+SPACES = [" ", "  ", "\t", "\u00a0", "\u2009"]
+
+
+@given(st.one_of(prose, st.lists(st.sampled_from(NAME_WORDS), max_size=10).map(" ".join)),
+       st.one_of(questions, st.sampled_from(NAME_QUESTIONS)))
+def test_any_sentence_gives_short_answer_candidates_inside_it(text, question):
+    want = asked(question)
+    if want is None:
+        return
+    for start, end, fit in candidates(text, want):
+        assert 0 <= start < end <= len(text) and 0 <= fit <= 1
+
+
+@given(st.lists(st.tuples(st.sampled_from(NAME_WORDS), st.sampled_from(SPACES)), min_size=1, max_size=10),
+       st.sampled_from(NAME_QUESTIONS))
+@example([("Saudi", "  "), ("Arabian", " "), ("officials", " ")], "Which country sent officials?")
+def test_the_spaces_between_words_do_not_change_the_names_found(words_and_spaces, question):
+    """A name reads the same whatever spaces stand between its words (two, a tab, a non-breaking one)."""
+    spaced = "".join(w + sp for w, sp in words_and_spaces).rstrip()
+    plain = " ".join(w for w, _ in words_and_spaces)
+    want = asked(question)
+
+    def found(text: str) -> list[tuple[str, float]]:
+        return sorted((" ".join(text[start:end].split()), round(fit, 3)) for start, end, fit in candidates(text, want))
+
+    assert found(spaced) == found(plain)
 
 
 # -- metadata ------------------------------------------------------------------------------------
