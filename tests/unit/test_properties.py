@@ -396,3 +396,43 @@ def test_any_body_posted_to_ask_gets_a_reply_below_500(api, body):
 def test_any_body_posted_to_feedback_gets_a_reply_below_500(api, data):
     client, answer_id = api
     post(client, "/api/feedback", data.draw(feedback_bodies(answer_id), label="body"))
+
+
+not_text_characters = st.characters(categories=["Cc", "Cs"], exclude_characters="\t\n\r")
+
+
+@st.composite
+def with_one_not_text(draw, answer_id: str):
+    """A request that would be accepted, but for one character that is not text in one of its text
+    fields: (path, body, the field as the error names it, the character)."""
+    bad = draw(not_text_characters, label="bad")
+
+    def spoiled(text: str) -> str:
+        at = draw(st.integers(0, len(text)))
+        return text[:at] + bad + text[at:]
+
+    history = [{"role": "user", "content": "Who approved the budget?"}, {"role": "assistant", "content": "The council."}]
+    field = draw(st.sampled_from(["question", "history.0.content", "history.1.content", "conversation_id",
+                                  "answer_id", "comment"]), label="field")
+    if field in ("answer_id", "comment"):
+        body = {"answer_id": answer_id, "helpful": True, "comment": "Too short"}
+        body[field] = spoiled(body[field])
+        return "/api/feedback", body, field, bad
+    body = {"question": "And when?", "history": history, "conversation_id": "c1"}
+    if field.startswith("history"):
+        i = int(field.split(".")[1])
+        history[i] = {**history[i], "content": spoiled(history[i]["content"])}
+    else:
+        body[field] = spoiled(body[field])
+    return "/api/ask", body, field, bad
+
+
+@given(st.data())
+@shared_fixtures
+def test_a_character_that_is_not_text_in_any_text_field_is_refused_by_name(api, data):
+    client, answer_id = api
+    path, body, field, bad = data.draw(with_one_not_text(answer_id))
+    r = client.post(path, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["error"].startswith(f"Invalid request: {field}: contains a character that is not text "
+                                        f"(U+{ord(bad):04X})")
