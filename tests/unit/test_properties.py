@@ -4,9 +4,13 @@ not cause, never a 500, and offsets that are always exact.
 - Dates: any text with any publication date (year 1 to 9999, or none) is read without raising;
   every expression is the text at its offsets; a resolved one runs forward and can be shown.
 - Sentences: any text splits into ordered, non-overlapping, trimmed spans inside the region.
-- Questions: any text asked on any day gives an answer or a ``QuestionError``, never another error.
+- Questions: any text asked on any day gives an answer or a ``QuestionError``, never another error;
+  the cited sentences and the short answer are the article's text at their offsets.
+- Short answers: candidates lie inside their sentence, and the spaces between words (two, a tab, a
+  non-breaking one) do not change which names are found.
 - Metadata: any ``articles.yaml`` is read or refused with ``UnreadableFile``.
-- The API: any JSON body sent to ``/api/ask`` or ``/api/feedback`` gets a reply below 500.
+- The API: any JSON body sent to ``/api/ask`` or ``/api/feedback`` gets a reply below 500, and a
+  character that is not text in any of its text fields a 422 that names the field.
 
 Examples per test come from the Hypothesis profile (tests/conftest.py): 50 in ``make test``,
 2,000 in ``make fuzz``.
@@ -411,7 +415,8 @@ def with_one_not_text(draw, answer_id: str):
         at = draw(st.integers(0, len(text)))
         return text[:at] + bad + text[at:]
 
-    history = [{"role": "user", "content": "Who approved the budget?"}, {"role": "assistant", "content": "The council."}]
+    history = [{"role": "user", "content": "Who approved the budget?"},
+               {"role": "assistant", "content": "The council."}]
     field = draw(st.sampled_from(["question", "history.0.content", "history.1.content", "conversation_id",
                                   "answer_id", "comment"]), label="field")
     if field in ("answer_id", "comment"):
