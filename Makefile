@@ -32,7 +32,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTERNAL ?= ../shared/benchmarks/realtimeqa-dev
 CORPORA  ?= gold full  # CORPORA=gold for the quick one (the full corpus takes about 12 minutes to ingest)
 
-.PHONY: install llm browser run test unit bench bench-archive bench-load bench-extraction bench-copies soak soak-server eval eval-external train-scorer screenshots clean
+.PHONY: install llm browser run test unit fuzz bench bench-archive bench-load bench-extraction bench-copies soak soak-server eval eval-external train-scorer screenshots clean
 
 # Everything (what `make test` needs): the assistant, the browser driver and the LLM back ends.
 install: $(RUN_STAMP) $(TEST_STAMP) $(LLM_STAMP)
@@ -88,6 +88,11 @@ screenshots: install browser
 
 unit: $(RUN_STAMP) $(TEST_STAMP)
 	$(PY) -m pytest tests/unit
+
+# The property tests with many more inputs than `make test` tries (2,000 per property, a new draw each
+# run, about 2 minutes on 2 cores); a failure prints the input and a blob to replay it with @reproduce_failure.
+fuzz: $(RUN_STAMP) $(TEST_STAMP)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/unit/test_properties.py
 
 eval: install
 	$(PY) -m assistant eval tests/regression/seeds.qa.yaml --report reports/eval.json --report reports/eval.html

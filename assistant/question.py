@@ -110,6 +110,12 @@ class Query:
         return "time" in self.profile.wants
 
 
+def non_text(text: str) -> str | None:
+    """The first character of ``text`` that is not text, or None: a control character (NUL, ESC...)
+    other than a tab or a line break, or half of a surrogate pair (what a broken client sends)."""
+    return next((ch for ch in text if unicodedata.category(ch) in ("Cs", "Cc") and ch not in "\t\n\r"), None)
+
+
 def validate_question(question: object, max_chars: int) -> str:
     """The question, stripped.
 
@@ -124,7 +130,7 @@ def validate_question(question: object, max_chars: int) -> str:
     if len(q) > max_chars:
         raise QuestionError(f"The question is {len(q)} characters long; the limit is {max_chars} "
                             "(ASSISTANT_MAX_QUESTION_CHARS). Ask something shorter.")
-    bad = next((ch for ch in q if unicodedata.category(ch) in ("Cs", "Cc") and ch not in "\t\n\r"), None)
+    bad = non_text(q)
     if bad is not None:
         raise QuestionError(f"The question contains a character that is not text (U+{ord(bad):04X}); "
                             "remove it and ask again.")

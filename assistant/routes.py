@@ -48,13 +48,15 @@ T = TypeVar("T")
 ASK_ERRORS = {400: {"model": ApiError, "description": "Malformed JSON"},
               415: {"model": ApiError, "description": "The body is not sent as application/json"},
               413: {"model": ApiError, "description": "Request body larger than ASSISTANT_MAX_BODY_BYTES"},
-              422: {"model": ApiError, "description": "Empty, too long or malformed question"},
+              422: {"model": ApiError, "description": "Empty, too long or malformed question, or a control "
+                                                      "character in any text field"},
               429: {"model": ApiError,
                     "description": "More questions than ASSISTANT_RATE_LIMIT allows; see Retry-After"},
               503: {"model": ApiError, "description": "Nothing ingested yet, or the store is unreachable"}}
 FEEDBACK_ERRORS = {**{k: v for k, v in ASK_ERRORS.items() if k != 503},
                    404: {"model": ApiError, "description": "No answer has this id"},
-                   422: {"model": ApiError, "description": "helpful not true/false, comment too long or not text"}}
+                   422: {"model": ApiError, "description": "helpful not true/false, comment too long or not text, "
+                                                           "or a control character in any text field"}}
 
 
 class TooManyQuestions(Exception):

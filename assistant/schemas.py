@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
+from pydantic_core import PydanticCustomError
 
 from assistant.citations import shown_path
 from assistant.feedback import MAX_COMMENT_CHARS, MAX_ID_CHARS
 from assistant.models import Answer
+from assistant.question import non_text
 
 MAX_HISTORY_MESSAGES = 200
 MAX_MESSAGE_CHARS = 20_000
@@ -38,12 +40,27 @@ def public(value):
 
 # -- requests ------------------------------------------------------------------------------------
 
+def readable(value):
+    """``value`` as given, unless it is text holding a character that is not text (``question.non_text``:
+    NUL, other control characters but tabs and line breaks, half a surrogate pair). Run before the field's
+    own checks, so every text field refuses these with the same message (422)."""
+    if isinstance(value, str) and (bad := non_text(value)) is not None:
+        raise PydanticCustomError("not_text", "contains a character that is not text (U+{code}); remove it and "
+                                              "send it again", {"code": f"{ord(bad):04X}"})
+    return value
+
+
+# Every text field of a request: the question, earlier messages, ids, a feedback comment.
+Text = Annotated[str, BeforeValidator(readable)]
+StrictText = Annotated[StrictStr, BeforeValidator(readable)]
+
+
 class Message(BaseModel):
     """One earlier message of the conversation."""
 
     model_config = ConfigDict(extra="forbid")
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=MAX_MESSAGE_CHARS)
+    content: Text = Field(max_length=MAX_MESSAGE_CHARS)
 
 
 class AskRequest(BaseModel):
@@ -55,14 +72,14 @@ class AskRequest(BaseModel):
             {"role": "user", "content": "Who arrived in Elwood and when?"},
             {"role": "assistant", "content": "The back-and-forth comes as Texas National Guard troops were seen "
                                              "assembling at the Army Reserve Training Center in Elwood... [1]"}]}]})
-    question: str = Field(description="The question (1 to ASSISTANT_MAX_QUESTION_CHARS characters).")
+    question: Text = Field(description="The question (1 to ASSISTANT_MAX_QUESTION_CHARS characters).")
     history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY_MESSAGES,
                                    description="Earlier messages, for follow-up questions.")
     as_of: dt.date | None = Field(None, description="The day the question is asked (YYYY-MM-DD; default today): "
                                                     "'this week' means that day's week, and later articles are not used.")
-    conversation_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-                                        description="The ``conversation_id`` of the previous answer, for a follow-up "
-                                                    "(kept in the feedback log); empty = a new conversation.")
+    conversation_id: Text | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                         description="The ``conversation_id`` of the previous answer, for a follow-up "
+                                                     "(kept in the feedback log); empty = a new conversation.")
 
 
 class FeedbackRequest(BaseModel):
@@ -70,10 +87,10 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"answer_id": "3f2a9c0d1e4b5a67", "helpful": False, "comment": "It does not say who gave the order."}]})
-    answer_id: StrictStr = Field(min_length=1, max_length=MAX_ID_CHARS, description="The answer's ``id``.")
+    answer_id: StrictText = Field(min_length=1, max_length=MAX_ID_CHARS, description="The answer's ``id``.")
     helpful: StrictBool = Field(description="true: the answer helped; false: it did not.")
-    comment: StrictStr | None = Field(None, max_length=MAX_COMMENT_CHARS,
-                                      description=f"At most {MAX_COMMENT_CHARS} characters.")
+    comment: StrictText | None = Field(None, max_length=MAX_COMMENT_CHARS,
+                                       description=f"At most {MAX_COMMENT_CHARS} characters.")
 
 
 # -- replies -------------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ _PARTICLE = r"(?:al|el|bin|ibn|abu|da|di|du|le|van|von|der|de)[\s-]"
 _CAP = rf"(?:(?<![\w-]){_PARTICLE}|(?<![\w-])[a-z](?=[A-Z]))?[A-Z][\w\u00C0-\u024F’'.\-]*"  # and "iPhone", "eBay"
 NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|and|&|de|del|la|von|van|the|for)\s+)?{_CAP})*")
 _DC = re.compile(r",?\s*D\.?\s?C\b")
+_AND = re.compile(r"\s+and\s+")  # between the two names of "Britney Spears and Elton John"
 # Capitalised words that open a sentence and are never inside a name.
 _OPENERS = frozenset("There This That These Those It He She They We You His Her Their Its Our But So Yet "
                      "When While If After Before".split())
@@ -313,7 +314,9 @@ def _place_fit(span: str, head: str) -> float:
 
 
 def _place_parts(text: str) -> list[str]:
-    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text.lower())
+    """The places ``text`` lists ("Sweden and Finland"), lower case, with their words one space apart
+    whatever spaces the text has ("New\u00a0York" is New York)."""
+    parts = (" ".join(p.split()) for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text.lower()))
     return [p.removeprefix("the ") for p in parts if p]
 
 
@@ -330,17 +333,17 @@ _DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "i")
 
 
 def _country_of_demonym(span: str) -> int:
-    """The length of the country's name that opens ``span`` when its first word(s) are that
+    """The length in ``span`` of the country's name that opens it when its first word(s) are that
     country's adjective written as the name plus an ending ("Saudi Arabia" in "Saudi Arabian",
     "Japan" in "Japanese"), else 0. Adjectives that change the name ("German", "Chinese") are not
     found; the span stays exact text either way."""
-    words = span.split()
-    for n in range(min(len(words), 3), 0, -1):
-        adjective = " ".join(words[:n]).lower()
+    found = list(re.finditer(r"\S+", span))
+    for n in range(min(len(found), 3), 0, -1):
+        adjective = " ".join(w.group(0) for w in found[:n]).lower()
         for ending in _DEMONYM_ENDINGS:
             name = adjective.removesuffix(ending)
             if name != adjective and name in _iso_countries():
-                return len(name)
+                return found[n - 1].end() - len(ending)  # measured in the span: its spaces may be any
     return 0
 
 
@@ -441,14 +444,15 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             if span == "Washington" and _DC.match(text[end:]):
                 fit = 0.5  # "Washington, D.C." is the city, not the state
         elif kind == "person":
+            joins = list(_AND.finditer(span))
             fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span)
-                   else 1.0 if 2 <= n_words <= 4 and " and " not in span else 0.3)
-            if " and " in span and not _ORGANISATION.search(span):  # "Britney Spears and Elton John": two people
-                at = start  # (first and last names only: "New England Patriots and Tampa Bay Buccaneers" are teams)
-                for part in span.split(" and "):
-                    if len(part.split()) == 2 and not is_place(part):
-                        out.append((at, at + len(part), 1.0, _NAME))
-                    at += len(part) + len(" and ")
+                   else 1.0 if 2 <= n_words <= 4 and not joins else 0.3)
+            if joins and not _ORGANISATION.search(span):  # "Britney Spears and Elton John": two people
+                # (first and last names only: "New England Patriots and Tampa Bay Buccaneers" are teams)
+                bounds = [0, *(i for j in joins for i in j.span()), len(span)]
+                for a, b in zip(bounds[::2], bounds[1::2]):
+                    if len(span[a:b].split()) == 2 and not is_place(span[a:b]):
+                        out.append((start + a, start + b, 1.0, _NAME))
             titled = _TITLE.match(span)  # "U.S. District Judge April Perry": the person is "April Perry"
             if titled and titled.end() < len(span) and not _ORGANISATION.search(span[titled.end():]):
                 fit_named = 1.0 if len(span[titled.end():].split()) >= 2 else 0.6
@@ -525,12 +529,14 @@ def _names(text: str) -> list[tuple[int, int]]:
     for m in NAME.finditer(text):
         start = m.start()
         # A run ends before a weekday or a month ("Denver Broncos Tuesday") and a possessive.
-        kept = []
-        pieces = m.group(0).split(" ")
-        for i, w in enumerate(pieces):
+        kept: list[str] = []
+        kept_end = 0  # where the last word kept ends, in the run (its words are apart by any spaces)
+        pieces = list(re.finditer(r"\S+", m.group(0)))
+        for i, piece in enumerate(pieces):
+            w = piece.group(0)
             # A weekday ends a name; a month only when a day follows ("Judge April Perry" is a name).
             if _CALENDAR.match(w.rstrip(".,")) and not (re.match(MONTH_PATTERN, w, re.I) and i + 1 < len(pieces)
-                                                        and not text[m.start() + len(" ".join(pieces[:i + 1])):]
+                                                        and not text[start + piece.end():]
                                                         .lstrip().startswith(tuple("0123456789"))):
                 break
             if _PRONOUN_I.fullmatch(w.rstrip(".,")) and (w[1:2] in ("’", "'") or not kept or kept[-1] == "and"):
@@ -538,9 +544,10 @@ def _names(text: str) -> list[tuple[int, int]]:
             if kept and w in _OPENERS:
                 break  # "Beth Mead There have been...": a heading run into its text; a sentence starts
             kept.append(w)
+            kept_end = piece.end()
             if w.endswith(".") and len(w) > 3 and not w.isupper():  # "Realtor.com. That": a sentence ends
                 break
-        span = re.sub(r"(?:[’']s?)$", "", " ".join(kept)).rstrip(".’'- ")
+        span = re.sub(r"(?:[’']s?)$", "", m.group(0)[:kept_end]).rstrip(".’'- ")
         span = re.sub(r"\s+(?:of|and|&|de|del|la|von|van|the|for)$", "", span)
         if not span:
             continue

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -19,6 +20,13 @@ SEEDS = ROOT / "seeds"
 # The question sets as tests, without installing the package (installed, its pytest11 entry point
 # loads the same module under the same name, so it is not registered twice).
 pytest_plugins = ["assistant.pytest_plugin"]
+
+# The property tests' budget: "default" (what `make test` runs) is small and derandomized, so a run
+# is quick and every machine tries the same examples; "long" (`make fuzz`, HYPOTHESIS_PROFILE=long)
+# searches far more inputs, each run different.
+hypothesis_settings.register_profile("default", max_examples=50, deadline=None, derandomize=True)
+hypothesis_settings.register_profile("long", max_examples=2000, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_addoption(parser):

@@ -26,6 +26,7 @@ speaker's "now" may be earlier than the publication date.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
@@ -37,25 +38,29 @@ _NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "
                  "eight": 8, "nine": 9, "ten": 10}
 
 # The one set of weekday and month patterns (the answer-type cues in ``assistant`` reuse them).
-WEEKDAY_PATTERN = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-MONTH_PATTERN = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
-          r"Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)")
+# Their words match ASCII letters only, also under re.I: Unicode case-insensitive matching takes
+# the long s, the dotless and dotted i and the Kelvin sign for s, i and k ("ſept. 30", "laſt
+# week"), and such a phrase is none of the words the rules look up.
+WEEKDAY_PATTERN = r"(?a:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+MONTH_PATTERN = (r"(?a:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
+                 r"Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)")
 _PART_OF_DAY = r"(?:morning|afternoon|evening|night)"
+_S = r"(?u:\s)"  # any space, non-breaking ones too, inside the ASCII-only PATTERN
 
 # Alternatives in priority order: the first that matches at a position wins.
 PATTERN = re.compile(
-    rf"(?P<explicit>(?:(?P<ewd>{WEEKDAY_PATTERN}),?\s+)?(?P<month>{MONTH_PATTERN})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
-    rf"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?)"
-    rf"|(?P<edge>(?:earlier|later)\s+this\s+(?P<edge_unit>week|month|year))"
-    rf"|(?P<span>(?:(?P<span_mod>this\s+past|this|last|next|past)\s+)(?P<span_unit>weekend|week|month|year))\b"
-    rf"|(?P<the_weekend>(?:over\s+)?the\s+weekend)\b"
-    rf"|(?P<holiday>the\s+(?:holiday|long|Labor\s+Day|Memorial\s+Day)\s+weekend)"
-    rf"|(?P<wd>(?:(?P<wd_mod>late|early|this|next|last)\s+)?(?P<weekday>{WEEKDAY_PATTERN})(?:\s+(?P<part>{_PART_OF_DAY}))?)\b"
-    rf"|(?P<deictic>yesterday|today|tonight|tomorrow|this\s+(?:morning|afternoon|evening))\b"
-    rf"|(?P<ago>(?P<ago_n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?P<ago_unit>days?|weeks?)\s+ago)\b"
-    rf"|(?P<vague>(?:(?:a\s+few|several|two|three)\s+)?days\s+(?:later|earlier|before|after)|"
-    rf"(?:in\s+)?recent\s+(?:days|weeks|months))\b",
-    re.I,
+    rf"(?P<explicit>(?:(?P<ewd>{WEEKDAY_PATTERN}),?{_S}+)?(?P<month>{MONTH_PATTERN}){_S}+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    rf"(?:,?{_S}+(?P<year>(?:19|20)\d\d)\b)?)"
+    rf"|(?P<edge>(?:earlier|later){_S}+this{_S}+(?P<edge_unit>week|month|year))"
+    rf"|(?P<span>(?:(?P<span_mod>this{_S}+past|this|last|next|past){_S}+)(?P<span_unit>weekend|week|month|year))\b"
+    rf"|(?P<the_weekend>(?:over{_S}+)?the{_S}+weekend)\b"
+    rf"|(?P<holiday>the{_S}+(?:holiday|long|Labor{_S}+Day|Memorial{_S}+Day){_S}+weekend)"
+    rf"|(?P<wd>(?:(?P<wd_mod>late|early|this|next|last){_S}+)?(?P<weekday>{WEEKDAY_PATTERN})(?:{_S}+(?P<part>{_PART_OF_DAY}))?)\b"
+    rf"|(?P<deictic>yesterday|today|tonight|tomorrow|this{_S}+(?:morning|afternoon|evening))\b"
+    rf"|(?P<ago>(?P<ago_n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten){_S}+(?P<ago_unit>days?|weeks?){_S}+ago)\b"
+    rf"|(?P<vague>(?:(?:a{_S}+few|several|two|three){_S}+)?days{_S}+(?:later|earlier|before|after)|"
+    rf"(?:in{_S}+)?recent{_S}+(?:days|weeks|months))\b",
+    re.I | re.A,
 )
 _FUTURE_PREPOSITION = re.compile(r"\b(?:for|until|till|by)\s+$", re.I)
 _PAST_PREPOSITION = re.compile(r"\b(?:since)\s+$", re.I)
@@ -127,7 +132,7 @@ def format_range(first: dt.date, last: dt.date) -> str:
     """A day, or a range written as briefly as it stays unambiguous."""
     if first == last:
         return format_day(first)
-    if first.day == 1 and (last + dt.timedelta(days=1)).day == 1 and first.month == last.month:
+    if first.day == 1 and last.day == _month_days(last) and first.month == last.month:
         return f"{first.strftime('%b')} {first.year}"
     if first == dt.date(first.year, 1, 1) and last == dt.date(first.year, 12, 31):
         return str(first.year)
@@ -136,6 +141,11 @@ def format_range(first: dt.date, last: dt.date) -> str:
     if first.year == last.year:
         return f"{first.day} {first.strftime('%b')} \u2013 {last.day} {last.strftime('%b')} {last.year}"
     return f"{first.day} {first.strftime('%b')} {first.year} \u2013 {last.day} {last.strftime('%b')} {last.year}"
+
+
+def _month_days(d: dt.date) -> int:
+    """How many days the month of ``d`` has (no date arithmetic: December 9999 has no next month)."""
+    return calendar.monthrange(d.year, d.month)[1]
 
 
 def as_date(value) -> dt.date | None:
@@ -261,8 +271,7 @@ def _unit_range(unit: str, anchor: dt.date, monday: dt.date, step: int) -> tuple
         y, mo = anchor.year, anchor.month + step
         y, mo = y + (mo - 1) // 12, (mo - 1) % 12 + 1
         first = dt.date(y, mo, 1)
-        nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1)
-        return first, nxt - dt.timedelta(days=1)
+        return first, first.replace(day=_month_days(first))
     y = anchor.year + step
     return dt.date(y, 1, 1), dt.date(y, 12, 31)
 

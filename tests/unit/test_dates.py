@@ -117,6 +117,9 @@ def test_quoted_phrase_is_resolved_from_when_it_was_said():
     ("on Dec. 30", "2026-01-02", "Tue 30 Dec 2025"),          # the year nearest the publication date
     ("by Jan. 5", "2025-12-28", "Mon 5 Jan 2026"),
     ("Oct. 4, 2024", "2025-10-08", "Fri 4 Oct 2024"),         # an explicit year wins
+    ("this year", "9999-06-01", "9999"),                      # the calendar's last year, shown without overflow
+    ("this month", "9999-12-15", "Dec 9999"),                 # its last month: it has no month after it
+    ("last month", "0001-02-10", "Jan 1"),
 ])
 def test_rules(phrase, published, label):
     [e] = find_time_expressions(f"It happened {phrase}.", published)
@@ -153,3 +156,19 @@ def test_format_range():
     assert format_range(d(2025, 9, 1), d(2025, 9, 30)) == "Sep 2025"
     assert format_range(d(2025, 8, 30), d(2025, 9, 5)) == "30 Aug – 5 Sep 2025"
     assert format_range(d(2024, 1, 1), d(2024, 12, 31)) == "2024"
+    assert format_range(d(9999, 12, 1), d(9999, 12, 31)) == "Dec 9999"  # no day after the calendar's last
+    assert format_range(d(9999, 1, 1), d(9999, 12, 31)) == "9999"
+
+
+@pytest.mark.parametrize("text, phrases", [
+    ("It happened \u017fept. 30.", []),                     # long s: no month ("ſept" raised KeyError)
+    ("THI\u017f WEEK and \u017fix days ago", []),
+    ("la\u017ft Monday", [("Monday", "Mon 6 Oct 2025")]),   # "laſt" is no "last": the weekday alone
+    ("ye\u017fterday", []),                                 # not read as "today"
+    ("Fr\u0131day", []),                                    # dotless i
+    ("On Oct.\u00a04 and this\u2003week", [("Oct.\u00a04", "Sat 4 Oct 2025"), ("this\u2003week", "6–12 Oct 2025")]),
+])
+def test_only_ascii_letters_spell_the_words_of_a_time_phrase(text, phrases):
+    found = find_time_expressions(text, "2025-10-08")
+    assert [(e.phrase, e.label) for e in found] == phrases
+    assert all(text[e.start:e.end] == e.phrase for e in found)

@@ -127,3 +127,36 @@ def test_the_fallback_router_names_the_allowed_methods_of_the_other_routers(web)
     assert r.json() == {"error": "POST is not allowed on /api/health: use GET."}
     r = client.get("/api/nothing-here")
     assert r.status_code == 404 and r.json()["error"].startswith("No such route: /api/nothing-here.")
+
+
+@pytest.mark.parametrize("path, body, field, code", [
+    ("/api/ask", {"question": "Who\x00 arrived?"}, "question", "U+0000"),
+    ("/api/ask", {"question": "Who?", "history": [{"role": "user", "content": "Who\x00 arrived?"}]},
+     "history.0.content", "U+0000"),
+    ("/api/ask", {"question": "Who?", "history": [{"role": "user", "content": "Who arrived?"},
+                                                  {"role": "assistant", "content": "Troops \x1b[31m"}]},
+     "history.1.content", "U+001B"),
+    ("/api/ask", {"question": "Who?", "conversation_id": "c1\x00"}, "conversation_id", "U+0000"),
+    ("/api/feedback", {"answer_id": "0123456789abcdef\x00", "helpful": True}, "answer_id", "U+0000"),
+    ("/api/feedback", {"answer_id": "0123456789abcdef", "helpful": False, "comment": "Wrong\x00"}, "comment",
+     "U+0000"),
+    ("/api/feedback", {"answer_id": "0123456789abcdef", "helpful": False, "comment": "Wrong \ud800"}, "comment",
+     "U+D800"),
+], ids=["question", "history-content", "history-escape", "conversation-id", "answer-id", "comment-nul",
+        "comment-lone-surrogate"])
+def test_every_text_field_refuses_characters_that_are_not_text_and_names_the_field(web, path, body, field, code):
+    client = served(web, answers_router(), feedback_router())
+    r = client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert r.status_code == 422
+    assert r.json() == {"error": f"Invalid request: {field}: contains a character that is not text ({code}); "
+                                 "remove it and send it again."}
+
+
+def test_tabs_and_line_breaks_stay_allowed_in_messages_and_comments(web, small):
+    answer_id = web.feedback.record(small.answer(QUESTION), "c1")
+    client = served(web, answers_router(), feedback_router())
+    history = [{"role": "user", "content": "Who approved\tthe budget?"},
+               {"role": "assistant", "content": "The council.\r\nOn Monday. [1]"}]
+    assert client.post("/api/ask", json={"question": "And when?\n", "history": history}).status_code == 200
+    r = client.post("/api/feedback", json={"answer_id": answer_id, "helpful": False, "comment": "Two lines:\n\tthis"})
+    assert r.status_code == 200 and r.json()["comment"] == "Two lines:\n\tthis"
