@@ -288,6 +288,9 @@ def read_metadata(folder: Path) -> MetadataFile:
             loader.dispose()
     except (yaml.YAMLError, ValueError) as exc:
         raise UnreadableFile(f"{path}: not valid YAML ({exc})") from exc
+    except RecursionError as exc:  # the parser recurses once per level of nesting
+        raise UnreadableFile(f"{path}: nested too deeply to read (lists or mappings inside each other "
+                             "hundreds of levels deep)") from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise UnreadableFile(f"{path}: expected a mapping of file name to {{{', '.join(ENTRY_KEYS)}}}")
     problems = [_duplicate(loader.root, node, key, pairs) for node, key, pairs in loader.duplicates]
@@ -627,6 +630,8 @@ def _split_front_matter(text: str) -> tuple[str, dict, dict[str, str]]:
         front = _load_yaml(m.group(1))
     except (yaml.YAMLError, ValueError) as exc:
         raise UnreadableFile(f"front matter (between the '---' lines) is not valid YAML ({exc})") from exc
+    except RecursionError as exc:  # the parser recurses once per level of nesting
+        raise UnreadableFile("front matter (between the '---' lines) is nested too deeply to read") from exc
     front = {} if front is None else front
     if not isinstance(front, dict):
         raise UnreadableFile("front matter (between the '---' lines) must be a mapping, "

@@ -309,10 +309,6 @@ def test_any_articles_yaml_is_read_or_refused_as_unreadable(tmp_path, text):
     read_or_refused(tmp_path, text)
 
 
-@pytest.mark.xfail(strict=False, reason="load_metadata raises RecursionError (not UnreadableFile) on lists nested "
-                                        "about 500 deep, e.g. 'x: ' + '[' * 500 + ']' * 500; ingest then skips every "
-                                        "file of the folder as an 'unexpected error' (loading.py is being changed "
-                                        "elsewhere)")
 def test_an_articles_yaml_nested_deeper_than_the_parser_goes_is_refused_as_unreadable(tmp_path):
     read_or_refused(tmp_path, "x: " + "[" * 500 + "]" * 500)
 
