@@ -107,7 +107,7 @@ def run(settings: Settings, clients: int = 20, articles: int = 40, limit_s: floa
 
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        _say(f"soak: serving {served} on {base}; {clients} clients, bad requests, two ingests at once ...")
+        _say(f"soak: serving {served.url or served.data} on {base}; {clients} clients, bad requests, two ingests at once ...")
         server = _spawn(["run", "--host", "127.0.0.1", "--port", str(port)], served, tmp / "server.log")
         _wait_healthy(port, server, 180)
 
