@@ -60,8 +60,8 @@ class Assistant:
         self.keyword = storage.open_keyword_index(settings, self.store)  # persistent: opened, never rebuilt
         self.writer = Writer(settings, self.store, self.embedder, self.keyword)
         self.suggestion_file = SuggestionFile(settings.suggestions_path, self.store)
-        # loads the model and vector indexes meanwhile; not a daemon: an exit never stops it in native code
-        threading.Thread(target=warm_up, args=(self.embedder, self.store), name="warm-up").start()
+        threading.Thread(target=warm_up, args=(self.embedder, self.store, self.sharing.reading),
+                         name="warm-up").start()
         self.common_words = spelling_words(settings)
         self.snapshots = Snapshots(self.store, self._build, self.sharing)
 

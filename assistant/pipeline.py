@@ -211,13 +211,17 @@ def spelling_words(settings: Settings) -> frozenset[str]:
     return words
 
 
-def warm_up(embedder: MiniLmEmbedder, store: Store) -> None:
+def warm_up(embedder: MiniLmEmbedder, store: Store,
+            holding: Callable[[], AbstractContextManager] = nullcontext) -> None:
     """Load the embedding model and the store's vector indexes (Chroma reads them from disk at the
     first query) so that the first question does not wait for them. Best effort: a failure here
-    is the first question's to report."""
+    is the first question's to report. The store is read inside ``holding()`` (the answers' side
+    of the lock), so that a refresh never reopens it under a query. Run it in a thread that is not
+    a daemon: a short command's exit then waits for it rather than stopping it inside native code."""
     try:
         vector = embedder.embed_query("warm-up")
-        store.query(vector, 1)
-        store.query_sentences(vector, 1)
+        with holding():
+            store.query(vector, 1)
+            store.query_sentences(vector, 1)
     except Exception as exc:  # noqa: BLE001 - anything the first question will meet again
         log.debug("warm-up: %s", exc)

@@ -24,7 +24,8 @@ from vectorstore.store import ChromaStore
 
 pytestmark = pytest.mark.integration
 PROGRESS = re.compile(r"INFO vectorstore\.ingestion: ingested (\d+)/(\d+) articles, [\d.]+ articles/s, [\d,]+ chunks, "
-                      r"[\d.]+ chunks/s, (ETA \S+|done in \S+)")
+                      r"[\d.]+ chunks/s, embedded [\d,]+/[\d,]+ (?:sentences|texts), [\d.]+ (?:sentences|texts)/s, "
+                      r"(ETA \S+|done in \S+)")
 
 
 def expected_store(folder) -> dict[str, tuple[str, list[str], int]]:
