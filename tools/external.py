@@ -113,7 +113,7 @@ def make_corpus(corpus: Corpus) -> None:
     if corpus.key.is_file():
         print(f"== {corpus.title}: made before, in {corpus.rootdir}")
         return
-    print(f"== {corpus.title}: {Path(corpus.made_by[0]).name} into {corpus.rootdir} (once)", flush=True)
+    print(f"== {corpus.title}: {Path(corpus.made_by[0]).name} into {corpus.rootdir} (once)")
     _run("subset.py", [sys.executable, *corpus.made_by])
 
 
@@ -125,7 +125,7 @@ def score_corpus(corpus: Corpus, score_py: Path, data: Path, reports: Path) -> N
     """
     store = store_for(corpus.articles, data)
     base = reports / f"rtqa-{corpus.name}"
-    print(f"== {corpus.title}: ingest (once) into {store}", flush=True)
+    print(f"== {corpus.title}: ingest (once) into {store}")
     _run("ingest", [sys.executable, "-m", "assistant", "ingest", corpus.articles],
          env=os.environ | {"ASSISTANT_DATA_DIR": str(store)})
     with open(f"{base}.txt", "w", encoding="utf-8") as summary:
@@ -137,14 +137,18 @@ def score_corpus(corpus: Corpus, score_py: Path, data: Path, reports: Path) -> N
              check=False, stdout=summary)
     lines = Path(f"{base}.txt").read_text(encoding="utf-8").splitlines()
     print(lines[-1] if lines else f"(pytest printed nothing; see {base}.txt)")
+    print("ours:")
+    _score(corpus, score_py, Path(f"{base}.json"))
     naive = Path(f"{base}-naive.json")
-    for title, report in (("ours:", Path(f"{base}.json")), (NAIVE, naive)):
-        if report == naive:
-            _run("the naive set-up", [sys.executable, "-m", "tools.baseline", corpus.articles, corpus.questions,
-                                      "--report", naive], stdout=subprocess.DEVNULL)
-        print(title, flush=True)
-        _run("score.py", [sys.executable, score_py, corpus.key, report, *corpus.score_args])
-        failure_kinds.main([str(corpus.key), str(report), *corpus.score_args, "--score", str(score_py)])
+    _run("the naive set-up", [sys.executable, "-m", "tools.baseline", corpus.articles, corpus.questions,
+                              "--report", naive], stdout=subprocess.DEVNULL)
+    print(NAIVE)
+    _score(corpus, score_py, naive)
+
+
+def _score(corpus: Corpus, score_py: Path, report: Path) -> None:
+    _run("score.py", [sys.executable, score_py, corpus.key, report, *corpus.score_args])
+    failure_kinds.main([str(corpus.key), str(report), *corpus.score_args, "--score", str(score_py)])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,10 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
                                             "ours and the naive set-up, with a count per failure kind")
     p.add_argument("--corpora", nargs="+", default=["gold", "full", "2023"], choices=["gold", "full", "2023"],
                    help="which corpora (default: all three; gold alone is the quick one)")
-    p.add_argument("--dev", type=Path, default=DEV, help=f"the 2022 dev benchmark folder, with score.py (default {DEV})")
+    p.add_argument("--dev", type=Path, default=DEV,
+                   help=f"the 2022 dev benchmark folder, with score.py (default {DEV})")
     p.add_argument("--rtqa2023", type=Path, default=RTQA2023,
                    help=f"the 2023 benchmark folder, with subset.py (default {RTQA2023})")
-    p.add_argument("--from", dest="lo", default=FROM, metavar="DAY", help=f"the 2023 quarter's first day of questions (default {FROM})")
+    p.add_argument("--from", dest="lo", default=FROM, metavar="DAY",
+                   help=f"the 2023 quarter's first day of questions (default {FROM})")
     p.add_argument("--to", dest="hi", default=TO, metavar="DAY", help=f"its last day (default {TO})")
     p.add_argument("--data", type=Path, default=Path(".data"), help="where the stores and the 2023 quarter are kept")
     p.add_argument("--reports", type=Path, default=Path("reports"), help="where the reports go")
@@ -195,4 +201,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    sys.stdout.reconfigure(line_buffering=True)  # our lines stay in order with the subprocesses' under make
     sys.exit(main())
