@@ -12,9 +12,11 @@ import yaml
 
 from tests.conftest import ROOT
 
-# the tools with a command line, and the make targets that run them
+# the tools with a command line, and the make targets that run them (the baseline and the failure
+# kinds are run by tools.external)
 COMMANDS = {"bench": ["bench", "bench-archive", "bench-load"], "extraction_bench": ["bench-extraction"],
-            "soak": ["soak"], "copies_bench": ["bench-copies"], "baseline": ["eval-external"]}
+            "soak": ["soak"], "copies_bench": ["bench-copies"], "external": ["eval-external"], "baseline": [],
+            "failure_kinds": []}
 
 
 def _imports(path) -> set[str]:
