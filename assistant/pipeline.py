@@ -137,7 +137,7 @@ class Pipeline:
             dates=DateRetriever(dates=self.dates, k=s.candidates),
             understand=self.understanding.plain, chunks=chunk_map, rrf_k=s.rrf_k, top_k=s.top_k,
         )
-        self.verifier = Verifier(self._similarity, dated_text, s.llm_min_support, s.llm_min_kept)
+        self.verifier = Verifier(self.similarity, dated_text, s.llm_min_support, s.llm_min_kept)
         self.chain = self._build_chain(self.composer)
         # Suggested questions are checked with the extractive composer: whatever an LLM writes, an
         # answer the extractive composer gives is shown when the generated one does not hold.
@@ -187,7 +187,8 @@ class Pipeline:
             yield AnswerChunk(answer=present(found, draft, verdict, self.settings.top_k, self.llm_notice,
                                              self.parts.follow_ups))
 
-    def _similarity(self, a: str, b: str) -> float:
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine similarity of two texts by the embedder (how a generated sentence is checked)."""
         embed = self.parts.embedder.embed_query
         return float(np.dot(embed(a), embed(b)))
 

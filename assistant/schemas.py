@@ -12,7 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 from assistant.citations import shown_path
@@ -50,9 +59,15 @@ def readable(value):
     return value
 
 
-# Every text field of a request: the question, earlier messages, ids, a feedback comment.
+# Every text field of a request: the question, earlier messages, ids, a feedback comment. A field's length
+# and pattern sit inside its type, before the check for unreadable characters: given on the field, they
+# would apply to the checked value as a sequence (and say "items" instead of "characters").
 Text = Annotated[str, BeforeValidator(readable)]
-StrictText = Annotated[StrictStr, BeforeValidator(readable)]
+MessageText = Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS), BeforeValidator(readable)]
+ConversationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$"),
+                           BeforeValidator(readable)]
+AnswerId = Annotated[StrictStr, StringConstraints(min_length=1, max_length=MAX_ID_CHARS), BeforeValidator(readable)]
+Comment = Annotated[StrictStr, StringConstraints(max_length=MAX_COMMENT_CHARS), BeforeValidator(readable)]
 
 
 class Message(BaseModel):
@@ -60,7 +75,7 @@ class Message(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     role: Literal["user", "assistant"]
-    content: Text = Field(max_length=MAX_MESSAGE_CHARS)
+    content: MessageText
 
 
 class AskRequest(BaseModel):
@@ -77,9 +92,9 @@ class AskRequest(BaseModel):
                                    description="Earlier messages, for follow-up questions.")
     as_of: dt.date | None = Field(None, description="The day the question is asked (YYYY-MM-DD; default today): "
                                                     "'this week' means that day's week, and later articles are not used.")
-    conversation_id: Text | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-                                         description="The ``conversation_id`` of the previous answer, for a follow-up "
-                                                     "(kept in the feedback log); empty = a new conversation.")
+    conversation_id: ConversationId | None = Field(
+        None, description="The ``conversation_id`` of the previous answer, for a follow-up (kept in the feedback "
+                          "log); empty = a new conversation.")
 
 
 class FeedbackRequest(BaseModel):
@@ -87,10 +102,9 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"answer_id": "3f2a9c0d1e4b5a67", "helpful": False, "comment": "It does not say who gave the order."}]})
-    answer_id: StrictText = Field(min_length=1, max_length=MAX_ID_CHARS, description="The answer's ``id``.")
+    answer_id: AnswerId = Field(description="The answer's ``id``.")
     helpful: StrictBool = Field(description="true: the answer helped; false: it did not.")
-    comment: StrictText | None = Field(None, max_length=MAX_COMMENT_CHARS,
-                                       description=f"At most {MAX_COMMENT_CHARS} characters.")
+    comment: Comment | None = Field(None, description=f"At most {MAX_COMMENT_CHARS} characters.")
 
 
 # -- replies -------------------------------------------------------------------------------------

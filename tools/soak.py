@@ -185,7 +185,8 @@ def run(settings: Settings, clients: int = 20, articles: int = 40, limit_s: floa
 
 def _env(place: Place) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(ASSISTANT_DATA_DIR=str(place.data), ASSISTANT_INGEST_LOG_EVERY="0")
+    # small groups: an ingest writes (and can be killed) several times even on a few articles
+    env.update(ASSISTANT_DATA_DIR=str(place.data), ASSISTANT_INGEST_LOG_EVERY="0", ASSISTANT_INGEST_BATCH="64")
     if place.url:
         env["ASSISTANT_CHROMA_URL"] = place.url
     if "rate_limit" in Settings.model_fields:  # 20 clients from one address: measure answers, not the limiter

@@ -55,7 +55,7 @@ def assert_verified(assistant: Assistant, answer) -> None:
         assert ns and all(n in by_n for n in ns)
         articles = assistant.store.articles([c.location.article_id for c in answer.citations])
         ok = [generated_support(plain(sentence), dated_text(Evidence(by_n[n].location, by_n[n].text), articles),
-                                assistant._similarity, assistant.settings.llm_min_support)[0] for n in ns]
+                                assistant.pipeline.similarity, assistant.settings.llm_min_support)[0] for n in ns]
         assert any(ok), f"shown without support: {sentence}"
 
 
