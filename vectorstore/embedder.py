@@ -18,7 +18,6 @@ import os
 import tempfile
 import threading
 import warnings
-from functools import cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -328,6 +327,10 @@ class OnnxEmbedder(MiniLmEmbedder):
         return out
 
 
+_SHARED: dict[tuple, MiniLmEmbedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 def make_embedder(model_path: Path | None = None, backend: str = "onnx", device: str = "cpu",
                   cache_dir: Path | None = None) -> MiniLmEmbedder:
     """The embedder a ``backend`` names: ``onnx`` (default, fp32), ``onnx-int8`` or ``torch``.
@@ -342,9 +345,14 @@ def make_embedder(model_path: Path | None = None, backend: str = "onnx", device:
     raise EmbedderError(f"'{backend}' is not an embedding backend: use one of {', '.join(BACKENDS)}")
 
 
-@cache
 def shared_embedder(model_path: Path | None = None, device: str = "cpu", backend: str = "onnx",
                     cache_dir: Path | None = None) -> MiniLmEmbedder:
     """One embedder per model folder, backend and device for the whole process, so the model loads once
-    however many sessions ask for it (a test run, and the pytest runs it starts in-process)."""
-    return make_embedder(model_path, backend, device, cache_dir)
+    however many sessions ask for it (a test run, and the pytest runs it starts in-process). The folder
+    the ONNX export is kept in (``cache_dir``) is the first caller's: it says where the file is, not
+    which model it is (a run with another home folder must still reuse the loaded model)."""
+    key = (model_path, device, backend)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = make_embedder(model_path, backend, device, cache_dir)
+        return _SHARED[key]
