@@ -301,8 +301,8 @@ class ChromaStore:
         self.chunks = self.client.get_or_create_collection(f"{collection}-chunks", embedding_function=None, metadata=space)
         self.sentences = self.client.get_or_create_collection(f"{collection}-sentences", embedding_function=None, metadata=space)
         self.article_rows = self.client.get_or_create_collection(f"{collection}-articles", embedding_function=None, metadata=space)
-        # notes: small texts every process of the store reads (a server's change mark, the suggestions)
-        self.notes = self.client.get_or_create_collection(f"{collection}-notes", embedding_function=None)
+        self._notes = None  # the notes collection, made at its first use (only a server's store uses it)
+        self._notes_name = f"{collection}-notes"
         self._generation: tuple[float, str] | None = None
 
     def reopen(self) -> None:
@@ -335,6 +335,14 @@ class ChromaStore:
         mark = f"{time.time_ns()}"
         self.put_note(GENERATION_NOTE, mark)
         self._generation = (time.monotonic(), mark)
+
+    @property
+    def notes(self):
+        """The collection of small texts every process of the store reads (a server's change mark, the
+        suggested questions), made when first used: an embedded store keeps both as files."""
+        if self._notes is None:
+            self._notes = self.client.get_or_create_collection(self._notes_name, embedding_function=None)
+        return self._notes
 
     def note(self, name: str) -> str | None:
         """A text kept under ``name`` in the notes collection (``None`` if there is none)."""
