@@ -17,15 +17,20 @@ time expressions. Each is scored on:
 - nearness: it stands close to the question's words in its sentence;
 - agreement: the same words recur in the other retrieved passages;
 - rank: it sits in the first cited sentence.
-The weights are few and hand-set; ``make eval-external`` reports exact match and token F1 on
-questions the team did not write.
+Each span's features (these, its length and the kind asked for) are weighed by a logistic model
+fitted on RealTime QA 2023 by ``make train-judge`` (``assistant/spans.json``, ``SpanScorer``); the
+hand-set weights it replaced stay in ``WEIGHTS`` for comparison. ``make eval-external`` reports
+exact match and token F1 on questions the team did not write.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from assistant.answer_types import TIME_EXPRESSION
 from assistant.models import Citation, Location, ShortAnswer
@@ -598,7 +603,7 @@ def find(question: str, citations: list[Citation], others: list[str] = ()) -> Sh
     if want is None or not citations:
         return None
     best = best_candidate(question, want, citations, others)
-    if best is None or best.score < MIN_SCORE:
+    if best is None:
         return None
     loc = best.citation.location
     start = loc.start + best.start
@@ -608,19 +613,68 @@ def find(question: str, citations: list[Citation], others: list[str] = ()) -> Sh
                        of_kind=best.fit >= 1.0)
 
 
+# The hand-set weights the span scorer replaced; kept for comparison in ``make train-judge``'s table.
 WEIGHTS = {"fit": 1.5, "novelty": 1.0, "near": 0.6, "agree": 0.4, "rank": 0.3, "head": 0.3}
 MIN_SCORE = 1.6
 MIN_FIT = 0.5
+KINDS = ("place", "person", "number", "money", "percent", "quantity", "year", "time", "named", "thing")
+# A span's features, in order: the hand-set ones, its length, and the kind asked for (one-hot).
+SPAN_FEATURES = ("fit", "novelty", "near", "agree", "rank", "head", "length", *(f"kind_{k}" for k in KINDS))
 
 
-def best_candidate(question: str, want: Asked, citations: list[Citation], others: list[str] = ()) -> Candidate | None:
-    """The highest-scoring candidate span over ``citations`` (see the module docstring)."""
+@dataclass(frozen=True)
+class SpanScorer:
+    """A logistic model over ``SPAN_FEATURES``: the probability that a span is the answer. A span
+    below ``threshold`` is no short answer. Fitted by ``make train-judge`` (``assistant/spans.json``,
+    with its cross-validated figures in ``report``)."""
+
+    coefficients: tuple[float, ...]
+    intercept: float
+    threshold: float
+    report: dict | None = None
+
+    def probability(self, x: dict[str, float]) -> float:
+        z = self.intercept + sum(c * x[f] for c, f in zip(self.coefficients, SPAN_FEATURES))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SpanScorer:
+        if tuple(d.get("features", ())) != SPAN_FEATURES:
+            raise ValueError("assistant/spans.json was fitted on other span features: refit it with 'make train-judge'")
+        return cls(tuple(float(c) for c in d["coefficients"]), float(d["intercept"]), float(d["threshold"]),
+                   d.get("report"))
+
+    def to_dict(self) -> dict:
+        return {"features": list(SPAN_FEATURES), "coefficients": list(self.coefficients), "intercept": self.intercept,
+                "threshold": self.threshold, "report": self.report}
+
+
+@lru_cache(maxsize=1)
+def span_scorer() -> SpanScorer | None:
+    """The fitted span scorer shipped in the package, or None (then the hand-set ``WEIGHTS``)."""
+    try:
+        text = resources.files("assistant").joinpath("spans.json").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return SpanScorer.from_dict(json.loads(text))
+
+
+def hand_score(x: dict[str, float]) -> float:
+    """The hand-set score of a span (``WEIGHTS``); a short answer needs ``MIN_SCORE``."""
+    return sum(WEIGHTS[k] * x[k] for k in WEIGHTS)
+
+
+def span_features(question: str, want: Asked, citations: list[Citation],
+                  others: list[str] = ()) -> list[tuple[Citation, int, int, float, dict[str, float]]]:
+    """Every candidate span of ``citations`` that could be given as the short answer:
+    ``(citation, start, end, fit, features)`` (see the module docstring for the features)."""
     q_terms = set(terms(question))
     q_words = {w for w in words(question)}
     pool = [c.text for c in citations] + list(others)
     common = lower_case_words(pool)
     pool_words = [" ".join(words(t)) for t in pool]  # once, not once per span
-    best: Candidate | None = None
+    kind = {f"kind_{k}": float(want.kind == k) for k in KINDS}
+    out = []
     for rank, citation in enumerate(citations):
         text = citation.text
         anchors = [m.start() for m in re.finditer(r"[A-Za-z0-9]+", text) if stem(m.group(0).lower()) in q_terms]
@@ -644,8 +698,23 @@ def best_candidate(question: str, want: Asked, citations: list[Citation], others
             head = float(_typed(span, want) or bool(want.head and re.search(
                 rf"\b{re.escape(want.head)}\w*\b(?:\W+\w+){{0,2}}\W+{re.escape(span)}|"
                 rf"{re.escape(span)}(?:\W+\w+){{0,2}}\W+{re.escape(want.head)}", text, re.I)))
-            score = (WEIGHTS["fit"] * fit + WEIGHTS["novelty"] * novelty + WEIGHTS["near"] * near
-                     + WEIGHTS["agree"] * agree + WEIGHTS["rank"] * (1.0 / (1 + rank)) + WEIGHTS["head"] * head)
-            if best is None or score > best.score:
-                best = Candidate(citation, start, end, score, fit)
+            x = {"fit": fit, "novelty": novelty, "near": near, "agree": agree, "rank": 1.0 / (1 + rank), "head": head,
+                 "length": min(len(key.split()), 8) / 4, **kind}
+            out.append((citation, start, end, fit, x))
+    return out
+
+
+def best_candidate(question: str, want: Asked, citations: list[Citation], others: list[str] = (),
+                   scorer: SpanScorer | None = None) -> Candidate | None:
+    """The best-scoring candidate span over ``citations`` that is good enough to give, or None:
+    by the fitted span scorer's probability (``scorer``, default the shipped one) and its threshold,
+    or, with no fitted scorer, by the hand-set ``WEIGHTS`` and ``MIN_SCORE``."""
+    scorer = scorer if scorer is not None else span_scorer()
+    best: Candidate | None = None
+    for citation, start, end, fit, x in span_features(question, want, citations, others):
+        score = scorer.probability(x) if scorer else hand_score(x)
+        if best is None or score > best.score:
+            best = Candidate(citation, start, end, score, fit)
+    if best is None or best.score < (scorer.threshold if scorer else MIN_SCORE):
+        return None
     return best
