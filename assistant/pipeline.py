@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from langchain_core.language_models import BaseChatModel
@@ -32,6 +33,7 @@ from assistant.composers.extractive import ExtractiveComposer
 from assistant.composers.generated import LlmComposer
 from assistant.concurrency import Gate
 from assistant.errors import EmptyStoreError
+from assistant.judge import Judge, TreeJudge, shared_judge
 from assistant.models import Answer, Retrieved
 from assistant.present import FollowUps, present
 from assistant.question import (
@@ -58,6 +60,8 @@ from vectorstore.store import Store
 from vectorstore.terms import terms
 
 log = logging.getLogger(__name__)
+
+SHORT_CONFIDENCE = 0.5
 
 
 @dataclass
@@ -119,7 +123,8 @@ class Pipeline:
         chunk_map = ChunkMap(parts.keyword)
         self.dates = DateIndex(parts.keyword.places(), dates, fetch=chunk_map.get)
         self.extractive = ExtractiveComposer(parts.store, self.index.known, parts.scorer, s.abstain_threshold,
-                                             s.max_answer_sentences)
+                                             s.max_answer_sentences, judge=judge_for(s),
+                                             judge_candidates=s.judge_candidates, judge_threshold=s.judge_threshold)
         self.composer: Composer = self.extractive
         self.llm_notice = parts.chat_notice
         rewrite_with_model = None
@@ -137,7 +142,11 @@ class Pipeline:
             dates=DateRetriever(dates=self.dates, k=s.candidates),
             understand=self.understanding.plain, chunks=chunk_map, rrf_k=s.rrf_k, top_k=s.top_k,
         )
-        self.verifier = Verifier(self.similarity, dated_text, s.llm_min_support, s.llm_min_kept)
+        judge = self.extractive.judge if self.extractive.judge and self.extractive.judge.abstains else None
+        # a short answer only when the judge finds the lead more likely than not to answer
+        self.short_floor = max(SHORT_CONFIDENCE, self.extractive.abstain_threshold) if judge else 0.0
+        self.verifier = Verifier(self.similarity, dated_text, s.llm_min_support, s.llm_min_kept,
+                                 self.extractive.abstain_threshold if judge else None)
         self.chain = self._build_chain(self.composer)
         # Suggested questions are checked with the extractive composer: whatever an LLM writes, an
         # answer the extractive composer gives is shown when the generated one does not hold.
@@ -185,7 +194,7 @@ class Pipeline:
                     yield AnswerChunk(text=item)
             verdict = self.verifier.check(draft, found.query, found.articles, composer.name)
             yield AnswerChunk(answer=present(found, draft, verdict, self.settings.top_k, self.llm_notice,
-                                             self.parts.follow_ups))
+                                             self.parts.follow_ups, self.short_floor))
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two texts by the embedder (how a generated sentence is checked)."""
@@ -194,6 +203,11 @@ class Pipeline:
 
     def _spell(self, text: str) -> str:
         return correct_spelling(text, self.index.known, self.index.similar, self.parts.common_words)[0]
+
+
+def judge_for(settings: Settings) -> Judge | TreeJudge | None:
+    """The answer judge the settings name: a file from ``make train-judge``, or none (``off``)."""
+    return None if settings.judge == "off" else shared_judge(Path(settings.judge))
 
 
 def spelling_words(settings: Settings) -> frozenset[str]:

@@ -23,16 +23,19 @@ FollowUps = Callable[[Answer], list[str]]
 
 
 def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice: str = "",
-            follow_ups: FollowUps | None = None) -> Answer:
+            follow_ups: FollowUps | None = None, short_floor: float = 0.0) -> Answer:
     """The answer shown for ``found`` (retrieval's output), composed as ``draft`` and checked as ``verdict``.
 
     Args:
         top_k: how many of the retrieved passages the answer reports.
         notice: a note about the composer (e.g. the LLM is not available), shown with the answer.
         follow_ups: the follow-up questions for an answer (none when not given).
+        short_floor: the least support (the judge's probability that the lead answers) for a short
+            answer: a bold name is worse than none when the sentence may not answer.
     """
     query = found.query
-    retrieved = found.passages[:top_k]
+    order = draft.passage_order or (draft.fallback.passage_order if draft.fallback else None)
+    retrieved = [found.passages[i] for i in order][:top_k] if order else found.passages[:top_k]
     notice = " ".join(x for x in (notice, draft.notice) if x)
     verified = verdict.verified
     common = dict(question=query.question, retrieved=retrieved, searched=query.searched, support=draft.support,
@@ -46,7 +49,7 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
                       closest=closest, **common)
     citations = with_context(verified.citations, found.articles)
     short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
-    if short is not None and not _exact(short, found.articles):
+    if short is not None and (not _exact(short, found.articles) or draft.support < short_floor):
         short = None
     if short is not None and short.of_kind and not short_answer.asked(query.text).several:
         verified, citations = _concise(verified, citations, short, _lead(draft, verdict))

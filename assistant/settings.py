@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     max_answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an extractive answer.")
     abstain_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Below this support score of the best candidate sentence the assistant says the articles do not say; empty = the scorer file's threshold (0.45, hand-set).")
     scorer: Path | None = Field(None, description="A sentence scorer fitted by 'python -m assistant train-scorer' (JSON); empty = the one shipped in assistant/scorer.json.")
+    judge: str = Field("off", description="An answer judge made by 'make train-judge' (docs/judge.md): the path of a "
+                       ".json (boosted trees: they order the candidates) or .onnx (cross-encoder: it orders them and "
+                       "decides whether to answer) file; 'off' (the default: no judge has yet beaten the hand-set "
+                       "support and the fitted ranker end to end).")
+    judge_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Below this probability from the judge "
+                                          "for the best sentence the assistant says the articles do not say; empty = "
+                                          "the threshold stored in the judge file (chosen on held-out weeks).")
+    judge_candidates: int = Field(16, ge=1, le=200, description="How many of the ranker's best sentences the judge "
+                                  "reads (its cost grows with this).")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
     lock_timeout: float = Field(600.0, ge=0, description="Seconds an ingest waits for another ingest into the same store folder before giving up.")
     ingest_batch: int = Field(512, ge=1, le=100_000, description="About how many texts (sentences) ingest embeds before writing them: one write per Chroma collection per group, and what an interrupted ingest can lose.")
@@ -147,6 +156,14 @@ class Settings(BaseSettings):
         raise ValueError(f"'{v}' is not a composer: use extractive, bundled, llamacpp:/path/model.gguf, "
                          "ollama:MODEL or openai:MODEL")
 
+    @field_validator("judge")
+    @classmethod
+    def _judge_spec(cls, v: str) -> str:
+        v = v.strip()
+        if v == "off" or v.endswith((".onnx", ".json")):
+            return v
+        raise ValueError(f"'{v}' is not a judge: use off, or the path of a .json or .onnx file from 'make train-judge'")
+
     @field_validator("rate_limit")
     @classmethod
     def _rate(cls, v: str) -> str:
@@ -158,7 +175,7 @@ class Settings(BaseSettings):
     def _cache_folder(cls, v: Path | None) -> Path:
         return v if v is not None else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "news-assistant"
 
-    @field_validator("chroma_url", "embedding_model", "embedding_cache", "openai_base_url", "abstain_threshold", "scorer",
+    @field_validator("chroma_url", "embedding_model", "embedding_cache", "openai_base_url", "abstain_threshold", "scorer", "judge_threshold",
                      "answer_workers", "feedback_db", "admin_token",
                      mode="before")
     @classmethod

@@ -67,9 +67,11 @@ def answers(case: Case, text: str) -> bool:
     return hit >= max(1, len(case.mentions) / 2)
 
 
-def collect(assistant: Assistant, cases: list[Case], set_name: str) -> list[Question]:
+def collect(assistant: Assistant, cases: list[Case], set_name: str,
+            features: tuple[str, ...] = FEATURES) -> list[Question]:
     """The candidate sentences of every usable case (answerable with mentions, or to be abstained on;
-    questions of several parts are left out)."""
+    questions of several parts are left out), with the candidates' ``features`` (by their names in
+    ``ExtractiveComposer``; default the scorer's)."""
     out = []
     for case in tqdm(cases, desc=f"Features ({set_name})", unit="q", disable=None):
         answerable = case.abstain is False or (case.abstain is None and bool(case.mentions))
@@ -86,7 +88,7 @@ def collect(assistant: Assistant, cases: list[Case], set_name: str) -> list[Ques
         cands = assistant.pipeline.extractive.candidates(found)
         if not cands:
             continue
-        x = np.array([[c.features[f] for f in FEATURES] for c in cands], dtype=float)
+        x = np.array([[c.features[f] for f in features] for c in cands], dtype=float)
         y = np.array([answerable and answers(case, c.evidence.text) for c in cands], dtype=int)
         out.append(Question(set_name, case.id, answerable, x, y))
     return out

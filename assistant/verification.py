@@ -134,6 +134,12 @@ def _left_out(query: Query, generated: VerifiedAnswer, extractive: VerifiedAnswe
     return None if f" {' '.join(words(short.text))} " in said else short.text
 
 
+def _best_cited(draft: Draft, verified: VerifiedAnswer) -> float:
+    """The judge's best probability among the sentences the kept generated sentences cite."""
+    kept = {text for text, _ in verified.sentences}
+    return max((ev.score for claim in draft.claims if claim.text in kept for ev in claim.evidence), default=0.0)
+
+
 def verify(draft: Draft, articles: dict[str, Article], check: Check | None = None) -> VerifiedAnswer:
     """Check every claim's evidence; keep supported claims and number their citations 1..N.
 
@@ -189,15 +195,21 @@ class Verifier:
         label: a sentence as the LLM saw it (with its resolved dates), for checking generated claims.
         min_support: support score a generated sentence needs (``ASSISTANT_LLM_MIN_SUPPORT``).
         min_kept: share of generated sentences that must hold (``ASSISTANT_LLM_MIN_KEPT``).
+        threshold: the answer judge's threshold (``assistant/judge.py``), or None (no judge). With
+            one, a generated answer that cites no sentence the judge found to answer the question
+            (its probability, the evidence's ``score``, at least ``threshold``) is not shown: a
+            rewording of passages that only come close to what is asked is the extractive answer's
+            to replace.
     """
 
     def __init__(self, similarity: Callable[[str, str], float],
                  label: Callable[[Evidence, dict[str, Article]], str],
-                 min_support: float = 0.6, min_kept: float = 0.5) -> None:
+                 min_support: float = 0.6, min_kept: float = 0.5, threshold: float | None = None) -> None:
         self.similarity = similarity
         self.label = label
         self.min_support = min_support
         self.min_kept = min_kept
+        self.threshold = threshold
 
     def check(self, draft: Draft, query: Query, articles: dict[str, Article], composer: str) -> Verdict:
         """The ``Verdict`` for ``draft``, written by ``composer`` (``extractive`` or the LLM setting)."""
@@ -228,6 +240,9 @@ class Verifier:
                    f"{extractive_covers:.0%}")
         elif (left_out := _left_out(query, verified, fallback)) is not None:
             why = f"the generated sentences leave out the answer the sources give (\u201c{left_out}\u201d)"
+        elif self.threshold is not None and (best := _best_cited(draft, verified)) < self.threshold:
+            why = (f"the judge finds none of the cited sentences to answer the question (best {best:.2f}, "
+                   f"{self.threshold:.2f} needed)")
         else:
             return Verdict(verified, composer)
         fallback.dropped = verified.dropped

@@ -46,6 +46,8 @@ class Draft:
     dropped: list[Dropped] = field(default_factory=list)  # sentences the composer itself rejected
     written: int = 0  # generated sentences that count for the share kept (within the length asked for)
     lead: Location | None = None  # the sentence an extractive answer leads with (the ranker's choice)
+    # the retrieved passages' indices, the one holding the judge's best sentence first (None: as retrieved)
+    passage_order: list[int] | None = None
 
     @property
     def generated(self) -> bool:

@@ -11,6 +11,7 @@ import numpy as np
 from assistant import short_answer
 from assistant.answer_types import answer_type_score
 from assistant.composers.base import Claim, Draft, Evidence
+from assistant.judge import Judge, TreeJudge, pair_text
 from assistant.models import Article, Location, Retrieved
 from assistant.question import Query, QuestionProfile
 from assistant.scorer import SentenceScorer
@@ -82,16 +83,27 @@ class ExtractiveComposer:
         abstain_threshold: minimum support of the best candidate (``None``: the scorer's own).
         max_sentences: most sentences in an answer.
         keep_ratio: a further sentence must have at least this share of the best candidate's support.
+        judge: the answer judge (``assistant/judge.py``). With one, the judge's probability
+            becomes the candidates' support and order (a cross-encoder reads the ranker's first
+            ``judge_candidates``; the others fall behind them with no support), and the threshold
+            is the judge's own (``judge_threshold`` if given). A question naming something the
+            articles never mention still gets no support.
     """
 
     name = "extractive"
 
     def __init__(self, store: Store, known: Callable[[str], bool], scorer: SentenceScorer,
-                 abstain_threshold: float | None = None, max_sentences: int = 3, keep_ratio: float = KEEP_RATIO) -> None:
+                 abstain_threshold: float | None = None, max_sentences: int = 3, keep_ratio: float = KEEP_RATIO,
+                 judge: Judge | TreeJudge | None = None, judge_candidates: int = 16, judge_threshold: float | None = None) -> None:
         self.store = store
         self.known = known
         self.scorer = scorer
-        self.abstain_threshold = scorer.threshold if abstain_threshold is None else abstain_threshold
+        self.judge = judge
+        self.judge_candidates = judge_candidates
+        if judge is not None and judge.abstains:
+            self.abstain_threshold = judge.threshold if judge_threshold is None else judge_threshold
+        else:
+            self.abstain_threshold = scorer.threshold if abstain_threshold is None else abstain_threshold
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
 
@@ -109,6 +121,23 @@ class ExtractiveComposer:
 
     def compose(self, found: Retrieved) -> Draft:
         """The draft answer for ``found.query`` from ``found.passages``."""
+        draft = self._compose(found)
+        if self.judge is not None:
+            draft.passage_order = self._passage_order(found, draft)
+        return draft
+
+    def _passage_order(self, found: Retrieved, draft: Draft) -> list[int]:
+        """The passages by the judge's best sentence in each (those the judge read first), the
+        others after them in retrieval order: the passages an answer reports are the ones that answer."""
+        best: dict[int, float] = {}
+        for ev in draft.candidates:
+            loc = ev.location
+            for i, p in enumerate(found.passages):
+                if p.chunk.article_id == loc.article_id and p.chunk.start <= loc.start < p.chunk.end:
+                    best[i] = max(best.get(i, -1.0), ev.score)
+        return sorted(range(len(found.passages)), key=lambda i: (-best.get(i, -1.0), i))
+
+    def _compose(self, found: Retrieved) -> Draft:
         vectors = self._vectors(found)
         query = found.query
         if not query.parts:
@@ -194,6 +223,7 @@ class ExtractiveComposer:
         out: list[Candidate] = []
         raw: list[tuple[float, float, float, int, bool, float]] = []
         seen: set[tuple[str, int]] = set()  # neighbouring passages' windows overlap
+        holds: list[float] = []  # per candidate: a span of the kind asked for that the question does not say
         want, q_terms = short_answer.asked(query.text), set(profile.weights)
         for rank, p in enumerate(found.passages):
             c = p.chunk
@@ -213,7 +243,8 @@ class ExtractiveComposer:
                 lexical = profile.coverage(s_terms)
                 type_score, kinds = answer_type_score(profile, text)
                 # "Which airline...": a name the question does not already say counts as the answer's kind
-                type_score = max(type_score, short_answer.holds_answer(want, text, q_terms))
+                holds.append(short_answer.holds_answer(want, text, q_terms))
+                type_score = max(type_score, holds[-1])
                 if days:
                     type_score = max(type_score, on_day)
                 loc = Location.of(c, span)
@@ -242,11 +273,37 @@ class ExtractiveComposer:
                 "position": position, "length": len(cand.evidence.text) / 300,
                 "new_words": len(content - q_terms) / max(len(content), 1), "on_day": cand.on_day,
                 "wants_kind": float(bool(profile.wants)), "unknown_majority": float(unknown >= 0.5),
-                "answer_votes": votes[i], **context[i]}
+                "answer_votes": votes[i], "holds": holds[i], **context[i]}
             cand.score = cand.evidence.score = self.scorer.probability(cand.features)
             cand.order = self.scorer.rank(cand.features)
         out.sort(key=lambda c: (-c.order, -c.score, c.rank, c.evidence.location.start))
+        if self.judge is not None:
+            self._judge(query, out)
         return out
+
+    def _judge(self, query: Query, out: list[Candidate]) -> None:
+        """The judge's probability as the support and order of the ranker's first candidates (all of
+        them for the tree judge, whose cost is small)."""
+        if isinstance(self.judge, TreeJudge):
+            probs = self.judge.probabilities([c.features for c in out])
+            if not self.judge.abstains:  # it orders; the support still decides whether to answer
+                for cand, p in zip(out, probs):
+                    cand.features["judge"] = cand.order = float(p)
+                out.sort(key=lambda c: (-c.order, -c.score, c.rank, c.evidence.location.start))
+                return
+            read = out
+        else:
+            read = out[:self.judge_candidates]
+            probs = self.judge.scores(query.text, [pair_text(c.evidence.text, c.evidence.location.title) for c in read])
+        first = out[0].features
+        unknown = bool(first.get("missing_names") or first.get("unknown_majority"))
+        for cand, p in zip(read, probs):
+            cand.features["judge"] = float(p)
+            cand.order = float(p)
+            cand.score = cand.evidence.score = 0.0 if unknown else float(p)
+        for cand in out[len(read):]:
+            cand.order, cand.score, cand.evidence.score = -1.0, 0.0, 0.0
+        out.sort(key=lambda c: (-c.order, c.rank, c.evidence.location.start))
 
     @staticmethod
     def _readable_order(chosen: list[Candidate]) -> list[Candidate]:

@@ -1,0 +1,169 @@
+"""A tree judge fitted on the composer's own candidates (``make train-judge-pipeline``).
+
+The judges of ``tools/train_judge.py`` are fitted on pools made from each question's search results;
+measured end to end they lost, because the features mean something else on the candidates the
+composer sees (docs/judge.md). Here the questions of a benchmark folder written by ``subset.py``
+(RealTime QA 2023's training weeks: ``QUESTIONS.yaml`` with ``as_of``) are answered by the real
+pipeline over a store of its articles, and every candidate sentence of every question, with the
+composer's features, is an example (``assistant.training.collect``: a positive when it holds the
+gold answer; a question the articles do not answer gives negatives only).
+
+Compared on the same candidates, with 5-fold cross-validation by weeks (a week's questions share
+stories): (a) today's hand-set support and fitted ranker (``assistant/scorer.json``) against (b)
+gradient-boosted trees over the composer's features, monotone where a feature can only speak for a
+sentence (similarity, word coverage, answer kind) or against it (names the articles never mention).
+Figures from the out-of-fold scores: **top1** (the first sentence holds the answer, over the
+questions with an answering candidate), and at the threshold that declines at most 10% of those,
+**declines** (questions to be declined that are declined).
+
+Run as ``python -m tools.pipeline_judge QUESTIONS.yaml --data STORE_FOLDER [--out FILE]``; the
+store is ingested from the set's corpus first if it is not already (resumable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from assistant.judge import COMPOSER_FEATURES, trees_to_dict
+from assistant.training import Question
+
+OUT = Path(".data/judge/pipeline-judge.json")
+RISING = ("dense", "lexical", "answer_type", "holds", "dense_gap", "lexical_gap", "context_lexical",
+          "article_lexical", "article_dense", "answer_votes", "on_day")
+FALLING = ("missing_names", "unknown_share", "unknown_majority")
+SEED = 13
+
+
+def boosted_model(seed: int = SEED):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(
+        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, random_state=seed,
+        monotonic_cst=[1 if f in RISING else -1 if f in FALLING else 0 for f in COMPOSER_FEATURES])
+
+
+def week(q: Question) -> str:
+    return q.id.split("_")[0]
+
+
+def folds(questions: list[Question], k: int = 5) -> list[list[int]]:
+    weeks = sorted({week(q) for q in questions})
+    k = max(1, min(k, len(weeks)))
+    fold_of = {w: j * k // len(weeks) for j, w in enumerate(weeks)}
+    return [[i for i, q in enumerate(questions) if fold_of[week(q)] == f] for f in range(k)]
+
+
+def threshold_for(best: list[float], answerable: list[bool], false_declines: float = 0.10) -> float:
+    scores = sorted(b for b, a in zip(best, answerable) if a)
+    if not scores:
+        return 0.0
+    return scores[int(np.floor(false_declines * len(scores)))] - 1e-9
+
+
+def figures(questions: list[Question], scores: list[np.ndarray], order: list[np.ndarray],
+            threshold: float | None = None) -> dict:
+    """top1 by ``order``; declines and false declines by the best of ``scores`` at ``threshold``
+    (chosen here when None)."""
+    has = [q.answerable and q.labels.sum() > 0 for q in questions]
+    best = [float(s.max()) if len(s) else 0.0 for s in scores]
+    t = threshold_for(best, has) if threshold is None else threshold
+    top1 = [q.labels[int(np.argmax(o))] for q, o, h in zip(questions, order, has) if h]
+    declined_ok = [b < t for q, b in zip(questions, best) if not q.answerable]
+    declined_bad = [b < t for b, h in zip(best, has) if h]
+    return {"answerable": int(sum(has)), "to_decline": len(declined_ok), "top1": float(np.mean(top1)),
+            "false_declines": float(np.mean(declined_bad)), "declines": float(np.mean(declined_ok)),
+            "threshold": float(t)}
+
+
+def compare(questions: list[Question], seed: int = SEED) -> tuple[dict[str, dict], object, float]:
+    """The table (out-of-fold figures), the trees fitted on every question, and their threshold."""
+    from assistant.scorer import FEATURES, load_scorer
+
+    scorer = load_scorer()
+    idx = [COMPOSER_FEATURES.index(f) for f in FEATURES]
+    support, ranked = [], []
+    for q in questions:
+        rows = [dict(zip(FEATURES, r[idx])) for r in q.features]
+        support.append(np.array([scorer.probability(r) for r in rows]))
+        ranked.append(np.array([scorer.rank(r) for r in rows]))
+    table = {"a. hand-set support, fitted ranker": figures(questions, support, ranked, scorer.threshold),
+             "a. the same, threshold chosen here": figures(questions, support, ranked)}
+    oof: list[np.ndarray | None] = [None] * len(questions)
+    for fold in folds(questions):
+        held = set(fold)
+        fit_on = [q for i, q in enumerate(questions) if i not in held]
+        model = boosted_model(seed).fit(np.vstack([q.features for q in fit_on]),
+                                        np.concatenate([q.labels for q in fit_on]))
+        for i in fold:
+            oof[i] = model.predict_proba(questions[i].features)[:, 1]
+    table["b. boosted trees, 5-fold CV by weeks"] = figures(questions, oof, oof)
+    model = boosted_model(seed).fit(np.vstack([q.features for q in questions]),
+                                    np.concatenate([q.labels for q in questions]))
+    return table, model, table["b. boosted trees, 5-fold CV by weeks"]["threshold"]
+
+
+def print_table(table: dict[str, dict]) -> None:
+    print(f"{'judge (composer candidates)':44} {'answerable':>10} {'to decline':>10} {'top1':>6} "
+          f"{'false declines':>14} {'declines':>8} {'threshold':>9}")
+    for name, f in table.items():
+        print(f"{name:44} {f['answerable']:10d} {f['to_decline']:10d} {f['top1']:6.3f} {f['false_declines']:14.3f} "
+              f"{f['declines']:8.3f} {f['threshold']:9.3f}")
+
+
+def unique_ids(path: Path, out: Path) -> Path:
+    """The set at ``path`` written to ``out`` with each repeated id made unique (``ID~2``): the
+    benchmark's 2023 file repeats a few ids, which a regression set may not."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    seen: dict[str, int] = {}
+    for item in items:
+        n = seen[item["id"]] = seen.get(item["id"], 0) + 1
+        if n > 1:
+            item["id"] = f"{item['id']}~{n}"
+    out.write_text(yaml.safe_dump(items, allow_unicode=True), encoding="utf-8")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assistant.answer import Assistant
+    from assistant.evaluation import read_set
+    from assistant.scorer import SentenceScorer
+    from assistant.settings import load_settings
+    from assistant.training import collect
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("questions", type=Path, help="a question set (subset.py's questions.yaml)")
+    ap.add_argument("--articles", type=Path, help="its articles (default: the articles/ folder beside it)")
+    ap.add_argument("--data", type=Path, required=True, help="the store folder for the set's articles")
+    ap.add_argument("--out", type=Path, default=OUT, help="where the judge is written (default %(default)s)")
+    ap.add_argument("--abstains", action="store_true", help="the judge also decides whether to answer")
+    args = ap.parse_args(argv)
+    if not args.questions.is_file():
+        print(f"skipped: no question set at {args.questions}")
+        return 0
+    articles = args.articles or args.questions.parent / "articles"
+    with tempfile.TemporaryDirectory() as tmp:
+        qset = read_set(unique_ids(args.questions, Path(tmp) / "questions.yaml"))
+    settings = load_settings(data_dir=args.data)
+    assistant = Assistant(settings, scorer=SentenceScorer.neutral())
+    print(assistant.ingest([articles]).summary())  # resumes an ingest stopped part-way; unchanged files are skipped
+    questions = collect(assistant, qset.cases, args.questions.stem, COMPOSER_FEATURES)
+    print(f"{len(questions)} questions, {sum(len(q.labels) for q in questions):,} candidates, "
+          f"{sum(int(q.labels.sum()) for q in questions):,} answering")
+    table, model, threshold = compare(questions)
+    print_table(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(trees_to_dict(model, threshold, {"fitted_on": str(args.questions), "figures": table},
+                                                 COMPOSER_FEATURES, args.abstains)) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} (threshold {threshold:.3f}; try it with ASSISTANT_JUDGE={args.out})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
