@@ -38,7 +38,7 @@ RTQA2023      ?= ../shared/benchmarks/realtimeqa-2023
 RTQA2023_FROM ?= 2023-10-01
 RTQA2023_TO   ?= 2023-12-31
 
-.PHONY: install llm browser run test unit fuzz bench bench-archive bench-load bench-extraction bench-copies soak soak-server eval eval-external train-scorer screenshots clean
+.PHONY: install llm browser run test unit fuzz bench bench-archive bench-load bench-extraction bench-copies soak soak-server eval eval-external train-judge train-judge-pipeline train-scorer screenshots clean
 
 # Everything (what `make test` needs): the assistant, the browser driver and the LLM back ends.
 install: $(RUN_STAMP) $(TEST_STAMP) $(LLM_STAMP)
@@ -111,6 +111,26 @@ eval: install
 eval-external: install
 	$(PY) -m tools.external --corpora $(CORPORA) --dev $(EXTERNAL) \
 	  --rtqa2023 $(RTQA2023) --from $(RTQA2023_FROM) --to $(RTQA2023_TO)
+
+# Fit and compare the answer judges and the short-answer span scorer on RealTime QA 2023 (docs/judge.md):
+# seeded; prints their figures on the weeks held aside (from RTQA2023_FROM); writes the span scorer and
+# the best judge (when it beats the hand-set support there) into .data/judge/, out of git: none is on by
+# default. About 40 minutes on 2 cores (the cross-encoder). Skips when the data is absent.
+train-judge: install
+	$(PY) -m tools.train_judge --bench $(RTQA2023) --valid-from $(subst -,,$(RTQA2023_FROM)) --write \
+	  --report reports/judge.json
+
+# A tree judge fitted on the composer's own candidates (tools/pipeline_judge.py, docs/judge.md): the 2023
+# weeks before RTQA2023_FROM, written by subset.py and ingested once into their own store with int8
+# embeddings (about 5,500 articles: 25-50 minutes, resumable), answered, then fitted with 5-fold CV by
+# weeks against the hand-set support and ranker. Writes .data/judge/pipeline-judge.json (out of git).
+RTQA2023_TRAIN := .data/rtqa2023-2023-01-01_$(shell date -d "$(RTQA2023_FROM) - 1 day" +%F 2>/dev/null)
+train-judge-pipeline: install
+	@if [ ! -f $(RTQA2023)/subset.py ]; then echo "skipped: no benchmark at $(RTQA2023)"; exit 0; fi; \
+	[ -f $(RTQA2023_TRAIN)/questions.yaml ] || $(PY) $(RTQA2023)/subset.py $(RTQA2023_TRAIN) \
+	  --from 2023-01-01 --to $(shell date -d "$(RTQA2023_FROM) - 1 day" +%F 2>/dev/null); \
+	ASSISTANT_EMBEDDING_BACKEND=onnx-int8 $(PY) -m tools.pipeline_judge $(RTQA2023_TRAIN)/questions.yaml \
+	  --data .data/rtqa2023-train-store
 
 # Refit assistant/scorer.json on the project's sets and, when present, the external dev set.
 train-scorer: install

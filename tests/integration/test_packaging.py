@@ -41,7 +41,8 @@ def test_the_wheel_ships_no_measurement_tool(installed):
     shipped = {p.relative_to(installed).as_posix() for p in installed.rglob("*.py")}
     assert "assistant/cli.py" in shipped and "assistant/pytest_plugin.py" in shipped and "assistant/report.py" in shipped
     assert not [p for p in shipped if p.startswith("tools/")]
-    tooling = {"bench", "archive_bench", "soak", "copies_bench", "extraction_bench", "baseline", "serving"}
+    tooling = {"bench", "archive_bench", "soak", "copies_bench", "extraction_bench", "baseline", "serving",
+               "train_judge", "judge_data"}
     assert not {f"assistant/{name}.py" for name in tooling} & shipped
 
 

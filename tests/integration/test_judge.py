@@ -1,0 +1,110 @@
+"""The failure kinds a judge is meant to remove, end to end with today's default (no judge has yet
+beaten the hand-set support and the fitted ranker: docs/judge.md): a store of articles written here
+(none from any benchmark), the real embedding model, the real pipeline. A kind the assistant still
+gets wrong is an expected failure with its reason; the test turns into a failure when it is fixed,
+so that its mark is removed. And a judge file named by ``ASSISTANT_JUDGE`` is the one the answers use."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from assistant.answer import Assistant
+from assistant.judge import TREE_FEATURES, TreeJudge, trees_to_dict
+from assistant.settings import load_settings
+from vectorstore.store import ChromaStore
+
+pytestmark = pytest.mark.integration
+
+ARTICLES = {
+    "montana.txt": ("Montana voters choose a governor", "2025-11-04",
+                    "Voters in Montana went to the polls on Tuesday to choose a new governor.\n"
+                    "Polls had shown Sarah Klein with a narrow lead heading into the vote.\n"
+                    "Klein, a former teacher, campaigned on school funding and lower property taxes.\n"
+                    "Election officials said results were not expected until Wednesday."),
+    "arkon.txt": ("Northwind to buy chip maker Arkon", "2025-11-03",
+                  "Northwind Corp. agreed on Monday to buy the chip maker Arkon for $4 billion.\n"
+                  "Shares of the chip maker Arkon rose 8% on news of the deal.\n"
+                  "Arkon employs about 3,000 people at two plants in Oregon.\n"
+                  "Analysts said regulators would review the purchase next year."),
+    "flood.txt": ("Flooding hits the valley", "2025-11-02",
+                  "Heavy rain caused flooding across the Clearwater valley on Saturday.\n"
+                  "The floods killed 14 people, officials said on Sunday.\n"
+                  "Rescue teams searched for residents still missing after the flooding.\n"
+                  "The governor declared a state of emergency for three counties."),
+    "summit.txt": ("Climate summit opens", "2025-11-05",
+                   "Leaders from 40 nations gathered in Brazil this week for the climate summit.\n"
+                   "The talks focused on protecting tropical forests and on money for poorer countries.\n"
+                   "Several leaders arrived late because of a storm over the Atlantic."),
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("judge")
+    folder = root / "articles"
+    folder.mkdir()
+    meta = {}
+    for name, (title, day, text) in ARTICLES.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+        meta[name] = {"headline": title, "outlet": "Test Herald", "published": day}
+    (folder / "articles.yaml").write_text(yaml.safe_dump(meta), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def judged(corpus, embedder):
+    settings = load_settings(data_dir=corpus / "data")
+    assistant = Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
+    report = assistant.ingest([corpus / "articles"])
+    assert len(report.ingested) == len(ARTICLES), report.skipped
+    assert assistant.pipeline.extractive.judge is None  # the default
+    return assistant
+
+
+def test_a_judge_file_named_in_the_settings_orders_the_candidates(judged, corpus, tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    # a small tree judge that prefers sentences holding the kind of answer asked for
+    rng = np.random.default_rng(0)
+    x = rng.random((400, len(TREE_FEATURES)))
+    y = (x[:, TREE_FEATURES.index("holds")] > 0.5).astype(int)
+    path = tmp_path / "judge.json"
+    path.write_text(json.dumps(trees_to_dict(HistGradientBoostingClassifier(max_iter=10).fit(x, y), 0.3)))
+    settings = load_settings(data_dir=corpus / "data", judge=str(path))
+    assistant = Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=judged.embedder)
+    assert isinstance(assistant.pipeline.extractive.judge, TreeJudge)
+    answer = assistant.answer("Which company agreed to buy the chip maker Arkon?")
+    assert not answer.abstained and answer.citations[0].text.startswith("Northwind Corp. agreed")
+    found = assistant.pipeline.retrieve(assistant.pipeline.understand("Which company agreed to buy Arkon?"))
+    assert all("judge" in c.features for c in assistant.pipeline.extractive.candidates(found))
+
+
+def test_an_outcome_the_articles_never_report_is_declined(judged):
+    # failure kind 1: a prediction ("had shown ... a narrow lead") where a result is asked
+    answer = judged.answer("Who won the governor's race in Montana?")
+    assert answer.abstained, answer.answer
+
+
+def test_the_sentence_that_answers_leads_over_a_similar_one(judged):
+    # failure kind 2: the answering sentence retrieved, a similar one ("Shares of the chip maker...") chosen
+    answer = judged.answer("Which company agreed to buy the chip maker Arkon?")
+    assert not answer.abstained
+    assert answer.citations[0].text.startswith("Northwind Corp. agreed"), answer.answer
+
+
+def test_a_sentence_that_answers_is_not_declined(judged):
+    # failure kind 3: a right answer declined because its support looked like an unanswerable one's
+    answer = judged.answer("Which country hosted the climate summit this week?")
+    assert not answer.abstained and "Brazil" in answer.answer
+
+
+@pytest.mark.xfail(strict=True, reason="failure kind 4 remains: 'How many people died' is declined although "
+                   "'The floods killed 14 people' is in the articles (docs/judge.md)")
+def test_an_answer_in_other_words_than_the_question_is_found(judged):
+    # failure kind 4: a paraphrase ("killed" for "died")
+    answer = judged.answer("How many people died in the flooding?")
+    assert not answer.abstained and "killed 14 people" in answer.answer, answer.answer
