@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import string
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,8 @@ from pathlib import Path
 import yaml
 
 from assistant.judge import pair_text  # noqa: F401 - what the judge reads beside the question, as it serves
+from assistant.training import holds as has  # the benchmark's normalisation (score.py's), whole words
+from assistant.training import normalise as normalize
 from vectorstore.sentences import split_sentences
 from vectorstore.terms import terms
 
@@ -64,21 +64,6 @@ class Pool:
     gold: str
     answerable: bool  # the gold answer is in one of its own results
     candidates: list[Candidate] = field(default_factory=list)
-
-
-_PUNCT = set(string.punctuation) | {"\u201c", "\u201d", "\u2018", "\u2019"}
-
-
-def normalize(s: str) -> str:
-    """RealTime QA's answer normalisation (as ``score.py``): lower case, no punctuation, single spaces."""
-    s = re.sub(r"[-\u2013\u2014/]", " ", s.lower())
-    return " ".join("".join(ch for ch in s if ch not in _PUNCT).split())
-
-
-def has(text: str, answer: str) -> bool:
-    """Whether ``text`` holds ``answer`` (whole words, after normalisation), as ``score.py`` decides."""
-    a = normalize(answer)
-    return bool(a) and f" {a} " in f" {normalize(text)} "
 
 
 def week_of(qid: str) -> str:
