@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.scorer import FEATURES as SCORER_FEATURES
-from vectorstore.embedder import bundled_model_path
+from vectorstore.embedder import bundled_model_path, onnx_session
 
 MAX_LENGTH = 96  # tokens of question + sentence + headline, as in training (tools/train_judge.py)
 
@@ -48,16 +48,10 @@ class Judge:
         if not self.path.is_file():
             raise JudgeError(f"no judge file at {self.path}: rebuild it with 'make train-judge', "
                              "or set ASSISTANT_JUDGE=off")
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
         try:
-            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+            self.session = onnx_session(self.path, threads)
         except Exception as exc:  # onnxruntime raises its own kinds for a bad file
             raise JudgeError(f"the judge file {self.path} cannot be read: {exc}") from exc
         meta = self.session.get_modelmeta().custom_metadata_map

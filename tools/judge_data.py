@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from assistant.judge import pair_text  # noqa: F401 - what the judge reads beside the question, as it serves
@@ -142,9 +143,19 @@ def as_retrieved(pool: Pool) -> Pool:
                 [c for c in pool.candidates if not c.extra])
 
 
-def week_folds(pools: list[Pool], idx: list[int], k: int = 5) -> list[list[int]]:
-    """``k`` folds of ``idx`` by weeks (consecutive weeks together; a week never in two folds)."""
-    weeks = sorted({pools[i].week for i in idx})
-    k = max(1, min(k, len(weeks)))  # fewer weeks than folds: a fold per week
-    fold_of = {w: j * k // len(weeks) for j, w in enumerate(weeks)}
-    return [[i for i in idx if fold_of[pools[i].week] == f] for f in range(k)]
+def week_folds(weeks: list[str], idx: list[int] | range, k: int = 5) -> list[list[int]]:
+    """``k`` folds of ``idx`` by weeks (``weeks[i]``: item ``i``'s week; consecutive weeks together,
+    a week never in two folds; fewer weeks than folds: a fold per week)."""
+    labels = sorted({weeks[i] for i in idx})
+    k = max(1, min(k, len(labels)))
+    fold_of = {w: j * k // len(labels) for j, w in enumerate(labels)}
+    return [[i for i in idx if fold_of[weeks[i]] == f] for f in range(k)]
+
+
+def threshold_for(best: list[float], false_declines: float = 0.10) -> float:
+    """The highest threshold that declines at most ``false_declines`` of the answerable questions,
+    given each one's best score (``best``)."""
+    best = sorted(best)
+    if not best:
+        return 0.0
+    return best[int(np.floor(false_declines * len(best)))] - 1e-9

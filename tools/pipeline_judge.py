@@ -33,38 +33,23 @@ import yaml
 
 from assistant.judge import COMPOSER_FEATURES, trees_to_dict
 from assistant.training import Question
+from tools import judge_data
+from tools.judge_data import week_folds
+from tools.train_judge import boosted_model
 
 OUT = Path(".data/judge/pipeline-judge.json")
-RISING = ("dense", "lexical", "answer_type", "holds", "dense_gap", "lexical_gap", "context_lexical",
-          "article_lexical", "article_dense", "answer_votes", "on_day")
-FALLING = ("missing_names", "unknown_share", "unknown_majority")
 SEED = 13
-
-
-def boosted_model(seed: int = SEED):
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    return HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, random_state=seed,
-        monotonic_cst=[1 if f in RISING else -1 if f in FALLING else 0 for f in COMPOSER_FEATURES])
-
-
 def week(q: Question) -> str:
     return q.id.split("_")[0]
 
 
 def folds(questions: list[Question], k: int = 5) -> list[list[int]]:
-    weeks = sorted({week(q) for q in questions})
-    k = max(1, min(k, len(weeks)))
-    fold_of = {w: j * k // len(weeks) for j, w in enumerate(weeks)}
-    return [[i for i, q in enumerate(questions) if fold_of[week(q)] == f] for f in range(k)]
+    return week_folds([week(q) for q in questions], range(len(questions)), k)
 
 
 def threshold_for(best: list[float], answerable: list[bool], false_declines: float = 0.10) -> float:
-    scores = sorted(b for b, a in zip(best, answerable) if a)
-    if not scores:
-        return 0.0
-    return scores[int(np.floor(false_declines * len(scores)))] - 1e-9
+    """The threshold that declines at most ``false_declines`` of the ``answerable`` questions' ``best``."""
+    return judge_data.threshold_for([b for b, a in zip(best, answerable) if a], false_declines)
 
 
 def figures(questions: list[Question], scores: list[np.ndarray], order: list[np.ndarray],
@@ -99,12 +84,12 @@ def compare(questions: list[Question], seed: int = SEED) -> tuple[dict[str, dict
     for fold in folds(questions):
         held = set(fold)
         fit_on = [q for i, q in enumerate(questions) if i not in held]
-        model = boosted_model(seed).fit(np.vstack([q.features for q in fit_on]),
+        model = boosted_model(seed, COMPOSER_FEATURES).fit(np.vstack([q.features for q in fit_on]),
                                         np.concatenate([q.labels for q in fit_on]))
         for i in fold:
             oof[i] = model.predict_proba(questions[i].features)[:, 1]
     table["b. boosted trees, 5-fold CV by weeks"] = figures(questions, oof, oof)
-    model = boosted_model(seed).fit(np.vstack([q.features for q in questions]),
+    model = boosted_model(seed, COMPOSER_FEATURES).fit(np.vstack([q.features for q in questions]),
                                     np.concatenate([q.labels for q in questions]))
     return table, model, table["b. boosted trees, 5-fold CV by weeks"]["threshold"]
 

@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -45,8 +43,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.judge import TREE_FEATURES, pair_text, trees_to_dict
-from tools import train_spans
+from tools import judge_data, train_spans
 from tools.judge_data import Pool, as_retrieved, build_pools, week_folds
+from vectorstore.embedder import write_onnx
 
 BENCH = Path("../shared/benchmarks/realtimeqa-2023")
 # Written out of git: no fitted judge or span scorer has yet beaten the hand-set ones end to end
@@ -179,45 +178,8 @@ def torch_scores(ce, pairs: list[tuple[str, str]], batch_size: int = 64) -> np.n
 def export(ce, out: Path, metadata: dict[str, str], quantize: bool = True) -> Path:
     """The cross-encoder as one ONNX file (inputs ``input_ids``, ``attention_mask``,
     ``token_type_ids``; output ``logits``), int8 weights when ``quantize``, with ``metadata`` (the
-    threshold, the figures) in the file; written atomically."""
-    import onnx
-    import torch
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    model = ce.model.eval()
-
-    class Logits(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).logits
-
-    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-        fp32 = Path(tmp) / "judge-fp32.onnx"
-        ids = torch.ones((2, 8), dtype=torch.long)
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(Logits().eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(fp32),
-                              input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["logits"],
-                              opset_version=17, dynamo=False,
-                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in
-                                            ("input_ids", "attention_mask", "token_type_ids")} | {"logits": {0: "batch"}})
-        result = fp32
-        if quantize:
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            result = Path(tmp) / "judge-int8.onnx"
-            quantize_dynamic(str(fp32), str(result), weight_type=QuantType.QInt8, per_channel=True)
-        model_proto = onnx.load(str(result))
-        for k, v in metadata.items():
-            entry = model_proto.metadata_props.add()
-            entry.key, entry.value = k, str(v)
-        onnx.save(model_proto, str(result))
-        os.replace(result, out)
-    return out
+    threshold, the figures) in the file; written atomically (``vectorstore.embedder.write_onnx``)."""
+    return write_onnx(ce.model.eval(), "logits", out, quantize, metadata)
 
 
 # ------------------------------------------------------------------------------------ features (a, b)
@@ -287,11 +249,8 @@ def hand_scores(x: np.ndarray) -> np.ndarray:
 def threshold_for(scores: list[np.ndarray], pools: list[Pool], false_declines: float = FALSE_DECLINES) -> float:
     """The highest threshold on a question's best score that declines at most ``false_declines`` of
     the answerable questions (those whose pool holds the answer)."""
-    best = sorted(float(s.max()) for s, p in zip(scores, pools) if len(s) and any(c.label for c in p.candidates))
-    if not best:
-        return 0.0
-    k = int(np.floor(false_declines * len(best)))
-    return best[k] - 1e-9 if k < len(best) else best[-1]
+    return judge_data.threshold_for([float(s.max()) for s, p in zip(scores, pools)
+                                     if len(s) and any(c.label for c in p.candidates)], false_declines)
 
 
 def figures(scores: list[np.ndarray], pools: list[Pool], threshold: float) -> dict[str, float]:
@@ -312,17 +271,21 @@ def split_by_week(pools: list[Pool], valid_from: str) -> tuple[list[int], list[i
     return train, [i for i, p in enumerate(pools) if p.week >= valid_from]
 
 
-# More of these never makes a sentence less likely to answer (scikit-learn's monotonic constraints):
-# the trees then carry over to candidate pools unlike the training ones.
-RISING = ("dense", "lexical", "answer_type", "holds", "dense_gap", "lexical_gap")
+# More of a RISING feature never makes a sentence less likely to answer, more of a FALLING one never
+# more likely (scikit-learn's monotonic constraints): the trees then carry over to candidates unlike
+# the training ones. The names are the composer's; a model is given those among its features.
+RISING = ("dense", "lexical", "answer_type", "holds", "dense_gap", "lexical_gap", "context_lexical",
+          "article_lexical", "article_dense", "answer_votes", "on_day")
+FALLING = ("missing_names", "unknown_share", "unknown_majority")
 
 
-def boosted_model(seed: int = SEED):
+def boosted_model(seed: int = SEED, features: tuple[str, ...] = FEATURES):
+    """The boosted trees both judge tools fit (``features``: the columns, in order)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
-                                          min_samples_leaf=40, random_state=seed,
-                                          monotonic_cst=[1 if f in RISING else 0 for f in FEATURES])
+    return HistGradientBoostingClassifier(
+        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, random_state=seed,
+        monotonic_cst=[1 if f in RISING else -1 if f in FALLING else 0 for f in features])
 
 
 def _fit_predict(model, x: list[np.ndarray], pools: list[Pool], fit_idx: list[int], pred_idx: list[int]) -> dict[int, np.ndarray]:
@@ -358,7 +321,8 @@ def compare(pools: list[Pool], valid_from: str, fit: Fit, model_path: Path | Non
     table["a. hand-set support"] = figures([hand[i] for i in valid], [pools[i] for i in valid], t)
     # (b) boosted trees: 5-fold by weeks inside the training weeks, then fitted on all of them
     oof: dict[int, np.ndarray] = {}
-    for fold in week_folds(pools, train):
+    weeks = [p.week for p in pools]
+    for fold in week_folds(weeks, train):
         oof |= _fit_predict(boosted_model(fit.seed), x, pools, [i for i in train if i not in set(fold)], fold)
     t = threshold_for([oof[i] for i in train], [pools[i] for i in train])
     table["b. boosted trees, 5-fold CV (training weeks)"] = figures([oof[i] for i in train], [pools[i] for i in train], t)
@@ -370,7 +334,7 @@ def compare(pools: list[Pool], valid_from: str, fit: Fit, model_path: Path | Non
         return out
     # (c) the cross-encoder: the threshold from its scores on the last fifth of the training weeks,
     # held out of a first fit; then fitted on every training week
-    folds = week_folds(pools, train)
+    folds = week_folds(weeks, train)
     inner_fit, inner_val = [i for f in folds[:-1] for i in f], folds[-1]
     ce = fit_cross_encoder(training_pairs([everything[i] for i in inner_fit], fit.negatives, fit.seed), fit, model_path,
                            progress)

@@ -105,9 +105,8 @@ def fit_spans(pools: list[Pool], valid_from: str, seed: int = 13) -> tuple[SpanS
     table["hand-set weights, training weeks"] = outcome(train, hand_train, short_answer.MIN_SCORE)
     table["hand-set weights"] = outcome(valid, hand_valid, short_answer.MIN_SCORE)
     # 5 folds by weeks inside the training weeks: out-of-fold scores choose the threshold
-    pseudo = [Pool(q.week + f"_{i}", q.week, "", "", q.gold, True) for i, q in enumerate(train)]
     oof: list[np.ndarray | None] = [None] * len(train)
-    for fold in week_folds(pseudo, list(range(len(train)))):
+    for fold in week_folds([q.week for q in train], range(len(train))):
         held = set(fold)
         model = _fit([q for i, q in enumerate(train) if i not in held], seed)
         for i, s in zip(fold, _scores(model, [train[i] for i in fold])):

@@ -184,6 +184,56 @@ def _digest(folder: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def write_onnx(model, output: str, out: Path, quantize: bool = True, metadata: dict[str, str] | None = None) -> Path:
+    """A transformers model (inputs ``input_ids``, ``attention_mask``, ``token_type_ids``) traced by
+    torch into one ONNX file whose output is the model's ``output`` attribute (``last_hidden_state``,
+    ``logits``), batch and token axes dynamic; int8 weights when ``quantize`` (onnxruntime's dynamic
+    quantization of the matrix products' weights); ``metadata`` stored in the file. Written
+    atomically, so two processes writing at once both end with a whole file. Needs torch."""
+    import torch
+
+    class Output(torch.nn.Module):
+        # Keyword arguments: the positional order of forward() differs between transformers releases.
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return getattr(self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                      token_type_ids=token_type_ids), output)
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        fp32 = Path(tmp) / "model.onnx"
+        ids = torch.ones((2, 8), dtype=torch.long)
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on constant shapes; the axes below stay dynamic
+            torch.onnx.export(
+                Output().eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(fp32),
+                input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=[output],
+                opset_version=17, dynamo=False,
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in ("input_ids", "attention_mask", "token_type_ids")}
+                | {output: {0: "batch", 1: "tokens"} if output == "last_hidden_state" else {0: "batch"}},
+            )
+        result = fp32
+        if quantize:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            result = Path(tmp) / "model-int8.onnx"
+            quantize_dynamic(str(fp32), str(result), weight_type=QuantType.QInt8, per_channel=True)
+        if metadata:
+            import onnx
+
+            proto = onnx.load(str(result))
+            for key, value in metadata.items():
+                entry = proto.metadata_props.add()
+                entry.key, entry.value = key, str(value)
+            onnx.save(proto, str(result))
+        os.replace(result, out)
+    return out
+
+
 def export_onnx(model_path: Path | None, cache_dir: Path, quantize: bool = True) -> Path:
     """The model as an ONNX file (token states), int8 weights when ``quantize``; built once and cached.
 
@@ -202,49 +252,33 @@ def export_onnx(model_path: Path | None, cache_dir: Path, quantize: bool = True)
         return out
     log.info("exporting the embedding model to ONNX%s (once; cached in %s)", " int8" if quantize else "", cache_dir)
     try:
-        import torch
+        import torch  # noqa: F401 - write_onnx traces with it
         from transformers import AutoModel
     except ImportError as exc:
         raise EmbedderError("exporting the embedding model to ONNX needs torch and transformers: run 'make install'") from exc
     cache_dir.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
-            fp32 = Path(tmp) / "model.onnx"
-            bert = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
-
-            class TokenStates(torch.nn.Module):
-                # Keyword arguments: the positional order of forward() differs between transformers releases.
-                def __init__(self):
-                    super().__init__()
-                    self.bert = bert
-
-                def forward(self, input_ids, attention_mask, token_type_ids):
-                    return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                                     token_type_ids=token_type_ids).last_hidden_state
-
-            ids = torch.ones((2, 8), dtype=torch.long)
-            with torch.no_grad(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the tracer's notes on constant shapes; the axes below stay dynamic
-                torch.onnx.export(
-                    TokenStates().eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(fp32),
-                    input_names=["input_ids", "attention_mask", "token_type_ids"],
-                    output_names=["last_hidden_state"], opset_version=17, dynamo=False,
-                    dynamic_axes={n: {0: "batch", 1: "tokens"} for n in
-                                  ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
-                )
-            result = fp32
-            if quantize:
-                from onnxruntime.quantization import QuantType, quantize_dynamic
-
-                result = Path(tmp) / "model-int8.onnx"
-                quantize_dynamic(str(fp32), str(result), weight_type=QuantType.QInt8, per_channel=True)
-            os.replace(result, out)
+        bert = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+        write_onnx(bert, "last_hidden_state", out, quantize)
     except EmbedderError:
         raise
     except Exception as exc:  # torch's exporter and onnx raise many kinds
         raise EmbedderError(f"exporting the embedding model to ONNX failed: {exc}; "
                             "set ASSISTANT_EMBEDDING_BACKEND=torch to embed with PyTorch instead") from exc
     return out
+
+
+def onnx_session(path: Path, threads: int | None = None):
+    """An onnxruntime session on the CPU for ``path``: every graph optimisation, quiet logs,
+    ``threads`` intra-op threads (None: onnxruntime's choice)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 class OnnxEmbedder(MiniLmEmbedder):
@@ -270,7 +304,6 @@ class OnnxEmbedder(MiniLmEmbedder):
     def _load(self):
         folder = _model_folder(self.model_path)
         path = export_onnx(self.model_path, self.cache_dir, self.quantize)
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         config = json.loads((folder / "sentence_bert_config.json").read_text()) \
@@ -280,12 +313,7 @@ class OnnxEmbedder(MiniLmEmbedder):
         tokenizer.no_padding()
         self._tokenizer = tokenizer
         self._dimension = int(json.loads((folder / "config.json").read_text())["hidden_size"])
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if self.threads:
-            options.intra_op_num_threads = self.threads
-        options.log_severity_level = 3
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return onnx_session(path, self.threads)
 
     @property
     def dimension(self) -> int:
