@@ -19,14 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.errors import AssistantError
 from assistant.scorer import FEATURES as SCORER_FEATURES
 from vectorstore.embedder import bundled_model_path, onnx_session
 
 MAX_LENGTH = 96  # tokens of question + sentence + headline, as in training (tools/train_judge.py)
 
 
-class JudgeError(RuntimeError):
-    """The judge file cannot be read (missing, not an ONNX model, or without its threshold)."""
+class JudgeError(AssistantError):
+    """The judge file cannot be read (missing, not a judge, or without its threshold): a user error,
+    reported by the CLI as one line with what to do."""
 
 
 def pair_text(sentence: str, title: str | None) -> str:
@@ -53,7 +55,8 @@ class Judge:
         try:
             self.session = onnx_session(self.path, threads)
         except Exception as exc:  # onnxruntime raises its own kinds for a bad file
-            raise JudgeError(f"the judge file {self.path} cannot be read: {exc}") from exc
+            raise JudgeError(f"the judge file {self.path} cannot be read: {exc}; rebuild it with 'make train-judge', "
+                             "or set ASSISTANT_JUDGE=off") from exc
         meta = self.session.get_modelmeta().custom_metadata_map
         try:
             self.threshold = float(meta["threshold"])
@@ -138,7 +141,8 @@ class TreeJudge:
             raise JudgeError(f"no judge file at {path}: rebuild it with 'make train-judge', "
                              "or set ASSISTANT_JUDGE=off") from exc
         except (ValueError, KeyError, TypeError) as exc:
-            raise JudgeError(f"the judge file {path} cannot be read: {exc}") from exc
+            raise JudgeError(f"the judge file {path} cannot be read: {exc}; rebuild it with 'make train-judge', "
+                             "or set ASSISTANT_JUDGE=off") from exc
 
     def probabilities(self, rows: list[dict[str, float]]) -> np.ndarray:
         """The probability for each candidate's features."""

@@ -15,6 +15,7 @@ import yaml
 from assistant.answer import Assistant
 from assistant.judge import TREE_FEATURES, TreeJudge, trees_to_dict
 from assistant.settings import load_settings
+from tests.conftest import run_cli
 from vectorstore.store import ChromaStore
 
 pytestmark = pytest.mark.integration
@@ -108,3 +109,13 @@ def test_an_answer_in_other_words_than_the_question_is_found(judged):
     # failure kind 4: a paraphrase ("killed" for "died")
     answer = judged.answer("How many people died in the flooding?")
     assert not answer.abstained and "killed 14 people" in answer.answer, answer.answer
+
+
+def test_a_missing_or_broken_judge_file_is_one_line_with_what_to_do(corpus, tmp_path):
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    for path, says in ((tmp_path / "missing.json", "no judge file"), (tmp_path / "broken.json", "cannot be read")):
+        run = run_cli("ask", "Which company agreed to buy Arkon?",
+                      env={"ASSISTANT_DATA_DIR": str(corpus / "data"), "ASSISTANT_JUDGE": str(path)})
+        assert run.returncode == 2, run.stderr
+        assert says in run.stderr and "make train-judge" in run.stderr and "ASSISTANT_JUDGE=off" in run.stderr
+        assert "Traceback" not in run.stderr
