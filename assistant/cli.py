@@ -222,7 +222,8 @@ def add_ask(sub) -> None:
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
     p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
-                   help="the day the question is asked (default today): 'this week' is that week, later articles unused")
+                   help="the day the question is asked: later articles unused, 'this week' is that week, and a question "
+                        "naming no earlier time is about the news of then (the 60 days before it); default: the whole archive")
     p.add_argument("--json", action="store_true", help="print the machine-readable answer")
     add_store_options(p)
     p.set_defaults(func=cmd_ask)

@@ -84,11 +84,15 @@ def _concise(verified, citations: list, short: ShortAnswer, lead) -> tuple:
 
 
 def _too_old(query: Query, older: str) -> str:
-    """Why a question about a time ("this week") asked on a day found nothing: what it found is older."""
+    """Why a question asked on a day found nothing: what it found is older than the news it asks
+    about (of "this week", or, naming no time, of the day it is asked)."""
+    since = query.recency.since.isoformat()
+    if not query.recency.named:
+        return (f"Asked on {query.as_of.isoformat()}, it is about the news of that day: only articles published from "
+                f"{since} on can report it; the passages found about it are older (the newest from {older}).")
     phrase = next((e.phrase for e in query.dates if e.relative), "recent news")
     return (f"Asked on {query.as_of.isoformat()} about \u201c{phrase}\u201d, only articles published from "
-            f"{query.recency.since.isoformat()} on can report it; the passages found about it are older "
-            f"(the newest from {older}).")
+            f"{since} on can report it; the passages found about it are older (the newest from {older}).")
 
 
 def _exact(short: ShortAnswer, articles: dict) -> bool:

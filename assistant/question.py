@@ -21,7 +21,7 @@ from assistant.answer_types import wanted
 from assistant.conversation import Rewrite, Turn, rewrite
 from assistant.errors import QuestionError
 from vectorstore.copies import near_duplicate
-from vectorstore.dates import TimeExpression, days_before, find_time_expressions
+from vectorstore.dates import TimeExpression, days_before, find_time_expressions, years_named
 from vectorstore.terms import STOPWORDS, stem, terms
 
 QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "which", "why", "how",
@@ -221,6 +221,10 @@ REPORT_LEAD_DAYS = 7
 # "recently", "the latest": the last few weeks before the day asked
 _RECENT = re.compile(r"\b(?:recent(?:ly)?|latest|lately)\b", re.I)
 RECENT_DAYS = 30
+# Asked on a known day and naming no time of its own, a question is about the news of that day:
+# what was published in the days before it ("Who was elected House speaker?" asked in October 2023
+# is not answered by a report of 2022). The same span counts as current news in retrieval.
+CURRENT_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,7 @@ class Recency:
 
     since: dt.date
     strict: bool = True
+    named: bool = True  # False: the question names no time; it is asked about the news of its day
 
 
 def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -> Recency | None:
@@ -238,8 +243,11 @@ def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -
     known day (``as_of``) and places itself in time relative to it: published from a week before
     the earliest day its relative phrases name ("this week", "yesterday", "on Monday": the run-up
     counts; a time still ahead, "next month", sets no limit), strictly; or, for "recently" and "the
-    latest", preferably from the ``RECENT_DAYS`` before ``as_of``. None when the question names no
-    such time or ``as_of`` is not given."""
+    latest", preferably from the ``RECENT_DAYS`` before ``as_of``. A question that names no time is
+    about the news of its day: strictly from the ``CURRENT_DAYS`` before ``as_of``, unless it names
+    an earlier time ("in 2019", "on Oct. 4, 2022": a day before that span or an earlier year), which
+    older articles report. None when ``as_of``
+    is not given (asked of the whole archive) or the question names an earlier time."""
     if as_of is None:
         return None
     # a time still ahead ("next month", "later this year") is announced any time before it
@@ -248,7 +256,11 @@ def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -
         return Recency(days_before(min(relative), REPORT_LEAD_DAYS))
     if _RECENT.search(question):
         return Recency(days_before(as_of, RECENT_DAYS), strict=False)
-    return None
+    current = days_before(as_of, CURRENT_DAYS)
+    if any(not e.relative and e.last is not None and e.last < current for e in dates) or any(
+            year < as_of.year for year in years_named(question, since_too=False)):
+        return None
+    return Recency(current, named=False)
 
 
 def question_dates(question: str, anchor, as_of: dt.date | None = None) -> list[TimeExpression]:

@@ -2,8 +2,11 @@
 rank fusion, with near-duplicate passages collapsed. Two rankings join the fusion when the query
 calls for them: the passages about a day the question names ("What happened on Oct. 4?"), and
 for a "when" question, the dense ranking restricted to passages that hold a resolved date. A
-question with no time of its own, whose matches span more than two months, gets a third: the
-matches published within 60 days of the newest of them (the news as of the question's day).
+question with no time of its own and no day it is asked, whose matches span more than two months,
+gets a third: the matches published within 60 days of the newest of them. A question asked on a
+known day (``as_of``) is answered only from what was published before it: from the week before
+the time it names ("this week"), or, naming no time, from the 60 days before it (the news of that
+day; ``question.recency``).
 
 Chunks are small so that ranking is precise (an answer often sits in one sentence of a long
 article); each retrieved passage is then widened to the chunks before and after it in its
@@ -27,7 +30,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.models import Article, Chunk, Location, Passage, Retrieved, ScoredChunk
-from assistant.question import Query, question_dates
+from assistant.question import CURRENT_DAYS, Query, question_dates
 from assistant.timeline import DateIndex
 from vectorstore.copies import near_duplicate
 from vectorstore.dates import days_before
@@ -150,10 +153,6 @@ def reciprocal_rank_fusion(rankings: dict[str, list[ScoredChunk]], k: int = 60) 
             entry.score += 1.0 / (k + rank)
             entry.ranks[name] = rank
     return sorted(fused.values(), key=lambda s: (-s.score, s.chunk.article_id, s.chunk.index))
-
-
-# How far before the newest matching report a passage still counts as current news.
-CURRENT_DAYS = 60
 
 
 def current_first(rankings: dict[str, list[ScoredChunk]], days: int = CURRENT_DAYS) -> list[ScoredChunk]:

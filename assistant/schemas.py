@@ -90,8 +90,10 @@ class AskRequest(BaseModel):
     question: Text = Field(description="The question (1 to ASSISTANT_MAX_QUESTION_CHARS characters).")
     history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY_MESSAGES,
                                    description="Earlier messages, for follow-up questions.")
-    as_of: dt.date | None = Field(None, description="The day the question is asked (YYYY-MM-DD; default today): "
-                                                    "'this week' means that day's week, and later articles are not used.")
+    as_of: dt.date | None = Field(None, description="The day the question is asked (YYYY-MM-DD): later articles are "
+                                                    "not used, 'this week' means that day's week, and a question naming no "
+                                                    "earlier time is about the news of that day (the 60 days before it). "
+                                                    "Empty: the whole archive, up to today.")
     conversation_id: ConversationId | None = Field(
         None, description="The ``conversation_id`` of the previous answer, for a follow-up (kept in the feedback "
                           "log); empty = a new conversation.")

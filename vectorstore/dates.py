@@ -115,6 +115,17 @@ class TimeExpression:
                    dt.date.fromisoformat(d["anchor"]) if d.get("anchor") else None, float(d["confidence"]), d["rule"])
 
 
+_YEAR = re.compile(r"(?<![\d,.$£€])\b(1[89]\d\d|20\d\d)\b(?![,.]?\d|%)")
+_SINCE_YEAR = re.compile(r"\bsince\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def years_named(text: str, since_too: bool = True) -> list[int]:
+    """The years ``text`` names as numbers, 1800 to 2099 ("in 2019", "1986 \u2014 The Mets won"), not
+    amounts ("$2019", "2,019", "2019%"). ``since_too=False`` leaves out "since 2019" (a time up to now)."""
+    return [int(m.group(1)) for m in _YEAR.finditer(text)
+            if since_too or not _SINCE_YEAR.search(text[max(0, m.start() - 12):m.start()])]
+
+
 def days_before(day: dt.date, days: int) -> dt.date:
     """``day`` less ``days`` days, or the first day of the calendar (year 1) when that is further back."""
     try:

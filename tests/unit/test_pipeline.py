@@ -126,6 +126,14 @@ def test_this_week_asked_long_after_the_story_is_declined_not_answered_from_it(s
                             "from 2025-10-09).")
     # without "this week" the same day still finds it, as does "this week" with no day given
     assert "300 people" in small.answer("How many people marched to city hall?", as_of=dt.date(2025, 10, 30)).answer
+    # naming no time, asked months later, it is about the news of that day, which that story is not
+    months = small.answer("How many people marched to city hall?", as_of=dt.date(2026, 3, 1))
+    assert months.abstained and "300 people" not in months.answer
+    assert months.notice == ("Asked on 2026-03-01, it is about the news of that day: only articles published from "
+                             "2025-12-31 on can report it; the passages found about it are older (the newest "
+                             "from 2025-10-09).")
+    # naming the earlier time (its year), older articles answer it
+    assert "300 people" in small.answer("How many people marched to city hall in 2025?", as_of=dt.date(2026, 3, 1)).answer
     assert "300 people" in small.answer(question).answer
     # "recently" prefers recent articles but, with none about, answers from the latest there is
     recently = small.answer("How many people recently marched to city hall?", as_of=dt.date(2026, 1, 1))

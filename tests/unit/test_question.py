@@ -99,6 +99,7 @@ def test_a_question_about_this_week_can_only_be_answered_from_articles_of_about_
     import datetime as dt
 
     from assistant.question import (
+        CURRENT_DAYS,
         RECENT_DAYS,
         REPORT_LEAD_DAYS,
         Recency,
@@ -118,9 +119,14 @@ def test_a_question_about_this_week_can_only_be_answered_from_articles_of_about_
     assert limit("What did Biden announce on Monday?") == Recency(dt.date(2022, 6, 13) - lead)
     # "recently", "the latest": recent reports preferred, older ones when there are none
     assert limit("Which show was recently renewed?") == Recency(thursday - dt.timedelta(days=RECENT_DAYS), strict=False)
-    # a time still ahead is announced any time before it; a calendar date is no "now"
-    assert limit("Which singer starts a residency next month?") is None
+    # naming no time, or a time still ahead (announced in the news of the day asked): the news of
+    # that day, strictly from the CURRENT_DAYS before it
+    news_then = Recency(thursday - dt.timedelta(days=CURRENT_DAYS), named=False)
+    assert limit("Which team won the Stanley Cup?") == news_then
+    assert limit("Which singer starts a residency next month?") == news_then
+    assert limit("What happened on June 10?") == news_then
+    # an earlier time named: older articles report it
     assert limit("What happened on June 1, 2015?") is None
-    assert limit("Which team won the Stanley Cup?") is None
+    assert limit("Who won the Stanley Cup in 2019?") is None
     # not told the day it is asked: no limit (a reader's "this week" has nothing to anchor to)
     assert limit("Which park flooded this week?", as_of=None) is None
