@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from assistant.question import Query, QuestionProfile
 from assistant.scorer import SentenceScorer
 from assistant.timeline import MIN_DAY_MATCH, day_match
 from vectorstore.copies import near_duplicate
+from vectorstore.dates import years_named
 from vectorstore.store import SentenceKey, Store
 from vectorstore.terms import terms
 
@@ -26,6 +28,16 @@ KEEP_RATIO = 0.75  # a further sentence must have at least this share of the bes
 # over 0, 0.5, 0.6 and 0.75 (dev questions 0.49 / 0.49 / 0.49 / 0.47-0.48 first-sentence hits; seeds
 # 0.918 / 0.918 / 0.939 / 0.939): the ranker never leads with a sentence the support finds far weaker.
 LEAD_RATIO = 0.6
+# Taken off the ranker's order of a sentence reporting older news than asked about: more than any
+# two sentences' orders differ, so it comes after all the others (and still leads when alone).
+EARLIER_ORDER = 1000.0
+
+
+def _before(since: dt.date, days: list[dt.date | None], years: list[int]) -> bool:
+    """Whether a sentence naming these ``days`` (the last of each time it names) and ``years``
+    places all it says before ``since``: it names at least one time, and none from ``since`` on."""
+    lasts = [*days, *(dt.date(y, 12, 31) for y in years)]
+    return bool(lasts) and all(d is not None and d < since for d in lasts)
 
 
 def lead(order: list[float], support: list[float], ratio: float = LEAD_RATIO,
@@ -51,6 +63,7 @@ class Candidate:
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
     order: float = 0.0
+    earlier: bool = False  # every time it names is before the question's window: it reports older news
 
 
 class ExtractiveComposer:
@@ -225,6 +238,7 @@ class ExtractiveComposer:
         seen: set[tuple[str, int]] = set()  # neighbouring passages' windows overlap
         holds: list[float] = []  # per candidate: a span of the kind asked for that the question does not say
         want, q_terms = short_answer.asked(query.text), set(profile.weights)
+        since = query.recency.since if query.recency is not None else None
         for rank, p in enumerate(found.passages):
             c = p.chunk
             article: Article | None = found.articles.get(c.article_id)
@@ -236,8 +250,8 @@ class ExtractiveComposer:
                 vec = vectors.get((c.article_id, span.start, span.end))
                 dense = float(np.dot(query.vector, vec)) if vec is not None else 0.0
                 s_terms = set(terms(text))
-                on_day = max((day_match(e, a, b) for e in (article.dates_in(span.start, span.end) if article else [])
-                              for a, b in days), default=0.0) if days else 0.0
+                named = article.dates_in(span.start, span.end) if article else []
+                on_day = max((day_match(e, a, b) for e in named for a, b in days), default=0.0) if days else 0.0
                 if on_day:
                     s_terms |= day_terms
                 lexical = profile.coverage(s_terms)
@@ -251,7 +265,8 @@ class ExtractiveComposer:
                 in_match = p.match is None or p.match[0] <= span.start < p.match[1]
                 ev = Evidence(loc, text, 0.0, list(p.also_in) if in_match and len(p.chunk_ids) == 1
                               and len(c.sentences) == 1 else [])
-                out.append(Candidate(ev, s_terms, kinds, rank, on_day))
+                out.append(Candidate(ev, s_terms, kinds, rank, on_day, earlier=since is not None and _before(
+                    since, [e.last for e in named], years_named(text, since_too=False))))
                 position = span.start / max(len(article.text), 1) if article else 0.5
                 raw.append((dense, lexical, type_score, rank, in_match, position))
         if not out:
@@ -275,7 +290,10 @@ class ExtractiveComposer:
                 "wants_kind": float(bool(profile.wants)), "unknown_majority": float(unknown >= 0.5),
                 "answer_votes": votes[i], "holds": holds[i], **context[i]}
             cand.score = cand.evidence.score = self.scorer.probability(cand.features)
-            cand.order = self.scorer.rank(cand.features)
+            # Asked about the news of a time ("this week", or the day asked), a sentence that places
+            # what it says before then ("in March", "1986 —") reports older news: ranked after
+            # every sentence that does not.
+            cand.order = self.scorer.rank(cand.features) - (EARLIER_ORDER if cand.earlier else 0.0)
         out.sort(key=lambda c: (-c.order, -c.score, c.rank, c.evidence.location.start))
         if self.judge is not None:
             self._judge(query, out)
