@@ -27,7 +27,7 @@ from assistant.cli import add_store_options, run_command
 from assistant.evaluation import load_set
 from assistant.settings import Settings
 from tools import archive_bench
-from tools.serving import latencies, percentile, serve_figures
+from tools.serving import asked, latencies, percentile, serve_figures
 from vectorstore.embedder import make_embedder
 from vectorstore.store import ChromaStore
 
@@ -123,8 +123,9 @@ def corpus(settings: Settings, articles: Path, questions_path: Path, data_dir: P
     """An archive's figures: ingest ``articles`` (a folder) into a store, then serve it from a new process.
 
     Ingest time, chunks/s and the store's size on disk are measured here; cold start to the first answer,
-    warm answer p50/p95 over up to ``limit`` questions (each embedded afresh) and the serving process's peak
-    RSS are measured in a fresh process, so the ingest's memory is not counted as serving memory.
+    warm answer p50/p95 over up to ``limit`` questions (each embedded afresh, asked as of its day if it
+    has one) and the serving process's peak RSS are measured in a fresh process, so the ingest's memory
+    is not counted as serving memory.
 
     Args:
         data_dir: keep the store there (an existing store is reused and only what is new is ingested);
@@ -134,7 +135,7 @@ def corpus(settings: Settings, articles: Path, questions_path: Path, data_dir: P
 
     if not articles.is_dir():
         raise FileNotFoundError(f"bench --corpus: no folder at '{articles}'")
-    questions = [c.question for c in load_set(questions_path)][:limit]
+    questions = [asked(c) for c in load_set(questions_path)][:limit]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(data_dir) if data_dir else Path(tmp)
         s = settings.model_copy(update={"data_dir": root, "chroma_url": None})

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent  # the checkout: the serving proce
 _SERVE = ("import json, resource, sys, time; t = time.perf_counter()\n"
           "from assistant.answer import Assistant\nfrom assistant.settings import load_settings\n"
           "qs = json.load(open(sys.argv[2]))\n"
-          "a = Assistant(load_settings(data_dir=sys.argv[1])); a.answer(qs[0]); cold = time.perf_counter() - t\n"
           "from tools.serving import latencies, percentile\n"
+          "a = Assistant(load_settings(data_dir=sys.argv[1])); latencies(a, qs[:1]); cold = time.perf_counter() - t\n"
           "latencies(a, qs[:3]); lat = latencies(a, qs)\n"
           "out = {'cold_start_s': round(cold, 2), 'ask_p50_ms': round(percentile(lat, 50), 1),\n"
           "       'ask_p95_ms': round(percentile(lat, 95), 1)}\n"
@@ -44,25 +44,41 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def latencies(assistant: Assistant, questions: list[str], call: Callable[[str], object] | None = None) -> list[float]:
-    """Milliseconds of ``call`` (default ``assistant.answer``) per question, each embedded afresh."""
+Question = str | tuple[str, str | None]  # a question, or a question and the day it is asked (YYYY-MM-DD)
+
+
+def asked(case) -> Question:
+    """A question set's case as the serving process times it: with its ``as_of`` when it has one
+    (a question asked on a day is answered from the news of then: a smaller window to search)."""
+    return (case.question, case.as_of.isoformat()) if case.as_of else case.question
+
+
+def latencies(assistant: Assistant, questions: list[Question],
+              call: Callable[..., object] | None = None) -> list[float]:
+    """Milliseconds of ``call`` (default ``assistant.answer``) per question, each embedded afresh
+    and asked as of its day when one is given."""
+    import datetime as dt
+
     call = call or assistant.answer
     out = []
     for q in questions:
+        text, day = (q, None) if isinstance(q, str) else q
+        as_of = dt.date.fromisoformat(day) if day else None
         assistant.clear_caches()  # measure the real query embedding, not a cache hit
         t = time.perf_counter()
-        call(q)
+        call(text, as_of=as_of)
         out.append((time.perf_counter() - t) * 1000)
     return out
 
 
-def serve_figures(data_dir: Path, questions: list[str], retrieval: bool = False) -> dict:
+def serve_figures(data_dir: Path, questions: list[Question], retrieval: bool = False) -> dict:
     """Serve the store in ``data_dir`` from a new process and measure it.
 
     Args:
         data_dir: the data folder of an ingested store (an embedded one: ``ASSISTANT_CHROMA_URL`` is
             not passed on).
-        questions: the questions to time; the first also measures the cold start.
+        questions: the questions to time (each a text, or a text and the day it is asked: ``asked``);
+            the first also measures the cold start.
         retrieval: time retrieving the questions' passages alone as well.
 
     Returns:
