@@ -533,14 +533,14 @@ def cmd_train_scorer(args, settings) -> int:
     questions = []
     for spec in args.sets:
         qpath, _, articles = spec.partition("=")
-        qset = read_set(Path(qpath))
+        qset = read_set(Path(qpath), renumber=True)
         if not (articles or qset.corpus):
             print(f"error: --set {spec!r}: the set names no 'corpus'; write QUESTIONS.yaml=ARTICLES_FOLDER",
                   file=sys.stderr)
             return EXIT_USER_ERROR
         qpath, articles = Path(qpath), Path(articles) if articles else qset.corpus
         name = f"{qpath.parent.name}-{qpath.name.split('.')[0]}"  # seeds.qa.yaml -> regression-seeds
-        data = settings.data_dir / "train" / articles.resolve().name
+        data = settings.data_dir / "train" / name  # each set's own store, kept for the next fit
         set_settings = settings.model_copy(update={"data_dir": data})
         assistant = Assistant(set_settings, embedder=embedder, scorer=SentenceScorer.neutral())
         print(assistant.ingest([articles]).summary())

@@ -180,8 +180,11 @@ class Result:
 
 # -- reading a set -----------------------------------------------------------------------------
 
-def read_set(path: Path) -> QuestionSet:
+def read_set(path: Path, renumber: bool = False) -> QuestionSet:
     """Read and check a set file (a list of questions, or ``{corpus, questions}``).
+
+    ``renumber``: a repeated id is made unique (``ID~2``, ``ID~3``) instead of refused, for a set
+    written by someone else's tool (RealTime QA 2023's ``subset.py`` repeats a few).
 
     Raises:
         EvalSetError: missing file, bad YAML, an entry without ``id``/``question``, a duplicate id,
@@ -210,6 +213,8 @@ def read_set(path: Path) -> QuestionSet:
     for i, item in enumerate(data, start=1):
         if not isinstance(item, dict) or not item.get("id") or not item.get("question"):
             raise EvalSetError(f"'{path}' entry {i}: needs 'id' and 'question'")
+        if item["id"] in seen and renumber:
+            item = {**item, "id": next(f"{item['id']}~{n}" for n in range(2, len(data) + 2) if f"{item['id']}~{n}" not in seen)}
         if item["id"] in seen:
             raise EvalSetError(f"'{path}' entry {i}: duplicate id '{item['id']}'")
         seen.add(item["id"])

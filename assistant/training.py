@@ -10,8 +10,10 @@ Whether to answer at all stays with the hand-set support score and its threshold
 support score and threshold were tried and did worse on the cross-validated figures.
 
 Figures are cross-validated: the questions are split into ``k`` folds; each fold is ordered by a
-ranker fitted on the other folds only. The saved ranker is then fitted on all questions; the
-file keeps the cross-validated figures beside it.
+ranker fitted on the other folds only. Questions of a news week stay in one fold (an id
+``YYYYMMDD_N`` names its week, as RealTime QA's do: a week's questions share stories); other
+questions are spread one by one. The saved ranker is then fitted on all questions; the file keeps
+the cross-validated figures beside it.
 """
 
 from __future__ import annotations
@@ -162,12 +164,24 @@ def _tally(scored: list[tuple[Question, float, bool, float]]) -> dict:
         "answerable": len(s["hit"]), "unanswerable": len(s["abstain_correct"])} for name, s in by_set.items()}
 
 
+_WEEK_ID = re.compile(r"^(\d{8})_")
+
+
+def week(question_id: str) -> str:
+    """The news week an id names (``20231006_10`` -> ``20231006``), else the id itself."""
+    m = _WEEK_ID.match(question_id)
+    return m.group(1) if m else question_id
+
+
 def cross_validate(questions: list[Question], k: int = 5, c: float = 0.1, seed: int = 7) -> dict:
     """Each fold's questions ordered by a ranker fitted on the other folds only (the support score
-    and its threshold are the hand-set ones, fitted on nothing)."""
-    order = list(range(len(questions)))
+    and its threshold are the hand-set ones, fitted on nothing); a week's questions in one fold."""
+    groups: dict[str, list[int]] = {}
+    for i, q in enumerate(questions):
+        groups.setdefault(f"{q.set_name}/{week(q.id)}", []).append(i)
+    order = sorted(groups)
     random.Random(seed).shuffle(order)
-    folds = [order[i::k] for i in range(k)]
+    folds = [[i for g in order[f::k] for i in groups[g]] for f in range(k)]
     scored: list[tuple[Question, float, bool, float]] = []
     for held in folds:
         held_set = set(held)

@@ -25,11 +25,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from assistant.judge import COMPOSER_FEATURES, trees_to_dict
 from assistant.training import Question
@@ -102,19 +100,6 @@ def print_table(table: dict[str, dict]) -> None:
               f"{f['declines']:8.3f} {f['threshold']:9.3f}")
 
 
-def unique_ids(path: Path, out: Path) -> Path:
-    """The set at ``path`` written to ``out`` with each repeated id made unique (``ID~2``): the
-    benchmark's 2023 file repeats a few ids, which a regression set may not."""
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    seen: dict[str, int] = {}
-    for item in items:
-        n = seen[item["id"]] = seen.get(item["id"], 0) + 1
-        if n > 1:
-            item["id"] = f"{item['id']}~{n}"
-    out.write_text(yaml.safe_dump(items, allow_unicode=True), encoding="utf-8")
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     from assistant.answer import Assistant
     from assistant.evaluation import read_set
@@ -133,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: no question set at {args.questions}")
         return 0
     articles = args.articles or args.questions.parent / "articles"
-    with tempfile.TemporaryDirectory() as tmp:
-        qset = read_set(unique_ids(args.questions, Path(tmp) / "questions.yaml"))
+    qset = read_set(args.questions, renumber=True)  # subset.py's file repeats a few ids
     settings = load_settings(data_dir=args.data)
     assistant = Assistant(settings, scorer=SentenceScorer.neutral())
     print(assistant.ingest([articles]).summary())  # resumes an ingest stopped part-way; unchanged files are skipped

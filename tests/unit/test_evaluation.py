@@ -186,3 +186,13 @@ def test_as_of_is_read_as_a_date_and_a_bad_one_is_refused(tmp_path):
     p.write_text("- {id: a, question: q, as_of: 'last week'}\n")
     with pytest.raises(EvalSetError, match="as_of must be a date"):
         load_set(p)
+
+
+def test_a_set_with_repeated_ids_can_be_read_renumbered(tmp_path):
+    from assistant.evaluation import read_set
+
+    p = tmp_path / "s.yaml"
+    p.write_text("- {id: a, question: q}\n- {id: a, question: r}\n- {id: b, question: s}\n- {id: a, question: t}\n")
+    with pytest.raises(EvalSetError, match="duplicate id 'a'"):
+        load_set(p)
+    assert [c.id for c in read_set(p, renumber=True).cases] == ["a", "a~2", "b", "a~3"]

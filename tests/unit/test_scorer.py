@@ -92,3 +92,25 @@ def test_the_answer_leads_with_the_rankers_first_among_well_supported_sentences(
     assert lead([3.0, 1.0], [0.6, 0.6], eligible=[False, True]) == 1
     assert lead([3.0, 1.0], [0.6, 0.6], eligible=[False, False]) is None
     assert lead([], []) is None
+
+
+def test_a_news_week_stays_in_one_fold(monkeypatch):
+    import numpy as np
+
+    from assistant import training
+
+    assert training.week("20231006_10") == "20231006" and training.week("elwood-who") == "elwood-who"
+    qs = [training.Question("rtqa", f"2023100{d}_{n}", True, np.zeros((2, len(training.FEATURES))), np.array([1, 0]))
+          for d in range(1, 7) for n in range(3)]
+    folds: list[set[str]] = []
+
+    def fit(fit_on, c):  # records which questions each fold leaves out
+        folds.append({q.id for q in qs} - {q.id for q in fit_on})
+        raise ValueError("nothing to learn")
+
+    monkeypatch.setattr(training, "fit_ranker", fit)
+    training.cross_validate(qs, k=3)
+    assert len(folds) == 3 and set().union(*folds) == {q.id for q in qs}
+    for held in folds:
+        weeks = {training.week(i) for i in held}
+        assert held == {q.id for q in qs if training.week(q.id) in weeks}  # whole weeks held out
