@@ -214,7 +214,10 @@ def read_set(path: Path, renumber: bool = False) -> QuestionSet:
         if not isinstance(item, dict) or not item.get("id") or not item.get("question"):
             raise EvalSetError(f"'{path}' entry {i}: needs 'id' and 'question'")
         if item["id"] in seen and renumber:
-            item = {**item, "id": next(f"{item['id']}~{n}" for n in range(2, len(data) + 2) if f"{item['id']}~{n}" not in seen)}
+            n = 2
+            while f"{item['id']}~{n}" in seen:
+                n += 1
+            item = {**item, "id": f"{item['id']}~{n}"}
         if item["id"] in seen:
             raise EvalSetError(f"'{path}' entry {i}: duplicate id '{item['id']}'")
         seen.add(item["id"])

@@ -246,8 +246,8 @@ def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -
     latest", preferably from the ``RECENT_DAYS`` before ``as_of``. A question that names no time is
     about the news of its day: strictly from the ``CURRENT_DAYS`` before ``as_of``, unless it names
     an earlier time ("in 2019", "on Oct. 4, 2022": a day before that span or an earlier year), which
-    older articles report. None when ``as_of``
-    is not given (asked of the whole archive) or the question names an earlier time."""
+    older articles report. None when ``as_of`` is not given (asked of the whole archive) or the
+    question names an earlier time."""
     if as_of is None:
         return None
     # a time still ahead ("next month", "later this year") is announced any time before it

@@ -30,19 +30,15 @@ from pathlib import Path
 import numpy as np
 
 from assistant.judge import COMPOSER_FEATURES, trees_to_dict
-from assistant.training import Question
+from assistant.training import Question, week
 from tools import judge_data
 from tools.judge_data import week_folds
 from tools.train_judge import boosted_model
 
 OUT = Path(".data/judge/pipeline-judge.json")
 SEED = 13
-def week(q: Question) -> str:
-    return q.id.split("_")[0]
-
-
 def folds(questions: list[Question], k: int = 5) -> list[list[int]]:
-    return week_folds([week(q) for q in questions], range(len(questions)), k)
+    return week_folds([week(q.id) for q in questions], range(len(questions)), k)
 
 
 def threshold_for(best: list[float], answerable: list[bool], false_declines: float = 0.10) -> float:

@@ -32,7 +32,7 @@ def test_folds_never_split_a_week():
     qs = questions()
     folds = pipeline_judge.folds(qs)
     assert sorted(i for f in folds for i in f) == list(range(len(qs)))
-    weeks = [{pipeline_judge.week(qs[i]) for i in f} for f in folds]
+    weeks = [{pipeline_judge.week(qs[i].id) for i in f} for f in folds]
     assert all(not (a & b) for k, a in enumerate(weeks) for b in weeks[k + 1:])
 
 
