@@ -31,6 +31,14 @@ LEAD_RATIO = 0.6
 # Taken off the ranker's order of a sentence reporting older news than asked about: more than any
 # two sentences' orders differ, so it comes after all the others (and still leads when alone).
 EARLIER_ORDER = 1000.0
+# What closes a sentence after its last word: quotation marks, brackets, spaces.
+_CLOSERS = " \t\n\"'”’»)]"
+
+
+def asks(text: str) -> bool:
+    """Whether a sentence is a question ("Which country ...?", a quoted "Why now?"): it asks and
+    says nothing, so it is never the answer. A quiz page's question is the question asked itself."""
+    return text.rstrip(_CLOSERS).endswith("?")
 
 
 def _before(since: dt.date, days: list[dt.date | None], years: list[int]) -> bool:
@@ -247,6 +255,8 @@ class ExtractiveComposer:
                     continue
                 seen.add((c.article_id, span.start))
                 text = c.text[span.start - c.start: span.end - c.start]
+                if asks(text):
+                    continue
                 vec = vectors.get((c.article_id, span.start, span.end))
                 dense = float(np.dot(query.vector, vec)) if vec is not None else 0.0
                 s_terms = set(terms(text))
