@@ -97,6 +97,13 @@ QUOTED = re.compile(r"(?:(?<=\W)|^)[\u201c\"]([A-Z0-9][^\u201c\u201d\"]{1,79})[\
 _PARTICLE = r"(?:al|el|bin|ibn|abu|da|di|du|le|van|von|der|de)[\s-]"
 _CAP = rf"(?:(?<![\w-]){_PARTICLE}|(?<![\w-])[a-z](?=[A-Z]))?[A-Z][\w\u00C0-\u024F’'.\-]*"  # and "iPhone", "eBay"
 NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|and|&|de|del|la|von|van|the|for)\s+)?{_CAP})*")
+# A dateline opens a story with where it was filed ("WASHINGTON \u2013", "CAMBRIDGE, Mass. \u2212",
+# "Washington (CNN) \u2014"): the place of the newsroom, not what the story reports.
+_DATELINE = re.compile(r"\s*(?:[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-]+)*"
+                       r"|[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*)*\s+\(?CNN\)?)"
+                       r"(?:,\s*[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*)*)?"
+                       r"\s*(?:\((?:AP|Reuters|AFP|CNN)\)\s*)?[\u2014\u2013\u2212-]\s")
+DATELINE_WITHIN = 300  # characters from an article's start: where a dateline can stand
 _DC = re.compile(r",?\s*D\.?\s?C\b")
 _AND = re.compile(r"\s+and\s+")  # between the two names of "Britney Spears and Elton John"
 # Capitalised words that open a sentence and are never inside a name.
@@ -664,6 +671,12 @@ def hand_score(x: dict[str, float]) -> float:
     return sum(WEIGHTS[k] * x[k] for k in WEIGHTS)
 
 
+def dateline_end(text: str) -> int:
+    """Where the dateline that opens ``text`` ends (0: none)."""
+    m = _DATELINE.match(text)
+    return m.end() if m else 0
+
+
 def span_features(question: str, want: Asked, citations: list[Citation],
                   others: list[str] = ()) -> list[tuple[Citation, int, int, float, dict[str, float]]]:
     """Every candidate span of ``citations`` that could be given as the short answer:
@@ -678,7 +691,10 @@ def span_features(question: str, want: Asked, citations: list[Citation],
     for rank, citation in enumerate(citations):
         text = citation.text
         anchors = [m.start() for m in re.finditer(r"[A-Za-z0-9]+", text) if stem(m.group(0).lower()) in q_terms]
+        filed = dateline_end(text) if citation.location.start <= DATELINE_WITHIN else 0
         for start, end, fit in candidates(text, want, common):
+            if start < filed:  # "WASHINGTON \u2013" says where the story was filed, not what it reports
+                continue
             if fit < MIN_FIT:  # "45 miles" for "how many troops": better no short answer than a wrong one
                 continue
             span = text[start:end]

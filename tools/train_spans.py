@@ -12,7 +12,8 @@ it) maximises right minus half the wrong short answers over 5 folds by weeks (``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -29,6 +30,8 @@ THRESHOLDS = tuple(np.round(np.arange(0.05, 0.95, 0.05), 2))
 @dataclass(frozen=True)
 class _Cited:
     text: str
+    # where in its article: unknown here, so any sentence may open one (and hold a dateline)
+    location: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(start=0))
 
 
 @dataclass

@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.models import Citation, Location
-from assistant.short_answer import asked, candidates, find, is_place
+from assistant.short_answer import asked, candidates, dateline_end, find, is_place
 
 
 @pytest.mark.parametrize("question, kind, head", [
@@ -269,3 +269,27 @@ def test_washington_dc_is_a_city_not_the_state():
     assert short is not None and short.text == "Los Angeles"
     fits = {dc[s:e]: fit for s, e, fit in candidates(dc, asked("Which state did he send troops to?"))}
     assert fits["Washington"] < 1.0
+
+
+@pytest.mark.parametrize("sentence, dateline", [
+    ("WASHINGTON \u2013 Rep. Jane Roe of Ohio was expelled from Congress on Friday.", "WASHINGTON \u2013 "),
+    ("CAMBRIDGE, Mass. \u2212 Ogden College named a new president on Monday.", "CAMBRIDGE, Mass. \u2212 "),
+    ("NORTH CHARLESTON, S.C. \u2212 Senator Tim Scott announced his campaign.", "NORTH CHARLESTON, S.C. \u2212 "),
+    ("Washington (CNN) \u2014 The House voted on Friday.", "Washington (CNN) \u2014 "),
+    ("NEW YORK (AP) \u2014 A jury found him guilty.", "NEW YORK (AP) \u2014 "),
+    ("Trump \u2014 who spoke on Friday \u2014 left early.", ""),
+    ("US President Biden - in a statement - said no.", ""),
+])
+def test_a_dateline_is_read_to_its_dash(sentence, dateline):
+    assert sentence[:dateline_end(sentence)] == dateline
+
+
+def test_a_dateline_says_where_a_story_was_filed_not_its_answer():
+    sentence = "WASHINGTON \u2013 Jane Roe, who represents Ohio, was expelled from Congress on Friday."
+    question = "Jane Roe was expelled from Congress this week. Which state is she from?"
+    first = Citation(1, Location("a1", "a1.txt", 0, len(sentence)), sentence)
+    short = find(question, [first])
+    assert short is not None and short.text == "Ohio"
+    # the same words in the middle of an article are no dateline: its first place word may answer
+    later = Citation(1, Location("a1", "a1.txt", 5000, 5000 + len(sentence)), sentence)
+    assert dateline_end(sentence) and find(question, [later]).text == "WASHINGTON"
