@@ -439,7 +439,13 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
     for m in QUOTED.finditer(text):
         fit = 1.0 if want.head in TITLE_NOUNS else 0.6 if kind == "named" else 0.3 if kind == "thing" else 0.0
         if fit and len(m.group(1).split()) <= 8:
-            out.append((m.start(1), m.end(1), fit, _NAME))
+            # the punctuation American style puts inside the quotes ("\u201cThe Legend of Zelda,\u201d")
+            # is the sentence's, not the title's
+            title = m.group(1).rstrip(",;: ")
+            if re.search(r"[a-z]{3}\.$", title):  # "Barbie." ("U.S." keeps its point)
+                title = title[:-1]
+            end = m.start(1) + len(title)
+            out.append((m.start(1), end, fit, _NAME))
     for start, end in _names(text):
         span = text[start:end]
         n_words = len(span.split())
@@ -542,10 +548,14 @@ def _names(text: str) -> list[tuple[int, int]]:
         start = m.start()
         # A run ends before a weekday or a month ("Denver Broncos Tuesday") and a possessive.
         kept: list[str] = []
+        kept_from = 0  # where the first word kept starts, in the run
         kept_end = 0  # where the last word kept ends, in the run (its words are apart by any spaces)
         pieces = list(re.finditer(r"\S+", m.group(0)))
         for i, piece in enumerate(pieces):
             w = piece.group(0)
+            if not kept and _CALENDAR.match(re.sub(r"[\u2019']s$", "", w)) and re.search(r"[\u2019']s$", w):
+                kept_from = pieces[i + 1].start() if i + 1 < len(pieces) else piece.end()
+                continue  # "Sunday's Chicago Marathon": the day's possessive is not part of the name
             # A weekday ends a name; a month only when a day follows ("Judge April Perry" is a name).
             if _CALENDAR.match(w.rstrip(".,")) and not (re.match(MONTH_PATTERN, w, re.I) and i + 1 < len(pieces)
                                                         and not text[start + piece.end():]
@@ -559,7 +569,10 @@ def _names(text: str) -> list[tuple[int, int]]:
             kept_end = piece.end()
             if w.endswith(".") and len(w) > 3 and not w.isupper():  # "Realtor.com. That": a sentence ends
                 break
-        span = re.sub(r"(?:[’']s?)$", "", m.group(0)[:kept_end]).rstrip(".’'- ")
+        if not kept:
+            continue
+        start += kept_from
+        span = re.sub(r"(?:[’']s?)$", "", m.group(0)[kept_from:kept_end]).rstrip(".’'- ")
         span = re.sub(r"\s+(?:of|and|&|de|del|la|von|van|the|for)$", "", span)
         if not span:
             continue

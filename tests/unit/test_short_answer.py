@@ -63,6 +63,11 @@ def _cite(text: str, offset: int = 100, n: int = 1) -> Citation:
     ("Vin Scully died this week. Which team did he famously call games for?",
      "Legendary broadcaster Vin Scully, the voice of the Los Angeles Dodgers for six decades, has died.",
      "Los Angeles Dodgers"),
+    ("Which race did the Kenyan runner win in record time?",
+     "The Kenyan runner won Sunday\u2019s Chicago Marathon in a world record 2:00:35.", "Chicago Marathon"),
+    ("Which video game is being made into a live-action film?",
+     "Nintendo said a live-action film of \u201cThe Legend of Zelda,\u201d its best-selling game, is in the works.",
+     "The Legend of Zelda"),
 ])
 def test_the_short_answer_is_the_fitting_span_of_the_cited_sentence(question, sentence, expected):
     citation = _cite(sentence)
