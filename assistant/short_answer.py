@@ -104,6 +104,7 @@ _DATELINE = re.compile(r"\s*(?:[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-]+)*"
                        r"(?:,\s*[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*)*)?"
                        r"\s*(?:\((?:AP|Reuters|AFP|CNN)\)\s*)?[\u2014\u2013\u2212-]\s")
 DATELINE_WITHIN = 300  # characters from an article's start: where a dateline can stand
+_JOINERS = frozenset("of and & de del la von van the for".split())  # words a name run may hold between its words
 _DC = re.compile(r",?\s*D\.?\s?C\b")
 _AND = re.compile(r"\s+and\s+")  # between the two names of "Britney Spears and Elton John"
 # Capitalised words that open a sentence and are never inside a name.
@@ -134,6 +135,8 @@ _TITLE = re.compile(r"(?:(?:U\.S\.|US|Federal|Chief|Senior|Former|Acting|Deputy|
                     r"Prince|Princess|King|Queen|Pope|Sir|Dame|Lord|Lady|Officer|Sgt\.|Gen\.|Col\.|Capt\.)\s+)+")
 _ADJECTIVE = re.compile(r"(?:ly|ing|ed|ary|ous|ive|al|ful|less|able|ible|ic)$")
 _CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{MONTH_PATTERN}|today|tonight|yesterday|tomorrow)$", re.I)
+# "Sunday's", "today's" (not "June's": a month is also a first name)
+_DAY_POSSESSIVE = re.compile(rf"^(?:{WEEKDAY_PATTERN}|today|tonight|yesterday|tomorrow)[\u2019']s$", re.I)
 
 
 # Words of money: "how much" with one of them asks for an amount of money, not any number.
@@ -549,13 +552,15 @@ def _names(text: str) -> list[tuple[int, int]]:
         # A run ends before a weekday or a month ("Denver Broncos Tuesday") and a possessive.
         kept: list[str] = []
         kept_from = 0  # where the first word kept starts, in the run
+        skipped = -2  # the last word skipped at the start of the run
         kept_end = 0  # where the last word kept ends, in the run (its words are apart by any spaces)
         pieces = list(re.finditer(r"\S+", m.group(0)))
         for i, piece in enumerate(pieces):
             w = piece.group(0)
-            if not kept and _CALENDAR.match(re.sub(r"[\u2019']s$", "", w)) and re.search(r"[\u2019']s$", w):
+            if not kept and (_DAY_POSSESSIVE.match(w) or (i == skipped + 1 and w.lower() in _JOINERS)):
+                skipped = i  # "Sunday's Chicago Marathon": the day's possessive is not part of the name
                 kept_from = pieces[i + 1].start() if i + 1 < len(pieces) else piece.end()
-                continue  # "Sunday's Chicago Marathon": the day's possessive is not part of the name
+                continue  # (nor a joining word after it: "Saturday's and Sunday's races")
             # A weekday ends a name; a month only when a day follows ("Judge April Perry" is a name).
             if _CALENDAR.match(w.rstrip(".,")) and not (re.match(MONTH_PATTERN, w, re.I) and i + 1 < len(pieces)
                                                         and not text[start + piece.end():]

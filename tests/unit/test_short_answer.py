@@ -298,3 +298,13 @@ def test_a_dateline_says_where_a_story_was_filed_not_its_answer():
     # the same words in the middle of an article are no dateline: its first place word may answer
     later = Citation(1, Location("a1", "a1.txt", 5000, 5000 + len(sentence)), sentence)
     assert dateline_end(sentence) and find(question, [later]).text == "WASHINGTON"
+
+
+def test_only_a_days_possessive_is_dropped_from_a_name():
+    from assistant.short_answer import _names
+
+    def names(text):
+        return [text[a:b] for a, b in _names(text)]
+    assert names("Kiptum won Sunday\u2019s Chicago Marathon.") == ["Kiptum", "Chicago Marathon"]
+    assert names("Saturday's and Sunday's races at Daytona.") == ["Daytona"]
+    assert names("June's husband, Johnny Cash, sang.") == ["June", "Johnny Cash"]  # a month is also a first name
