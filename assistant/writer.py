@@ -24,7 +24,7 @@ from vectorstore.embedder import Embedder
 from vectorstore.fetching import Fetcher
 from vectorstore.ingestion import Ingestion, IngestOptions, IngestReport, Loaded
 from vectorstore.keyword import KeywordIndex
-from vectorstore.lock import WriterLock
+from vectorstore.lock import WriterLock, unmarked_writes
 from vectorstore.sources import SyncState, gone_sources, harvest, remember, unlisted
 from vectorstore.store import Store
 
@@ -158,6 +158,8 @@ class Writer:
         return written
 
     def _mark(self, report: IngestReport) -> None:
-        if report.changed:
+        local = local_folder(self.store)
+        # also when nothing changed now but an ingest killed before marking had written
+        if report.changed or (local is not None and unmarked_writes(local)):
             self.store.mark_written()  # readers in other processes refresh
 

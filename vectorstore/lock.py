@@ -28,6 +28,25 @@ def mark_written(folder: str | Path) -> None:
     path.write_text(f"{time.time_ns()}\n", encoding="utf-8")
 
 
+def unmarked_writes(folder: str | Path) -> bool:
+    """Whether a file of the store in ``folder`` changed after its last change mark: a writer killed
+    between writing a group and marking it left a change that readers in other processes never saw."""
+    folder = Path(folder)
+    try:
+        marked = (folder / GENERATION_FILE).stat().st_mtime_ns
+    except OSError:
+        marked = 0
+    for path in folder.rglob("*"):
+        if path.name in (GENERATION_FILE, LOCK_FILE, "open.lock") or path.name.endswith("-shm"):
+            continue  # the locks, and SQLite's shared memory (readers touch it)
+        try:
+            if path.is_file() and path.stat().st_mtime_ns > marked:
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def generation(folder: str | Path) -> str:
     """The store's last change mark ("" before the first): compare to see whether it changed."""
     try:
