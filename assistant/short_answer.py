@@ -96,7 +96,9 @@ QUOTED = re.compile(r"(?:(?<=\W)|^)[\u201c\"]([A-Z0-9][^\u201c\u201d\"]{1,79})[\
 # Lower-case particles of Arabic, Dutch, French... names: "al Qaeda", "Ayman al-Zawahiri", "de Blasio".
 _PARTICLE = r"(?:al|el|bin|ibn|abu|da|di|du|le|van|von|der|de)[\s-]"
 _CAP = rf"(?:(?<![\w-]){_PARTICLE}|(?<![\w-])[a-z](?=[A-Z]))?[A-Z][\w\u00C0-\u024F’'.\-]*"  # and "iPhone", "eBay"
-NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:of|and|&|de|del|la|von|van|the|for)\s+)?{_CAP})*")
+_JOINER_WORDS = ("of", "and", "&", "de", "del", "la", "von", "van", "the", "for")  # a name may hold them between its words
+_JOINER = "|".join(_JOINER_WORDS)
+NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:{_JOINER})\s+)?{_CAP})*")
 # A dateline opens a story with where it was filed ("WASHINGTON \u2013", "CAMBRIDGE, Mass. \u2212",
 # "Washington (CNN) \u2014"): the place of the newsroom, not what the story reports.
 _DATELINE = re.compile(r"\s*(?:[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-]+)*"
@@ -104,7 +106,6 @@ _DATELINE = re.compile(r"\s*(?:[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-]+)*"
                        r"(?:,\s*[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*)*)?"
                        r"\s*(?:\((?:AP|Reuters|AFP|CNN)\)\s*)?[\u2014\u2013\u2212-]\s")
 DATELINE_WITHIN = 300  # characters from an article's start: where a dateline can stand
-_JOINERS = frozenset("of and & de del la von van the for".split())  # words a name run may hold between its words
 _DC = re.compile(r",?\s*D\.?\s?C\b")
 _AND = re.compile(r"\s+and\s+")  # between the two names of "Britney Spears and Elton John"
 # Capitalised words that open a sentence and are never inside a name.
@@ -557,7 +558,7 @@ def _names(text: str) -> list[tuple[int, int]]:
         pieces = list(re.finditer(r"\S+", m.group(0)))
         for i, piece in enumerate(pieces):
             w = piece.group(0)
-            if not kept and (_DAY_POSSESSIVE.match(w) or (i == skipped + 1 and w.lower() in _JOINERS)):
+            if not kept and (_DAY_POSSESSIVE.match(w) or (i == skipped + 1 and w.lower() in _JOINER_WORDS)):
                 skipped = i  # "Sunday's Chicago Marathon": the day's possessive is not part of the name
                 kept_from = pieces[i + 1].start() if i + 1 < len(pieces) else piece.end()
                 continue  # (nor a joining word after it: "Saturday's and Sunday's races")
@@ -578,7 +579,7 @@ def _names(text: str) -> list[tuple[int, int]]:
             continue
         start += kept_from
         span = re.sub(r"(?:[’']s?)$", "", m.group(0)[kept_from:kept_end]).rstrip(".’'- ")
-        span = re.sub(r"\s+(?:of|and|&|de|del|la|von|van|the|for)$", "", span)
+        span = re.sub(rf"\s+(?:{_JOINER})$", "", span)
         if not span:
             continue
         end = start + len(span)

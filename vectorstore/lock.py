@@ -20,6 +20,7 @@ from vectorstore.errors import StoreError
 
 LOCK_FILE = "writer.lock"
 GENERATION_FILE = "generation"
+OPEN_LOCK = "open.lock"  # orders the opening of an embedded store (vectorstore.store)
 
 
 def mark_written(folder: str | Path) -> None:
@@ -37,7 +38,7 @@ def unmarked_writes(folder: str | Path) -> bool:
     except OSError:
         marked = 0
     for path in folder.rglob("*"):
-        if path.name in (GENERATION_FILE, LOCK_FILE, "open.lock") or path.name.endswith("-shm"):
+        if path.name in (GENERATION_FILE, LOCK_FILE, OPEN_LOCK) or path.name.endswith("-shm"):
             continue  # the locks, and SQLite's shared memory (readers touch it)
         try:
             if path.is_file() and path.stat().st_mtime_ns > marked:

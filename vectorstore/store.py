@@ -155,7 +155,7 @@ class Store(Protocol):
         ...
 
 
-OPEN_LOCK = "open.lock"
+OPEN_LOCK = lock.OPEN_LOCK
 
 
 @contextmanager
