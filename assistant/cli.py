@@ -246,9 +246,7 @@ def render(answer) -> str:
     """An answer as terminal text: the answer, then its sources (or its closest matches)."""
     from assistant.citations import shown_path
 
-    lines = [answer.answer, ""]
-    if answer.short_answer and not answer.abstained:
-        lines[0:0] = [f"Short answer: {answer.short_answer.text} [{answer.short_answer.n}]"]
+    lines = [answer.answer, ""]  # with a short answer, it comes first ("Taiwan [1]"), on a line of its own
     if answer.notice:
         lines[1:1] = [f"note: {answer.notice}", ""]
     items = answer.closest if answer.abstained else answer.citations

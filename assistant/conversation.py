@@ -66,7 +66,12 @@ def is_follow_up(question: str) -> bool:
 
 
 def _first_sentence(text: str) -> str:
+    """An answer's first sentence; an answer that starts with its short answer on a line of its own
+    ("Texas [1]", then a blank line) gives that line and the first sentence after it."""
     text = re.sub(r"\s*\[\d+\]", "", text)
+    short, blank, rest = text.partition("\n\n")
+    if blank and rest.strip() and len(split_sentences(short)) <= 1:
+        return f"{short.strip()}: {_first_sentence(rest)}"
     spans = split_sentences(text)
     return text[spans[0].start:spans[0].end] if spans else text
 

@@ -397,7 +397,7 @@ def explain(result: Result) -> str:
     lines.append(f"question: {case.question}" + (f"  (as of {case.as_of})" if case.as_of else ""))
     if result.spread:
         lines.append(f"runs: {result.spread}")
-    lines.append(f"answer ({answer.composer_label}): {answer.answer}")
+    lines.append(f"answer ({answer.composer_label}): {answer.body}")
     if answer.short_answer and not answer.abstained:
         lines.append(f"short answer: {answer.short_answer.text} [{answer.short_answer.n}]")
     items = answer.closest if answer.abstained else answer.citations

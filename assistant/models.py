@@ -155,6 +155,13 @@ class ShortAnswer:
     # state", a full name for "who"), not a looser fit (another kind of place, any name)
     of_kind: bool = False
 
+    @property
+    def lead(self) -> str:
+        """How the text of an answer with this short answer starts: the span and its citation, on a
+        line of their own ("Taiwan [1]"), so that the answer's text says the answer before the
+        sentences that give it."""
+        return f"{self.text} [{self.n}]\n\n"
+
     def to_dict(self) -> dict:
         loc = self.location
         return {"text": self.text, "start": loc.start, "end": loc.end, "article_id": loc.article_id,
@@ -181,6 +188,13 @@ class Answer:
     short_answer: ShortAnswer | None = None  # "Taiwan" for "Which area...?"; None for explanations
     id: str | None = None  # given when the answer is kept in the feedback log (feedback names it)
     follow_ups: list[str] = field(default_factory=list)  # checked questions about the cited articles
+
+    @property
+    def body(self) -> str:
+        """The answer's text after its short answer's line: what a page shows under the short answer
+        in bold (the whole text when there is no short answer)."""
+        lead = self.short_answer.lead if self.short_answer and not self.abstained else ""
+        return self.answer[len(lead):] if lead and self.answer.startswith(lead) else self.answer
 
     @property
     def generated(self) -> bool:

@@ -57,6 +57,8 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
     # Dates are added after verification: the claim checked is the article's own sentence.
     text = " ".join(f"{annotate_dates(sentence, [by_n[n] for n in ns])} {''.join(f'[{n}]' for n in ns)}"
                     for sentence, ns in verified.sentences)
+    if short is not None:  # the answer first ("Taiwan [1]"), then the sentences that give it
+        text = short.lead + text
     answer = Answer(answer=text, abstained=False, citations=citations, closest=[], short_answer=short, **common)
     answer.follow_ups = follow_ups(answer) if follow_ups else []
     return answer

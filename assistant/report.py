@@ -116,11 +116,11 @@ def _case_html(r: Result, anchor: str) -> str:
         out.append('<ul class="failures">' + "".join(
             f"<li><code>{escape(f.expectation)}</code> {escape(f.message)}</li>" for f in r.failures) + "</ul>")
     linked = re.sub(r"\[(\d+)\]", lambda m: f'<a class="ref" href="#{anchor}-c{m.group(1)}">[{m.group(1)}]</a>',
-                    escape(answer.answer))
-    out.append(f'<div class="answer">{linked}</div>')
+                    escape(answer.body))
     if answer.short_answer and not answer.abstained:
         out.append(f'<p>Short answer: <strong class="short">{escape(answer.short_answer.text)}</strong> '
                    f'<a class="ref" href="#{anchor}-c{answer.short_answer.n}">[{answer.short_answer.n}]</a></p>')
+    out.append(f'<div class="answer">{linked}</div>')
     items = answer.closest if answer.abstained else answer.citations
     if items:
         if answer.abstained:

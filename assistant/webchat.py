@@ -75,7 +75,8 @@ def _about(c: Citation) -> str:
 
 
 def short_html(answer: Answer) -> str:
-    """The short answer ("Taiwan"), shown first in bold, with the source it comes from; "" if none."""
+    """The short answer ("Taiwan"), shown first in bold, with the source it comes from; "" if none.
+    The answer's text begins with it too (``Answer.body`` is the rest, shown under it)."""
     short = answer.short_answer
     if short is None or answer.abstained:
         return ""
@@ -165,12 +166,12 @@ def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str,
     searched = gr.ChatMessage(content=escape(answer.searched or answer.question),
                               metadata={"title": SEARCHED_TITLE, "status": "done"})
     if not generated:  # an extractive answer comes whole: let it arrive a few words at a time
-        words = answer.answer.split(" ")
+        words = answer.body.split(" ")
         for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
-            yield [searched, gr.ChatMessage(content=escape(" ".join(words[:i])))], turns
+            yield [searched, gr.ChatMessage(content=short_html(answer) + escape(" ".join(words[:i])))], turns
     if keep is not None:
         keep(answer)
-    final = [searched, gr.ChatMessage(content=short_html(answer) + escape(answer.answer))]
+    final = [searched, gr.ChatMessage(content=short_html(answer) + escape(answer.body))]
     sources = sources_html(answer)
     if sources:
         final.append(gr.ChatMessage(content=sources))

@@ -227,8 +227,14 @@
       var text = el("div", "text");
       var items = data.abstained ? (data.closest_matches || []) : (data.citations || []);
       var sources = {};
+      var body = String(data.answer);
+      if (data.short_answer && !data.abstained) {
+        // The answer's text begins with the short answer's line ("Taiwan [1]"), shown above in bold.
+        var lead = data.short_answer.text + " [" + data.short_answer.citation + "]\n\n";
+        if (body.indexOf(lead) === 0) body = body.slice(lead.length);
+      }
       // The answer's [n] markers become buttons that open source n.
-      String(data.answer).split(/(\[\d+\])/).forEach((part) => {
+      body.split(/(\[\d+\])/).forEach((part) => {
         var m = /^\[(\d+)\]$/.exec(part);
         if (!m) { text.appendChild(document.createTextNode(part)); return; }
         var b = el("button", "cite", part);

@@ -142,6 +142,9 @@ def test_short_answer_is_an_exact_span_of_a_cited_sentence(assistant, question, 
     assert short.of_kind is of_kind
     if of_kind:  # the answer ends with the sentence that gives it: nothing after it dilutes it
         assert a.answer.rstrip().endswith(f"[{short.n}]") and max(c.n for c in a.citations) == short.n
+    # the answer's text says it first, on a line of its own with its citation, then the sentences
+    assert a.answer.startswith(f"{expected} [{short.n}]\n\n") and a.body == a.answer[len(short.lead):]
+    assert a.body and not a.body.startswith(f"{expected} [")
 
 
 def test_a_question_asking_for_several_keeps_every_sentence(assistant):

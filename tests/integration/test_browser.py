@@ -69,6 +69,9 @@ def test_chat_answers_with_sources_and_follows_up(web, assistant, page, screensh
     assert "(about: Elwood" in bot.inner_text()
     ask_in_chat(pg, "Which state's National Guard troops were sent to Illinois?", 2)
     assert bot.locator(".na-short strong").last.inner_text() == "Texas"  # the short answer, first and bold
+    # the answer's text starts with "Texas [n]" too: the chat shows that line once, as the bold one
+    shown = bot.locator(".na-short").last.locator("xpath=..").inner_text()
+    assert len(re.findall(r"Texas \[\d+\]", shown)) == 1, shown
 
     pg.get_by_role("button", name=re.compile("clear", re.I)).first.click()
     pg.wait_for_function("document.querySelectorAll('.na-sources').length == 0")
@@ -137,6 +140,7 @@ def test_widget_on_another_origin_answers_and_opens_a_citation(web, sites, assis
     ask_in_widget(widget, "Which state's National Guard troops were sent to Illinois?")
     pg.wait_for_function("document.querySelector('news-assistant').shadowRoot.querySelectorAll('.a .text').length >= 3")
     assert widget.locator(".a").last.locator(".short strong").inner_text() == "Texas"
+    assert not widget.locator(".a").last.locator(".text").inner_text().startswith("Texas [")  # shown once, in bold
     assert rec.outside() == [] and rec.dialogs == []
 
 

@@ -83,7 +83,10 @@ def test_bundled_model_streams_then_the_verified_answer_replaces_it(bundled):
     assert pending, "the generated text was not streamed into the chat"
     final = shown[-1]
     assert all((m.metadata or {}).get("status") != "pending" for m in final)
-    assert final[1].content == short_html(answer) + escape(answer.answer)  # the short answer first, if any
+    # the short answer first in bold, if any, then the rest of the answer's text (which starts with it)
+    assert final[1].content == short_html(answer) + escape(answer.body)
+    if answer.short_answer is not None:
+        assert answer.answer == f"{answer.short_answer.text} [{answer.short_answer.n}]\n\n{answer.body}"
 
 
 def test_planted_false_sentence_is_dropped(bundled):
