@@ -130,4 +130,3 @@ def test_a_question_about_this_week_can_only_be_answered_from_articles_of_about_
     assert limit("Who won the Stanley Cup in 2019?") is None
     # not told the day it is asked: no limit (a reader's "this week" has nothing to anchor to)
     assert limit("Which park flooded this week?", as_of=None) is None
-
