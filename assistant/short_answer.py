@@ -105,6 +105,10 @@ _DATELINE = re.compile(r"\s*(?:[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-]+)*"
                        r"|[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*)*\s+\(?CNN\)?)"
                        r"(?:,\s*[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*)*)?"
                        r"\s*(?:\((?:AP|Reuters|AFP|CNN)\)\s*)?[\u2014\u2013\u2212-]\s")
+# A news agency's credit opening a story, with or without the place before it and a dash after it:
+# "(CNN) NASA's Artemis I rocket...", "New York (CNN Business) In recent months...".
+_CREDIT = re.compile(r"\s*(?:[A-Z][\w.'\u2019-]*(?:,?\s+[A-Z][\w.'\u2019-]*)*\s+)?"
+                     r"\((?:CNN|AP|Reuters|AFP)(?:\s+[A-Z]\w+)?\)\s*(?:[\u2014\u2013\u2212-]\s*)?")
 DATELINE_WITHIN = 300  # characters from an article's start: where a dateline can stand
 _DC = re.compile(r",?\s*D\.?\s?C\b")
 _AND = re.compile(r"\s+and\s+")  # between the two names of "Britney Spears and Elton John"
@@ -691,9 +695,8 @@ def hand_score(x: dict[str, float]) -> float:
 
 
 def dateline_end(text: str) -> int:
-    """Where the dateline that opens ``text`` ends (0: none)."""
-    m = _DATELINE.match(text)
-    return m.end() if m else 0
+    """Where the dateline (or the agency's credit) that opens ``text`` ends (0: none)."""
+    return max((m.end() for m in (_DATELINE.match(text), _CREDIT.match(text)) if m), default=0)
 
 
 def span_features(question: str, want: Asked, citations: list[Citation],

@@ -282,6 +282,9 @@ def test_washington_dc_is_a_city_not_the_state():
     ("NORTH CHARLESTON, S.C. \u2212 Senator Tim Scott announced his campaign.", "NORTH CHARLESTON, S.C. \u2212 "),
     ("Washington (CNN) \u2014 The House voted on Friday.", "Washington (CNN) \u2014 "),
     ("NEW YORK (AP) \u2014 A jury found him guilty.", "NEW YORK (AP) \u2014 "),
+    ("(CNN) NASA's Artemis I rocket is scheduled to launch this month.", "(CNN) "),
+    ("New York (CNN Business) In recent months, rents rose.", "New York (CNN Business) "),
+    ("The agency (CNN) said so.", ""),
     ("Trump \u2014 who spoke on Friday \u2014 left early.", ""),
     ("US President Biden - in a statement - said no.", ""),
 ])
@@ -298,6 +301,13 @@ def test_a_dateline_says_where_a_story_was_filed_not_its_answer():
     # the same words in the middle of an article are no dateline: its first place word may answer
     later = Citation(1, Location("a1", "a1.txt", 5000, 5000 + len(sentence)), sentence)
     assert dateline_end(sentence) and find(question, [later]).text == "WASHINGTON"
+
+
+def test_a_news_agencys_credit_is_not_the_short_answer():
+    sentence = "(CNN) NASA's Artemis I rocket is scheduled to launch on a historic mission later this month."
+    question = "NASA is scheduled to launch a historic mission this month. What is the mission called?"
+    short = find(question, [Citation(1, Location("a1", "a1.txt", 0, len(sentence)), sentence)])
+    assert short is None or short.text != "CNN"
 
 
 def test_only_a_days_possessive_is_dropped_from_a_name():
