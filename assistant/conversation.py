@@ -65,15 +65,18 @@ def is_follow_up(question: str) -> bool:
     return any(w in ANAPHORS for w in words) and not names(question)
 
 
+# An answer's short-answer line ("Texas [1]", then a blank line: ``ShortAnswer.lead``).
+_LEAD = re.compile(r"([^\n]+?)\s*\[\d+\]\n\n")
+
+
 def _first_sentence(text: str) -> str:
     """An answer's first sentence; an answer that starts with its short answer on a line of its own
     ("Texas [1]", then a blank line) gives that line and the first sentence after it."""
-    text = re.sub(r"\s*\[\d+\]", "", text)
-    short, blank, rest = text.partition("\n\n")
-    if blank and rest.strip() and len(split_sentences(short)) <= 1:
-        return f"{short.strip()}: {_first_sentence(rest)}"
-    spans = split_sentences(text)
-    return text[spans[0].start:spans[0].end] if spans else text
+    lead = _LEAD.match(text)
+    rest = re.sub(r"\s*\[\d+\]", "", text[lead.end():] if lead else text)
+    spans = split_sentences(rest)
+    first = rest[spans[0].start:spans[0].end] if spans else rest
+    return f"{lead.group(1).strip()}: {first}" if lead else first
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,12 @@ def _rewrite(question: str, last: Turn | None, previous: Rewrite | None) -> Rewr
     own = {n.lower() for n in names(core)} | {replaced.lower()}
     # Most specific first: what the previous question named, what its answer named, then
     # what the previous question had itself carried over.
-    candidates = names(previous.question) + names(_first_sentence(last.answer)) + list(previous.context)
-    context = [n for n in dict.fromkeys(candidates) if n.lower() not in own][:MAX_CONTEXT_NAMES]
+    candidates = list(dict.fromkeys(names(previous.question) + names(_first_sentence(last.answer))
+                                    + list(previous.context)))
+    candidates = [n for n in candidates if n.lower() not in own]
+    # a name inside a longer one carried too ("Texas" beside "Texas National Guard") takes no place of its own
+    context = [n for n in candidates if not any(n != m and re.search(rf"\b{re.escape(n)}\b", m)
+                                                for m in candidates)][:MAX_CONTEXT_NAMES]
     return Rewrite(core, tuple(context))
 
 

@@ -214,7 +214,8 @@ class AnswerReply(_Reply):
 
     id: str | None = Field(None, description="The answer's id, for feedback (absent if it could not be kept).")
     question: str
-    answer: str = Field(description="The answer, with [n] markers to its citations.")
+    answer: str = Field(description="The answer, with [n] markers to its citations; with a short answer, it starts "
+                                    "with it and its marker on a line of their own (\"Texas [1]\", a blank line).")
     abstained: bool = Field(description="true: the articles do not say (see closest_matches).")
     short_answer: ShortAnswerReply | None
     citations: list[CitationReply]

@@ -112,7 +112,8 @@ class LlmComposer:
         Args:
             history: earlier ``conversation.Turn``s, oldest first (the last three are shown).
         """
-        conversation = "\n".join(f"user: {t.question}\nassistant: {MARKER.sub('', t.answer)}" for t in history[-3:])
+        conversation = "\n".join(f"user: {t.question}\nassistant: {' '.join(MARKER.sub('', t.answer).split())}"
+                                 for t in history[-3:])  # one line per turn (an answer may start with its short answer's line)
         prompt = self.followup.render(conversation=conversation, question=question)
         if not self.gate.try_enter():  # the model is answering someone: the rule-based rewrite stands
             return None

@@ -50,7 +50,7 @@ def assert_verified(assistant: Assistant, answer) -> None:
     by_n = {c.n: c for c in answer.citations}
     for c in answer.citations:
         assert (ROOT / c.location.source).read_text(encoding="utf-8")[c.location.start:c.location.end] == c.text
-    for sentence in re.findall(r".+?(?:\[\d+\])+", answer.answer):
+    for sentence in re.findall(r".+?(?:\[\d+\])+", answer.body):  # the short answer's line is a span of citation n
         ns = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
         assert ns and all(n in by_n for n in ns)
         articles = assistant.store.articles([c.location.article_id for c in answer.citations])

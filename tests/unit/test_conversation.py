@@ -42,6 +42,18 @@ def test_follow_up_carries_names_of_previous_turn():
     assert r.searched == "Who ordered their deployment? (about: Elwood; Texas National Guard; Army Reserve Training Center)"
 
 
+def test_an_answer_led_by_its_short_answer_carries_the_same_names():
+    led = Turn("Which state's troops arrived in Elwood?", "Texas [1]\n\n" + ELWOOD.answer)
+    r = rewrite("And who ordered their deployment?", [led])
+    # "Texas" is inside "Texas National Guard": it takes no place of the three
+    assert r.context == ("Elwood", "Texas National Guard", "Army Reserve Training Center")
+
+
+def test_a_long_history_answer_is_read_without_recursion():
+    r = rewrite("And what did they do?", [Turn("Who arrived?", "A [1]\n\n" + "Troops came.\n\n" * 6000)])
+    assert r.question == "What did they do?"
+
+
 def test_standalone_question_is_unchanged_even_with_history():
     assert rewrite("What did Brandon Johnson sign?", [ELWOOD]).searched == "What did Brandon Johnson sign?"
     assert rewrite("And who ordered their deployment?", []).searched == "And who ordered their deployment?"
