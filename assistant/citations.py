@@ -77,6 +77,15 @@ def annotate_dates(sentence: str, citations: list[Citation]) -> str:
     return sentence
 
 
+def day_of(start: int, end: int, citation: Citation) -> str:
+    """The day a relative date phrase of ``citation`` overlapping its article's ``start:end`` means
+    ("Tue 7 Oct 2025" for "Tuesday" in "late Tuesday"), as ``annotate_dates`` shows it; "" when
+    there is none."""
+    stated = {(e.first, e.last) for e in citation.dates if not e.relative}
+    return next((e.label for e in citation.dates
+                 if e.relative and e.label and (e.first, e.last) not in stated and e.start < end and start < e.end), "")
+
+
 def dated_text(ev: Evidence, articles: dict[str, Article]) -> str:
     """A sentence as an LLM sees it: with the day each relative date means ("late Tuesday (Tue 7 Oct 2025)")."""
     article = articles.get(ev.location.article_id)

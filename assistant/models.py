@@ -154,18 +154,21 @@ class ShortAnswer:
     # the span is exactly the kind asked for (a number for "how many", a US state for "which
     # state", a full name for "who"), not a looser fit (another kind of place, any name)
     of_kind: bool = False
+    day: str = ""  # the day a relative time phrase in it means ("Tue 7 Oct 2025" for "late Tuesday")
 
     @property
     def lead(self) -> str:
-        """How the text of an answer with this short answer starts: the span and its citation, on a
-        line of their own ("Taiwan [1]"), so that the answer's text says the answer before the
+        """How the text of an answer with this short answer starts: the span (with the day it
+        means, if it is a relative time) and its citation, on a line of their own ("Taiwan [1]",
+        "late Tuesday (Tue 7 Oct 2025) [1]"), so that the answer's text says the answer before the
         sentences that give it."""
-        return f"{self.text} [{self.n}]\n\n"
+        day = f" ({self.day})" if self.day else ""
+        return f"{self.text}{day} [{self.n}]\n\n"
 
     def to_dict(self) -> dict:
         loc = self.location
         return {"text": self.text, "start": loc.start, "end": loc.end, "article_id": loc.article_id,
-                "citation": self.n}
+                "citation": self.n, "day": self.day or None}
 
 
 @dataclass

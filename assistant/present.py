@@ -10,9 +10,10 @@ and the follow-up questions (passed in: presentation does not read the suggestio
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from assistant import short_answer
-from assistant.citations import annotate_dates, closest_matches, with_context
+from assistant.citations import annotate_dates, closest_matches, day_of, with_context
 from assistant.composers.base import Draft
 from assistant.models import Answer, Retrieved, ShortAnswer
 from assistant.prompts import ABSTAIN_NOTHING_TEXT, ABSTAIN_TEXT
@@ -58,6 +59,7 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
     text = " ".join(f"{annotate_dates(sentence, [by_n[n] for n in ns])} {''.join(f'[{n}]' for n in ns)}"
                     for sentence, ns in verified.sentences)
     if short is not None:  # the answer first ("Taiwan [1]"), then the sentences that give it
+        short = replace(short, day=day_of(short.location.start, short.location.end, by_n[short.n]))
         text = short.lead + text
     answer = Answer(answer=text, abstained=False, citations=citations, closest=[], short_answer=short, **common)
     answer.follow_ups = follow_ups(answer) if follow_ups else []

@@ -118,7 +118,8 @@ def _case_html(r: Result, anchor: str) -> str:
     linked = re.sub(r"\[(\d+)\]", lambda m: f'<a class="ref" href="#{anchor}-c{m.group(1)}">[{m.group(1)}]</a>',
                     escape(answer.body))
     if answer.short_answer and not answer.abstained:
-        out.append(f'<p>Short answer: <strong class="short">{escape(answer.short_answer.text)}</strong> '
+        day = f" ({escape(answer.short_answer.day)})" if answer.short_answer.day else ""
+        out.append(f'<p>Short answer: <strong class="short">{escape(answer.short_answer.text)}</strong>{day} '
                    f'<a class="ref" href="#{anchor}-c{answer.short_answer.n}">[{answer.short_answer.n}]</a></p>')
     out.append(f'<div class="answer">{linked}</div>')
     items = answer.closest if answer.abstained else answer.citations

@@ -188,6 +188,8 @@ class ShortAnswerReply(_Reply):
     end: int
     article_id: str
     citation: int
+    day: str | None = Field(None, description='The day a relative time in it means ("Tue 7 Oct 2025" for "late '
+                                              'Tuesday"); null otherwise.')
 
 
 class PassageReply(_Reply):

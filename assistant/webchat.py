@@ -80,7 +80,8 @@ def short_html(answer: Answer) -> str:
     short = answer.short_answer
     if short is None or answer.abstained:
         return ""
-    return (f'<div class="na-short"><strong>{escape(short.text)}</strong> '
+    day = f' <span class="na-date">({escape(short.day)})</span>' if short.day else ""
+    return (f'<div class="na-short"><strong>{escape(short.text)}</strong>{day} '
             f'<span class="na-n">[{short.n}]</span></div>')
 
 

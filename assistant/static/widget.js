@@ -222,6 +222,7 @@
         // The few words that answer the question ("Taiwan"), then the cited sentences.
         var short = el("div", "short");
         short.appendChild(el("strong", null, data.short_answer.text));
+        if (data.short_answer.day) short.appendChild(document.createTextNode(" (" + data.short_answer.day + ")"));
         bubble.appendChild(short);
       }
       var text = el("div", "text");
@@ -230,7 +231,8 @@
       var body = String(data.answer);
       if (data.short_answer && !data.abstained) {
         // The answer's text begins with the short answer's line ("Taiwan [1]"), shown above in bold.
-        var lead = data.short_answer.text + " [" + data.short_answer.citation + "]\n\n";
+        var day = data.short_answer.day ? " (" + data.short_answer.day + ")" : "";
+        var lead = data.short_answer.text + day + " [" + data.short_answer.citation + "]\n\n";
         if (body.indexOf(lead) === 0) body = body.slice(lead.length);
       }
       // The answer's [n] markers become buttons that open source n.

@@ -138,13 +138,21 @@ def test_short_answer_is_an_exact_span_of_a_cited_sentence(assistant, question, 
     assert cited.location.start <= short.location.start < short.location.end <= cited.location.end
     assert (ROOT / cited.location.source).read_text(encoding="utf-8")[short.location.start:short.location.end] == expected
     assert a.to_dict()["short_answer"] == {"text": expected, "start": short.location.start, "end": short.location.end,
-                                           "article_id": short.location.article_id, "citation": short.n}
+                                           "article_id": short.location.article_id, "citation": short.n, "day": None}
     assert short.of_kind is of_kind
     if of_kind:  # the answer ends with the sentence that gives it: nothing after it dilutes it
         assert a.answer.rstrip().endswith(f"[{short.n}]") and max(c.n for c in a.citations) == short.n
     # the answer's text says it first, on a line of its own with its citation, then the sentences
     assert a.answer.startswith(f"{expected} [{short.n}]\n\n") and a.body == a.answer[len(short.lead):]
     assert a.body and not a.body.startswith(f"{expected} [")
+
+
+def test_a_relative_time_as_short_answer_comes_with_the_day_it_means(assistant):
+    a = assistant.answer("When did the soldiers from Texas arrive in Chicago?")
+    short = a.short_answer
+    assert short is not None and short.text in ("Tuesday", "late Tuesday") and short.day == "Tue 7 Oct 2025"
+    assert a.answer.startswith(f"{short.text} (Tue 7 Oct 2025) [{short.n}]\n\n") and a.body == a.answer[len(short.lead):]
+    assert a.to_dict()["short_answer"]["day"] == "Tue 7 Oct 2025"
 
 
 def test_a_question_asking_for_several_keeps_every_sentence(assistant):

@@ -24,3 +24,13 @@ def test_without_a_short_answer_the_body_is_the_whole_text():
     assert a.body == a.answer
     declined = Answer("q", "The articles do not say.", True)
     assert declined.body == declined.answer
+
+
+def test_a_relative_time_leads_with_the_day_it_means():
+    sentence = "The soldiers arrived late Tuesday."
+    at = sentence.index("Tuesday")
+    short = ShortAnswer("Tuesday", Location("a1", "articles/a1.txt", at, at + 7), 1, of_kind=True, day="Tue 7 Oct 2025")
+    a = Answer("When did the soldiers arrive?", f"{short.lead}{sentence} [1]", False,
+               [Citation(1, Location("a1", "articles/a1.txt", 0, len(sentence)), sentence)], short_answer=short)
+    assert a.answer.startswith("Tuesday (Tue 7 Oct 2025) [1]\n\n") and a.body == sentence + " [1]"
+    assert short.to_dict()["day"] == "Tue 7 Oct 2025"
