@@ -64,9 +64,8 @@ def annotate_dates(sentence: str, citations: list[Citation]) -> str:
     "arrived late Tuesday" -> "arrived late Tuesday (Tue 7 Oct 2025)". Full dates are left alone."""
     done = set()
     for c in citations:
-        stated = {(e.first, e.last) for e in c.dates if not e.relative}  # "on Saturday (August 30)"
-        for e in c.dates:
-            if not e.relative or e.phrase in done or (e.first, e.last) in stated:
+        for e in _unstated_relative(c):
+            if e.phrase in done:
                 continue
             at = sentence.find(e.phrase)
             if at >= 0:
@@ -77,13 +76,18 @@ def annotate_dates(sentence: str, citations: list[Citation]) -> str:
     return sentence
 
 
+def _unstated_relative(c: Citation):
+    """The relative date phrases of ``c`` ("late Tuesday") whose day the sentence does not also
+    state ("on Saturday (August 30)" needs no day added)."""
+    stated = {(e.first, e.last) for e in c.dates if not e.relative}
+    return (e for e in c.dates if e.relative and (e.first, e.last) not in stated)
+
+
 def day_of(start: int, end: int, citation: Citation) -> str:
     """The day a relative date phrase of ``citation`` overlapping its article's ``start:end`` means
     ("Tue 7 Oct 2025" for "Tuesday" in "late Tuesday"), as ``annotate_dates`` shows it; "" when
     there is none."""
-    stated = {(e.first, e.last) for e in citation.dates if not e.relative}
-    return next((e.label for e in citation.dates
-                 if e.relative and e.label and (e.first, e.last) not in stated and e.start < end and start < e.end), "")
+    return next((e.label for e in _unstated_relative(citation) if e.label and e.start < end and start < e.end), "")
 
 
 def dated_text(ev: Evidence, articles: dict[str, Article]) -> str:

@@ -166,13 +166,14 @@ def respond(stream_fn: Callable[[str, list[Turn]], Iterator], message: str,
         return
     searched = gr.ChatMessage(content=escape(answer.searched or answer.question),
                               metadata={"title": SEARCHED_TITLE, "status": "done"})
+    short = short_html(answer)
     if not generated:  # an extractive answer comes whole: let it arrive a few words at a time
         words = answer.body.split(" ")
         for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
-            yield [searched, gr.ChatMessage(content=short_html(answer) + escape(" ".join(words[:i])))], turns
+            yield [searched, gr.ChatMessage(content=short + escape(" ".join(words[:i])))], turns
     if keep is not None:
         keep(answer)
-    final = [searched, gr.ChatMessage(content=short_html(answer) + escape(answer.body))]
+    final = [searched, gr.ChatMessage(content=short + escape(answer.body))]
     sources = sources_html(answer)
     if sources:
         final.append(gr.ChatMessage(content=sources))
