@@ -8,8 +8,9 @@ the article's text at ``start:end``, like a citation's.
 Candidates are spans of the cited sentences: names (runs of capitalised words, with "of", "and",
 "&" inside), titles in quotation marks, amounts (money, percentages, a number and its unit) and
 time expressions. Each is scored on:
-- fit: how well it is the kind asked for (a country for "which country", a name of two or three
-  words for "who", a number for "how many", a name that ends with the kind asked for: "Yellowstone
+- fit: how well it is the kind asked for (a country for "which country", a name of two to four
+  words for "who", fully only when the retrieved passages refer to it as a person: "Swift said",
+  "Ms. Swift", "Swift, 33,"; a number for "how many", a name that ends with the kind asked for: "Yellowstone
   National Park" for "which national park", not a country for "which airline"); countries and US
   states come from ``pycountry``;
 - novelty: words the question does not already say (a span made only of the question's words is
@@ -647,6 +648,8 @@ def find(question: str, citations: list[Citation], others: list[str] = ()) -> Sh
 WEIGHTS = {"fit": 1.5, "novelty": 1.0, "near": 0.6, "agree": 0.4, "rank": 0.3, "head": 0.3}
 MIN_SCORE = 1.6
 MIN_FIT = 0.5
+# The fit of a person's name (two to four words) the retrieved passages never refer to as a person.
+PERSON_UNSEEN_FIT = 0.6
 KINDS = ("place", "person", "number", "money", "percent", "quantity", "year", "time", "named", "thing")
 # A span's features, in order: the hand-set ones, its length, and the kind asked for (one-hot).
 SPAN_FEATURES = ("fit", "novelty", "near", "agree", "rank", "head", "length", *(f"kind_{k}" for k in KINDS))
@@ -699,6 +702,26 @@ def dateline_end(text: str) -> int:
     return max((m.end() for m in (_DATELINE.match(text), _CREDIT.match(text)) if m), default=0)
 
 
+# What a person's name is seen doing in news text: speaking, being called Mr. or Ms., having an age
+# or a "who" after it, "his" or "her" after it. A run of capitalised words nobody refers to that way
+# ("Eras Tour", "Martin Luther King Day", "Prima Facie") is less likely to be the person asked for.
+_SAYS = r"(?:said|says|told|added|wrote|explained|noted|posted|tweeted|announced|argued|recalled|insisted|testified)"
+
+
+@lru_cache(maxsize=4096)
+def _as_person(last: str) -> re.Pattern:
+    """The ways text refers to someone whose name ends with ``last`` (see ``_SAYS``)."""
+    w = re.escape(last)
+    return re.compile(rf"\b{w}(?:’s|'s)?\s+(?:\w+ly\s+)?{_SAYS}\b|\b{_SAYS}\s+{w}\b|\b(?:Mr|Ms|Mrs|Dr)\.?\s+{w}\b"
+                      rf"|\b{w},\s+(?:\d{{1,3}}|who)\b|\b{w}\s+(?:and\s+)?(?:his|her)\b")
+
+
+def referred_to_as_person(span: str, texts: list[str]) -> bool:
+    """Whether ``texts`` refer to the bearer of the name ``span`` as a person (``_SAYS``)."""
+    pattern = _as_person(span.split()[-1])
+    return any(pattern.search(t) for t in texts)
+
+
 def span_features(question: str, want: Asked, citations: list[Citation],
                   others: list[str] = ()) -> list[tuple[Citation, int, int, float, dict[str, float]]]:
     """Every candidate span of ``citations`` that could be given as the short answer:
@@ -720,6 +743,8 @@ def span_features(question: str, want: Asked, citations: list[Citation],
             if fit < MIN_FIT:  # "45 miles" for "how many troops": better no short answer than a wrong one
                 continue
             span = text[start:end]
+            if want.kind == "person" and fit >= 1.0 and not referred_to_as_person(span, pool):
+                fit = PERSON_UNSEEN_FIT  # a name nobody is said to be: the person only if no one else is
             span_terms = answer_terms(span, want)
             if not span_terms:
                 continue

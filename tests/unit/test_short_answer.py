@@ -318,3 +318,31 @@ def test_only_a_days_possessive_is_dropped_from_a_name():
     assert names("Kiptum won Sunday\u2019s Chicago Marathon.") == ["Kiptum", "Chicago Marathon"]
     assert names("Saturday's and Sunday's races at Daytona.") == ["Daytona"]
     assert names("June's husband, Johnny Cash, sang.") == ["June", "Johnny Cash"]  # a month is also a first name
+
+
+def test_a_name_the_passages_refer_to_as_a_person_is_the_person():
+    # Sentences written for this test: the tour's name stands nearer the question's words, but only
+    # the singer is said to speak.
+    first = "Her Eras Tour concert film opened to a record $96 million, the studio said of Jo Marsh."
+    second = "\u201cI am so grateful,\u201d Marsh said on Sunday."
+    question = "Which pop singer released a concert film that set a record at the box office?"
+    cited = [_cite(first, 100, 1)]
+    short = find(question, cited, others=[second])
+    assert short is not None and short.text == "Jo Marsh"
+    # without anything that refers to her as a person, the nearer name wins, and neither is of kind
+    alone = find(question, cited)
+    assert alone is not None and not alone.of_kind
+
+
+@pytest.mark.parametrize("name, text, person", [
+    ("Jo Marsh", "Marsh said the film was a gift.", True),
+    ("Jo Marsh", "\u201cThanks,\u201d said Marsh.", True),
+    ("Jo Marsh", "Ms. Marsh declined to comment.", True),
+    ("Jo Marsh", "Jo Marsh, 34, sings.", True),
+    ("Jo Marsh", "Marsh and her band toured Europe.", True),
+    ("Eras Tour", "The Eras Tour sold out in minutes.", False),
+    ("Martin Luther King Day", "The show moved to Martin Luther King Day, Jan. 15.", False),
+])
+def test_what_refers_to_a_name_as_a_person(name, text, person):
+    from assistant.short_answer import referred_to_as_person
+    assert referred_to_as_person(name, [text]) is person
