@@ -461,7 +461,9 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
         at_start = n_words == 1 and bool(_SENTENCE_START.search(text[:start]))  # "Legendary broadcaster..."
         opening = (_NAME if not at_start or is_place(span) else _ORDINARY if _ADJECTIVE.search(span)
                    else _ORDINARY_IF_COMMON)
-        typed = _typed(span, want)  # the name says its kind: "New York City", "Tony Awards"
+        # the name says its kind ("New York City", "Tony Awards"), or the noun asked for introduces
+        # it ("the comic strip Dilbert", "NASCAR driver Chase Elliott")
+        typed = _typed(span, want) or _introduced(text[:start], want)
         if _PLACE_KINDS.get(want.head) == "country" and not is_place(span):
             country = _country_of_demonym(span)  # "Saudi Arabian officials" for "which country"
             if country:
@@ -501,7 +503,7 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                 fit = 0.6
             if not typed and want.head not in TEAM_NOUNS | PLACE_NOUNS and is_place(span):
                 fit = min(fit, 0.2)  # "America('s largest airline)" for "which airline": a country is no airline
-        if typed:  # only ever for things and places ("Tony Awards" for "which awards show")
+        if typed:  # only ever for things, named things and places ("Tony Awards" for "which awards show")
             fit = 1.0
         out.append((start, end, fit, opening))
     return out
@@ -522,6 +524,14 @@ def _typed(span: str, want: Asked) -> bool:
         return False
     found = span_terms(span)
     return len(found) >= 2 and found[-1] in _kind_terms(want)
+
+
+def _introduced(before: str, want: Asked) -> bool:
+    """Whether the noun asked for stands right before a name (``before``: the text up to it): "the
+    comic strip Dilbert" for "which comic strip", "driver Chase Elliott" for "which driver"."""
+    if want.kind not in ("named", "thing") or not want.head:
+        return False
+    return re.search(rf"\b{re.escape(want.head)}(?:s|es)?\W+$", before[-60:], re.I) is not None
 
 
 def answer_terms(span: str, want: Asked) -> list[str]:

@@ -346,3 +346,15 @@ def test_a_name_the_passages_refer_to_as_a_person_is_the_person():
 def test_what_refers_to_a_name_as_a_person(name, text, person):
     from assistant.short_answer import referred_to_as_person
     assert referred_to_as_person(name, [text]) is person
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # sentences written for this test: the noun asked for stands right before the name
+    ("Which comic strip did newspapers drop this week?",
+     "Papers in Ohio and Texas said they would drop the comic strip Hatbox after its author's remarks.", "Hatbox"),
+    ("NASCAR suspended which driver for a race?",
+     "Officials in Denver suspended driver Cole Ashby for one race on Tuesday.", "Cole Ashby"),
+])
+def test_a_name_the_noun_asked_for_introduces_is_of_that_kind(question, sentence, expected):
+    short = find(question, [_cite(sentence)])
+    assert short is not None and short.text == expected and short.of_kind
