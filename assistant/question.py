@@ -21,7 +21,14 @@ from assistant.answer_types import wanted
 from assistant.conversation import Rewrite, Turn, rewrite
 from assistant.errors import QuestionError
 from vectorstore.copies import near_duplicate
-from vectorstore.dates import TimeExpression, days_before, find_time_expressions, years_named
+from vectorstore.dates import (
+    MONTH_PATTERN,
+    WEEKDAY_PATTERN,
+    TimeExpression,
+    days_before,
+    find_time_expressions,
+    years_named,
+)
 from vectorstore.terms import STOPWORDS, stem, terms
 
 QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "which", "why", "how",
@@ -51,6 +58,8 @@ class QuestionProfile:
     weights: dict[str, float]
     wants: set[str] = field(default_factory=set)  # subset of {"time", "number", "person", "place", "quote"}
     names: list[str] = field(default_factory=list)  # capitalised terms in the question (stems)
+    # the names of what the question is about, for ``covers_subjects`` (see ``subjects``)
+    subjects: list[str] = field(default_factory=list)
 
     @property
     def total_weight(self) -> float:
@@ -151,7 +160,54 @@ def profile_question(question: str, idf: Callable[[str], float]) -> QuestionProf
     for i, w in enumerate(re.findall(r"[A-Za-z][\w'’.-]*", question)):
         if i and w[0].isupper() and w.lower() not in STOPWORDS:
             names.extend(terms(w))
-    return QuestionProfile(question, q_terms, {t: idf(t) for t in q_terms}, wanted(question), names)
+    return QuestionProfile(question, q_terms, {t: idf(t) for t in q_terms}, wanted(question), names,
+                           subjects(question))
+
+
+# A run of capitalised words, "of" and "and" inside ("Bank of England", "Taylor Swift").
+_NAME_RUN = re.compile(r"[A-Z][\w'’.&-]*(?:\s+(?:(?:of|and|the|de)\s+)*[A-Z][\w'’.&-]*)*")
+_CALENDAR = re.compile(rf"(?:{MONTH_PATTERN}|{WEEKDAY_PATTERN})\.?", re.I)
+
+
+def subjects(question: str) -> list[str]:
+    """The names of what ``question`` is about (stems, each once): its runs of capitalised words,
+    without a sentence's first word (it is capitalised anyway), months and weekdays, and places
+    and their peoples ("US", "Britain", "Japanese": where a story happens is often said in other
+    words, "the country", "American"). "Which 23-time champion will retire after the US
+    Open?" is about "US Open"; "The Bank of England raised its rate..." about "Bank of England"."""
+    from assistant.short_answer import is_place, names_a_place
+
+    out: list[str] = []
+    for m in _NAME_RUN.finditer(question):
+        run, start = m.group(0), m.start()
+        before = question[:start].rstrip()
+        if not before or before[-1] in ".?!:\"“":
+            first, _, rest = run.partition(" ")
+            run, start = rest.lstrip(), start + len(first) + 1  # the sentence's first word
+            if not run or not run[:1].isupper():
+                continue
+        words_ = [w for w in run.split() if not _CALENDAR.fullmatch(w)]
+        run = " ".join(words_)
+        if not run or run.lower() in STOPWORDS or is_place(run.rstrip(".")) or (
+                " " not in run and names_a_place(run.rstrip("."))):
+            continue
+        out.extend(t for t in terms(run) if t not in out)
+    return out
+
+
+def covers_subjects(subject_terms: list[str], text_terms: set[str]) -> bool:
+    """Whether ``text_terms`` (an answer's articles) hold at least half of a question's
+    ``subjects``: an answer from articles that never name what the question is about answers
+    another story ("The Bank of England raised its rate to the highest in how many years?" is
+    not answered by "US prices rose to their highest level in 40 years"). A subject counts as
+    held also as the start of a longer term or the other way round ("japan" in "japanes")."""
+    if not subject_terms:
+        return True
+
+    def held(t: str) -> bool:
+        return t in text_terms or (len(t) >= 4 and any(len(x) >= 4 and (x.startswith(t) or t.startswith(x))
+                                                        for x in text_terms))
+    return 2 * sum(held(t) for t in subject_terms) >= len(subject_terms)
 
 
 _WORD_RE = re.compile(r"[A-Za-z]+")

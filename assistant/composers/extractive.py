@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from assistant.answer_types import answer_type_score
 from assistant.composers.base import Claim, Draft, Evidence
 from assistant.judge import Judge, TreeJudge, pair_text
 from assistant.models import Article, Location, Retrieved
-from assistant.question import Query, QuestionProfile
+from assistant.question import Query, QuestionProfile, covers_subjects
 from assistant.scorer import SentenceScorer
 from assistant.timeline import MIN_DAY_MATCH, day_match
 from vectorstore.copies import near_duplicate
@@ -74,6 +75,32 @@ class Candidate:
     earlier: bool = False  # every time it names is before the question's window: it reports older news
 
 
+@lru_cache(maxsize=512)
+def _article_terms(text: str) -> frozenset[str]:
+    """The terms of an article's text (cached: the same articles answer many questions)."""
+    return frozenset(terms(text))
+
+
+def _not_named(profile: QuestionProfile, chosen: list[Candidate], found: Retrieved) -> str:
+    """What the question is about that the articles of ``chosen`` (with the copies of their
+    sentences) do not name, as the question writes it ("Bank of Ostland"), when they name less
+    than half of it (``question.covers_subjects``); "" when they name enough."""
+    if not profile.subjects:
+        return ""
+    ids = {c.evidence.location.article_id for c in chosen} | {a.article_id for c in chosen for a in c.evidence.also_in}
+    held: set[str] = set()
+    for i in ids:
+        article = found.articles.get(i)
+        if article is not None:
+            held |= _article_terms(article.text)
+    if covers_subjects(profile.subjects, held):
+        return ""
+    absent = {t for t in profile.subjects if not covers_subjects([t], held)}
+    runs = [re.sub(r"^(?:The|A|An)\s+", "", m.group(0)) for m in re.finditer(r"[A-Z][\w'’.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w'’.&-]*)*", profile.text)
+            if absent & set(terms(m.group(0)))]
+    return ", ".join(dict.fromkeys(runs)) or ", ".join(sorted(absent))
+
+
 class ExtractiveComposer:
     """Picks the sentences that answer the question, from one or several articles.
 
@@ -90,7 +117,9 @@ class ExtractiveComposer:
     lacks: a question term not yet covered, or a kind of answer not yet given. Near-duplicates
     are merged, not repeated.
     A question with several parts ("How did X respond, and what did Y do?") is answered part by
-    part; it abstains only if every part does.
+    part; it abstains only if every part does. An answer whose articles name less than half of
+    what the question is about (its names, places aside: ``question.subjects``) answers another
+    story and is declined, with a notice saying what they do not name.
 
     A question that names a day ("What happened on Oct. 4?") is matched against the sentences'
     resolved dates: a sentence that says "on Saturday" in a story of Wed 8 Oct 2025 counts as
@@ -223,6 +252,10 @@ class ExtractiveComposer:
             covered |= new_terms
             kinds |= cand.kinds
 
+        missing = _not_named(profile, chosen, found)
+        if missing:  # the sentences answer another story: "40 years" of prices for the Bank of England's rate
+            return Draft([], True, support, closest, candidates=ranked,
+                         notice=f"The articles these passages come from do not name {missing}.")
         # The same quote often stands in other articles, below the cut: cite it once, everywhere.
         for cand in candidates:
             if cand in chosen:

@@ -36,6 +36,14 @@ ARTICLES = {
                   "The floods killed 14 people, officials said on Sunday.\n"
                   "Rescue teams searched for residents still missing after the flooding.\n"
                   "The governor declared a state of emergency for three counties."),
+    "prices.txt": ("Prices climb again", "2025-11-04",
+                   "Consumer prices rose 8.6% in October, the highest level in more than 40 years, the statistics office said.\n"
+                   "Food and fuel led the increase.\n"
+                   "Economists expect prices to ease next spring."),
+    "ostland.txt": ("A new branch for the Bank of Ostland", "2025-11-03",
+                    "The Bank of Ostland opened a new branch in the harbour district on Monday.\n"
+                    "The branch will employ 40 people.\n"
+                    "Its chairman cut the ribbon."),
     "summit.txt": ("Climate summit opens", "2025-11-05",
                    "Leaders from 40 nations gathered in Brazil this week for the climate summit.\n"
                    "The talks focused on protecting tropical forests and on money for poorer countries.\n"
@@ -88,6 +96,17 @@ def test_an_outcome_the_articles_never_report_is_declined(judged):
     # failure kind 1: a prediction ("had shown ... a narrow lead") where a result is asked
     answer = judged.answer("Who won the governor's race in Montana?")
     assert answer.abstained, answer.answer
+
+
+def test_a_figure_from_a_story_about_something_else_is_declined(judged):
+    # failure kind 1: a related number from another story ("the highest level in 40 years" is the
+    # statistics office's; the only article that names the Bank of Ostland is about a new branch)
+    answer = judged.answer("The Bank of Ostland says consumer prices rose to the highest level in how many years?")
+    assert answer.abstained, answer.answer
+    assert "do not name Bank of Ostland" in answer.notice and answer.closest
+    # the same figure asked about what its article reports is answered
+    answer = judged.answer("Consumer prices rose to the highest level in how many years?")
+    assert not answer.abstained and "40 years" in answer.answer, answer.answer
 
 
 def test_the_sentence_that_answers_leads_over_a_similar_one(judged):

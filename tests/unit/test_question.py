@@ -130,3 +130,26 @@ def test_a_question_about_this_week_can_only_be_answered_from_articles_of_about_
     assert limit("Who won the Stanley Cup in 2019?") is None
     # not told the day it is asked: no limit (a reader's "this week" has nothing to anchor to)
     assert limit("Which park flooded this week?", as_of=None) is None
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("The Bank of Ostland raised its interest rate to the highest level in how many years?", ["bank", "ostland"]),
+    ("Which champion will retire after the US Open?", ["us", "open"]),  # a place inside a name stays
+    ("Who arrived in Elwood on Tuesday?", ["elwood"]),  # a weekday is no subject
+    ("Netflix lost how many subscribers?", []),  # a sentence's first word is capitalised anyway
+    ("Temperatures in Britain soared. What is the hottest UK temperature on record?", []),  # places
+    ("Another American town is reeling. Which Japanese island erupted?", []),  # and their peoples
+])
+def test_the_subjects_of_a_question_are_its_names_but_places_and_times(question, expected):
+    from assistant.question import subjects
+    assert subjects(question) == expected
+
+
+def test_an_answers_articles_must_name_half_of_what_the_question_is_about():
+    from assistant.question import covers_subjects
+    from vectorstore.terms import terms
+    inflation = set(terms("US consumer prices rose 8.6% in May, the highest level in more than 40 years."))
+    assert not covers_subjects(["bank", "ostland"], inflation)
+    assert covers_subjects(["bank", "ostland"], inflation | {"ostland"})  # half is enough
+    assert covers_subjects([], inflation)  # a question naming nothing is not checked
+    assert covers_subjects(["japan"], set(terms("One of Japanese volcanoes erupted.")))  # "japan" opens "japanes"
