@@ -165,34 +165,38 @@ def profile_question(question: str, idf: Callable[[str], float]) -> QuestionProf
 
 
 # A run of capitalised words, "of" and "and" inside ("Bank of England", "Taylor Swift").
-_NAME_RUN = re.compile(r"[A-Z][\w'’.&-]*(?:\s+(?:(?:of|and|the|de)\s+)*[A-Z][\w'’.&-]*)*")
+_NAME_RUN = re.compile(r"(?<![\w.’'&-])[A-Z][\w'’.&-]*(?:\s+(?:(?:of|and|the|de)\s+)*[A-Z][\w'’.&-]*)*")
 _CALENDAR = re.compile(rf"(?:{MONTH_PATTERN}|{WEEKDAY_PATTERN})\.?", re.I)
 
 
-def subjects(question: str) -> list[str]:
-    """The names of what ``question`` is about (stems, each once): its runs of capitalised words,
+def subject_names(question: str) -> list[str]:
+    """The names of what ``question`` is about, as it writes them: its runs of capitalised words,
     without a sentence's first word (it is capitalised anyway), months and weekdays, and places
-    and their peoples ("US", "Britain", "Japanese": where a story happens is often said in other
-    words, "the country", "American"). "Which 23-time champion will retire after the US
-    Open?" is about "US Open"; "The Bank of England raised its rate..." about "Bank of England"."""
+    and their peoples ("US", "Britain's", "Japanese": where a story happens is often said in other
+    words, "the country", "American"). "Which 23-time champion will retire after the US Open?" is
+    about "US Open"; "The Bank of England raised its rate..." about "Bank of England"."""
     from assistant.short_answer import is_place, names_a_place
 
     out: list[str] = []
     for m in _NAME_RUN.finditer(question):
-        run, start = m.group(0), m.start()
-        before = question[:start].rstrip()
+        run = m.group(0)
+        before = question[:m.start()].rstrip()
         if not before or before[-1] in ".?!:\"“":
-            first, _, rest = run.partition(" ")
-            run, start = rest.lstrip(), start + len(first) + 1  # the sentence's first word
-            if not run or not run[:1].isupper():
+            run = run.partition(" ")[2].lstrip()  # the sentence's first word
+            if not run[:1].isupper():
                 continue
-        words_ = [w for w in run.split() if not _CALENDAR.fullmatch(w)]
-        run = " ".join(words_)
-        if not run or run.lower() in STOPWORDS or is_place(run.rstrip(".")) or (
-                " " not in run and names_a_place(run.rstrip("."))):
+        run = " ".join(w for w in run.split() if not _CALENDAR.fullmatch(w))
+        bare = re.sub(r"[’']s?$", "", run.rstrip("."))  # "Britain's"
+        if not run or run.lower() in STOPWORDS or is_place(bare) or (" " not in bare and names_a_place(bare)):
             continue
-        out.extend(t for t in terms(run) if t not in out)
+        if run not in out:
+            out.append(run)
     return out
+
+
+def subjects(question: str) -> list[str]:
+    """The terms of ``subject_names`` (stems, each once): what ``covers_subjects`` looks for."""
+    return list(dict.fromkeys(t for name in subject_names(question) for t in terms(name)))
 
 
 def covers_subjects(subject_terms: list[str], text_terms: set[str]) -> bool:

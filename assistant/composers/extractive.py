@@ -15,7 +15,7 @@ from assistant.answer_types import answer_type_score
 from assistant.composers.base import Claim, Draft, Evidence
 from assistant.judge import Judge, TreeJudge, pair_text
 from assistant.models import Article, Location, Retrieved
-from assistant.question import Query, QuestionProfile, covers_subjects
+from assistant.question import Query, QuestionProfile, covers_subjects, subject_names
 from assistant.scorer import SentenceScorer
 from assistant.timeline import MIN_DAY_MATCH, day_match
 from vectorstore.copies import near_duplicate
@@ -96,9 +96,7 @@ def _not_named(profile: QuestionProfile, chosen: list[Candidate], found: Retriev
     if covers_subjects(profile.subjects, held):
         return ""
     absent = {t for t in profile.subjects if not covers_subjects([t], held)}
-    runs = [re.sub(r"^(?:The|A|An)\s+", "", m.group(0)) for m in re.finditer(r"[A-Z][\w'’.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w'’.&-]*)*", profile.text)
-            if absent & set(terms(m.group(0)))]
-    return ", ".join(dict.fromkeys(runs)) or ", ".join(sorted(absent))
+    return ", ".join(n for n in subject_names(profile.text) if absent & set(terms(n))) or ", ".join(sorted(absent))
 
 
 class ExtractiveComposer:

@@ -139,6 +139,7 @@ def test_a_question_about_this_week_can_only_be_answered_from_articles_of_about_
     ("Netflix lost how many subscribers?", []),  # a sentence's first word is capitalised anyway
     ("Temperatures in Britain soared. What is the hottest UK temperature on record?", []),  # places
     ("Another American town is reeling. Which Japanese island erupted?", []),  # and their peoples
+    ("How much is Britain's obesity costing, and where was 40.3C recorded?", []),  # a unit is no name
 ])
 def test_the_subjects_of_a_question_are_its_names_but_places_and_times(question, expected):
     from assistant.question import subjects
