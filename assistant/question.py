@@ -164,9 +164,11 @@ def profile_question(question: str, idf: Callable[[str], float]) -> QuestionProf
                            subjects(question))
 
 
-# A run of capitalised words, "of" and "and" inside ("Bank of England", "Taylor Swift").
+# A run of capitalised words, "of", "and", "the" or "de" inside ("Bank of England", "Taylor Swift"),
+# not starting inside a word ("deSantis", "40.3C").
 _NAME_RUN = re.compile(r"(?<![\w.’'&-])[A-Z][\w'’.&-]*(?:\s+(?:(?:of|and|the|de)\s+)*[A-Z][\w'’.&-]*)*")
-_CALENDAR = re.compile(rf"(?:{MONTH_PATTERN}|{WEEKDAY_PATTERN})\.?", re.I)
+_WEEKDAY = re.compile(rf"{WEEKDAY_PATTERN}(?:[’']s)?")  # "Tuesday", "Tuesday's"
+_MONTH = re.compile(rf"{MONTH_PATTERN}\.?")  # a month alone, or before a day: "June", "June 30"
 
 
 def subject_names(question: str) -> list[str]:
@@ -179,13 +181,15 @@ def subject_names(question: str) -> list[str]:
 
     out: list[str] = []
     for m in _NAME_RUN.finditer(question):
-        run = m.group(0)
+        found = m.group(0).split()
         before = question[:m.start()].rstrip()
-        if not before or before[-1] in ".?!:\"“":
-            run = run.partition(" ")[2].lstrip()  # the sentence's first word
-            if not run[:1].isupper():
-                continue
-        run = " ".join(w for w in run.split() if not _CALENDAR.fullmatch(w))
+        if not before or before[-1] in ".?!:":
+            found = found[1:]  # the sentence's first word ("Bank of Ostland" stays)
+            while found and found[0] in ("of", "and", "the", "de"):
+                found = found[1:]
+        if len(found) == 1 and _MONTH.fullmatch(found[0]):
+            continue  # "in June", "June 30" ("Theresa May", "March Madness" are names)
+        run = " ".join(w for w in found if not _WEEKDAY.fullmatch(w))
         bare = re.sub(r"[’']s?$", "", run.rstrip("."))  # "Britain's"
         if not run or run.lower() in STOPWORDS or is_place(bare) or (" " not in bare and names_a_place(bare)):
             continue

@@ -540,7 +540,7 @@ def _introduced(before: str, want: Asked) -> bool:
     comic strip Dilbert" for "which comic strip", "driver Chase Elliott" for "which driver"."""
     if want.kind not in ("named", "thing") or not want.head:
         return False
-    return re.search(rf"\b{re.escape(want.head)}(?:s|es)?\W+$", before[-60:], re.I) is not None
+    return re.search(rf"\b{re.escape(want.head)}(?:s|es)?[\s“\"‘'(]+$", before[-60:], re.I) is not None
 
 
 def answer_terms(span: str, want: Asked) -> list[str]:
@@ -727,6 +727,9 @@ def dateline_end(text: str) -> int:
 _SAYS = r"(?:said|says|told|added|wrote|explained|noted|posted|tweeted|announced|argued|recalled|insisted|testified)"
 
 
+_SUFFIX = re.compile(r"(?:Jr|Sr)\.?|II|III|IV")
+
+
 @lru_cache(maxsize=4096)
 def _as_person(last: str) -> re.Pattern:
     """The ways text refers to someone whose name ends with ``last`` (see ``_SAYS``)."""
@@ -736,8 +739,11 @@ def _as_person(last: str) -> re.Pattern:
 
 
 def referred_to_as_person(span: str, texts: list[str]) -> bool:
-    """Whether ``texts`` refer to the bearer of the name ``span`` as a person (``_SAYS``)."""
-    pattern = _as_person(span.split()[-1])
+    """Whether ``texts`` refer to the bearer of the name ``span`` as a person, by its last name (a
+    "Jr." aside): speaking (``_SAYS``), "Mr." or "Ms." before it, an age or "who" after it, "his"
+    or "her" after it."""
+    names = [w for w in span.split() if not _SUFFIX.fullmatch(w)]  # "Robert F. Kennedy Jr."
+    pattern = _as_person(names[-1] if names else span.split()[-1])
     return any(pattern.search(t) for t in texts)
 
 

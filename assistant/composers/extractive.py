@@ -88,7 +88,7 @@ def _not_named(profile: QuestionProfile, chosen: list[Candidate], found: Retriev
     if not profile.subjects:
         return ""
     ids = {c.evidence.location.article_id for c in chosen} | {a.article_id for c in chosen for a in c.evidence.also_in}
-    held: set[str] = set()
+    held: set[str] = set().union(*(c.terms for c in chosen))  # the sentences, also when an article is missing
     for i in ids:
         article = found.articles.get(i)
         if article is not None:
@@ -96,7 +96,7 @@ def _not_named(profile: QuestionProfile, chosen: list[Candidate], found: Retriev
     if covers_subjects(profile.subjects, held):
         return ""
     absent = {t for t in profile.subjects if not covers_subjects([t], held)}
-    return ", ".join(n for n in subject_names(profile.text) if absent & set(terms(n))) or ", ".join(sorted(absent))
+    return ", ".join(n for n in subject_names(profile.text) if absent & set(terms(n)))
 
 
 class ExtractiveComposer:
@@ -192,9 +192,10 @@ class ExtractiveComposer:
             return self._compose_one(query, found, vectors)
         drafts = [self._compose_one(part, found, vectors) for part in query.parts]
         answered = [d for d in drafts if not d.abstained]
+        notice = " ".join(dict.fromkeys(d.notice for d in drafts if d.abstained and d.notice))
         if not answered:
             return Draft([], True, max(d.support for d in drafts), drafts[0].closest,
-                         candidates=drafts[0].candidates)
+                         candidates=drafts[0].candidates, notice=notice)
         claims, seen = [], set()
         for d in answered:
             for claim in d.claims:
@@ -203,7 +204,8 @@ class ExtractiveComposer:
                     seen.add(key)
                     claims.append(claim)
         candidates = [c for d in answered for c in d.candidates]
-        return Draft(claims, False, min(d.support for d in answered), drafts[0].closest, candidates=candidates)
+        return Draft(claims, False, min(d.support for d in answered), drafts[0].closest, candidates=candidates,
+                     notice=notice)
 
     def _compose_one(self, query: Query, found: Retrieved, vectors: dict[SentenceKey, np.ndarray]) -> Draft:
         profile, days, day_terms = query.profile, query.days, query.day_terms

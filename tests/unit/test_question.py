@@ -140,6 +140,10 @@ def test_a_question_about_this_week_can_only_be_answered_from_articles_of_about_
     ("Temperatures in Britain soared. What is the hottest UK temperature on record?", []),  # places
     ("Another American town is reeling. Which Japanese island erupted?", []),  # and their peoples
     ("How much is Britain's obesity costing, and where was 40.3C recorded?", []),  # a unit is no name
+    ("Bank of Ostland raised its rate to the highest in how many years?", ["ostland"]),
+    ("Who directed \u201cKillers of the Flower Moon\u201d?", ["killer", "flower", "moon"]),
+    ("Who won Tuesday\u2019s vote in Elwood on June 30?", ["elwood"]),
+    ("What did Theresa May say about March Madness?", ["theresa", "may", "march", "mad"]),
 ])
 def test_the_subjects_of_a_question_are_its_names_but_places_and_times(question, expected):
     from assistant.question import subjects

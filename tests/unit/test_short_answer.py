@@ -340,6 +340,7 @@ def test_a_name_the_passages_refer_to_as_a_person_is_the_person():
     ("Jo Marsh", "Ms. Marsh declined to comment.", True),
     ("Jo Marsh", "Jo Marsh, 34, sings.", True),
     ("Jo Marsh", "Marsh and her band toured Europe.", True),
+    ("Robert F. Kennedy Jr.", "Kennedy said he would run.", True),
     ("Eras Tour", "The Eras Tour sold out in minutes.", False),
     ("Martin Luther King Day", "The show moved to Martin Luther King Day, Jan. 15.", False),
 ])
@@ -358,3 +359,9 @@ def test_what_refers_to_a_name_as_a_person(name, text, person):
 def test_a_name_the_noun_asked_for_introduces_is_of_that_kind(question, sentence, expected):
     short = find(question, [_cite(sentence)])
     assert short is not None and short.text == expected and short.of_kind
+
+
+def test_the_noun_asked_for_introduces_no_name_across_a_sentence_end():
+    sentence = "He hit another driver. Officials suspended him for a race."
+    fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which driver was suspended?"))}
+    assert fits.get("Officials", 0.0) < 1.0
