@@ -173,7 +173,8 @@ _MONTH = re.compile(rf"{MONTH_PATTERN}\.?")  # a month alone, or before a day: "
 
 def subject_names(question: str) -> list[str]:
     """The names of what ``question`` is about, as it writes them: its runs of capitalised words,
-    without a sentence's first word (it is capitalised anyway), months and weekdays, and places
+    without a sentence's first word (it is capitalised anyway), weekdays, a month standing alone
+    ("in June", "June 30"; "Theresa May" stays), and places
     and their peoples ("US", "Britain's", "Japanese": where a story happens is often said in other
     words, "the country", "American"). "Which 23-time champion will retire after the US Open?" is
     about "US Open"; "The Bank of England raised its rate..." about "Bank of England"."""
