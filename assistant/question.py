@@ -20,6 +20,7 @@ import numpy as np
 from assistant.answer_types import wanted
 from assistant.conversation import Rewrite, Turn, rewrite
 from assistant.errors import QuestionError
+from assistant.short_answer import is_place, names_a_place
 from vectorstore.copies import near_duplicate
 from vectorstore.dates import (
     MONTH_PATTERN,
@@ -174,12 +175,9 @@ _MONTH = re.compile(rf"{MONTH_PATTERN}\.?")  # a month alone, or before a day: "
 def subject_names(question: str) -> list[str]:
     """The names of what ``question`` is about, as it writes them: its runs of capitalised words,
     without a sentence's first word (it is capitalised anyway), weekdays, a month standing alone
-    ("in June", "June 30"; "Theresa May" stays), and places
-    and their peoples ("US", "Britain's", "Japanese": where a story happens is often said in other
-    words, "the country", "American"). "Which 23-time champion will retire after the US Open?" is
+    ("in June", "June 30"; "Theresa May" stays), and places and their peoples ("US", "Britain's",
+    "Japanese": where a story happens is often said in other words, "the country", "American"). "Which 23-time champion will retire after the US Open?" is
     about "US Open"; "The Bank of England raised its rate..." about "Bank of England"."""
-    from assistant.short_answer import is_place, names_a_place
-
     out: list[str] = []
     for m in _NAME_RUN.finditer(question):
         found = m.group(0).split()

@@ -353,7 +353,7 @@ def _iso_countries() -> frozenset[str]:
 _DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "i")
 
 
-def country_of_demonym(span: str) -> int:
+def _country_of_demonym(span: str) -> int:
     """The length in ``span`` of the country's name that opens it when its first word(s) are that
     country's adjective written as the name plus an ending ("Saudi Arabia" in "Saudi Arabian",
     "Japan" in "Japanese"), else 0. Adjectives that change the name ("German", "Chinese") are not
@@ -474,7 +474,7 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
         # it ("the comic strip Dilbert", "NASCAR driver Chase Elliott")
         typed = _typed(span, want) or _introduced(text[:start], want)
         if _PLACE_KINDS.get(want.head) == "country" and not is_place(span):
-            country = country_of_demonym(span)  # "Saudi Arabian officials" for "which country"
+            country = _country_of_demonym(span)  # "Saudi Arabian officials" for "which country"
             if country:
                 out.append((start, start + country, 0.9, _NAME))
         if kind == "place":
@@ -503,7 +503,7 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             if (want.head and n_words == 1 and _ADJECTIVE.search(span)
                     and re.match(rf"\s+{re.escape(want.head)}\b", text[end:])):
                 fit = 0.3  # "Constitutional law" for "which law": it describes the noun ("Tren de Aragua gang" names it)
-            elif (want.head and n_words <= 3 and country_of_demonym(span)
+            elif (want.head and n_words <= 3 and _country_of_demonym(span)
                   and re.match(rf"(?:\s+[a-z][\w-]*){{0,2}}\s+{re.escape(want.head)}\b", text[end:])):
                 fit = 0.3  # "South Korean (drama) show" for "which show": so does a country's adjective
             elif want.head in ("country", "state", "continent", "nation"):
