@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from assistant.answer_types import wanted
+from assistant.attribution import asked_bearer, asked_speaker
 from assistant.conversation import Rewrite, Turn, rewrite
 from assistant.errors import QuestionError
 from assistant.short_answer import is_place, names_a_place
@@ -61,6 +62,10 @@ class QuestionProfile:
     names: list[str] = field(default_factory=list)  # capitalised terms in the question (stems)
     # the names of what the question is about, for ``covers_subjects`` (see ``subjects``)
     subjects: list[str] = field(default_factory=list)
+    # the person whose words the question asks for ("What did Bowser say...?"; ``attribution``)
+    speaker: str | None = None
+    # the person whose age or birth the question asks ("How old is Pritzker?"; ``attribution``)
+    bearer: str | None = None
 
     @property
     def total_weight(self) -> float:
@@ -162,7 +167,7 @@ def profile_question(question: str, idf: Callable[[str], float]) -> QuestionProf
         if i and w[0].isupper() and w.lower() not in STOPWORDS:
             names.extend(terms(w))
     return QuestionProfile(question, q_terms, {t: idf(t) for t in q_terms}, wanted(question), names,
-                           subjects(question))
+                           subjects(question), asked_speaker(question), asked_bearer(question))
 
 
 # A run of capitalised words, "of", "and", "the" or "de" inside ("Bank of England", "Taylor Swift"),

@@ -430,8 +430,21 @@ def _number_spans(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                 if (pattern is BARE_NUMBER and want.head and unit and stem(unit.group(1).lower()) != stem(want.head)
                         and not (want.head == "old" and stem(unit.group(1).lower()) == "year")):  # "a 17-year-old"
                     fit *= 0.3  # "45 miles" does not answer "how many troops"
+                if pattern is BARE_NUMBER and want.head == "old" and not _is_age(text, m.start(), m.end()):
+                    fit *= 0.3  # "one of Trump's critics" does not answer "how old"
                 out.append((m.start(), m.end(), fit, _NAME))
     return out
+
+
+_AGE_AFTER = re.compile(r"[\s-]+(?:years?[\s-]+old|years?[\s-]+of[\s-]+age|year-old)\b", re.I)
+_AGE_BEFORE = re.compile(r"\b(?:aged|age(?:\s+of)?|at|turn(?:s|ed|ing)?)\s+$", re.I)
+
+
+def _is_age(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``text[start:end]`` is someone's age: "a 79-year-old", "17 years old",
+    "aged 64", "died at 115", "turned 50", "Klein, 41,"."""
+    return bool(_AGE_AFTER.match(text, end) or _AGE_BEFORE.search(text[max(0, start - 16):start])
+                or (text[max(0, start - 2):start] == ", " and text[end:end + 1] == ","))
 
 
 def _time_spans(text: str, want: Asked) -> list[tuple[int, int, float, int]]:

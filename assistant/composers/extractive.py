@@ -12,6 +12,7 @@ import numpy as np
 
 from assistant import short_answer
 from assistant.answer_types import answer_type_score
+from assistant.attribution import names, speaks
 from assistant.composers.base import Claim, Draft, Evidence
 from assistant.judge import Judge, TreeJudge, pair_text
 from assistant.models import Article, Location, Retrieved
@@ -79,6 +80,21 @@ class Candidate:
 def _article_terms(text: str) -> frozenset[str]:
     """The terms of an article's text (cached: the same articles answer many questions)."""
     return frozenset(terms(text))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?\u201d\"])\s+(?=[A-Z\u201c\"])|\n+")
+
+
+def _around(cand: Candidate, found: Retrieved) -> str:
+    """A candidate's sentence with the sentences just before and after it in its article (the
+    person a sentence speaks of as "the 79-year-old" is named next to it)."""
+    loc = cand.evidence.location
+    article = found.articles.get(loc.article_id)
+    if article is None:
+        return cand.evidence.text
+    before = _SENTENCE_END.split(article.text[max(0, loc.start - 400):loc.start].rstrip())[-1]
+    after = _SENTENCE_END.split(article.text[loc.end:loc.end + 400].lstrip())[0]
+    return f"{before} {cand.evidence.text} {after}"
 
 
 def _not_named(profile: QuestionProfile, chosen: list[Candidate], found: Retrieved) -> str:
@@ -214,6 +230,27 @@ class ExtractiveComposer:
             return Draft([], True, 0.0, [])
         support = max(c.score for c in candidates)  # whether to answer at all is the best support's call
         closest = [c.evidence for c in candidates[:3]]
+        if profile.speaker:  # "What did Bowser say...?": only sentences that have her speaking answer
+            heard = [c for c in candidates if speaks(c.evidence.text, profile.speaker)]
+            if not heard:
+                notice = (f"None of the passages found reports {profile.speaker} saying this."
+                          if support >= self.abstain_threshold else "")
+                return Draft([], True, support, closest, candidates=[c.evidence for c in candidates[:CANDIDATES_KEPT]],
+                             notice=notice)
+            candidates = heard
+            support = max(c.score for c in candidates)
+        if profile.bearer:  # "How old is Pritzker?": only a passage about him gives his age
+            want = short_answer.asked(query.text)
+            ages = want is not None and want.head == "old"  # and a passage that gives no age gives no answer
+            about = [c for c in candidates if names(_around(c, found), profile.bearer) and not (
+                ages and short_answer.holds_answer(want, c.evidence.text, set(profile.weights)) < 1.0)]
+            if not about:
+                notice = (f"None of the passages found that could answer this names {profile.bearer}."
+                          if support >= self.abstain_threshold else "")
+                return Draft([], True, support, closest, candidates=[c.evidence for c in candidates[:CANDIDATES_KEPT]],
+                             notice=notice)
+            candidates = about
+            support = max(c.score for c in candidates)
         # "What happened on Oct. 4?" asks only about a day (no other content words): its answer lists
         # what happened that day, and there is none if no sentence places an event on it.
         day_question = bool(days) and not (set(profile.weights) - day_terms)

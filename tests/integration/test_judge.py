@@ -44,6 +44,12 @@ ARTICLES = {
                     "The Bank of Ostland opened a new branch in the harbour district on Monday.\n"
                     "The branch will employ 40 people.\n"
                     "Its chairman cut the ribbon."),
+    "stadium.txt": ("Council splits over stadium plan", "2025-11-05",
+                    "Governor Alan Reyes said Mayor Dana Whitfield's stadium plan was reckless and would leave "
+                    "taxpayers with the bill.\n"
+                    "The stadium would cost $900 million and seat 40,000 fans.\n"
+                    "Council member Tom Okafor told reporters the stadium would bring thousands of jobs to the city.\n"
+                    "Okafor, 44, was elected to the council last year."),
     "summit.txt": ("Climate summit opens", "2025-11-05",
                    "Leaders from 40 nations gathered in Brazil this week for the climate summit.\n"
                    "The talks focused on protecting tropical forests and on money for poorer countries.\n"
@@ -107,6 +113,26 @@ def test_a_figure_from_a_story_about_something_else_is_declined(judged):
     # the same figure asked about what its article reports is answered
     answer = judged.answer("Consumer prices rose to the highest level in how many years?")
     assert not answer.abstained and "40 years" in answer.answer, answer.answer
+
+
+def test_words_asked_of_someone_who_is_only_spoken_about_are_declined(judged):
+    # failure kind 1: "What did X say?" answered with a sentence in which someone else speaks about X
+    answer = judged.answer("What did Dana Whitfield say about the stadium plan?")
+    assert answer.abstained, answer.answer
+    assert answer.notice == "None of the passages found reports Dana Whitfield saying this." and answer.closest
+    # the same question asked of someone the articles have speaking is answered with their words
+    answer = judged.answer("What did Tom Okafor say about the stadium?")
+    assert not answer.abstained and answer.citations[0].text.startswith("Council member Tom Okafor told"), answer.answer
+    answer = judged.answer("What did Governor Reyes say about the stadium plan?")
+    assert not answer.abstained and answer.citations[0].text.startswith("Governor Alan Reyes said"), answer.answer
+
+
+def test_an_age_from_a_passage_about_someone_else_is_declined(judged):
+    # failure kind 1: "How old is X?" answered with another person's age ("Okafor, 44,")
+    answer = judged.answer("How old is Dana Whitfield?")
+    assert answer.abstained, answer.answer
+    answer = judged.answer("How old is Tom Okafor?")
+    assert not answer.abstained and answer.short_answer is not None and answer.short_answer.text == "44", answer.answer
 
 
 def test_the_sentence_that_answers_leads_over_a_similar_one(judged):

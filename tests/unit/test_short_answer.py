@@ -365,3 +365,20 @@ def test_the_noun_asked_for_introduces_no_name_across_a_sentence_end():
     sentence = "He hit another driver. Officials suspended him for a race."
     fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which driver was suspended?"))}
     assert fits.get("Officials", 0.0) < 1.0
+
+
+@pytest.mark.parametrize("sentence, age", [
+    ("The 79-year-old signalled that more operations were coming.", "79"),
+    ("She was just 15 years old when she got her licence.", "15"),
+    ("The oldest woman in the state died at 115 on Tuesday.", "115"),
+    ("Klein, 41, campaigned on school funding.", "41"),
+    ("He retired aged 64 after one of the longest careers in the league.", "64"),
+])
+def test_how_old_is_answered_by_an_age(sentence, age):
+    fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("How old is she?"))}
+    assert fits[age] == 1.0 and all(f < 0.5 for span, f in fits.items() if span != age)
+
+
+def test_a_number_that_is_no_age_does_not_answer_how_old():
+    sentence = "The governor has become one of the president's fiercest critics in two years."
+    assert find("How old is the governor?", [_cite(sentence)]) is None
