@@ -53,7 +53,8 @@ PERSON_NOUNS = frozenset("""person people actor actress singer rapper player sta
     teacher student soldier suspect victim survivor heir mogul tycoon philanthropist pilot cartoonist
     poet novelist playwright composer conductor dancer model influencer commentator anchor presenter
     pundit economist historian professor mayor ambassador diplomat monarch emperor pope bishop
-    cardinal priest rabbi whistleblower defendant plaintiff witness prosecutor sheriff detective""".split())
+    cardinal priest rabbi pastor preacher imam nun monk whistleblower defendant plaintiff witness prosecutor
+    sheriff detective girl boy teenager""".split())
 NUMBER_NOUNS = frozenset("""number amount figure total magnitude price cost rate age temperature score size
     sum count percentage percent share proportion speed height weight distance""".split())
 # Nouns whose answer is a proper name ("which airline" -> "JetBlue Airways"). After any other noun
@@ -255,6 +256,41 @@ def asked(question: str) -> Asked | None:
     if head in PERSON_NOUNS:
         return Asked("person", head, phrase)
     return Asked("named" if head in NAMED_NOUNS | TITLE_NOUNS else "thing", head, phrase)
+
+
+_PERSON_NOUN = "|".join(sorted(PERSON_NOUNS, key=len, reverse=True))
+_NAME_ASKED = re.compile(rf"\bname\s+of\s+(?:the|a|an|this|that)\s+(?:[\w-]+\s+){{0,2}}?({_PERSON_NOUN})\b"
+                         rf"|\b({_PERSON_NOUN})[’']s\s+name\b"
+                         r"|\bwhat(?:[’']s|\s+is|\s+was)\s+(?:his|her|their)\s+(?:full\s+)?name\b", re.I)
+_WHO_IS = re.compile(rf"\bwho\s+(?:is|was)\s+(?:the|a|an|this|that)\s+(?:[\w-]+\s+){{0,2}}?({_PERSON_NOUN})\b", re.I)
+
+
+def persons_name_asked(question: str) -> str | None:
+    """The person noun of a question that asks for that person's name in so many words: "woman"
+    in "What is the name of the woman shot...?", "pastor" in "What is the pastor's name?" and in
+    "Who is the pastor..., what's his name?" (None: it asks no one's name, or "her name" stands
+    for no noun of "who is the ...")."""
+    m = _NAME_ASKED.search(question)
+    if not m:
+        return None
+    noun = m.group(1) or m.group(2)
+    if not noun:
+        found = _WHO_IS.search(question)  # "Who is the pastor..., what's his name?"
+        noun = found.group(1) if found else None
+    return noun.lower() if noun else None
+
+
+def names_the_person(text: str, noun: str, question: str, pool: list[str]) -> bool:
+    """Whether ``text`` names the person ``noun`` the question asks the name of: it calls someone
+    ``noun`` ("the woman", "Pastor") and holds a name the question does not say that ``pool`` (the
+    passages) refers to as a person (``referred_to_as_person``). "the Chicago Sun-Times reported"
+    names no one; "Fire chief Maria Santos" is not the woman asked about."""
+    if stem(noun) not in set(terms(text)):
+        return False
+    want = Asked("person")
+    q_terms = set(terms(question))
+    return any(fit >= MIN_FIT and set(answer_terms(text[a:b], want)) - q_terms
+               and referred_to_as_person(text[a:b], pool) for a, b, fit in candidates(text, want))
 
 
 def _completed(ask: str) -> Asked | None:
@@ -747,7 +783,7 @@ _SUFFIX = re.compile(r"(?:Jr|Sr)\.?|II|III|IV")
 def _as_person(last: str) -> re.Pattern:
     """The ways text refers to someone whose name ends with ``last`` (see ``_SAYS``)."""
     w = re.escape(last)
-    return re.compile(rf"\b{w}(?:’s|'s)?\s+(?:\w+ly\s+)?{_SAYS}\b|\b{_SAYS}\s+{w}\b|\b(?:Mr|Ms|Mrs|Dr)\.?\s+{w}\b"
+    return re.compile(rf"\b{w}(?:’s|'s)?,?\s+(?:\w+ly\s+)?{_SAYS}\b|\b{_SAYS}\s+{w}\b|\b(?:Mr|Ms|Mrs|Dr)\.?\s+{w}\b"
                       rf"|\b{w},\s+(?:\d{{1,3}}|who)\b|\b{w}\s+(?:and\s+)?(?:his|her)\b")
 
 

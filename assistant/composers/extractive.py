@@ -239,6 +239,16 @@ class ExtractiveComposer:
                              notice=notice)
             candidates = heard
             support = max(c.score for c in candidates)
+        noun = short_answer.persons_name_asked(query.text)
+        if noun:  # "What is the name of the woman shot...?": a passage naming her, as the woman
+            pool = [c.evidence.text for c in candidates]
+            named = [c for c in candidates if short_answer.names_the_person(c.evidence.text, noun, query.text, pool)]
+            if not named:
+                notice = "None of the passages found gives the name asked for." if support >= self.abstain_threshold else ""
+                return Draft([], True, support, closest, candidates=[c.evidence for c in candidates[:CANDIDATES_KEPT]],
+                             notice=notice)
+            candidates = named
+            support = max(c.score for c in candidates)
         if profile.bearer:  # "How old is Pritzker?": only a passage about him gives his age
             want = short_answer.asked(query.text)
             ages = want is not None and want.head == "old"  # and a passage that gives no age gives no answer

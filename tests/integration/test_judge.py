@@ -50,6 +50,11 @@ ARTICLES = {
                     "The stadium would cost $900 million and seat 40,000 fans.\n"
                     "Council member Tom Okafor told reporters the stadium would bring thousands of jobs to the city.\n"
                     "Okafor, 44, was elected to the council last year."),
+    "rescue.txt": ("Woman pulled from burning car", "2025-11-06",
+                   "Firefighters rescued a woman from a burning car on the Harbour Bridge on Friday, the Ostland "
+                   "Gazette reported.\n"
+                   "The woman was taken to hospital with minor burns.\n"
+                   "Fire chief Maria Santos said the crew reached the car within four minutes."),
     "summit.txt": ("Climate summit opens", "2025-11-05",
                    "Leaders from 40 nations gathered in Brazil this week for the climate summit.\n"
                    "The talks focused on protecting tropical forests and on money for poorer countries.\n"
@@ -133,6 +138,15 @@ def test_an_age_from_a_passage_about_someone_else_is_declined(judged):
     assert answer.abstained, answer.answer
     answer = judged.answer("How old is Tom Okafor?")
     assert not answer.abstained and answer.short_answer is not None and answer.short_answer.text == "44", answer.answer
+
+
+def test_a_name_asked_for_is_not_answered_with_a_passage_that_names_no_one(judged):
+    # failure kind 1: "What is the name of the woman...?" answered with a newspaper's name
+    answer = judged.answer("What is the name of the woman rescued from the burning car?")
+    assert answer.abstained, answer.answer
+    answer = judged.answer("What is the name of the fire chief?")
+    assert not answer.abstained and answer.short_answer is not None and answer.short_answer.text == "Maria Santos", \
+        answer.answer
 
 
 def test_the_sentence_that_answers_leads_over_a_similar_one(judged):

@@ -3,7 +3,15 @@
 import pytest
 
 from assistant.models import Citation, Location
-from assistant.short_answer import asked, candidates, dateline_end, find, is_place
+from assistant.short_answer import (
+    asked,
+    candidates,
+    dateline_end,
+    find,
+    is_place,
+    names_the_person,
+    persons_name_asked,
+)
 
 
 @pytest.mark.parametrize("question, kind, head", [
@@ -382,3 +390,25 @@ def test_how_old_is_answered_by_an_age(sentence, age):
 def test_a_number_that_is_no_age_does_not_answer_how_old():
     sentence = "The governor has become one of the president's fiercest critics in two years."
     assert find("How old is the governor?", [_cite(sentence)]) is None
+
+
+@pytest.mark.parametrize("question, noun", [
+    ("What is the name of the woman shot by the agents?", "woman"),
+    ("What is the name of the former Olympic gymnast said to be his girlfriend?", "gymnast"),
+    ("What is the pastor's name?", "pastor"),
+    ("Who is the pastor shot with pepper balls, what's his name?", "pastor"),
+    ("What is the name of the storm that hit Britain?", None),  # a thing's name
+    ("Who was shot on Saturday?", None),  # not a name in so many words
+])
+def test_a_question_that_asks_a_persons_name(question, noun):
+    assert persons_name_asked(question) == noun
+
+
+def test_a_persons_name_is_given_by_a_passage_that_names_that_person():
+    pool = ["Fire chief Maria Santos said the crew reached the car within four minutes.",
+            "The woman, Ana Ruiz, said she was grateful to the crew.",
+            "Firefighters rescued a woman from a burning car, the Ostland Gazette reported."]
+    question = "What is the name of the woman rescued from the car?"
+    assert names_the_person(pool[1], "woman", question, pool)
+    assert not names_the_person(pool[0], "woman", question, pool)  # someone in another role
+    assert not names_the_person(pool[2], "woman", question, pool)  # a newspaper names no one
