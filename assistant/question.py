@@ -38,6 +38,8 @@ QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "wh
                             # words about the articles themselves, not about the news
                             "article", "articles", "according", "report", "reports", "mention", "mentioned"})
 _QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
+# "What has been going on in Logan Square?" asks what happened there: "going on" is no word of the news
+_GOING_ON = re.compile(r"\b(?:going|goes)\s+on\b", re.I)
 _SPLIT = re.compile(r"(?:,\s*|\s+)(?:and|but)\s+(?=(?:what|who|whom|when|where|which|why|how)\b)", re.I)
 
 
@@ -161,7 +163,7 @@ def profile_question(question: str, idf: Callable[[str], float]) -> QuestionProf
         question: the question text.
         idf: ``term -> weight`` (rarer terms matter more; unknown terms get the highest weight).
     """
-    q_terms = [t for t in dict.fromkeys(terms(question)) if t not in _QUESTION_STEMS]
+    q_terms = [t for t in dict.fromkeys(terms(_GOING_ON.sub(" ", question))) if t not in _QUESTION_STEMS]
     names = []
     for i, w in enumerate(re.findall(r"[A-Za-z][\w'’.-]*", question)):
         if i and w[0].isupper() and w.lower() not in STOPWORDS:

@@ -25,6 +25,9 @@ def test_question_kinds():
 def test_question_terms_skip_question_words_and_meta_words():
     p = profile_question("How old is Trump according to the articles?", flat_idf)
     assert set(p.weights) == {"old", "trump"}
+    # "going on" asks what happened; the news says it in its own words
+    assert profile_question("What has been going on in Logan Square?", flat_idf).terms == ["logan", "squar"]
+    assert "go" in profile_question("Where will the troops go on Monday?", flat_idf).terms
 
 
 def test_sub_questions_split_only_real_parts():
