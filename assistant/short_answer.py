@@ -147,7 +147,8 @@ _DAY_POSSESSIVE = re.compile(rf"^(?:{WEEKDAY_PATTERN}|today|tonight|yesterday|to
 
 
 # Words of money: "how much" with one of them asks for an amount of money, not any number.
-_MONEY_WORDS = re.compile(r"\b(?:cost|pay|paid|price|worth|spend|spent|raise|raised|fine|fined|sold|earn|"
+_MONEY_WORDS = re.compile(r"\b(?:cost(?:s|ing|ly)?|pa(?:y|ys|ying|id)|price|worth|spend(?:s|ing)?|spent|"
+                          r"rais(?:e|es|ed|ing)|fine[sd]?|fining|sell(?:s|ing)?|sold|earn(?:s|ed|ing|ings)?|"
                           r"dollars?|pounds?|money|cash|funding|funds?|aid|relief|forgiveness|debt|loans?|budget|"
                           r"revenue|profits?|salary|wages?|bail|ransom|prize|reward|damages|compensation|"
                           r"settlement|bonus|jackpot|tax(?:es)?)\b", re.I)
@@ -214,7 +215,7 @@ def asked(question: str) -> Asked | None:
         if wh == "how old":
             return Asked("number", "old")
         if wh == "how much":
-            if _MONEY_WORDS.search(rest):
+            if _MONEY_WORDS.search(rest) or _MONEY_WORDS.search(ask[:m.start()]):  # "selling for how much?"
                 return Asked("money")
             if re.search(r"\b(?:increase|rise|rose|risen|fall|fell|fallen|drop|grow|grew|grown|jump|climb|"
                          r"decline|shrink|shrank)\w*\b", rest, re.I):

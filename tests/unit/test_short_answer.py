@@ -22,6 +22,8 @@ from assistant.short_answer import (
     ("Police arrested 31 men this week. Where was the event?", "place", ""),
     ("How many people were arrested after the raid?", "number", "people"),
     ("How much did the bidder pay?", "money", ""),
+    ("A rare bottle set an auction record by selling for how much?", "money", ""),  # the money word before
+    ("How much is the problem costing the economy each year?", "money", ""),
     ("How much loan forgiveness will eligible borrowers receive?", "money", ""),
     ("how much have gas prices increased over the past year", "percent", ""),
     ("How old is he?", "number", "old"),
