@@ -202,7 +202,8 @@ class Pipeline:
         return float(np.dot(embed(a), embed(b)))
 
     def _spell(self, text: str) -> str:
-        return correct_spelling(text, self.index.known, self.index.similar, self.parts.common_words)[0]
+        return correct_spelling(text, self.index.known, self.index.similar, self.parts.common_words,
+                                self.index.follows)[0]
 
 
 def judge_for(settings: Settings) -> Judge | TreeJudge | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from rapidfuzz.distance import OSA
 
 from assistant.answer_types import wanted
 from assistant.attribution import asked_bearer, asked_speaker
@@ -228,7 +229,8 @@ _WORD_RE = re.compile(r"[A-Za-z]+")
 
 
 def correct_spelling(text: str, known: Callable[[str], bool], similar: Callable[[str, int], list[tuple[str, int]]],
-                     common: frozenset[str] = frozenset()) -> tuple[str, dict[str, str]]:
+                     common: frozenset[str] = frozenset(),
+                     follows: Callable[[str, str], bool] | None = None) -> tuple[str, dict[str, str]]:
     """``text`` with each misspelt name replaced by the articles' closest word, and what was
     replaced (``{"pritzkar": "pritzker"}``).
 
@@ -242,15 +244,28 @@ def correct_spelling(text: str, known: Callable[[str], bool], similar: Callable[
       it as it is: "gluing" and "barristers" are words, not names);
     - an article word starting with the same letter lies within one edit of it (two for words of
       seven letters or more), and that word is not an ordinary word either: a misspelt name
-      becomes a name. The closest wins, then the most used.
+      becomes a name. The closest wins, then the most used;
+    - or, with ``follows`` (the keyword index's: whether one term comes right after another in an
+      article), the articles write such a word, within two edits (one for a word under five
+      letters; an ordinary word only within one), right after the question's word before it or
+      right before its word after it: "brandon jonson" is "brandon johnson" (an ordinary word: a
+      common name), "muriel bauser" is "muriel bowser" (two edits), as the articles write them.
     The replacement is the articles' indexed form (a stem, lower case: the embedding model is
     uncased, and the keyword index and the lexical score read stems).
     """
     fixes: dict[str, str] = {}
     ordinary = _stems(common)
 
-    def fix(m: re.Match) -> str:
-        word = m.group(0)
+    tokens = list(_WORD_RE.finditer(text))
+
+    def neighbour(i: int) -> str | None:
+        """The term of the ``i``-th word when the articles hold it."""
+        if not 0 <= i < len(tokens):
+            return None
+        found = terms(tokens[i].group(0))
+        return found[0] if len(found) == 1 and known(found[0]) else None
+
+    def fix(i: int, word: str) -> str:
         found = terms(word)
         if (len(word) < 4 or not word.islower() or len(found) != 1 or word in common
                 or found[0] not in (word, word[:-1]) or found[0] in _QUESTION_STEMS or known(found[0])):
@@ -260,9 +275,26 @@ def correct_spelling(text: str, known: Callable[[str], bool], similar: Callable[
             if len(candidate) >= 4 and candidate not in ordinary and terms(candidate) == [candidate]:
                 fixes[word] = candidate
                 return candidate
+        before, after = neighbour(i - 1), neighbour(i + 1)
+        if follows is None or not (before or after):
+            return word
+        for candidate, _ in similar(term, 1 if len(term) < 5 else 2):
+            if len(candidate) < 4 or terms(candidate) != [candidate]:
+                continue
+            if candidate in ordinary and OSA.distance(term, candidate) > 1:
+                continue
+            if (before and follows(before, candidate)) or (after and follows(candidate, after)):
+                fixes[word] = candidate
+                return candidate
         return word
 
-    return _WORD_RE.sub(fix, text), fixes
+    out, last = [], 0
+    for i, m in enumerate(tokens):
+        out.append(text[last:m.start()])
+        out.append(fix(i, m.group(0)))
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out), fixes
 
 
 @lru_cache(maxsize=4)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -38,6 +39,7 @@ CACHE_TERMS = 50_000  # term statistics kept in memory (a few MB at most)
 _LOOKUP_BATCH = 500  # SQLite's limit on bound variables is far above this
 _CHUNK_COLUMNS = 'chunk_id, article_id, idx, start, "end", sentences, text, source, title, outlet, published'
 
+_TERM = re.compile(r"\w+")  # what ``terms`` makes: safe inside an FTS5 phrase
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles(article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, source TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks(rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
@@ -245,6 +247,15 @@ class Fts5Index:
         self.prefetch(t for t, _ in near)
         ranked = sorted((d, -self.document_frequency(t), t) for t, d in near)
         return [(t, -n) for _, n, t in ranked]
+
+    def follows(self, first: str, second: str) -> bool:
+        """Whether the term ``second`` comes right after ``first`` in some chunk's body (its terms in
+        order, stop words left out): an FTS5 phrase query ("brandon johnson")."""
+        if not (_TERM.fullmatch(first) and _TERM.fullmatch(second)):
+            return False
+        row = self._reader().execute("SELECT 1 FROM chunk_terms WHERE chunk_terms MATCH ? LIMIT 1",
+                                     (f'body : "{first} {second}"',)).fetchone()
+        return row is not None
 
     def indexed(self) -> dict[str, Indexed]:
         """``{article id: (content hash, chunk ids)}`` for every indexed article."""

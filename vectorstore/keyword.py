@@ -49,6 +49,10 @@ class KeywordIndex(Protocol):
         number of chunks each occurs in: the candidates for a misspelt word."""
         ...
 
+    def follows(self, first: str, second: str) -> bool:
+        """Whether the term ``second`` comes right after ``first`` in some chunk (stop words aside)."""
+        ...
+
     def replace_article(self, article_id: str, content_hash: str, chunks: list[Chunk]) -> None:
         """Index an article version's chunks, replacing whatever was indexed for its id (one transaction)."""
         ...

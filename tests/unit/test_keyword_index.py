@@ -144,6 +144,16 @@ def test_similar_terms_are_within_the_edit_distance_and_share_the_first_letter(t
     assert index.similar("pritzker", 1) == []  # the word itself is not a correction
 
 
+def test_a_term_follows_another_when_a_chunk_has_them_side_by_side(tmp_path):
+    index = filled(tmp_path)
+    index.replace_article("bowser", "h4", [chunk("bowser", 0, "DC Mayor Muriel Bowser spoke to the press.")])
+    assert index.follows("muriel", "bowser")
+    assert index.follows("mayor", "muriel")
+    assert not index.follows("bowser", "muriel")  # in that order only
+    assert not index.follows("muriel", "press")
+    assert not index.follows('muriel" OR "x', "bowser")  # not a term: never read as a query
+
+
 def test_the_chunk_directory_gives_back_whole_chunks_by_id_and_by_place(tmp_path):
     from vectorstore.models import Span
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 from assistant.question import correct_spelling
 from vectorstore.terms import stem
 
-ARTICLE_WORDS = {"pritzker": 5, "johnson": 9, "noem": 3, "must": 40, "whether": 12, "chicago": 30, "macao": 1}
-COMMON = frozenset({"weather", "must", "whether", "johnson", "say", "about", "the", "chicago"})
+ARTICLE_WORDS = {"pritzker": 5, "johnson": 9, "noem": 3, "must": 40, "whether": 12, "chicago": 30, "macao": 1,
+                 "brandon": 4, "muriel": 2, "bowser": 2, "new": 50, "poll": 6}
+COMMON = frozenset({"weather", "must", "whether", "johnson", "say", "about", "the", "chicago", "new", "poll"})
+PAIRS = {("brandon", "johnson"), ("muriel", "bowser"), ("new", "poll")}  # side by side in the articles
+
+
+def follows(first: str, second: str) -> bool:
+    return (first, second) in PAIRS
 
 
 def known(term: str) -> bool:
@@ -48,3 +54,18 @@ def test_a_name_with_no_close_article_word_stays_so_the_assistant_can_decline():
     assert correct_spelling("what did newsom say about chicago", known, similar, COMMON)[1] == {}
     # two edits are allowed only from seven letters on
     assert correct_spelling("what did macron say", known, similar, COMMON)[1] == {}
+
+
+def test_a_misspelling_the_articles_write_beside_the_next_word_is_corrected():
+    # "johnson" is an ordinary word (a common name), but the articles write "brandon johnson"
+    assert correct_spelling("brandon jonson order", known, similar, COMMON)[1] == {}
+    assert correct_spelling("brandon jonson order", known, similar, COMMON, follows)[1] == {"jonson": "johnson"}
+    # two edits under seven letters, confirmed by the word before it
+    text, fixes = correct_spelling("what did trump say about muriel bauser", known, similar, COMMON, follows)
+    assert text == "what did trump say about muriel bowser" and fixes == {"bauser": "bowser"}
+
+
+def test_a_correction_the_neighbours_do_not_confirm_is_not_made():
+    assert correct_spelling("what did bauser say", known, similar, COMMON, follows)[1] == {}
+    # an ordinary word two edits away is not taken, even written beside the word before it
+    assert correct_spelling("the new pollex", known, similar, COMMON, follows)[1] == {}
