@@ -136,6 +136,10 @@ _WHICH_NOUN = re.compile(r"\b(?:which|what)(?:\s+(?:one\s+)?of\s+the\s+following
 _ORGANISATION = re.compile(r"\b(?:Center|Centre|Department|University|College|Court|Company|Corp|Inc|House|"
                            r"Guard|Army|Police|Agency|Office|Council|Committee|Party|Administration|Airlines?|"
                            r"Bank|Group|Association|Institute|Service|Ministry|Senate|Congress|Reserve)\b")
+# A name ending so is an event, a thing or a place, not a person ("Martin Luther King Day", "Eras Tour")
+_NOT_A_PERSON = re.compile(r"\b(?:Day|Week|Month|Festival|Awards?|Tour|Cup|Games|Olympics|Championships?|Series|Open|"
+                           r"Prize|Act|Bill|Bridge|Park|Street|Avenue|Square|Theat(?:er|re)|Stadium|Arena|Museum|"
+                           r"Hotel|Church|Hospital|School|Station|Airport|Island|River|Lake|Valley|Show)$")
 _TITLE = re.compile(r"(?:(?:U\.S\.|US|Federal|Chief|Senior|Former|Acting|Deputy|Vice|District|Circuit|Supreme|"
                     r"Court|Attorney|General|Secretary|Minister|Prime|President|Judge|Justice|Senator|Sen\.|"
                     r"Governor|Gov\.|Mayor|Representative|Rep\.|Speaker|House|State|Dr\.|Mr\.|Mrs\.|Ms\.|"
@@ -533,7 +537,7 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                 fit = 0.5  # "Washington, D.C." is the city, not the state
         elif kind == "person":
             joins = list(_AND.finditer(span))
-            fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span)
+            fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span) or _NOT_A_PERSON.search(span)
                    else 1.0 if 2 <= n_words <= 4 and not joins else 0.3)
             if joins and not _ORGANISATION.search(span):  # "Britney Spears and Elton John": two people
                 # (first and last names only: "New England Patriots and Tampa Bay Buccaneers" are teams)
@@ -797,6 +801,23 @@ def referred_to_as_person(span: str, texts: list[str]) -> bool:
     return any(pattern.search(t) for t in texts)
 
 
+@lru_cache(maxsize=4096)
+def _as_source(name: str) -> re.Pattern:
+    """The ways text cites ``name`` as the source of what it reports."""
+    w = re.escape(name)
+    # the name must end there: "told the Los Angeles Times" cites the Times, not Los Angeles
+    w = rf"{w}\b(?![ \t]+[A-Z])"
+    return re.compile(rf"\b(?i:according\s+to\s+(?:the\s+)?){w}|\b(?:tells?|told)\s+(?:the\s+)?{w}"
+                      rf"|\b{w}\s+(?:reported|reports|first\s+reported)\b")
+
+
+def cited_as_source(span: str, texts: list[str]) -> bool:
+    """Whether ``texts`` cite the name ``span`` as a source ("according to the History Channel",
+    "a source close to Lopez tells CNN", "CNN reported"): a teller, not where things happen."""
+    pattern = _as_source(span)
+    return any(pattern.search(t) for t in texts)
+
+
 def span_features(question: str, want: Asked, citations: list[Citation],
                   others: list[str] = ()) -> list[tuple[Citation, int, int, float, dict[str, float]]]:
     """Every candidate span of ``citations`` that could be given as the short answer:
@@ -820,6 +841,8 @@ def span_features(question: str, want: Asked, citations: list[Citation],
             span = text[start:end]
             if want.kind == "person" and fit >= 1.0 and not referred_to_as_person(span, pool):
                 fit = PERSON_UNSEEN_FIT  # a name nobody is said to be: the person only if no one else is
+            if want.kind == "place" and fit < 1.0 and not is_place(span) and cited_as_source(span, pool):
+                continue  # "Where did the Pilgrims celebrate?": not "History Channel" of "according to the History Channel"
             span_terms = answer_terms(span, want)
             if not span_terms:
                 continue

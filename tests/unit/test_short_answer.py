@@ -414,3 +414,30 @@ def test_a_persons_name_is_given_by_a_passage_that_names_that_person():
     assert names_the_person(pool[1], "woman", question, pool)
     assert not names_the_person(pool[0], "woman", question, pool)  # someone in another role
     assert not names_the_person(pool[2], "woman", question, pool)  # a newspaper names no one
+
+
+@pytest.mark.parametrize("sentence", [
+    "According to the Harbour Channel, the first festival is believed to have taken place in 1621.",
+    "The couple have married, a source close to the bride tells WKTV.",
+    "The festival returned this year, the Ostland Gazette reported.",
+])
+def test_a_source_the_passages_cite_is_no_place(sentence):
+    assert find("Where did the first festival take place?", [_cite(sentence)]) is None
+
+
+def test_a_place_cited_as_a_source_is_still_a_place_when_it_is_a_country():
+    sentence = "The festival was held in France, according to Spain's culture ministry."
+    assert find("Where was the festival held?", [_cite(sentence)]).text == "France"
+
+
+@pytest.mark.parametrize("name", ["Martin Luther King Day", "Glastonbury Festival", "Golden Globe Awards",
+                                  "Peacock Theater"])
+def test_a_name_ending_in_an_event_or_a_building_is_no_person(name):
+    sentence = f"The ceremony moved to {name} after the strike ended."
+    fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which celebrity will host the ceremony?"))}
+    assert fits.get(name, 0.0) < 0.5
+
+
+def test_a_place_in_a_newspapers_name_is_still_a_place():
+    sentence = "A busy freeway in Los Angeles was closed after a fire, officials told the Los Angeles Times."
+    assert find("Which city closed a freeway after a fire?", [_cite(sentence)]).text == "Los Angeles"
