@@ -564,7 +564,8 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                 fit = _place_fit(span, want.head) or 0.2
             elif want.head in TITLE_NOUNS:
                 fit = 0.6
-            if not typed and want.head not in TEAM_NOUNS | PLACE_NOUNS and is_place(span):
+            # ("U.S" is "U.S." whose full stop ended the sentence or the name run)
+            if not typed and want.head not in TEAM_NOUNS | PLACE_NOUNS and (is_place(span) or is_place(span + ".")):
                 fit = min(fit, 0.2)  # "America('s largest airline)" for "which airline": a country is no airline
         if typed:  # only ever for things, named things and places ("Tony Awards" for "which awards show")
             fit = 1.0
@@ -841,6 +842,8 @@ def span_features(question: str, want: Asked, citations: list[Citation],
             span = text[start:end]
             if want.kind == "person" and fit >= 1.0 and not referred_to_as_person(span, pool):
                 fit = PERSON_UNSEEN_FIT  # a name nobody is said to be: the person only if no one else is
+            if want.kind == "person" and fit < 1.0 and cited_as_source(span, pool):
+                continue  # "Who is now CEO?": not "New York Times" of "the New York Times reported"
             if want.kind == "place" and fit < 1.0 and not is_place(span) and cited_as_source(span, pool):
                 continue  # "Where did the Pilgrims celebrate?": not "History Channel" of "according to the History Channel"
             span_terms = answer_terms(span, want)

@@ -133,7 +133,8 @@ class ExtractiveComposer:
     A question with several parts ("How did X respond, and what did Y do?") is answered part by
     part; it abstains only if every part does. An answer whose articles name less than half of
     what the question is about (its names, places aside: ``question.subjects``) answers another
-    story and is declined, with a notice saying what they do not name.
+    story and is declined, with a notice saying what they do not name. A question asking a person's
+    words, name or age is answered only from sentences that give that person's (``_about_whom``).
 
     A question that names a day ("What happened on Oct. 4?") is matched against the sentences'
     resolved dates: a sentence that says "on Saturday" in a story of Wed 8 Oct 2025 counts as
@@ -230,37 +231,11 @@ class ExtractiveComposer:
             return Draft([], True, 0.0, [])
         support = max(c.score for c in candidates)  # whether to answer at all is the best support's call
         closest = [c.evidence for c in candidates[:3]]
-        if profile.speaker:  # "What did Bowser say...?": only sentences that have her speaking answer
-            heard = [c for c in candidates if speaks(c.evidence.text, profile.speaker)]
-            if not heard:
-                notice = (f"None of the passages found reports {profile.speaker} saying this."
-                          if support >= self.abstain_threshold else "")
-                return Draft([], True, support, closest, candidates=[c.evidence for c in candidates[:CANDIDATES_KEPT]],
-                             notice=notice)
-            candidates = heard
-            support = max(c.score for c in candidates)
-        noun = short_answer.persons_name_asked(query.text)
-        if noun:  # "What is the name of the woman shot...?": a passage naming her, as the woman
-            pool = [c.evidence.text for c in candidates]
-            named = [c for c in candidates if short_answer.names_the_person(c.evidence.text, noun, query.text, pool)]
-            if not named:
-                notice = "None of the passages found gives the name asked for." if support >= self.abstain_threshold else ""
-                return Draft([], True, support, closest, candidates=[c.evidence for c in candidates[:CANDIDATES_KEPT]],
-                             notice=notice)
-            candidates = named
-            support = max(c.score for c in candidates)
-        if profile.bearer:  # "How old is Pritzker?": only a passage about him gives his age
-            want = short_answer.asked(query.text)
-            ages = want is not None and want.head == "old"  # and a passage that gives no age gives no answer
-            about = [c for c in candidates if names(_around(c, found), profile.bearer) and not (
-                ages and short_answer.holds_answer(want, c.evidence.text, set(profile.weights)) < 1.0)]
-            if not about:
-                notice = (f"None of the passages found that could answer this names {profile.bearer}."
-                          if support >= self.abstain_threshold else "")
-                return Draft([], True, support, closest, candidates=[c.evidence for c in candidates[:CANDIDATES_KEPT]],
-                             notice=notice)
-            candidates = about
-            support = max(c.score for c in candidates)
+        kept, why = self._about_whom(query, found, candidates)
+        if not kept:  # the passages are about the right people but give another's words, name or age
+            return Draft([], True, support, closest, candidates=[c.evidence for c in candidates[:CANDIDATES_KEPT]],
+                         notice=why if support >= self.abstain_threshold else "")
+        candidates, support = kept, max(c.score for c in kept)
         # "What happened on Oct. 4?" asks only about a day (no other content words): its answer lists
         # what happened that day, and there is none if no sentence places an event on it.
         day_question = bool(days) and not (set(profile.weights) - day_terms)
@@ -318,6 +293,35 @@ class ExtractiveComposer:
         # what an LLM composer is given: the chosen sentences first, then the next best
         ranked = [c.evidence for c in chosen] + [e for e in ranked if all(e is not c.evidence for c in chosen)]
         return Draft(claims, False, support, closest, candidates=ranked[:CANDIDATES_KEPT], lead=best.evidence.location)
+
+    @staticmethod
+    def _about_whom(query: Query, found: Retrieved, candidates: list[Candidate]) -> tuple[list[Candidate], str]:
+        """The candidates that could give what the question asks of a person (all of them when it
+        asks nobody's words, name or age), and, when none can, why (the notice):
+        - "What did Bowser say?": a sentence that has Bowser speaking (``attribution.speaks``);
+        - "What is the name of the woman shot...?": one that calls someone a woman and names a
+          person (``short_answer.names_the_person``);
+        - "How old is Pritzker?": one that gives an age, with Pritzker named in it or next to it
+          (``attribution.names``); "Where was Pritzker born?": one naming him."""
+        profile = query.profile
+        if profile.speaker:
+            candidates = [c for c in candidates if speaks(c.evidence.text, profile.speaker)]
+            if not candidates:
+                return [], f"None of the passages found reports {profile.speaker} saying this."
+        noun = short_answer.persons_name_asked(query.text)
+        if noun:
+            pool = [c.evidence.text for c in candidates]
+            candidates = [c for c in candidates if short_answer.names_the_person(c.evidence.text, noun, query.text, pool)]
+            if not candidates:
+                return [], "None of the passages found gives the name asked for."
+        if profile.bearer:
+            want = short_answer.asked(query.text)
+            ages = want is not None and want.head == "old"
+            candidates = [c for c in candidates if names(_around(c, found), profile.bearer) and not (
+                ages and short_answer.holds_answer(want, c.evidence.text, set(profile.weights)) < 1.0)]
+            if not candidates:
+                return [], f"None of the passages found that could answer this names {profile.bearer}."
+        return candidates, ""
 
     def _candidates(self, query: Query, found: Retrieved, vectors: dict[SentenceKey, np.ndarray]) -> list[Candidate]:
         profile, days, day_terms = query.profile, query.days, query.day_terms

@@ -441,3 +441,14 @@ def test_a_name_ending_in_an_event_or_a_building_is_no_person(name):
 def test_a_place_in_a_newspapers_name_is_still_a_place():
     sentence = "A busy freeway in Los Angeles was closed after a fire, officials told the Los Angeles Times."
     assert find("Which city closed a freeway after a fire?", [_cite(sentence)]).text == "Los Angeles"
+
+
+def test_a_source_the_passages_cite_is_no_person():
+    sentence = "The board brought back its founder as chief executive, the Ostland Gazette reported."
+    assert find("Who is now the chief executive of the company?", [_cite(sentence)]) is None
+
+
+def test_the_country_is_no_carrier_when_its_full_stop_ends_the_name():
+    sentence = "Skyway agreed to buy Harbour Air, the two U.S. carriers said."
+    fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which carrier is Skyway buying?"))}
+    assert fits.get("U.S", 0.0) < 0.5
