@@ -9,7 +9,7 @@ sentence has that person speaking: "Bowser said", "Bowser, a Democrat, told repo
 "... ," said Bowser", "according to Bowser".
 
 "How old is Pritzker?" asks for one person's age; "the 79-year-old" in a passage about Trump is
-not it. ``asked_bearer`` reads the name; ``names`` tells whether a passage (a sentence with the
+not it. ``asked_bearer`` reads the name; ``mentions`` tells whether a passage (a sentence with the
 sentences around it) names that person.
 """
 
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from rapidfuzz.distance import OSA
 
 # Verbs that ask what someone said, wrote or thought
 # ("How did X respond?" is left out: a response is often a deed, "Pritzker sued")
@@ -72,18 +74,15 @@ def _key(name: str) -> str:
 
 
 def _close(a: str, b: str) -> bool:
-    """Whether two lower-case words are the same name, one letter typed wrong or two swapped aside
-    (a name the spelling correction did not reach)."""
+    """Whether two lower-case words are the same name, one letter typed wrong or two neighbours
+    swapped aside (a name the spelling correction did not reach); for words of five letters or
+    more, four for a swap ("nome" for "noem")."""
     if a == b:
         return True
-    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1 or (len(a) != len(b) and min(len(a), len(b)) < 5):
+    if min(len(a), len(b)) < 4 or OSA.distance(a, b) > 1:
         return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-        return swapped or (len(diff) == 1 and len(a) >= 5)
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    swapped = len(a) == len(b) and sorted(a) == sorted(b)
+    return swapped or min(len(a), len(b)) >= 5
 
 
 @lru_cache(maxsize=8192)
@@ -134,7 +133,7 @@ def asked_bearer(question: str) -> str | None:
     return " ".join(words)
 
 
-def names(text: str, name: str) -> bool:
+def mentions(text: str, name: str) -> bool:
     """Whether ``text`` names the person ``name`` (by the last word of the name, one letter typed
     wrong or two swapped aside)."""
     key = _key(name)

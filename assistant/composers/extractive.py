@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant import short_answer
 from assistant.answer_types import answer_type_score
-from assistant.attribution import names, speaks
+from assistant.attribution import mentions, speaks
 from assistant.composers.base import Claim, Draft, Evidence
 from assistant.judge import Judge, TreeJudge, pair_text
 from assistant.models import Article, Location, Retrieved
@@ -21,6 +21,7 @@ from assistant.scorer import SentenceScorer
 from assistant.timeline import MIN_DAY_MATCH, day_match
 from vectorstore.copies import near_duplicate
 from vectorstore.dates import years_named
+from vectorstore.sentences import split_sentences
 from vectorstore.store import SentenceKey, Store
 from vectorstore.terms import terms
 
@@ -82,19 +83,17 @@ def _article_terms(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?\u201d\"])\s+(?=[A-Z\u201c\"])|\n+")
-
-
 def _around(cand: Candidate, found: Retrieved) -> str:
     """A candidate's sentence with the sentences just before and after it in its article (the
-    person a sentence speaks of as "the 79-year-old" is named next to it)."""
+    person a sentence speaks of as "the 79-year-old" is named next to it), split as the store splits."""
     loc = cand.evidence.location
     article = found.articles.get(loc.article_id)
     if article is None:
         return cand.evidence.text
-    before = _SENTENCE_END.split(article.text[max(0, loc.start - 400):loc.start].rstrip())[-1]
-    after = _SENTENCE_END.split(article.text[loc.end:loc.end + 400].lstrip())[0]
-    return f"{before} {cand.evidence.text} {after}"
+    text = article.text
+    before = split_sentences(text, max(0, loc.start - 400), loc.start)[-1:]
+    after = split_sentences(text, loc.end, min(len(text), loc.end + 400))[:1]
+    return " ".join(text[sp.start:sp.end] for sp in [*before, *after]) + " " + cand.evidence.text
 
 
 def _not_named(profile: QuestionProfile, chosen: list[Candidate], found: Retrieved) -> str:
@@ -302,7 +301,7 @@ class ExtractiveComposer:
         - "What is the name of the woman shot...?": one that calls someone a woman and names a
           person (``short_answer.names_the_person``);
         - "How old is Pritzker?": one that gives an age, with Pritzker named in it or next to it
-          (``attribution.names``); "Where was Pritzker born?": one naming him."""
+          (``attribution.mentions``); "Where was Pritzker born?": one naming him."""
         profile = query.profile
         if profile.speaker:
             candidates = [c for c in candidates if speaks(c.evidence.text, profile.speaker)]
@@ -317,7 +316,7 @@ class ExtractiveComposer:
         if profile.bearer:
             want = short_answer.asked(query.text)
             ages = want is not None and want.head == "old"
-            candidates = [c for c in candidates if names(_around(c, found), profile.bearer) and not (
+            candidates = [c for c in candidates if mentions(_around(c, found), profile.bearer) and not (
                 ages and short_answer.holds_answer(want, c.evidence.text, set(profile.weights)) < 1.0)]
             if not candidates:
                 return [], f"None of the passages found that could answer this names {profile.bearer}."

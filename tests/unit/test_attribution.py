@@ -3,7 +3,7 @@ sentence has that person speaking. Sentences written here."""
 
 import pytest
 
-from assistant.attribution import asked_bearer, asked_speaker, names, speaks
+from assistant.attribution import asked_bearer, asked_speaker, mentions, speaks
 
 
 @pytest.mark.parametrize("question, speaker", [
@@ -67,6 +67,6 @@ def test_the_person_a_question_asks_the_age_of(question, bearer):
 
 
 def test_a_passage_names_a_person_by_the_last_word_of_the_name():
-    assert names("Illinois governor JB Pritzker has become a critic.", "Gov. JB Pritzker")
-    assert names("Pritzker's office declined to comment.", "pritzker")
-    assert not names("with the 79-year-old signaling that his administration is ready", "Pritzker")
+    assert mentions("Illinois governor JB Pritzker has become a critic.", "Gov. JB Pritzker")
+    assert mentions("Pritzker's office declined to comment.", "pritzker")
+    assert not mentions("with the 79-year-old signaling that his administration is ready", "Pritzker")
