@@ -54,7 +54,7 @@ PERSON_NOUNS = frozenset("""person people actor actress singer rapper player sta
     poet novelist playwright composer conductor dancer model influencer commentator anchor presenter
     pundit economist historian professor mayor ambassador diplomat monarch emperor pope bishop
     cardinal priest rabbi pastor preacher imam nun monk whistleblower defendant plaintiff witness prosecutor
-    sheriff detective girl boy teenager""".split())
+    sheriff detective girl boy teenager veteran""".split())
 NUMBER_NOUNS = frozenset("""number amount figure total magnitude price cost rate age temperature score size
     sum count percentage percent share proportion speed height weight distance""".split())
 # Nouns whose answer is a proper name ("which airline" -> "JetBlue Airways"). After any other noun
@@ -66,7 +66,12 @@ NAMED_NOUNS = frozenset("""company companies firm business airline carrier autom
     spacecraft rocket telescope satellite ship storm hurricane typhoon virus variant award awards prize
     festival tournament championship competition race magazine newspaper outlet publication breed
     species dinosaur product device drug vaccine service attraction role character planet moon asteroid
-    comet galaxy disease resort hotel casino stadium arena airport bridge tower palace""".split())
+    comet galaxy disease resort hotel casino stadium arena airport bridge tower palace institution""".split())
+# "figure" is a person after these ("which political figure") or after a name ("which Labour Party
+# figure"), and a number otherwise ("which massive figure", "what figure").
+_PERSON_FIGURE = frozenset("""public political famous historical historic religious literary cultural sports
+    sporting prominent controversial notable well-known iconic leading senior opposition party royal
+    polarizing polarising beloved legendary""".split())
 # Named things a country's name can answer (national teams).
 TEAM_NOUNS = frozenset("team teams side squad club".split())
 TITLE_NOUNS = frozenset("""show series film movie song album book novel play musical painting artwork
@@ -254,6 +259,8 @@ def asked(question: str) -> Asked | None:
         return Asked("time", head)
     if head in ("percentage", "percent", "share", "proportion"):
         return Asked("percent", head)
+    if head == "figure" and len(phrase) > 1 and (phrase[-2].lower() in _PERSON_FIGURE or phrase[-2][:1].isupper()):
+        return Asked("person", head, phrase)  # "Which political figure...", "Which Labour Party figure..."
     if head in NUMBER_NOUNS:
         return Asked("number", head)
     if head in PLACE_NOUNS:

@@ -35,6 +35,12 @@ from assistant.short_answer import (
     ("What was the magnitude of the quake?", "number", "magnitude"),
     ("A terrorist was killed this week, who was associated with which group?", "named", "group"),
     ("Nobody won the lottery jackpot Tuesday, and the top prize amount ballooned to:", "money", ""),
+    ("Which political figure was asked about the classified papers?", "person", "figure"),  # figure: a person
+    ("Which Labour Party figure called for the railways to be nationalised?", "person", "figure"),
+    ("Household debt passed which massive figure this week?", "number", "figure"),  # figure: a number
+    ("What figure did the sales reach?", "number", "figure"),
+    ("Which baseball veteran did the team hire as manager?", "person", "veteran"),
+    ("Which US institution released a code of conduct?", "named", "institution"),
 ])
 def test_the_kind_of_short_answer_asked_for(question, kind, head):
     assert asked(question) is not None
