@@ -51,6 +51,19 @@ def _before(since: dt.date, days: list[dt.date | None], years: list[int]) -> boo
     return bool(lasts) and all(d is not None and d < since for d in lasts)
 
 
+# An entry of a list of years ("1985 — The Kansas City Royals beat..."): a paragraph opened by a year and a dash.
+_LISTED_YEAR = re.compile(r"[ \t]*((?:1[5-9]|20)\d\d)\s*[\u2014\u2013-]\s")
+
+
+def listed_year(text: str, start: int) -> list[int]:
+    """The year of the list entry that holds ``text[start:]``, if its paragraph is one: every
+    sentence of "1985 — The Royals beat the Cardinals 11-0. The Royals became the sixth team to
+    rally..." tells of 1985, though only the first names it."""
+    opening = text.rfind("\n", 0, start) + 1
+    m = _LISTED_YEAR.match(text, opening)
+    return [int(m.group(1))] if m else []
+
+
 def lead(order: list[float], support: list[float], ratio: float = LEAD_RATIO,
          eligible: list[bool] | None = None) -> int | None:
     """The index of the sentence an answer leads with: the ranker's first among the candidates
@@ -359,7 +372,8 @@ class ExtractiveComposer:
                 ev = Evidence(loc, text, 0.0, list(p.also_in) if in_match and len(p.chunk_ids) == 1
                               and len(c.sentences) == 1 else [])
                 out.append(Candidate(ev, s_terms, kinds, rank, on_day, earlier=since is not None and _before(
-                    since, [e.last for e in named], years_named(text, since_too=False))))
+                    since, [e.last for e in named],
+                    years_named(text, since_too=False) + (listed_year(article.text, span.start) if article else []))))
                 position = span.start / max(len(article.text), 1) if article else 0.5
                 raw.append((dense, lexical, type_score, rank, in_match, position))
         if not out:

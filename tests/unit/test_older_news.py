@@ -7,14 +7,15 @@ import datetime as dt
 import pytest
 
 from assistant.answer import Assistant
-from assistant.composers.extractive import _before
+from assistant.composers.extractive import _before, listed_year
 from assistant.question import Request
 from assistant.settings import load_settings
 from tests.unit.fakes import HashingEmbedder, MemoryStore
 from vectorstore.dates import years_named
 
 CUP = ("The Shelbyville Sharks beat Ogden 3-1 on Sunday to take the county cup.\n\n"
-       "1998 \u2014 The Ogden Owls won the county cup final with a 2-0 win over the Springfield Sharks.\n\n"
+       "1998 \u2014 The Ogden Owls won the county cup final with a 2-0 win over the Springfield Sharks. "
+       "The Owls won the county cup final again at home.\n\n"
        "The Sharks had last won the county cup final in March 2019, since 2019 none.\n")
 
 
@@ -33,6 +34,13 @@ def test_before_needs_every_time_named_to_be_earlier():
     assert not _before(since, [], [])  # names no time: nothing to tell
     assert not _before(since, [dt.date(2025, 3, 31)], [2025])  # this year too
     assert not _before(since, [None], [1998])  # a time it names is not resolved
+
+
+def test_a_list_entrys_year_holds_for_each_of_its_sentences():
+    text = "Oct. 27\n\n1985 \u2014 The Royals beat the Cardinals. The Royals became champions.\n\nThe Rangers won."
+    assert listed_year(text, text.index("The Royals became")) == [1985]
+    assert listed_year(text, text.index("The Rangers")) == []
+    assert listed_year("In 1985 the Royals won. They became champions.", 24) == []  # no list entry
 
 
 @pytest.fixture
@@ -56,7 +64,9 @@ def test_sentences_reporting_older_news_are_ranked_after_the_others(cup, monkeyp
     from assistant.composers import extractive
 
     cands = _candidates(cup, dt.date(2025, 10, 9))
-    assert {c.evidence.text[:16] for c in cands if c.earlier} == {"1998 \u2014 The Ogden", "The Sharks had l"}
+    # the second sentence of the 1998 entry names no year: the entry's year is its time
+    assert {c.evidence.text[:16] for c in cands if c.earlier} == {"1998 \u2014 The Ogden", "The Owls won the",
+                                                                  "The Sharks had l"}
     assert cands[0].evidence.text.startswith("The Shelbyville Sharks beat")
     # without the rule the ranker would lead with older news (those sentences say "won ... final")
     monkeypatch.setattr(extractive, "EARLIER_ORDER", 0.0)
