@@ -710,6 +710,8 @@ def _names(text: str) -> list[tuple[int, int]]:
             start, span = end - len(rest), rest
         if span.lower() in STOPWORDS:
             continue
+        if len(span) == 1 and re.match(r"\.\s+[a-z]", text[end:]):
+            continue  # an initial before a lower-case word ("E. coli") names nothing ("X" does)
         out.append((start, end))
     return out
 

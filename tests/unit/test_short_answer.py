@@ -476,3 +476,9 @@ def test_a_city_is_no_person():
     sentence = "The Academy said Jimmy Kimmel will host the ceremony in Los Angeles in March."
     fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked("Which celebrity will host the ceremony?"))}
     assert fits["Los Angeles"] == 0.0 and fits["Jimmy Kimmel"] == 1.0
+
+
+def test_an_initial_before_a_lower_case_word_is_no_name():
+    sentence = "Beef was recalled because of possible E. coli contamination, the agency said of X."
+    texts = {sentence[s:e] for s, e, _ in candidates(sentence, asked("Which product was recalled?"))}
+    assert "E" not in texts and "X" in texts  # "X", the company, is a name of one letter
