@@ -458,6 +458,27 @@ def names_a_place(word: str) -> bool:
     return any(w.endswith(e) and w.removesuffix(e) in _places() for e in _DEMONYM_ENDINGS)
 
 
+# Names of countries that ISO 3166 (pycountry) does not look up, by the country's ISO code.
+_COUNTRY_CODES = {"america": "US", "uk": "GB", "britain": "GB", "great britain": "GB", "russia": "RU", "turkey": "TR",
+                  "holland": "NL", "ivory coast": "CI", "burma": "MM", "czech republic": "CZ"}
+
+
+def country_code(name: str) -> str | None:
+    """The ISO code of the country ``name`` names, however written ("US", "U.S.", "the United
+    States", "America" are all "US"), or None when it names no country."""
+    key = " ".join(name.lower().split()).removeprefix("the ")
+    if key in _COUNTRY_CODES:
+        return _COUNTRY_CODES[key]
+    if key not in _places() and key.replace(".", "") not in _places():
+        return None
+    import pycountry
+
+    try:
+        return pycountry.countries.lookup(key.replace(".", "") if len(key) <= 6 else key).alpha_2
+    except LookupError:
+        return None
+
+
 def is_place(text: str) -> bool:
     """Whether ``text`` names a country, a US state or a continent (or several: "Sweden and Finland")."""
     parts = _place_parts(text)
@@ -871,6 +892,9 @@ def span_features(question: str, want: Asked, citations: list[Citation],
     common = lower_case_words(pool)
     pool_words = [" ".join(words(t)) for t in pool]  # once, not once per span
     kind = {f"kind_{k}": float(want.kind == k) for k in KINDS}
+    # the countries the question names, however written: "United States" does not answer "which
+    # state ... in the US?"
+    asked_in = {code for m in NAME.finditer(question) if (code := country_code(m.group(0).rstrip(".’'")))}
     out = []
     for rank, citation in enumerate(citations):
         text = citation.text
@@ -882,6 +906,8 @@ def span_features(question: str, want: Asked, citations: list[Citation],
             if fit < MIN_FIT:  # "45 miles" for "how many troops": better no short answer than a wrong one
                 continue
             span = text[start:end]
+            if asked_in and country_code(span) in asked_in:
+                continue
             if want.kind == "person" and fit >= 1.0 and not referred_to_as_person(span, pool):
                 fit = PERSON_UNSEEN_FIT  # a name nobody is said to be: the person only if no one else is
             if want.kind == "person" and fit < 1.0 and cited_as_source(span, pool):

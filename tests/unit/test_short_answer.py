@@ -6,6 +6,7 @@ from assistant.models import Citation, Location
 from assistant.short_answer import (
     asked,
     candidates,
+    country_code,
     dateline_end,
     find,
     is_city,
@@ -482,3 +483,10 @@ def test_an_initial_before_a_lower_case_word_is_no_name():
     sentence = "Beef was recalled because of possible E. coli contamination, the agency said of X."
     texts = {sentence[s:e] for s, e, _ in candidates(sentence, asked("Which product was recalled?"))}
     assert "E" not in texts and "X" in texts  # "X", the company, is a name of one letter
+
+
+def test_a_country_the_question_names_is_no_answer_however_written():
+    sentence = "The United States added more homeless people than ever, and California added the most."
+    assert find("Which state is adding the most homeless people in the US?", [_cite(sentence)]).text == "California"
+    assert country_code("U.S.") == country_code("the United States") == country_code("America") == "US"
+    assert country_code("Britain") == country_code("UK") == "GB" and country_code("Texas") is None
