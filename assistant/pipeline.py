@@ -51,8 +51,8 @@ from assistant.retrieval import (
     KeywordRetriever,
 )
 from assistant.scorer import SentenceScorer
-from assistant.short_answer import load_places
 from assistant.settings import Settings
+from assistant.short_answer import load_places
 from assistant.timeline import DateIndex
 from assistant.verification import Verifier
 from vectorstore.embedder import EmbedderError, MiniLmEmbedder, common_words
@@ -231,10 +231,11 @@ def spelling_words(settings: Settings) -> frozenset[str]:
 def warm_up(embedder: MiniLmEmbedder, store: Store,
             holding: Callable[[], AbstractContextManager] = nullcontext) -> None:
     """Load the embedding model, the store's vector indexes (Chroma reads them from disk at the
-    first query) and the short answers' place names so that the first question does not wait for them. Best effort: a failure here
-    is the first question's to report. The store is read inside ``holding()`` (the answers' side
-    of the lock), so that a refresh never reopens it under a query. Run it in a thread that is not
-    a daemon: a short command's exit then waits for it rather than stopping it inside native code."""
+    first query) and the short answers' place names so that the first question does not wait for
+    them. Best effort: a failure here is the first question's to report. The store is read inside
+    ``holding()`` (the answers' side of the lock), so that a refresh never reopens it under a
+    query. Run it in a thread that is not a daemon: a short command's exit then waits for it
+    rather than stopping it inside native code."""
     try:
         vector = embedder.embed_query("warm-up")
         with holding():

@@ -389,8 +389,8 @@ def _cities() -> frozenset[str]:
 
 
 def load_places() -> None:
-    """Read the names of countries, US states and cities now (about half a second), not at the
-    first question that asks for a place or a person."""
+    """Read the names of countries, US states and cities now (about a quarter of a second), not
+    at the first question that asks for a place or a person."""
     _places()
     _cities()
 
@@ -404,7 +404,8 @@ def _place_fit(span: str, head: str) -> float:
     """How well the place ``span`` answers "which ``head``": 1 when it is that kind of place (a
     country for "which country", a US state for "which state") or the noun says no kind ("which
     place", "which area"); 0.6 for another kind of place ("US" for "which state", "Japan" for
-    "which island"); 0 when it is no place we know of."""
+    "which island"); a city (``is_city``) 1 for "which city" or "where" and 0 for "which country";
+    0 when it is no place we know of."""
     if is_city(span):
         return 1.0 if head in _SMALLER_PLACES or head not in _PLACE_KINDS else 0.0
     if not is_place(span):
@@ -462,8 +463,8 @@ def names_a_place(word: str) -> bool:
 
 
 # Names of countries that ISO 3166 (pycountry) does not look up, by the country's ISO code.
-_COUNTRY_CODES = {"america": "US", "uk": "GB", "britain": "GB", "great britain": "GB", "russia": "RU", "turkey": "TR",
-                  "holland": "NL", "ivory coast": "CI", "burma": "MM", "czech republic": "CZ"}
+_COUNTRY_CODES = {"america": "US", "uk": "GB", "britain": "GB", "great britain": "GB", "russia": "RU",
+                  "turkey": "TR", "holland": "NL", "ivory coast": "CI", "burma": "MM", "czech republic": "CZ"}
 
 
 def country_code(name: str) -> str | None:
@@ -601,7 +602,8 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                 fit = 0.5  # "Washington, D.C." is the city, not the state
         elif kind == "person":
             joins = list(_AND.finditer(span))
-            fit = (0.0 if is_place(span) or n_words > 1 and is_city(span) else 0.3 if _ORGANISATION.search(span) or _NOT_A_PERSON.search(span)
+            fit = (0.0 if is_place(span) or n_words > 1 and is_city(span)  # "Los Angeles" is no person
+                   else 0.3 if _ORGANISATION.search(span) or _NOT_A_PERSON.search(span)
                    else 1.0 if 2 <= n_words <= 4 and not joins else 0.3)
             if joins and not _ORGANISATION.search(span):  # "Britney Spears and Elton John": two people
                 # (first and last names only: "New England Patriots and Tampa Bay Buccaneers" are teams)
