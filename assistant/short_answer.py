@@ -397,7 +397,7 @@ def load_places() -> None:
 
 def is_city(text: str) -> bool:
     """Whether ``text`` names a city of ``CITY_POPULATION`` people or more."""
-    return " ".join(text.lower().split()).removeprefix("the ") in _cities()
+    return _place_key(text) in _cities()
 
 
 def _place_fit(span: str, head: str) -> float:
@@ -422,8 +422,14 @@ def _place_fit(span: str, head: str) -> float:
 def _place_parts(text: str) -> list[str]:
     """The places ``text`` lists ("Sweden and Finland"), lower case, with their words one space apart
     whatever spaces the text has ("New\u00a0York" is New York)."""
-    parts = (" ".join(p.split()) for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text.lower()))
-    return [p.removeprefix("the ") for p in parts if p]
+    parts = (_place_key(p) for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text, flags=re.I))
+    return [p for p in parts if p]
+
+
+def _place_key(text: str) -> str:
+    """A place's name as ``_places`` and ``_cities`` hold it: lower case, words one space apart
+    whatever spaces the text has ("New\u00a0York" is New York), without a leading "the"."""
+    return " ".join(text.lower().split()).removeprefix("the ")
 
 
 @lru_cache(maxsize=1)
@@ -467,10 +473,11 @@ _COUNTRY_CODES = {"america": "US", "uk": "GB", "britain": "GB", "great britain":
                   "turkey": "TR", "holland": "NL", "ivory coast": "CI", "burma": "MM", "czech republic": "CZ"}
 
 
+@lru_cache(maxsize=4096)
 def country_code(name: str) -> str | None:
     """The ISO code of the country ``name`` names, however written ("US", "U.S.", "the United
     States", "America" are all "US"), or None when it names no country."""
-    key = " ".join(name.lower().split()).removeprefix("the ")
+    key = _place_key(name)
     if key in _COUNTRY_CODES:
         return _COUNTRY_CODES[key]
     if key not in _places() and key.replace(".", "") not in _places():
