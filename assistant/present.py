@@ -53,7 +53,7 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
     if short is not None and (not _exact(short, found.articles) or draft.support < short_floor):
         short = None
     if short is not None and short.of_kind and not short_answer.asked(query.text).several:
-        verified, citations = _concise(verified, citations, short, _lead(draft, verdict))
+        verified, citations, short = _concise(verified, citations, short, _lead(draft, verdict), query.text)
     by_n = {c.n: c for c in citations}
     # Dates are added after verification: the claim checked is the article's own sentence.
     text = " ".join(f"{annotate_dates(sentence, [by_n[n] for n in ns])} {''.join(f'[{n}]' for n in ns)}"
@@ -71,20 +71,26 @@ def _lead(draft: Draft, verdict: Verdict):
     return draft.fallback.lead if verdict.fallback_from and draft.fallback else draft.lead
 
 
-def _concise(verified, citations: list, short: ShortAnswer, lead) -> tuple:
-    """The answer cut at the sentence giving ``short``, and the citations it keeps.
+def _concise(verified, citations: list, short: ShortAnswer, lead, question: str) -> tuple:
+    """The answer cut at the sentence giving ``short``, the citations it keeps, and ``short``
+    (renumbered with them).
 
     A question that asks for one name, number or day, answered by a span of exactly that kind,
     is answered by the sentence that gives it: sentences after it (added for the question's other
-    words) only dilute it. A looser fit ("Japan" for "which island") keeps them: one of them may
-    hold the better answer. The sentence the answer leads with stays, when the answer is named in
-    the sentence before it ("“Squid Game” is officially coming back." before "...the show is green lit").
+    words) only dilute it, and so do sentences before it that give another of that kind ("Alaska"
+    beside "California" for "which state"; ``short_answer.rivals``). A looser fit ("Japan" for
+    "which island") keeps them: one of them may hold the better answer. The sentence the answer
+    leads with stays, when the answer is named in the sentence before it ("“Squid Game” is
+    officially coming back." before "...the show is green lit").
     """
     lead_n = next((c.n for c in citations if lead is not None and (c.location.article_id, c.location.start)
                    == (lead.article_id, lead.start)), short.n)
     verified = verified.through(short.n, lead_n)
     kept = {c.n for c in verified.citations}
-    return verified, [c for c in citations if c.n in kept]
+    citations = [c for c in citations if c.n in kept]
+    verified, renumbered = verified.without(short_answer.rivals(question, citations, short) - {lead_n})
+    citations = [replace(c, n=renumbered[c.n]) for c in citations if c.n in renumbered]
+    return verified, citations, replace(short, n=renumbered[short.n])
 
 
 def _too_old(query: Query, older: str) -> str:

@@ -962,3 +962,23 @@ def best_candidate(question: str, want: Asked, citations: list[Citation], others
     if best is None or best.score < (scorer.threshold if scorer else MIN_SCORE):
         return None
     return best
+
+
+def rivals(question: str, citations: list[Citation], answer: ShortAnswer) -> set[int]:
+    """The numbers of the cited sentences that give another value of the kind asked than
+    ``answer`` and not ``answer`` itself: "Which state has the highest gas price?" answered
+    "California" is not also shown "...in Alaska, Hawaii and Washington DC, gas at below $4...".
+    Only spans that are exactly of that kind count (a state for "which state"); none for a
+    question whose answer is a list ("which states")."""
+    want = asked(question)
+    if want is None or want.several:
+        return set()
+    key = " ".join(words(answer.text))
+    out = set()
+    for citation, start, end, fit, _ in span_features(question, want, citations):
+        if citation.n == answer.n or fit < 1.0 or key in " ".join(words(citation.text)):
+            continue
+        other = " ".join(words(citation.text[start:end]))
+        if other and other not in key and key not in other:
+            out.add(citation.n)
+    return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant import short_answer
 from assistant.answer_types import NUMBER, TIME_EXPRESSION
@@ -47,6 +47,17 @@ class VerifiedAnswer:
         kept = self.sentences[: max(firsts) + 1]
         cited = {m for _, ms in kept for m in ms}
         return VerifiedAnswer(kept, [c for c in self.citations if c.n in cited], self.dropped)
+
+    def without(self, ns: set[int]) -> tuple[VerifiedAnswer, dict[int, int]]:
+        """The answer without its sentences citing any of ``ns``, and how the citations left are
+        renumbered (old number -> new: they still run 1..M in the answer's order)."""
+        kept = [(text, cited) for text, cited in self.sentences if not set(cited) & ns]
+        if not ns or len(kept) == len(self.sentences) or not kept:
+            return self, {c.n: c.n for c in self.citations}
+        used = [m for _, ms in kept for m in ms]
+        new = {old: i for i, old in enumerate(dict.fromkeys(sorted(used)), start=1)}
+        return VerifiedAnswer([(text, [new[m] for m in cited]) for text, cited in kept],
+                              [replace(c, n=new[c.n]) for c in self.citations if c.n in new], self.dropped), new
 
 
 @dataclass

@@ -13,6 +13,7 @@ from assistant.short_answer import (
     is_place,
     names_the_person,
     persons_name_asked,
+    rivals,
 )
 
 
@@ -490,3 +491,20 @@ def test_a_country_the_question_names_is_no_answer_however_written():
     assert find("Which state is adding the most homeless people in the US?", [_cite(sentence)]).text == "California"
     assert country_code("U.S.") == country_code("the United States") == country_code("America") == "US"
     assert country_code("Britain") == country_code("UK") == "GB" and country_code("Texas") is None
+
+
+def test_a_sentence_giving_another_of_the_kind_asked_is_a_rival_of_the_answer():
+    question = "Which state has the highest average price for a gallon of regular gas?"
+    lead = _cite("Nearly one in five gas stations is charging under the $4 mark for a gallon of regular gas.", 100, 1)
+    other = _cite("In half the states, including Alaska and Hawaii, gas is below $4 a gallon at few stations.", 300, 2)
+    gives = _cite("In California, which has the highest statewide average at $5.90 a gallon, no station sells for less.",
+                  500, 3)
+    short = find(question, [gives])
+    assert short.text == "California"
+    short = type(short)(short.text, short.location, 3, short.of_kind)
+    assert rivals(question, [lead, other, gives], short) == {2}  # "$4" is no state
+    # a sentence that gives the answer as well is no rival, whatever else it names
+    both = _cite("California and Alaska lead the nation in prices.", 700, 4)
+    assert rivals(question, [lead, both, gives], short) == set()
+    # a list asked for: every state named may be part of it
+    assert rivals("Which states have the highest gas prices?", [lead, other, gives], short) == set()

@@ -47,6 +47,20 @@ def test_an_answer_through_a_citation_keeps_the_sentences_up_to_it_and_their_cit
     assert verified.through(1, 9) is verified
 
 
+def test_an_answer_without_some_citations_renumbers_the_rest_in_order():
+    a, b, c = (ev(t) for t in ("Troops arrived late Tuesday.", "The White House ordered their deployment on Oct. 4.",
+                               "Residents protested."))
+    verified = verify(Draft([Claim(a.text, [a]), Claim(b.text, [b]), Claim(c.text, [c])], False, 0.9), ARTICLES)
+    left, renumbered = verified.without({2})
+    assert left.sentences == [(a.text, [1]), (c.text, [2])]
+    assert [(x.n, x.text) for x in left.citations] == [(1, a.text), (2, c.text)]
+    assert renumbered == {1: 1, 3: 2}
+    # nothing to drop, a number it does not cite, or every sentence: unchanged
+    for ns in (set(), {9}, {1, 2, 3}):
+        same, renumbered = verified.without(ns)
+        assert same is verified and renumbered == {1: 1, 2: 2, 3: 3}
+
+
 def test_a_claim_with_a_fact_the_passage_lacks_is_dropped():
     e = ev("The White House ordered their deployment on Oct. 4.")
     verified = verify(Draft([Claim("The White House ordered their deployment on Oct. 5.", [e])], False, 0.9), ARTICLES)
@@ -137,3 +151,4 @@ def test_a_generated_sentence_for_a_day_question_must_cite_a_sentence_placed_on_
     verdict = verifier().check(draft, query, {"d": article}, "bundled")
     assert [s for s, _ in verdict.verified.sentences] == [monday.text]
     assert verdict.verified.dropped == [Dropped(week.text, "its source does not place the event on the day asked about")]
+
