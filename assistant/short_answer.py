@@ -149,6 +149,9 @@ _TITLE = re.compile(r"(?:(?:U\.S\.|US|Federal|Chief|Senior|Former|Acting|Deputy|
                     r"Court|Attorney|General|Secretary|Minister|Prime|President|Judge|Justice|Senator|Sen\.|"
                     r"Governor|Gov\.|Mayor|Representative|Rep\.|Speaker|House|State|Dr\.|Mr\.|Mrs\.|Ms\.|"
                     r"Prince|Princess|King|Queen|Pope|Sir|Dame|Lord|Lady|Officer|Sgt\.|Gen\.|Col\.|Capt\.)\s+)+")
+# An office held somewhere, inside a run of names, before the holder's name ("California Gov. Gavin Newsom").
+_HELD_TITLE = re.compile(r"\s(?:Gov\.|Governor|Sen\.|Senator|Rep\.|Representative|Mayor|President|Judge|Premier|"
+                         r"Chancellor)\s+(?=[A-Z])")
 _ADJECTIVE = re.compile(r"(?:ly|ing|ed|ary|ous|ive|al|ful|less|able|ible|ic)$")
 _CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{MONTH_PATTERN}|today|tonight|yesterday|tomorrow)$", re.I)
 # "Sunday's", "today's" (not "June's": a month is also a first name)
@@ -725,8 +728,8 @@ def _names(text: str) -> list[tuple[int, int]]:
                 break  # "Beth Mead There have been...": a heading run into its text; a sentence starts
             kept.append(w)
             kept_end = piece.end()
-            if w.endswith(".") and len(w) > 3 and not w.isupper():  # "Realtor.com. That": a sentence ends
-                break
+            if w.endswith(".") and len(w) > 3 and not w.isupper() and not _TITLE.fullmatch(w + " "):
+                break  # "Realtor.com. That": a sentence ends ("Gov. Gavin Newsom" goes on)
         if not kept:
             continue
         start += kept_from
@@ -745,6 +748,13 @@ def _names(text: str) -> list[tuple[int, int]]:
             continue
         if len(span) == 1 and re.match(r"\.\s+[a-z]", text[end:]):
             continue  # an initial before a lower-case word ("E. coli") names nothing ("X" does)
+        held = _HELD_TITLE.search(span)
+        if held and not _TITLE.fullmatch(span[:held.start()] + " ") and not _ADJECTIVE.search(span[:held.start()]):
+            # "California Gov. Gavin Newsom", "Harvard President Claudine Gay": where the office is
+            # held, then the person ("Vice President Kamala Harris" stays one: "Vice" is a title, and
+            # so does "Embattled Rep. George Santos": "Embattled" describes him)
+            out += [(start, start + held.start()), (start + held.start() + 1, end)]
+            continue
         out.append((start, end))
     return out
 
@@ -926,6 +936,9 @@ def span_features(question: str, want: Asked, citations: list[Citation],
                 continue  # "Who is now CEO?": not "New York Times" of "the New York Times reported"
             if want.kind == "place" and fit < 1.0 and not is_place(span) and cited_as_source(span, pool):
                 continue  # "Where did the Pilgrims celebrate?": not "History Channel" of "according to the History Channel"
+            if want.kind == "place" and fit < 1.0 and not is_place(span) and not is_city(span) \
+                    and referred_to_as_person(span, pool):
+                continue  # "Which state does she represent?": not "Feinstein" of "Feinstein, who died Thursday"
             span_terms = answer_terms(span, want)
             if not span_terms:
                 continue

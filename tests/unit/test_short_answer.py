@@ -508,3 +508,25 @@ def test_a_sentence_giving_another_of_the_kind_asked_is_a_rival_of_the_answer():
     assert rivals(question, [lead, both, gives], short) == set()
     # a list asked for: every state named may be part of it
     assert rivals("Which states have the highest gas prices?", [lead, other, gives], short) == set()
+
+
+def test_where_an_office_is_held_is_its_own_name_before_the_holders():
+    sentence = "California Gov. Gavin Newsom said he will appoint Laphonza Butler to fill the seat."
+    assert find("Which state does the new senator represent?", [_cite(sentence)]).text == "California"
+    assert find("Who will appoint the new senator?", [_cite(sentence)]).text == "Gavin Newsom"
+    assert find("Which school named a new president?",
+                [_cite("Harvard President Claudine Gay will keep her job.")]).text == "Harvard"
+    # a title before the title, or a word describing the holder, is no place
+    assert find("Who spoke at the rally?", [_cite("Vice President Kamala Harris spoke at the rally.")]).text \
+        == "Kamala Harris"
+    embattled = find("Which state is the congressman from?",
+                     [_cite("Embattled Rep. George Santos was expelled from Congress.")])
+    assert embattled is None or embattled.text != "Embattled"
+
+
+def test_a_name_the_passages_refer_to_as_a_person_is_no_place():
+    sentence = "She will fill the seat left by Sen. Dianne Feinstein, who died Thursday night at age 90."
+    assert find("Which state does she represent?", [_cite(sentence)]) is None
+    # a known place stays a place, even when someone bears its name
+    assert find("Which city hosted the summit?",
+                [_cite("The summit was held in Houston, Houston said in a statement.")]).text == "Houston"
