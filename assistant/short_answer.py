@@ -748,6 +748,8 @@ def _names(text: str) -> list[tuple[int, int]]:
             continue
         if len(span) == 1 and re.match(r"\.\s+[a-z]", text[end:]):
             continue  # an initial before a lower-case word ("E. coli") names nothing ("X" does)
+        if len(span) > 3 and span.isupper() and text[end:end + 1] == ":":
+            continue  # a label in capitals ("FOLLOW THE MONEY: MLB player salaries", "WINNER: ...") names nothing
         held = _HELD_TITLE.search(span)
         if held and not _TITLE.fullmatch(span[:held.start()] + " ") and not _ADJECTIVE.search(span[:held.start()]):
             # "California Gov. Gavin Newsom", "Harvard President Claudine Gay": where the office is

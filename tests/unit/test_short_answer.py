@@ -530,3 +530,12 @@ def test_a_name_the_passages_refer_to_as_a_person_is_no_place():
     # a known place stays a place, even when someone bears its name
     assert find("Which city hosted the summit?",
                 [_cite("The summit was held in Houston, Houston said in a statement.")]).text == "Houston"
+
+
+def test_a_label_in_capitals_before_a_colon_is_no_name():
+    link = "FOLLOW THE MONEY: MLB player salaries and payrolls for every major league team"
+    assert find("Which MLB team won the World Series?", [_cite(link)]) is None
+    won = "The Texas Rangers won the World Series on Wednesday."
+    assert find("Which MLB team won the World Series?", [_cite(link), _cite(won, 300, 2)]).text == "Texas Rangers"
+    # an acronym before a colon is still a name
+    assert find("Which league cancelled the game?", [_cite("NFL: the game was cancelled.")]).text == "NFL"
