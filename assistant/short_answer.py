@@ -748,6 +748,8 @@ def _names(text: str) -> list[tuple[int, int]]:
             continue
         if len(span) == 1 and re.match(r"\.\s+[a-z]", text[end:]):
             continue  # an initial before a lower-case word ("E. coli") names nothing ("X" does)
+        if re.fullmatch(r"\S+[’'](?:ve|re|ll|d|m|t)", span):
+            continue  # a contraction opening a sentence ("We’ve", "Don't") names nothing
         if len(span) > 3 and span.isupper() and text[end:end + 1] == ":":
             continue  # a label in capitals ("FOLLOW THE MONEY: MLB player salaries", "WINNER: ...") names nothing
         held = _HELD_TITLE.search(span)

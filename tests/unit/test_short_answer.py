@@ -539,3 +539,8 @@ def test_a_label_in_capitals_before_a_colon_is_no_name():
     assert find("Which MLB team won the World Series?", [_cite(link), _cite(won, 300, 2)]).text == "Texas Rangers"
     # an acronym before a colon is still a name
     assert find("Which league cancelled the game?", [_cite("NFL: the game was cancelled.")]).text == "NFL"
+
+
+def test_a_contraction_opening_a_sentence_is_no_name():
+    sentence = "We’ve been waiting a long time for children to have access to the vaccine, Murthy said."
+    assert all(sentence[a:b] != "We’ve" for a, b, _ in candidates(sentence, asked("Which age group can get it?")))
