@@ -43,7 +43,7 @@ ARTICLES = {
     "ostland.txt": ("A new branch for the Bank of Ostland", "2025-11-03",
                     "The Bank of Ostland opened a new branch in the harbour district on Monday.\n"
                     "The branch will employ 40 people.\n"
-                    "Its chairman cut the ribbon."),
+                    "Its chairman cut the ribbon beside the Lantern Market."),
     "stadium.txt": ("Council splits over stadium plan", "2025-11-05",
                     "Governor Alan Reyes said Mayor Dana Whitfield's stadium plan was reckless and would leave "
                     "taxpayers with the bill.\n"
@@ -55,6 +55,10 @@ ARTICLES = {
                    "Gazette reported.\n"
                    "The woman was taken to hospital with minor burns.\n"
                    "Fire chief Maria Santos said the crew reached the car within four minutes."),
+    "cup.txt": ("Six countries to share the Harbour Cup", "2025-11-05",
+                "The 2030 Harbour Cup will feature games in six countries on three continents.\n"
+                "The opening games will be played in Ostland and Marovia.\n"
+                "Organisers said tickets go on sale next year."),
     "summit.txt": ("Climate summit opens", "2025-11-05",
                    "Leaders from 40 nations gathered in Brazil this week for the climate summit.\n"
                    "The talks focused on protecting tropical forests and on money for poorer countries.\n"
@@ -118,6 +122,16 @@ def test_a_figure_from_a_story_about_something_else_is_declined(judged):
     # the same figure asked about what its article reports is answered
     answer = judged.answer("Consumer prices rose to the highest level in how many years?")
     assert not answer.abstained and "40 years" in answer.answer, answer.answer
+
+
+def test_an_event_named_only_in_part_is_not_named(judged):
+    # failure kind 1: the "Cup" of another event is not the event asked about, whose name the
+    # answer's articles never write in full (another article has "Lantern")
+    answer = judged.answer("Which countries will host the opening games of the 2030 Lantern Cup?")
+    assert answer.abstained, answer.answer
+    assert "do not name Lantern Cup" in answer.notice
+    answer = judged.answer("Which countries will host the opening games of the 2030 Harbour Cup?")
+    assert not answer.abstained and "Ostland and Marovia" in answer.answer, answer.answer
 
 
 def test_words_asked_of_someone_who_is_only_spoken_about_are_declined(judged):
