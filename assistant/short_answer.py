@@ -643,6 +643,8 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             # ("U.S" is "U.S." whose full stop ended the sentence or the name run)
             if not typed and want.head not in TEAM_NOUNS | PLACE_NOUNS and (is_place(span) or is_place(span + ".")):
                 fit = min(fit, 0.2)  # "America('s largest airline)" for "which airline": a country is no airline
+            elif kind == "named" and _TITLE.match(span) and not _ORGANISATION.search(span):
+                fit = min(fit, 0.2)  # "President Claudine Gay" for "which school": a person is no school
         if typed:  # only ever for things, named things and places ("Tony Awards" for "which awards show")
             fit = 1.0
         out.append((start, end, fit, opening))
@@ -677,7 +679,11 @@ def _introduced(before: str, want: Asked) -> bool:
 def answer_terms(span: str, want: Asked) -> list[str]:
     """The terms of ``span`` that answer: without the words at its end that only say its kind
     ("National Park" in "Yellowstone National Park" for "which national park"), which the question
-    says too but do not make the span a restatement of it."""
+    says too but do not make the span a restatement of it), and without a title before a name
+    ("Rep." in "Rep. Liz Cheney": the office is not who holds it)."""
+    titled = _TITLE.match(span)
+    if titled and titled.end() < len(span):
+        span = span[titled.end():]
     found = span_terms(span) or span_words(span)
     if not _typed(span, want):
         return list(found)

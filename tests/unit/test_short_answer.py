@@ -544,3 +544,9 @@ def test_a_label_in_capitals_before_a_colon_is_no_name():
 def test_a_contraction_opening_a_sentence_is_no_name():
     sentence = "We’ve been waiting a long time for children to have access to the vaccine, Murthy said."
     assert all(sentence[a:b] != "We’ve" for a, b, _ in candidates(sentence, asked("Which age group can get it?")))
+
+
+def test_a_title_before_a_name_the_question_says_is_nothing_new():
+    sentence = "Wyoming Republican Rep. Liz Cheney faces Trump-backed lawyer Harriet Hageman on Tuesday."
+    short = find("Liz Cheney lost her seat after voters elected which Trump-backed Republican?", [_cite(sentence)])
+    assert short is None or "Cheney" not in short.text
