@@ -22,6 +22,14 @@ from assistant.verification import Verdict
 
 FollowUps = Callable[[Answer], list[str]]
 
+# The kinds of short answer that are one name, place or number: a question asking for one is
+# declined when its sentences hold none ("time" and "year" are not among them: a day is written in
+# too many ways, "last week", for its absence to say much; "thing" is any noun).
+VALUE_KINDS = frozenset({"person", "place", "named", "number", "money", "percent", "quantity"})
+_KIND_NAMES = {"person": "name of the person asked about", "place": "place asked about",
+               "named": "name asked for", "number": "number asked for", "money": "amount asked for",
+               "percent": "percentage asked for", "quantity": "quantity asked for"}
+
 
 def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice: str = "",
             follow_ups: FollowUps | None = None, short_floor: float = 0.0) -> Answer:
@@ -50,6 +58,15 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
                       closest=closest, **common)
     citations = with_context(verified.citations, found.articles)
     short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
+    want = short_answer.asked(query.text)
+    if short is None and want is not None and want.kind in VALUE_KINDS and not short_answer.gives_any(
+            query.text, citations):
+        # "Who was the game's MVP?" answered with sentences that name no one (not even a name too
+        # weak to be given, or an institution): they come close to the question without answering it
+        closest = with_context(closest_matches(draft.closest, found.articles), found.articles)
+        common["notice"] = " ".join(x for x in (notice, f"The sentences found give no {_KIND_NAMES[want.kind]}.") if x)
+        return Answer(answer=ABSTAIN_TEXT if closest else ABSTAIN_NOTHING_TEXT, abstained=True, citations=[],
+                      closest=closest, **common)
     if short is not None and (not _exact(short, found.articles) or draft.support < short_floor):
         short = None
     if short is not None and short.of_kind and not short_answer.asked(query.text).several:

@@ -150,7 +150,7 @@ _TITLE = re.compile(r"(?:(?:U\.S\.|US|Federal|Chief|Senior|Former|Acting|Deputy|
                     r"Governor|Gov\.|Mayor|Representative|Rep\.|Speaker|House|State|Dr\.|Mr\.|Mrs\.|Ms\.|"
                     r"Prince|Princess|King|Queen|Pope|Sir|Dame|Lord|Lady|Officer|Sgt\.|Gen\.|Col\.|Capt\.)\s+)+")
 # An office held somewhere, inside a run of names, before the holder's name ("California Gov. Gavin Newsom").
-_HELD_TITLE = re.compile(r"\s(?:Gov\.|Governor|Sen\.|Senator|Rep\.|Representative|Mayor|President|Judge|Premier|"
+_HELD_TITLE = re.compile(r"\s(?:Gov\.|Governor|Sen\.|Senator|Rep\.|Representative|Mayor|President|Judge|Premier|Chief|"
                          r"Chancellor)\s+(?=[A-Z])")
 _ADJECTIVE = re.compile(r"(?:ly|ing|ed|ary|ous|ive|al|ful|less|able|ible|ic)$")
 _CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{MONTH_PATTERN}|today|tonight|yesterday|tomorrow)$", re.I)
@@ -1005,3 +1005,15 @@ def rivals(question: str, citations: list[Citation], answer: ShortAnswer) -> set
         if other and other not in key and key not in other:
             out.add(citation.n)
     return out
+
+
+def gives_any(question: str, citations: list[Citation]) -> bool:
+    """Whether a cited sentence holds any span that could be of the kind ``question`` asks for,
+    however loosely ("the White House" for "who": an institution, not a person), that the question
+    does not already say. True when the question asks for no kind."""
+    want = asked(question)
+    if want is None:
+        return True
+    said = set(terms(question)) | set(words(question))
+    return any(fit > 0 and any(t not in said for t in answer_terms(c.text[start:end], want))
+               for c in citations for start, end, fit in candidates(c.text, want))

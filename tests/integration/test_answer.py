@@ -215,3 +215,27 @@ def test_the_sentence_naming_what_the_answer_refers_back_to_is_cited_before_it(m
     assert [c.text for c in a.citations] == ["\u201cHarbor Lights\u201d is officially coming back.",
                                             ("StreamVault announced Monday that the hugely popular Kenyan drama show "
                                              "is renewed for a third season.")]
+
+
+def test_a_question_asking_for_a_name_is_declined_when_the_sentences_name_no_one(make, tmp_path):
+    """Failure kind 1: "Who was the game's MVP?" answered with sentences about the game that name
+    nobody. They come close to the question without answering it: declined, with the reason, and
+    the sentences are shown as the closest passages."""
+    article = tmp_path / "allstar.txt"
+    article.write_text(
+        "Harbour Post \u2014\n\n"
+        "The league held its annual All-Star Game on Tuesday night.\n\n"
+        "The most valuable player of the All-Star Game was named after the final inning.\n\n"
+        "Tickets for the game sold out in two hours.\n", encoding="utf-8")
+    assistant = make()
+    assistant.ingest([article])
+    a = assistant.answer("Who was named the most valuable player of the All-Star Game?")
+    assert a.abstained and not a.citations, a.answer
+    assert "give no name of the person asked about" in a.notice and a.closest
+    # once an article names the player, the same question is answered
+    named = tmp_path / "mvp.txt"
+    named.write_text("Harbour Post \u2014\n\nSam Ortiz was named the most valuable player of the All-Star Game after "
+                     "he hit two home runs, Ortiz said.\n", encoding="utf-8")
+    assistant.ingest([named])
+    a = assistant.answer("Who was named the most valuable player of the All-Star Game?")
+    assert not a.abstained and a.short_answer is not None and a.short_answer.text == "Sam Ortiz", a.answer

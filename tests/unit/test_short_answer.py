@@ -9,6 +9,7 @@ from assistant.short_answer import (
     country_code,
     dateline_end,
     find,
+    gives_any,
     is_city,
     is_place,
     names_the_person,
@@ -550,3 +551,12 @@ def test_a_title_before_a_name_the_question_says_is_nothing_new():
     sentence = "Wyoming Republican Rep. Liz Cheney faces Trump-backed lawyer Harriet Hageman on Tuesday."
     short = find("Liz Cheney lost her seat after voters elected which Trump-backed Republican?", [_cite(sentence)])
     assert short is None or "Cheney" not in short.text
+
+
+def test_a_sentence_gives_any_span_of_the_kind_asked_however_loose():
+    ordered = _cite("The White House ordered their deployment on Oct. 4.")
+    assert gives_any("Who ordered their deployment?", [ordered])  # an institution answers "who" too
+    named = _cite("The most valuable player of the All-Star Game was named after the final inning.")
+    assert not gives_any("Who was named the most valuable player of the All-Star Game?", [named])
+    assert not gives_any("How many people were arrested?", [_cite("Police arrested people at the protest.")])
+    assert gives_any("Why did the council vote?", [named])  # no kind asked
