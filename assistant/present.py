@@ -25,10 +25,11 @@ FollowUps = Callable[[Answer], list[str]]
 # The kinds of short answer that are one name, place or number: a question asking for one is
 # declined when its sentences hold none ("time" and "year" are not among them: a day is written in
 # too many ways, "last week", for its absence to say much; "thing" is any noun).
-VALUE_KINDS = frozenset({"person", "place", "named", "number", "money", "percent", "quantity"})
+# Each with what the notice calls it.
 _KIND_NAMES = {"person": "name of the person asked about", "place": "place asked about",
                "named": "name asked for", "number": "number asked for", "money": "amount asked for",
                "percent": "percentage asked for", "quantity": "quantity asked for"}
+VALUE_KINDS = frozenset(_KIND_NAMES)
 
 
 def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice: str = "",
@@ -51,11 +52,8 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
                   composer=verdict.composer, fallback_from=verdict.fallback_from, rejected=verdict.rejected,
                   dropped=verified.dropped if verified else [], notice=notice)
     if verified is None or not verified.sentences:
-        closest = with_context(closest_matches(draft.closest, found.articles), found.articles)
-        if found.older is not None:  # only set when the question has a recency window
-            common["notice"] = " ".join(x for x in (notice, _too_old(query, found.older)) if x)
-        return Answer(answer=ABSTAIN_TEXT if closest else ABSTAIN_NOTHING_TEXT, abstained=True, citations=[],
-                      closest=closest, **common)
+        why = _too_old(query, found.older) if found.older is not None else ""  # only with a recency window
+        return _declined(draft, found, common, why)
     citations = with_context(verified.citations, found.articles)
     short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
     want = short_answer.asked(query.text)
@@ -63,13 +61,10 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
             query.text, citations):
         # "Who was the game's MVP?" answered with sentences that name no one (not even a name too
         # weak to be given, or an institution): they come close to the question without answering it
-        closest = with_context(closest_matches(draft.closest, found.articles), found.articles)
-        common["notice"] = " ".join(x for x in (notice, f"The sentences found give no {_KIND_NAMES[want.kind]}.") if x)
-        return Answer(answer=ABSTAIN_TEXT if closest else ABSTAIN_NOTHING_TEXT, abstained=True, citations=[],
-                      closest=closest, **common)
+        return _declined(draft, found, common, f"The sentences found give no {_KIND_NAMES[want.kind]}.")
     if short is not None and (not _exact(short, found.articles) or draft.support < short_floor):
         short = None
-    if short is not None and short.of_kind and not short_answer.asked(query.text).several:
+    if short is not None and short.of_kind and not want.several:
         verified, citations, short = _concise(verified, citations, short, _lead(draft, verdict), query.text)
     by_n = {c.n: c for c in citations}
     # Dates are added after verification: the claim checked is the article's own sentence.
@@ -81,6 +76,16 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
     answer = Answer(answer=text, abstained=False, citations=citations, closest=[], short_answer=short, **common)
     answer.follow_ups = follow_ups(answer) if follow_ups else []
     return answer
+
+
+def _declined(draft: Draft, found: Retrieved, common: dict, why: str) -> Answer:
+    """The answer that says the articles do not say, with the closest passages and ``why`` added
+    to the notice."""
+    closest = with_context(closest_matches(draft.closest, found.articles), found.articles)
+    if why:
+        common = common | {"notice": " ".join(x for x in (common["notice"], why) if x)}
+    return Answer(answer=ABSTAIN_TEXT if closest else ABSTAIN_NOTHING_TEXT, abstained=True, citations=[],
+                  closest=closest, **common)
 
 
 def _lead(draft: Draft, verdict: Verdict):

@@ -775,15 +775,18 @@ def lower_case_words(texts: list[str]) -> frozenset[str]:
     return frozenset(w for t in texts for w in re.findall(r"\b[a-z][a-z'-]+\b", t))
 
 
-def holds_answer(want: Asked | None, text: str, question_terms: set[str]) -> float:
+def holds_answer(want: Asked | None, text: str, question_terms: set[str] | frozenset[str],
+                 least: float | None = None) -> float:
     """How well ``text`` holds a span of the kind ``want`` asks for that the question does not
-    already say (0..1): the sentence scorer's answer-type evidence for "which X" questions."""
+    already say (0..1): the sentence scorer's answer-type evidence for "which X" questions. Spans
+    that fit less than ``least`` do not count (by default: only what could be given as the short answer)."""
     if want is None or want.kind == "thing":
         return 0.0
+    least = MIN_FIT if least is None else least
     best = 0.0
     for start, end, fit in candidates(text, want):
         span_terms = answer_terms(text[start:end], want)
-        if span_terms and fit > best and fit >= MIN_FIT:  # only what could be given as the short answer
+        if span_terms and fit > best and fit >= least:
             best = max(best, fit * sum(t not in question_terms for t in span_terms) / len(span_terms))
     return best
 
@@ -914,12 +917,17 @@ def cited_as_source(span: str, texts: list[str]) -> bool:
     return any(pattern.search(t) for t in texts)
 
 
+@lru_cache(maxsize=1024)
+def _said(question: str) -> frozenset[str]:
+    """The question's terms and words: a span made only of them says nothing new."""
+    return frozenset(terms(question)) | frozenset(words(question))
+
+
 def span_features(question: str, want: Asked, citations: list[Citation],
                   others: list[str] = ()) -> list[tuple[Citation, int, int, float, dict[str, float]]]:
     """Every candidate span of ``citations`` that could be given as the short answer:
     ``(citation, start, end, fit, features)`` (see the module docstring for the features)."""
-    q_terms = set(terms(question))
-    q_words = {w for w in words(question)}
+    q_terms, said = set(terms(question)), _said(question)
     pool = [c.text for c in citations] + list(others)
     common = lower_case_words(pool)
     pool_words = [" ".join(words(t)) for t in pool]  # once, not once per span
@@ -952,7 +960,7 @@ def span_features(question: str, want: Asked, citations: list[Citation],
             span_terms = answer_terms(span, want)
             if not span_terms:
                 continue
-            new = [t for t in span_terms if t not in q_terms and t not in q_words]
+            new = [t for t in span_terms if t not in said]
             novelty = len(new) / len(span_terms)
             if novelty == 0:
                 continue
@@ -1010,10 +1018,6 @@ def rivals(question: str, citations: list[Citation], answer: ShortAnswer) -> set
 def gives_any(question: str, citations: list[Citation]) -> bool:
     """Whether a cited sentence holds any span that could be of the kind ``question`` asks for,
     however loosely ("the White House" for "who": an institution, not a person), that the question
-    does not already say. True when the question asks for no kind."""
+    does not already say (``holds_answer`` with any fit). True when the question asks for no kind."""
     want = asked(question)
-    if want is None:
-        return True
-    said = set(terms(question)) | set(words(question))
-    return any(fit > 0 and any(t not in said for t in answer_terms(c.text[start:end], want))
-               for c in citations for start, end, fit in candidates(c.text, want))
+    return want is None or any(holds_answer(want, c.text, _said(question), least=1e-9) > 0 for c in citations)

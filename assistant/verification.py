@@ -54,8 +54,7 @@ class VerifiedAnswer:
         kept = [(text, cited) for text, cited in self.sentences if not set(cited) & ns]
         if not ns or len(kept) == len(self.sentences) or not kept:
             return self, {c.n: c.n for c in self.citations}
-        used = [m for _, ms in kept for m in ms]
-        new = {old: i for i, old in enumerate(dict.fromkeys(sorted(used)), start=1)}
+        new = {old: i for i, old in enumerate(sorted({m for _, ms in kept for m in ms}), start=1)}
         return VerifiedAnswer([(text, [new[m] for m in cited]) for text, cited in kept],
                               [replace(c, n=new[c.n]) for c in self.citations if c.n in new], self.dropped), new
 

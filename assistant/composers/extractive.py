@@ -123,15 +123,14 @@ def _not_named(profile: QuestionProfile, chosen: list[Candidate], found: Retriev
         article = found.articles.get(i)
         if article is not None:
             held |= _article_terms(article.text)
+    subject = subject_names(profile.text)
     # each name word for word ("King Charles and Queen Camilla" are two)
-    names = [list(dict.fromkeys(terms(part))) for n in subject_names(profile.text)
-             for part in re.split(r"\s+(?:and|&)\s+", n)]
-    names = [t for t in names if t]
-    whole = sum(all(covers_subjects([x], held) for x in t) for t in names)  # names held word for word
+    names = [t for n in subject for part in re.split(r"\s+(?:and|&)\s+", n) if (t := terms(part))]
+    whole = sum(all(covers_subjects([x], held) for x in t) for t in names)
     if covers_subjects(profile.subjects, held) and 2 * whole >= len(names):
         return ""
     absent = {t for t in profile.subjects if not covers_subjects([t], held)}
-    return ", ".join(n for n in subject_names(profile.text) if absent & set(terms(n)))
+    return ", ".join(n for n in subject if absent & set(terms(n)))
 
 
 class ExtractiveComposer:
