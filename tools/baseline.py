@@ -5,12 +5,16 @@ the same all-MiniLM-L6-v2 vectors, a Chroma collection in memory, the top ``k`` 
 similarity. It has no answer step: its report holds only the retrieved passages, so it is compared
 on recall@k (``make eval-external`` runs it and the benchmark's ``score.py`` scores it).
 
-Run as ``python -m tools.baseline ARTICLES SET.yaml --report OUT.json``.
+Run as ``python -m tools.baseline ARTICLES SET.yaml --report OUT.json``. With ``--reuse``, a report
+already written for the same articles, questions, embedding model and chunking (its ``fingerprint``)
+is kept instead of embedding everything again: the naive set-up does not change with our code, and
+re-embedding the 2,022 articles takes about a quarter of an hour.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -47,9 +51,30 @@ def read_articles(articles: Path) -> Iterator[Article]:
             continue
 
 
+def fingerprint(articles: Path, questions: Path, model: str, chunk_size: int = 1000, overlap: int = 200,
+                k: int = 5) -> str:
+    """What a naive report depends on, hashed: every file under ``articles`` (its path, size and time
+    of change), the question set's bytes, the embedding model's name and the chunking."""
+    h = hashlib.sha256(json.dumps([model, chunk_size, overlap, k]).encode())
+    for path in sorted(p for p in Path(articles).rglob("*") if p.is_file()):
+        st = path.stat()
+        h.update(f"{path.relative_to(articles)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    h.update(Path(questions).read_bytes())
+    return h.hexdigest()
+
+
+def written_for(out: Path, stamp: str) -> bool:
+    """Whether ``out`` is a naive report written for ``stamp`` (a ``fingerprint``)."""
+    try:
+        return json.loads(out.read_text(encoding="utf-8")).get("fingerprint") == stamp
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def naive_report(articles: Path, questions: Path, out: Path, embedder: MiniLmEmbedder,
-                 chunk_size: int = 1000, overlap: int = 200, k: int = 5) -> dict:
-    """Retrieve the top ``k`` naive chunks for every question of ``questions``; write the report to ``out``.
+                 chunk_size: int = 1000, overlap: int = 200, k: int = 5, stamp: str | None = None) -> dict:
+    """Retrieve the top ``k`` naive chunks for every question of ``questions``; write the report to ``out``
+    (with ``stamp``, the inputs' ``fingerprint``, when given).
 
     Returns:
         ``{"chunks": N, "questions": M}``.
@@ -76,7 +101,7 @@ def naive_report(articles: Path, questions: Path, out: Path, embedder: MiniLmEmb
                         "retrieved": [{"article_id": i.rsplit("-", 1)[0], "text": d}
                                       for i, d in zip(got["ids"][0], got["documents"][0])]})
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"results": results}, ensure_ascii=False), encoding="utf-8")
+    out.write_text(json.dumps({"fingerprint": stamp, "results": results}, ensure_ascii=False), encoding="utf-8")
     return {"chunks": len(texts), "questions": len(results)}
 
 
@@ -87,15 +112,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("articles", type=Path, help="folder of the articles")
     p.add_argument("set", type=Path, help="YAML question set")
     p.add_argument("--report", type=Path, required=True, help="write the retrieved passages here (JSON)")
+    p.add_argument("--reuse", action="store_true",
+                   help="keep --report when it was written for the same articles, questions, model and chunking")
     add_store_options(p)
     return p
 
 
 def baseline(args: argparse.Namespace, settings: Settings) -> int:
     """Run the naive retrieval with the configured embedding model and say where the report is; returns 0."""
+    model = f"{settings.embedding_model or 'bundled all-MiniLM-L6-v2'} ({settings.embedding_backend})"
+    stamp = fingerprint(args.articles, args.set, model)
+    if args.reuse and written_for(args.report, stamp):
+        print(f"naive baseline: {args.report} was written for these articles and questions; kept")
+        return 0
     embedder = make_embedder(settings.embedding_model, settings.embedding_backend, settings.device,
                              settings.embedding_cache)
-    done = naive_report(args.articles, args.set, args.report, embedder)
+    done = naive_report(args.articles, args.set, args.report, embedder, stamp=stamp)
     print(f"naive baseline: {done['chunks']} chunks, {done['questions']} questions; report written to {args.report}")
     return 0
 

@@ -12,7 +12,8 @@ is fitted on it. For each corpus:
    is ignored: a benchmark is not a gate), writing ``REPORTS/rtqa-NAME.json`` / ``.html`` / ``.xml`` / ``.txt``;
 3. score the answers with ``score.py`` (``--corpus window --articles DIR`` for the 2023 quarter) and
    count the failure kinds (``tools.failure_kinds``);
-4. the same for the naive set-up (``tools.baseline``; retrieval only), ``REPORTS/rtqa-NAME-naive.json``.
+4. the same for the naive set-up (``tools.baseline``; retrieval only), ``REPORTS/rtqa-NAME-naive.json``,
+   embedded again only when its articles, questions or embedding model changed (``--reuse``).
 
 A benchmark folder that is absent is skipped with a message (the data is read from ``../shared``,
 never copied into the repository). Run as ``python -m tools.external [--corpora gold full 2023]``.
@@ -141,7 +142,7 @@ def score_corpus(corpus: Corpus, score_py: Path, data: Path, reports: Path) -> N
     _score(corpus, score_py, Path(f"{base}.json"))
     naive = Path(f"{base}-naive.json")
     _run("the naive set-up", [sys.executable, "-m", "tools.baseline", corpus.articles, corpus.questions,
-                              "--report", naive], stdout=subprocess.DEVNULL)
+                              "--report", naive, "--reuse"])  # embedded once: it does not change with our code
     print(NAIVE)
     _score(corpus, score_py, naive)
 

@@ -75,7 +75,7 @@ def test_the_2023_quarter_is_made_once_and_scored_with_the_window_label(tmp_path
     whats = [w for w, _, _ in recorded]
     assert whats == ["subset.py", "ingest", "pytest", "score.py", "failure kinds", "the naive set-up", "score.py",
                      "failure kinds"]
-    subset, ingest, pytest_cmd, ours, ours_kinds, _, naive_score, _ = recorded
+    subset, ingest, pytest_cmd, ours, ours_kinds, naive, naive_score, _ = recorded
     assert subset[1][1:] == [str(tmp_path / "rtqa2023" / "subset.py"), str(out), "--from", "2023-07-01",
                              "--to", "2023-09-30"]
     store = external.store_for(out / "articles", tmp_path / "data")
@@ -86,6 +86,7 @@ def test_the_2023_quarter_is_made_once_and_scored_with_the_window_label(tmp_path
     assert ours[1][1:] == [str(tmp_path / "dev" / "score.py"), str(out / "key.json"), report, *window]
     assert ours_kinds[1][:2] == [str(out / "key.json"), report] and ours_kinds[1][2:6] == window
     assert naive_score[1][3] == report.replace(".json", "-naive.json") and naive_score[1][4:] == window
+    assert naive[1][-3:] == ["--report", report.replace(".json", "-naive.json"), "--reuse"]
     assert "3 failed, 2 passed" in capsys.readouterr().out
 
     recorded.clear()

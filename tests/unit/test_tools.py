@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import re
 
 import pytest
@@ -88,3 +89,48 @@ def test_the_baseline_leaves_out_a_folder_whose_articles_yaml_is_unreadable(tmp_
     (tmp_path / "bad" / "articles.yaml").write_text("a.txt: [unclosed", encoding="utf-8")
     (tmp_path / "good.txt").write_text("The mayor spoke on Tuesday.\n", encoding="utf-8")
     assert [a.text for a in baseline.read_articles(tmp_path)] == ["The mayor spoke on Tuesday.\n"]
+
+
+def _naive_inputs(tmp_path):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "a.txt").write_text("The mayor spoke on Tuesday.\n", encoding="utf-8")
+    (tmp_path / "set.yaml").write_text("questions:\n  - id: q1\n    question: When did the mayor speak?\n",
+                                       encoding="utf-8")
+    return tmp_path / "articles", tmp_path / "set.yaml"
+
+
+def test_the_baselines_fingerprint_follows_its_articles_questions_and_model(tmp_path):
+    from tools.baseline import fingerprint
+
+    articles, questions = _naive_inputs(tmp_path)
+    first = fingerprint(articles, questions, "minilm")
+    assert fingerprint(articles, questions, "minilm") == first
+    assert fingerprint(articles, questions, "another model") != first
+    assert fingerprint(articles, questions, "minilm", chunk_size=500) != first
+    questions.write_text(questions.read_text(encoding="utf-8") + "  - id: q2\n    question: Who spoke?\n",
+                         encoding="utf-8")
+    second = fingerprint(articles, questions, "minilm")
+    assert second != first
+    (articles / "b.txt").write_text("The council met.\n", encoding="utf-8")
+    assert fingerprint(articles, questions, "minilm") != second
+
+
+def test_the_baseline_keeps_a_report_written_for_the_same_inputs(tmp_path, monkeypatch, capsys):
+    from tools import baseline
+
+    articles, questions = _naive_inputs(tmp_path)
+    report = tmp_path / "naive.json"
+    embedded = []
+    monkeypatch.setattr(baseline, "make_embedder", lambda *a: embedded.append(a) or pytest.fail("embedded again"))
+    stamp = baseline.fingerprint(articles, questions, "bundled all-MiniLM-L6-v2 (onnx)")
+    report.write_text(json.dumps({"fingerprint": stamp, "results": []}), encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_BACKEND", "onnx")
+    monkeypatch.delenv("ASSISTANT_EMBEDDING_MODEL", raising=False)
+
+    assert baseline.main([str(articles), str(questions), "--report", str(report), "--reuse"]) == 0
+    assert "kept" in capsys.readouterr().out and not embedded
+
+    report.write_text(json.dumps({"fingerprint": "another", "results": []}), encoding="utf-8")
+    assert not baseline.written_for(report, stamp)
+    with pytest.raises(pytest.fail.Exception, match="embedded again"):
+        baseline.main([str(articles), str(questions), "--report", str(report), "--reuse"])
