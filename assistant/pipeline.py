@@ -27,6 +27,7 @@ import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
+from assistant import places
 from assistant.citations import dated_text
 from assistant.composers.base import Composer, Draft
 from assistant.composers.extractive import ExtractiveComposer
@@ -52,7 +53,6 @@ from assistant.retrieval import (
 )
 from assistant.scorer import SentenceScorer
 from assistant.settings import Settings
-from assistant.short_answer import load_places
 from assistant.timeline import DateIndex
 from assistant.verification import Verifier
 from vectorstore.embedder import EmbedderError, MiniLmEmbedder, common_words
@@ -241,6 +241,6 @@ def warm_up(embedder: MiniLmEmbedder, store: Store,
         with holding():
             store.query(vector, 1)
             store.query_sentences(vector, 1)
-        load_places()
+        places.load()
     except Exception as exc:  # noqa: BLE001 - anything the first question will meet again
         log.debug("warm-up: %s", exc)

@@ -22,7 +22,7 @@ from assistant.answer_types import wanted
 from assistant.attribution import asked_bearer, asked_speaker
 from assistant.conversation import Rewrite, Turn, rewrite
 from assistant.errors import QuestionError
-from assistant.short_answer import is_place, names_a_place
+from assistant.places import is_place, names_a_place
 from vectorstore.copies import near_duplicate
 from vectorstore.dates import (
     MONTH_PATTERN,

