@@ -126,7 +126,8 @@ _PHRASE_END = frozenset("""is are was were did does do has have had will would c
     during about over into its their his her the a an and or won made saw took became led hit sold left
     died got gave began came went ran said told brought sent set put kept held paid struck lost found caught
     fell rose broke chose drew drove flew grew knew spoke stole threw wore wrote bought fought sought taught
-    thought built spent met fled read sold cut quit shut beat sang sat shot stood""".split())
+    thought built spent met fled read sold cut quit shut beat sang sat shot stood
+    who whom whose which when where while because unless until says""".split())
 # Time words that end a noun phrase once it has begun ("which product early next month", "which
 # show this week"); first in the phrase they may describe the noun ("which late singer").
 _PHRASE_END_AFTER = frozenset("early earlier late later next last yesterday today tonight tomorrow now again soon".split())
@@ -208,8 +209,9 @@ def asked(question: str) -> Asked | None:
         return None  # an explanation, or two questions in one ("Who arrived and when?")
     if ask.rstrip().endswith(":"):
         return _completed(ask)  # a sentence to complete: its "who" is a relative ("a coach who:")
-    which = next((w for w in _WHICH_NOUN.finditer(ask) if _head(ask[w.end() - 1:])), None)
-    m = which or _WH.search(ask)
+    asking = _asking(ask)
+    which = next((w for w in _WHICH_NOUN.finditer(ask) if w.start() in asking and _head(ask[w.end() - 1:])), None)
+    m = which or next((w for w in _WH.finditer(ask) if w.start() in asking), None)
     if not m:
         return None
     wh = m.group(0).split()[0].lower() if which else m.group(1).lower()
@@ -299,6 +301,33 @@ def names_the_person(text: str, noun: str, question: str, pool: list[str]) -> bo
     q_terms = set(terms(question))
     return any(fit >= MIN_FIT and set(answer_terms(text[a:b], want)) - q_terms
                and referred_to_as_person(text[a:b], pool) for a, b, fit in candidates(text, want))
+
+
+_CLAUSE_START = frozenset("""is are was were has have had may might will would can could did does do he she it they
+    we you i a an the his her its their this that these those there""".split())
+_PREPOSITION = frozenset("by to with from for of in on at about against".split())
+
+
+def _asking(ask: str) -> set[int]:
+    """Where the words of ``ask`` that ask the question start, leaving out those that only join a
+    clause to the sentence: "the WHO" (an acronym), ", who helped...", "a doctor who has...",
+    "when he created...", "in what may be...". When every one looks like that, all are kept."""
+    found = list(_WH.finditer(ask))
+    asking = set()
+    for m in found:
+        before = ask[:m.start()].rstrip()
+        after = re.match(r"\s*([A-Za-z’']+)", ask[m.end():])
+        word = m.group(1).lower()
+        prev = re.search(r"([A-Za-z’']+)\W*$", before)
+        joins = (m.group(0) == "WHO" and not ask.isupper()  # the World Health Organization
+                 or bool(before) and (before.rstrip("\"”’'").endswith(",") and after is not None
+                                      and not word.startswith("how")
+                                      or after is not None and after.group(1).lower() in _CLAUSE_START
+                                      or word in ("who", "whom", "whose", "when", "where") and after is not None
+                                      and prev is not None and prev.group(1).lower() not in _PREPOSITION))
+        if not joins:
+            asking.add(m.start())
+    return asking or {m.start() for m in found}
 
 
 def _completed(ask: str) -> Asked | None:

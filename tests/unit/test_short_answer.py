@@ -42,6 +42,15 @@ from assistant.short_answer import (
     ("What figure did the sales reach?", "number", "figure"),
     ("Which baseball veteran did the team hire as manager?", "person", "veteran"),
     ("Which US institution released a code of conduct?", "named", "institution"),
+    # a clause joined to the sentence asks nothing: ", which...", "a dog who...", "when he...", "(WHO)"
+    ("A weather balloon, which officials said drifted for days, came down in which state?", "place", "state"),
+    ("The mayor, who took office in May, picked which company as the contractor?", "named", "company"),
+    ("Which country did the World Health Organization (WHO) praise for its vaccine drive?", "place", "country"),
+    ("In what may be the biggest recall yet, how many cars were pulled from sale?", "number", "cars"),
+    ("A court ruled the singer did not copy which song when he wrote his hit?", "named", "song"),
+    ("What is the name of Senator Lee's dog who bit a guard?", "named", "dog"),
+    ("The lab, which opened in 2020, has how many staff?", "number", "staff"),
+    ("Which NFL player says he lost 40 pounds this summer?", "person", "player"),
 ])
 def test_the_kind_of_short_answer_asked_for(question, kind, head):
     assert asked(question) is not None
