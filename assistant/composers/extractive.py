@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant import short_answer
+from assistant import places, short_answer
 from assistant.answer_types import answer_type_score
 from assistant.attribution import mentions, speaks
 from assistant.composers.base import Claim, Draft, Evidence
@@ -114,10 +114,11 @@ def _not_named(profile: QuestionProfile, chosen: list[Candidate], found: Retriev
     sentences) do not name, as the question writes it ("Bank of Ostland"), when they name less
     than half of its words (``question.covers_subjects``) or less than half of its names word for
     word ("the 2023 Gay Games" is not named by an article on the World Cup's "games"); "" when
-    they name enough."""
-    if not profile.subjects:
-        return ""
+    they name enough; and else the places it names when those articles name none of their
+    countries (``_elsewhere``)."""
     ids = {c.evidence.location.article_id for c in chosen} | {a.article_id for c in chosen for a in c.evidence.also_in}
+    if not profile.subjects:
+        return _elsewhere(profile, chosen, found, ids)
     held: set[str] = set().union(*(c.terms for c in chosen))  # the sentences, also when an article is missing
     for i in ids:
         article = found.articles.get(i)
@@ -127,10 +128,26 @@ def _not_named(profile: QuestionProfile, chosen: list[Candidate], found: Retriev
     # each name word for word ("King Charles and Queen Camilla" are two)
     names = [t for n in subject for part in re.split(r"\s+(?:and|&)\s+", n) if (t := terms(part))]
     whole = sum(all(covers_subjects([x], held) for x in t) for t in names)
-    if covers_subjects(profile.subjects, held) and 2 * whole >= len(names):
+    if not (covers_subjects(profile.subjects, held) and 2 * whole >= len(names)):
+        absent = {t for t in profile.subjects if not covers_subjects([t], held)}
+        return ", ".join(n for n in subject if absent & set(terms(n)))
+    return _elsewhere(profile, chosen, found, ids)
+
+
+def _elsewhere(profile: QuestionProfile, chosen: list[Candidate], found: Retrieved, ids: set[str]) -> str:
+    """The places the question names (as it writes them) when the articles of ``chosen`` set their
+    story in other countries and name none of the question's, nor a state, city or people of them:
+    "the hottest UK temperature on record" is not answered by an article on Montana's heat. "" when
+    they name one, when the question names no place, and when the articles name no place at all (a
+    newsroom seldom names its own country: "Biden's student loan plan" need not say "US")."""
+    asked_in = places.named_countries(profile.text)
+    if not asked_in:
         return ""
-    absent = {t for t in profile.subjects if not covers_subjects([t], held)}
-    return ", ".join(n for n in subject if absent & set(terms(n)))
+    texts = [c.evidence.text for c in chosen] + [a.text for i in ids if (a := found.articles.get(i)) is not None]
+    seen = frozenset().union(*(places.countries_in(t) for t in texts))
+    if not seen or frozenset().union(*asked_in.values()) & seen:
+        return ""
+    return ", ".join(asked_in)
 
 
 class ExtractiveComposer:

@@ -66,17 +66,43 @@ ARTICLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("judge")
+# Stories set in named places, in a store of their own (another article changes every word's weight).
+PLACED = {
+    "heat.txt": ("Heat records fall in Montana", "2025-07-11",
+                 "Billings will approach record temperatures in the upper 90s on Friday, the weather service said.\n"
+                 "The hottest temperature on record in Billings is 108 degrees, set in 1893.\n"
+                 "Cooling centres will stay open across Montana through the weekend."),
+    "trade.txt": ("Trade pact signed", "2025-07-10",
+                  "Britain and Marovia signed a trade pact on Tuesday, weeks after their talks with the US stalled.\n"
+                  "The pact takes effect in January."),
+    "prices.txt": ARTICLES["prices.txt"],
+}
+
+
+def _write(root, articles):
     folder = root / "articles"
     folder.mkdir()
     meta = {}
-    for name, (title, day, text) in ARTICLES.items():
+    for name, (title, day, text) in articles.items():
         (folder / name).write_text(text + "\n", encoding="utf-8")
         meta[name] = {"headline": title, "outlet": "Test Herald", "published": day}
     (folder / "articles.yaml").write_text(yaml.safe_dump(meta), encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return _write(tmp_path_factory.mktemp("judge"), ARTICLES)
+
+
+@pytest.fixture(scope="module")
+def placed(tmp_path_factory, embedder):
+    root = _write(tmp_path_factory.mktemp("placed"), PLACED)
+    settings = load_settings(data_dir=root / "data")
+    assistant = Assistant(settings, store=ChromaStore(settings.chroma_path), embedder=embedder)
+    report = assistant.ingest([root / "articles"])
+    assert len(report.ingested) == len(PLACED), report.skipped
+    return assistant
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +158,19 @@ def test_an_event_named_only_in_part_is_not_named(judged):
     assert "do not name Lantern Cup" in answer.notice
     answer = judged.answer("Which countries will host the opening games of the 2030 Harbour Cup?")
     assert not answer.abstained and "Ostland and Marovia" in answer.answer, answer.answer
+
+
+def test_a_record_from_a_story_set_in_another_country_is_declined(placed):
+    # failure kind 1: a record asked of Britain answered from an article that places its story in
+    # Montana (a US state and city) and never names Britain, its towns or its people
+    answer = placed.answer("What is the hottest temperature on record in Britain?")
+    assert answer.abstained, answer.answer
+    assert "do not name Britain" in answer.notice and answer.closest
+    answer = placed.answer("What is the hottest temperature on record in Billings?")  # the same, asked of Billings
+    assert not answer.abstained and not answer.notice and "Billings" in answer.answer, answer.answer
+    # an article that names no place at all is not placed elsewhere (a newsroom seldom names its own country)
+    answer = placed.answer("Consumer prices in the US rose by how much in October?")
+    assert not answer.abstained and "8.6%" in answer.answer, answer.answer
 
 
 def test_words_asked_of_someone_who_is_only_spoken_about_are_declined(judged):
