@@ -559,8 +559,11 @@ def _kind_terms(want: Asked) -> frozenset[str]:
 def _typed(span: str, want: Asked) -> bool:
     """Whether the name ``span`` ends with a word of the kind of thing or place asked for
     ("Yellowstone National Park" for "which national park", "the Tony Awards" for "which awards
-    show"). A person's name never says its kind ("Society of Authors" is no author)."""
+    show"). A person's name never says its kind ("Society of Authors" is no author), nor does a
+    known place's: the "United States" is a country, not "which state" (``places``)."""
     if want.kind not in ("named", "thing", "place"):
+        return False
+    if want.kind == "place" and (places.is_place(span) or places.is_city(span)):
         return False
     found = span_terms(span)
     return len(found) >= 2 and found[-1] in _kind_terms(want)

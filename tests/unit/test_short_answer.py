@@ -551,3 +551,9 @@ def test_a_sentence_gives_any_span_of_the_kind_asked_however_loose():
     assert not gives_any("Who was named the most valuable player of the All-Star Game?", [named])
     assert not gives_any("How many people were arrested?", [_cite("Police arrested people at the protest.")])
     assert gives_any("Why did the council vote?", [named])  # no kind asked
+
+
+def test_a_known_place_is_of_its_own_kind_whatever_its_last_word():
+    # the "United States" ends with "States" but is a country, not an answer to "which state"
+    sentence = "A balloon that crossed the United States was shot down off the South Carolina coast."
+    assert find("The balloon was shot down off the coast of which state?", [_cite(sentence)]).text == "South Carolina"
