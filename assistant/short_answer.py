@@ -138,7 +138,8 @@ _ORGANISATION = re.compile(r"\b(?:Center|Centre|Department|University|College|Co
 # A name ending so is an event, a thing or a place, not a person ("Martin Luther King Day", "Eras Tour")
 _NOT_A_PERSON = re.compile(r"\b(?:Day|Week|Month|Festival|Awards?|Tour|Cup|Games|Olympics|Championships?|Series|Open|"
                            r"Prize|Act|Bill|Bridge|Park|Street|Avenue|Square|Theat(?:er|re)|Stadium|Arena|Museum|"
-                           r"Hotel|Church|Hospital|School|Station|Airport|Island|River|Lake|Valley|Show)$")
+                           r"Hotel|Church|Hospital|School|Station|Airport|Island|River|Lake|Valley|Show|Bowl|"
+                           r"Marathon|Derby|Summit|Parade|League|Conference)$")
 _TITLE = re.compile(r"(?:(?:U\.S\.|US|Federal|Chief|Senior|Former|Acting|Deputy|Vice|District|Circuit|Supreme|"
                     r"Court|Attorney|General|Secretary|Minister|Prime|President|Judge|Justice|Senator|Sen\.|"
                     r"Governor|Gov\.|Mayor|Representative|Rep\.|Speaker|House|State|Dr\.|Mr\.|Mrs\.|Ms\.|"

@@ -557,3 +557,8 @@ def test_a_known_place_is_of_its_own_kind_whatever_its_last_word():
     # the "United States" ends with "States" but is a country, not an answer to "which state"
     sentence = "A balloon that crossed the United States was shot down off the South Carolina coast."
     assert find("The balloon was shot down off the coast of which state?", [_cite(sentence)]).text == "South Carolina"
+
+
+def test_an_event_is_no_person():
+    sentence = "A former NFL Super Bowl champion says he lost 100 pounds during a fast."
+    assert find("Which NFL player says he lost 100 pounds?", [_cite(sentence)]) is None
