@@ -561,10 +561,11 @@ def _typed(span: str, want: Asked) -> bool:
     """Whether the name ``span`` ends with a word of the kind of thing or place asked for
     ("Yellowstone National Park" for "which national park", "the Tony Awards" for "which awards
     show"). A person's name never says its kind ("Society of Authors" is no author), nor does a
-    known place's: the "United States" is a country, not "which state" (``places``)."""
+    known place's of another kind: the "United States" is a country, not "which state" (``places``);
+    "New York City" is a city."""
     if want.kind not in ("named", "thing", "place"):
         return False
-    if want.kind == "place" and (places.is_place(span) or places.is_city(span)):
+    if want.kind == "place" and (places.is_place(span) or places.is_city(span)) and _place_fit(span, want.head) < 1.0:
         return False
     found = span_terms(span)
     return len(found) >= 2 and found[-1] in _kind_terms(want)
