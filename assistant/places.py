@@ -171,7 +171,6 @@ def is_place(text: str) -> bool:
     return bool(listed) and all(p in kinds() for p in listed)
 
 
-
 # Countries that ISO 3166 does not look up by these names, by ISO code (with ``_COUNTRY_CODES``).
 _MORE_CODES = {"u.k.": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
                "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "palestine": "PS", "vatican": "VA",
@@ -241,17 +240,18 @@ def countries_of(name: str) -> frozenset[str]:
     state, a city of ``CITY_POPULATION`` people or more, or a people's adjective ("British",
     "Canadian", "Japanese"); empty when it names none of them."""
     codes = _codes()
-    k = key(name)
-    for k in (k, re.sub(r"[’']s?$", "", k.rstrip(",;:")), k.rstrip(".,;:")):  # "U.S." stays; "Britain's" is Britain
+    written = key(name)
+    bare = written.rstrip(".,;:")
+    for k in (written, re.sub(r"[’']s?$", "", written.rstrip(",;:")), bare):  # "U.S." stays; "Britain's" is Britain
         if k in codes:
             return codes[k]
-    if " " in k:
+    if " " in bare:
         return frozenset()
-    w = k.removesuffix("s")
-    for ending in DEMONYM_ENDINGS:
+    w = bare.removesuffix("s")
+    for ending in DEMONYM_ENDINGS:  # "Japanese", "Americans", and "Canadian" of "canad(a)"
         base = w.removesuffix(ending)
         if base != w and len(base) > 2:
-            if base in codes and any(len(code) == 2 for code in codes[base]) and base in kinds():
+            if base in codes and base in kinds():
                 return codes[base]
             if base in _clipped():
                 return frozenset({_clipped()[base]})
