@@ -76,6 +76,14 @@ PLACED = {
                   "Britain and Marovia signed a trade pact on Tuesday, weeks after their talks with the US stalled.\n"
                   "The pact takes effect in January."),
     "prices.txt": ARTICLES["prices.txt"],
+    "retire.txt": ("Senator to step down", "2025-11-04",
+                   "Senator Ruth Calder said on Monday that she will not run for reelection next year.\n"
+                   "The former Easton mayor has held the seat since 1998.\n"
+                   "Her decision opens a race that has drawn no challenger in decades."),
+    "show.txt": ("A second season", "2025-11-03",
+                 "“Harbour Lights” is officially coming back.\n"
+                 "Streamwave announced on Sunday that the wildly popular drama show is green lit for a second season.\n"
+                 "Filming starts in the spring."),
 }
 
 
@@ -171,6 +179,23 @@ def test_a_record_from_a_story_set_in_another_country_is_declined(placed):
     # an article that names no place at all is not placed elsewhere (a newsroom seldom names its own country)
     answer = placed.answer("Consumer prices in the US rose by how much in October?")
     assert not answer.abstained and "8.6%" in answer.answer, answer.answer
+
+
+def test_a_lead_that_restates_the_news_is_followed_by_the_sentence_that_answers(placed):
+    # failure kind 2: the sentence that best matches the question only restates its news ("will not
+    # run for reelection"); the year asked for is in the sentence right after it
+    answer = placed.answer("Senator Ruth Calder will not run for reelection. Since what year has she held her seat?")
+    assert not answer.abstained, answer.answer
+    assert answer.short_answer is not None and answer.short_answer.text == "1998", answer.answer
+    assert [c.text[:20] for c in answer.citations] == ["Senator Ruth Calder ", "The former Easton ma"], answer.answer
+
+
+def test_a_lead_that_refers_back_is_preceded_by_the_sentence_that_names_it(placed):
+    # failure kind 2, the other way round: the best match says "the wildly popular drama show"; the
+    # sentence before it names the show
+    answer = placed.answer("Which wildly popular show was green lit for a second season?")
+    assert not answer.abstained, answer.answer
+    assert answer.short_answer is not None and answer.short_answer.text == "Harbour Lights", answer.answer
 
 
 def test_words_asked_of_someone_who_is_only_spoken_about_are_declined(judged):
