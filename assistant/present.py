@@ -52,7 +52,8 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
                   composer=verdict.composer, fallback_from=verdict.fallback_from, rejected=verdict.rejected,
                   dropped=verified.dropped if verified else [], notice=notice)
     if verified is None or not verified.sentences:
-        why = _too_old(query, found.older) if found.older is not None else ""  # only with a recency window
+        why = (_too_old(query, found.older, bool(found.passages)) if found.older is not None  # only with a recency window
+               else "")
         return _declined(draft, found, common, why)
     citations = with_context(verified.citations, found.articles)
     short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
@@ -115,16 +116,21 @@ def _concise(verified, citations: list, short: ShortAnswer, lead, question: str)
     return verified, citations, replace(short, n=renumbered[short.n])
 
 
-def _too_old(query: Query, older: str) -> str:
+def _too_old(query: Query, older: str, current_found: bool) -> str:
     """Why a question asked on a day found nothing: what it found is older than the news it asks
-    about (of "this week", or, naming no time, of the day it is asked)."""
+    about (of "this week", or, naming no time, of the day it is asked). ``current_found``: passages
+    of that time were found too, and none answers (the older ones were only left out)."""
     since = query.recency.since.isoformat()
+    found = (f"none of the passages found from then answers it, and older ones (the newest from {older}) were left out"
+             if current_found else f"the passages found about it are older (the newest from {older})")
     if not query.recency.named:
         return (f"Asked on {query.as_of.isoformat()}, it is about the news of that day: only articles published from "
-                f"{since} on can report it; the passages found about it are older (the newest from {older}).")
-    phrase = next((e.phrase for e in query.dates if e.relative), "recent news")
+                f"{since} on can report it; {found}.")
+    # the phrase that set the window: the earliest of the relative times named ("last year", not "this week")
+    named = [e for e in query.dates if e.relative and e.first is not None and e.first <= query.as_of]
+    phrase = min(named, key=lambda e: e.first).phrase if named else "recent news"
     return (f"Asked on {query.as_of.isoformat()} about \u201c{phrase}\u201d, only articles published from "
-            f"{since} on can report it; the passages found about it are older (the newest from {older}).")
+            f"{since} on can report it; {found}.")
 
 
 def _exact(short: ShortAnswer, articles: dict) -> bool:

@@ -93,6 +93,27 @@ def test_passages_are_widened_to_their_neighbours_with_exact_offsets(corpus, tmp
         assert len(p.chunk_ids) >= 2  # the matched chunk and at least one neighbour
 
 
+def test_a_decline_says_whether_current_passages_were_found_and_which_time_set_the_window(small, corpus):
+    import datetime as dt
+
+    # a newer story that does not say how many marched: the week's passages are found, and none answers
+    (corpus / "library.txt").write_text("The Springfield library extended its Sunday hours on Monday.\n", encoding="utf-8")
+    (corpus / "articles.yaml").write_text(
+        (corpus / "articles.yaml").read_text(encoding="utf-8")
+        + "library.txt: {outlet: Springfield Times, headline: Library hours, published: '2025-10-27'}\n", encoding="utf-8")
+    small.ingest([corpus], progress=False)
+    later = small.answer("How many people marched to city hall this week?", as_of=dt.date(2025, 10, 30))
+    assert later.abstained and all(p.chunk.article_id != "protest" for p in later.retrieved)
+    assert later.retrieved and later.notice == (
+        "Asked on 2025-10-30 about \u201cthis week\u201d, only articles published from 2025-10-20 on can report it; "
+        "none of the passages found from then answers it, and older ones (the newest from 2025-10-09) were left out.")
+    # the phrase named is the one that set the window: "last month" (February), not "this week"
+    asked = small.answer("How many people marched to city hall this week, up from last month?", as_of=dt.date(2026, 3, 4))
+    assert asked.abstained and asked.notice == (
+        "Asked on 2026-03-04 about \u201clast month\u201d, only articles published from 2026-01-25 on can report it; "
+        "the passages found about it are older (the newest from 2025-10-27).")
+
+
 def test_as_of_leaves_out_later_articles_and_anchors_relative_days(small):
     import datetime as dt
 
