@@ -126,9 +126,7 @@ def _too_old(query: Query, older: str, current_found: bool) -> str:
     if not query.recency.named:
         return (f"Asked on {query.as_of.isoformat()}, it is about the news of that day: only articles published from "
                 f"{since} on can report it; {found}.")
-    # the phrase that set the window: the earliest of the relative times named ("last year", not "this week")
-    named = [e for e in query.dates if e.relative and e.first is not None and e.first <= query.as_of]
-    phrase = min(named, key=lambda e: e.first).phrase if named else "recent news"
+    phrase = query.recency.phrase or "recent news"  # the time that set the window ("last year", not "this week")
     return (f"Asked on {query.as_of.isoformat()} about \u201c{phrase}\u201d, only articles published from "
             f"{since} on can report it; {found}.")
 

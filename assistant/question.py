@@ -338,6 +338,7 @@ class Recency:
     since: dt.date
     strict: bool = True
     named: bool = True  # False: the question names no time; it is asked about the news of its day
+    phrase: str = field(default="", compare=False)  # the relative time that set ``since`` ("this week", "last year")
 
 
 def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -> Recency | None:
@@ -353,9 +354,10 @@ def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -
     if as_of is None:
         return None
     # a time still ahead ("next month", "later this year") is announced any time before it
-    relative = [e.first for e in dates if e.relative and e.first is not None and e.first <= as_of]
+    relative = [e for e in dates if e.relative and e.first is not None and e.first <= as_of]
     if relative:
-        return Recency(days_before(min(relative), REPORT_LEAD_DAYS))
+        earliest = min(relative, key=lambda e: e.first)
+        return Recency(days_before(earliest.first, REPORT_LEAD_DAYS), phrase=earliest.phrase)
     if _RECENT.search(question):
         return Recency(days_before(as_of, RECENT_DAYS), strict=False)
     current = days_before(as_of, CURRENT_DAYS)

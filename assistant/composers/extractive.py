@@ -584,13 +584,10 @@ def _next_to(cand: Candidate, candidates: list[Candidate], before: bool) -> Cand
     """The candidate right before (or after) ``cand`` in its article: no more than a line break
     between them. None when that sentence is not among the candidates."""
     loc = cand.evidence.location
-    same = [c for c in candidates if c.evidence.location.article_id == loc.article_id and c is not cand]
-    if before:
-        near = max((c for c in same if c.evidence.location.end <= loc.start), key=lambda c: c.evidence.location.end,
-                   default=None)
-        gap = loc.start - near.evidence.location.end if near is not None else None
-    else:
-        near = min((c for c in same if c.evidence.location.start >= loc.end), key=lambda c: c.evidence.location.start,
-                   default=None)
-        gap = near.evidence.location.start - loc.end if near is not None else None
-    return near if gap is not None and gap <= 3 else None
+
+    def gap(c: Candidate) -> int:  # characters between the two, on the side asked
+        return loc.start - c.evidence.location.end if before else c.evidence.location.start - loc.end
+
+    same = [c for c in candidates if c is not cand and c.evidence.location.article_id == loc.article_id and gap(c) >= 0]
+    near = min(same, key=gap, default=None)
+    return near if near is not None and gap(near) <= 3 else None
