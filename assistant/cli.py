@@ -9,6 +9,7 @@ errors print one clear line on stderr and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -512,6 +513,9 @@ def add_train_scorer(sub) -> None:
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "scorer.json",
                    help="where to save the scorer (default: the package's assistant/scorer.json, the one the assistant uses)")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--second-look-only", action="store_true",
+                   help="keep the support and ranker of the scorer in --out and fit only its second look (a model "
+                        "of the whole question that may answer one the support declines) on these sets")
     add_store_options(p)
     p.set_defaults(func=cmd_train_scorer)
 
@@ -521,11 +525,21 @@ def cmd_train_scorer(args, settings) -> int:
     from assistant import training
     from assistant.answer import Assistant
     from assistant.evaluation import read_set
-    from assistant.scorer import SentenceScorer
+    from assistant.scorer import SentenceScorer, load_scorer
     from vectorstore.embedder import make_embedder
 
     if not args.out.parent.is_dir() or not os.access(args.out.parent, os.W_OK):
         print(f"error: --out {args.out}: its folder does not exist or is not writable", file=sys.stderr)
+        return EXIT_USER_ERROR
+    try:  # the scorer there now: its second look is kept by a ranker refit, its ranker by a second-look fit
+        current = load_scorer(args.out) if args.out.is_file() else None
+    except (ValueError, KeyError, json.JSONDecodeError) as exc:
+        if args.second_look_only:
+            print(f"error: --out {args.out}: not a scorer this version reads ({exc})", file=sys.stderr)
+            return EXIT_USER_ERROR
+        current = None
+    if args.second_look_only and current is None:
+        print(f"error: --second-look-only: no scorer at --out {args.out} to add a second look to", file=sys.stderr)
         return EXIT_USER_ERROR
     embedder = make_embedder(settings.embedding_model, settings.embedding_backend, settings.device, settings.embedding_cache)
     questions = []
@@ -543,10 +557,24 @@ def cmd_train_scorer(args, settings) -> int:
         assistant = Assistant(set_settings, embedder=embedder, scorer=SentenceScorer.neutral())
         print(assistant.ingest([articles]).summary())
         questions += training.collect(assistant, qset.cases, name)
+    if args.second_look_only:
+        try:
+            look = training.train_second_look(current, questions, k=args.folds)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        training.save(dataclasses.replace(current, second_look=look), args.out)
+        print(json.dumps(look.report, indent=2))
+        print(f"second look fitted (log-odds threshold {look.threshold:.2f}, chosen out of fold); the support and "
+              f"ranker kept; scorer written to {args.out}")
+        return 0
     scorer = training.train(questions, k=args.folds)
+    if current is not None:
+        scorer.second_look = current.second_look
     training.save(scorer, args.out)
     print(json.dumps(scorer.report, indent=2))
-    print(f"ranker fitted; abstain threshold {scorer.threshold:.2f} (hand-set); scorer written to {args.out}")
+    print(f"ranker fitted; abstain threshold {scorer.threshold:.2f} (hand-set){'; second look kept' if scorer.second_look else ''}; "
+          f"scorer written to {args.out}")
     return 0
 
 

@@ -125,7 +125,8 @@ class Pipeline:
         self.dates = DateIndex(parts.keyword.places(), dates, fetch=chunk_map.get)
         self.extractive = ExtractiveComposer(parts.store, self.index.known, parts.scorer, s.abstain_threshold,
                                              s.max_answer_sentences, judge=judge_for(s),
-                                             judge_candidates=s.judge_candidates, judge_threshold=s.judge_threshold)
+                                             judge_candidates=s.judge_candidates, judge_threshold=s.judge_threshold,
+                                             second_look=s.second_look)
         self.composer: Composer = self.extractive
         self.llm_notice = parts.chat_notice
         rewrite_with_model = None

@@ -13,6 +13,13 @@ start (``assistant/scorer.json``; nothing is trained at run time):
   known answers; the file keeps its k-fold cross-validated figures beside the hand-set order's on
   the same questions.
 
+- the **second look** (optional), which may overrule a decline: a logistic model over the
+  question as a whole (the best support, how well the first sentence's article covers the
+  question, how strongly the first five sentences agree on an answer), fitted by
+  ``train-scorer --second-look-set NAME`` on questions written by others. It is asked only when the
+  support is below the threshold and every word of the question occurs in the articles; it can
+  turn a decline into an answer, never an answer into a decline.
+
 A fitted support score (a logistic model and threshold) was tried and lost to the hand-set one on
 the cross-validated figures; a scorer file may still hold one (``link: logistic``).
 """
@@ -50,6 +57,56 @@ FEATURES = (
 )
 
 
+# The second look's features, from a question's candidates (``SecondLook.values``).
+SECOND_LOOK_FEATURES = (
+    "support",          # the best support among the candidates (below the threshold, or it is not asked)
+    "article_lexical",  # the first candidate's article_lexical: its article's retrieved sentences cover the question
+    "answer_votes",     # the highest answer_votes among the first five candidates
+)
+SECOND_LOOK_TOP = 5
+
+
+@dataclass
+class SecondLook:
+    """A logistic model over ``SECOND_LOOK_FEATURES`` of a whole question: whether to answer one
+    the support would decline. ``answers`` is true when its log-odds reach ``threshold`` (chosen
+    by cross-validation when it was fitted). ``report``: its cross-validated figures."""
+
+    coefficients: list[float]
+    intercept: float
+    threshold: float
+    report: dict = field(default_factory=dict)
+
+    @staticmethod
+    def values(ordered: list[dict[str, float]], supports: list[float]) -> list[float] | None:
+        """The features of a question from its candidates' features in the ranker's order (best
+        first) and their supports; ``None`` when it gets no second look: it has no candidate, or
+        some of its words never occur in the articles (what it asks about may not be there at all)."""
+        if not ordered or ordered[0]["unknown_share"] > 0:
+            return None
+        return [max(supports), ordered[0]["article_lexical"],
+                max(f["answer_votes"] for f in ordered[:SECOND_LOOK_TOP])]
+
+    def log_odds(self, values: list[float]) -> float:
+        return self.intercept + sum(c * v for c, v in zip(self.coefficients, values))
+
+    def answers(self, ordered: list[dict[str, float]], supports: list[float]) -> bool:
+        """Whether the question is answered after all (see ``values``)."""
+        values = self.values(ordered, supports)
+        return values is not None and self.log_odds(values) >= self.threshold
+
+    def to_dict(self) -> dict:
+        return {"features": list(SECOND_LOOK_FEATURES), "coefficients": self.coefficients, "intercept": self.intercept,
+                "threshold": self.threshold, "report": self.report}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SecondLook:
+        if tuple(d.get("features", ())) != SECOND_LOOK_FEATURES or len(d.get("coefficients", ())) != len(SECOND_LOOK_FEATURES):
+            raise ValueError(f"the scorer's second look was fitted on features {d.get('features')}, the code computes "
+                             f"{list(SECOND_LOOK_FEATURES)}: refit it with 'python -m assistant train-scorer --second-look-set'")
+        return cls([float(c) for c in d["coefficients"]], float(d["intercept"]), float(d["threshold"]), d.get("report", {}))
+
+
 @dataclass
 class SentenceScorer:
     """``probability(features)``: a linear score over standardised ``FEATURES``, through the
@@ -58,7 +115,8 @@ class SentenceScorer:
     ``threshold``: below it for the best candidate's support, the assistant abstains. ``ranker``:
     ``{coefficients, mean, scale}`` of a linear model over the same features, whose ``rank`` orders
     the candidates (None: they are ordered by ``probability``). ``report``: the cross-validated
-    figures the ranker was accepted on (kept with it, for the record).
+    figures the ranker was accepted on (kept with it, for the record). ``second_look``: may answer
+    a question the support would decline (``SecondLook``; None: the threshold alone decides).
     """
 
     coefficients: list[float]
@@ -70,6 +128,7 @@ class SentenceScorer:
     report: dict = field(default_factory=dict)
     link: str = "logistic"
     ranker: dict | None = None
+    second_look: SecondLook | None = None
 
     def rank(self, values: dict[str, float]) -> float:
         """The order of candidates, best first: the fitted ranker's score (``ranker``: a linear model
@@ -96,7 +155,8 @@ class SentenceScorer:
     def to_dict(self) -> dict:
         return {"link": self.link, "features": list(self.features), "coefficients": self.coefficients,
                 "intercept": self.intercept, "mean": self.mean, "scale": self.scale, "threshold": self.threshold,
-                "ranker": self.ranker, "report": self.report}
+                "ranker": self.ranker, "report": self.report,
+                "second_look": self.second_look.to_dict() if self.second_look else None}
 
     @classmethod
     def from_dict(cls, d: dict) -> SentenceScorer:
@@ -111,8 +171,10 @@ class SentenceScorer:
                            and all(x != 0 for x in ranker["scale"])):
             raise ValueError("the scorer's ranker does not have one weight per feature: refit it with "
                              "'python -m assistant train-scorer'")
+        second_look = SecondLook.from_dict(d["second_look"]) if d.get("second_look") else None
         return cls(list(d["coefficients"]), float(d["intercept"]), list(d["mean"]), list(d["scale"]),
-                   float(d["threshold"]), tuple(d["features"]), d.get("report", {}), d.get("link", "logistic"), ranker)
+                   float(d["threshold"]), tuple(d["features"]), d.get("report", {}), d.get("link", "logistic"), ranker,
+                   second_look)
 
 
 def hand_set() -> SentenceScorer:

@@ -14,6 +14,13 @@ ranker fitted on the other folds only. Questions of a news week stay in one fold
 ``YYYYMMDD_N`` names its week, as RealTime QA's do: a week's questions share stories); other
 questions are spread one by one. The saved ranker is then fitted on all questions; the file keeps
 the cross-validated figures beside it.
+
+The second look (``scorer.SecondLook``, ``--second-look-only``) is fitted on whole questions: a
+logistic model of whether a question is answerable, from its best support, its first sentence's
+article coverage and its answer votes, on the questions every word of which occurs in the articles
+(answerable ones only when a candidate holds the answer). Its threshold is the one whose
+cross-validated decisions (the support's, overruled where the model is confident) get the most
+questions right: answered with an answering first sentence, or declined when nothing answers.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from assistant.answer import Assistant
 from assistant.composers.extractive import lead
 from assistant.evaluation import Case
 from assistant.question import Request
-from assistant.scorer import FEATURES, SentenceScorer, hand_set
+from assistant.scorer import FEATURES, SecondLook, SentenceScorer, hand_set
 
 _PUNCT = set(string.punctuation) | {"\u201c", "\u201d", "\u2018", "\u2019"}
 
@@ -213,3 +220,112 @@ def train(questions: list[Question], k: int = 5, c: float = 0.1) -> SentenceScor
 def save(scorer: SentenceScorer, path: Path) -> None:
     """Write the scorer as JSON (stable key order, so a refit shows as a readable diff)."""
     Path(path).write_text(json.dumps(scorer.to_dict(), indent=1) + "\n", encoding="utf-8")
+
+
+# -- the second look -------------------------------------------------------------------------------
+
+@dataclass
+class Judged:
+    """A question as the deployed scorer sees it: its best support, whether the sentence the
+    answer would lead with answers, and its second-look features (None: it gets no second look)."""
+
+    question: Question
+    support: float
+    right: bool
+    values: list[float] | None
+
+
+def judged(scorer: SentenceScorer, q: Question) -> Judged:
+    """``q`` ordered as the composer orders it (the ranker's order; ``lead``), with its features."""
+    rows = [dict(zip(FEATURES, row)) for row in q.features]
+    support = [scorer.probability(r) for r in rows]
+    order = [scorer.rank(r) for r in rows]
+    ranked = sorted(range(len(rows)), key=lambda i: (-order[i], -support[i]))
+    first = lead(order, support)
+    return Judged(q, max(support), first is not None and bool(q.labels[first]),
+                  SecondLook.values([rows[i] for i in ranked], [support[i] for i in ranked]))
+
+
+def fit_second_look(items: list[Judged], c: float = 1.0) -> tuple[list[float], float] | None:
+    """Coefficients and intercept of the logistic model (answerable or not) over the questions that
+    get a second look; answerable ones only when a candidate answers (else what is answerable is
+    not among what was found). None when there is not one of each."""
+    from sklearn.linear_model import LogisticRegression
+
+    usable = [j for j in items if j.values is not None and (not j.question.answerable or j.question.labels.any())]
+    y = np.array([j.question.answerable for j in usable], dtype=int)
+    if len(set(y.tolist())) < 2:
+        return None
+    model = LogisticRegression(C=c, max_iter=1000).fit(np.array([j.values for j in usable]), y)
+    return model.coef_[0].round(6).tolist(), round(float(model.intercept_[0]), 6)
+
+
+def _decide(j: Judged, threshold: float, log_odds: float | None, t: float) -> bool:
+    """Whether the question is answered: the support reaches the threshold, or the second look's log-odds reach ``t``."""
+    return j.support >= threshold or (log_odds is not None and log_odds >= t)
+
+
+def _second_look_tally(scored: list[tuple[Judged, bool]]) -> dict:
+    """Per set: hit, false_abstain, abstain_correct and accuracy (right answers and right declines)
+    from ``(question, answered)``."""
+    by_set: dict[str, dict[str, list]] = {}
+    for j, answered in scored:
+        s = by_set.setdefault(j.question.set_name, {"hit": [], "false_abstain": [], "abstain_correct": [], "right": []})
+        if j.question.answerable:
+            s["hit"].append(answered and j.right)
+            s["false_abstain"].append(not answered)
+            s["right"].append(answered and j.right)
+        else:
+            s["abstain_correct"].append(not answered)
+            s["right"].append(not answered)
+    out = {}
+    for name, s in by_set.items():
+        right = s.pop("right")
+        out[name] = {k: round(float(np.mean(v)), 3) if v else None for k, v in s.items()} | {
+            "accuracy": round(float(np.mean(right)), 4), "answerable": len(s["hit"]),
+            "unanswerable": len(s["abstain_correct"])}
+    return out
+
+
+THRESHOLDS = np.round(np.arange(-1.0, 3.0001, 0.05), 2)
+
+
+def train_second_look(scorer: SentenceScorer, questions: list[Question], k: int = 5, c: float = 1.0,
+                      seed: int = 7) -> SecondLook:
+    """The second look for ``scorer`` (its support, threshold and ranker as they are), fitted on
+    ``questions``; its threshold the one with the most questions right out of fold (the highest of
+    equals: the fewest declines overruled), with the figures before and after in ``report``."""
+    items = [judged(scorer, q) for q in questions]
+    groups: dict[str, list[int]] = {}
+    for i, j in enumerate(items):
+        groups.setdefault(f"{j.question.set_name}/{week(j.question.id)}", []).append(i)
+    order = sorted(groups)
+    random.Random(seed).shuffle(order)
+    folds = [[i for g in order[f::k] for i in groups[g]] for f in range(k)]
+    log_odds: list[float | None] = [None] * len(items)
+    for held in folds:
+        held_set = set(held)
+        fitted = fit_second_look([j for i, j in enumerate(items) if i not in held_set], c)
+        if fitted is None:
+            continue
+        look = SecondLook(*fitted, threshold=0.0)
+        for i in held:
+            if items[i].values is not None:
+                log_odds[i] = look.log_odds(items[i].values)
+
+    def right(t: float) -> int:
+        return sum((not j.question.answerable) != _decide(j, scorer.threshold, lo, t) and
+                   (not j.question.answerable or j.right) for j, lo in zip(items, log_odds))
+
+    best = max(THRESHOLDS, key=lambda t: (right(t), t))
+    fitted = fit_second_look(items, c)
+    if fitted is None:
+        raise ValueError("the second look needs questions to answer and questions to decline that every word of occurs in the articles")
+    report = {
+        "cross_validated": _second_look_tally([(j, _decide(j, scorer.threshold, lo, best)) for j, lo in zip(items, log_odds)]),
+        "support_alone_on_the_same_questions": _second_look_tally([(j, j.support >= scorer.threshold) for j in items]),
+        "folds": k, "C": c, "questions": len(items), "asked": sum(j.values is not None for j in items),
+        "note": "accuracy: answered with an answering first sentence, or declined when the question is to be declined. "
+                "The second look is asked only below the support's threshold, when every word of the question occurs "
+                "in the articles; the threshold is the log-odds with the most questions right out of fold."}
+    return SecondLook(*fitted, threshold=float(best), report=report)

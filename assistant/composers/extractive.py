@@ -165,7 +165,8 @@ class ExtractiveComposer:
     the question, its passage's rank, whether the question names things the articles never
     mention ("What is the capital of France?"), ... The ``SentenceScorer`` (``assistant/scorer.py``)
     gives each a support score (hand-set) and an order (a fitted ranker). The best support must
-    reach the threshold or the composer abstains; the answer leads with the ranker's first
+    reach the threshold or the composer abstains, unless the scorer's second look at the whole
+    question (a fitted model, ``scorer.SecondLook``) answers it; the answer leads with the ranker's first
     sentence among those with at least ``LEAD_RATIO`` (0.6) of the best support. Further sentences,
     in the ranker's order, are added while they have ``keep_ratio`` of it and add something the answer
     lacks: a question term not yet covered, or a kind of answer not yet given. Near-duplicates
@@ -193,13 +194,16 @@ class ExtractiveComposer:
             ``judge_candidates``; the others fall behind them with no support), and the threshold
             is the judge's own (``judge_threshold`` if given). A question naming something the
             articles never mention still gets no support.
+        second_look: let the scorer's second look (``scorer.SecondLook``, if it has one) answer a
+            question whose best support is below the threshold (never with a judge).
     """
 
     name = "extractive"
 
     def __init__(self, store: Store, known: Callable[[str], bool], scorer: SentenceScorer,
                  abstain_threshold: float | None = None, max_sentences: int = 3, keep_ratio: float = KEEP_RATIO,
-                 judge: Judge | TreeJudge | None = None, judge_candidates: int = 16, judge_threshold: float | None = None) -> None:
+                 judge: Judge | TreeJudge | None = None, judge_candidates: int = 16, judge_threshold: float | None = None,
+                 second_look: bool = True) -> None:
         self.store = store
         self.known = known
         self.scorer = scorer
@@ -211,6 +215,8 @@ class ExtractiveComposer:
             self.abstain_threshold = scorer.threshold if abstain_threshold is None else abstain_threshold
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
+        # the scorer's second look at a question the support declines (not with a judge: it has its own threshold)
+        self.second_look = scorer.second_look if second_look and judge is None else None
 
     def stream(self, found: Retrieved) -> Iterator[Draft]:
         """No generation to stream: just the draft."""
@@ -282,7 +288,7 @@ class ExtractiveComposer:
         first = lead([c.order for c in candidates], [c.score for c in candidates], LEAD_RATIO,
                      [c.on_day >= MIN_DAY_MATCH for c in candidates] if day_question else None)
         ranked = [c.evidence for c in candidates[:CANDIDATES_KEPT]]
-        if support < self.abstain_threshold or first is None:
+        if first is None or (support < self.abstain_threshold and not self._second_look(candidates)):
             return Draft([], True, support, closest, candidates=ranked)
         best = candidates[first]
 
@@ -460,6 +466,11 @@ class ExtractiveComposer:
         for cand in out[len(read):]:
             cand.order, cand.score, cand.evidence.score = -1.0, 0.0, 0.0
         out.sort(key=lambda c: (-c.order, c.rank, c.evidence.location.start))
+
+    def _second_look(self, candidates: list[Candidate]) -> bool:
+        """Whether the scorer's second look answers a question its support declines (``SecondLook``)."""
+        return self.second_look is not None and self.second_look.answers(
+            [c.features for c in candidates], [c.score for c in candidates])
 
     @staticmethod
     def _readable_order(chosen: list[Candidate]) -> list[Candidate]:

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
+from assistant.answer import Assistant
 from assistant.evaluation import Case
 from assistant.scorer import FEATURES, SentenceScorer, hand_set, load_scorer
+from assistant.settings import load_settings
 from assistant.training import collect, holds, save, train
 
 
@@ -114,3 +116,84 @@ def test_a_news_week_stays_in_one_fold(monkeypatch):
     for held in folds:
         weeks = {training.week(i) for i in held}
         assert held == {q.id for q in qs if training.week(q.id) in weeks}  # whole weeks held out
+
+
+def test_the_shipped_second_look_answers_only_what_the_support_declines_and_every_word_is_known():
+    from assistant.scorer import SecondLook
+
+    look = load_scorer().second_look
+    assert look is not None and set(look.report["cross_validated"]) == set(look.report["support_alone_on_the_same_questions"])
+    close = values(article_lexical=0.9, answer_votes=1.0)  # its article covers the question, the candidates agree
+    far = values(article_lexical=0.2, answer_votes=0.0)
+    assert look.answers([close, far], [0.40, 0.30])
+    assert not look.answers([far, close], [0.15, 0.10])
+    assert not look.answers([{**close, "unknown_share": 0.3}, far], [0.40, 0.30])  # a word the articles never use
+    assert SecondLook.values([], []) is None
+    assert SecondLook.values([close, far], [0.40, 0.30]) == [0.40, 0.9, 1.0]
+
+
+def test_a_second_look_on_other_features_is_refused(tmp_path):
+    data = load_scorer().to_dict()
+    data["second_look"]["features"] = ["support"]
+    (tmp_path / "s.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="refit it"):
+        load_scorer(tmp_path / "s.json")
+
+
+def _question(qid: str, answerable: bool, support_dense: float, article_lexical: float, votes: float, answers: bool):
+    """One question of two candidates: the first (``support_dense`` sets its hand-set support) may answer."""
+    import numpy as np
+
+    from assistant import training
+
+    first = values(dense=support_dense, article_lexical=article_lexical, answer_votes=votes)
+    other = values(dense=0.1, article_lexical=article_lexical)
+    return training.Question("weeks", qid, answerable, np.array([[r[f] for f in FEATURES] for r in (first, other)]),
+                             np.array([int(answerable and answers), 0]))
+
+
+def test_the_second_look_is_fitted_out_of_fold_and_only_turns_declines_into_answers():
+    from assistant import training
+
+    qs = []
+    for d in range(1, 7):  # six news weeks
+        qs += [_question(f"2023100{d}_0", True, 0.85, 0.8, 1.0, True),   # support 0.38: declined, but answerable
+               _question(f"2023100{d}_1", True, 0.86, 0.9, 0.9, True),
+               _question(f"2023100{d}_2", False, 0.84, 0.2, 0.0, False),  # to decline: same support, nothing agrees
+               _question(f"2023100{d}_3", False, 0.83, 0.3, 0.1, False),
+               _question(f"2023100{d}_4", True, 1.2, 0.7, 1.0, True)]     # support 0.54: answered either way
+    scorer = hand_set()
+    look = training.train_second_look(scorer, qs, k=3)
+    assert look.to_dict() == training.train_second_look(scorer, qs, k=3).to_dict()  # seeded, deterministic
+    cv, alone = look.report["cross_validated"]["weeks"], look.report["support_alone_on_the_same_questions"]["weeks"]
+    assert alone["hit"] < cv["hit"] == 1.0 and cv["abstain_correct"] == alone["abstain_correct"] == 1.0
+    judged = [training.judged(scorer, q) for q in qs]
+    for j in judged:
+        answered = j.support >= scorer.threshold or look.answers(
+            [dict(zip(FEATURES, r)) for r in j.question.features], [scorer.probability(dict(zip(FEATURES, r)))
+                                                                     for r in j.question.features])
+        assert answered == j.question.answerable
+
+
+def test_the_composer_asks_the_second_look_only_below_the_threshold(small, monkeypatch):
+    from assistant.scorer import SecondLook
+
+    declined = "What did the council say about the fees?"  # every word is in the articles; support about 0.34
+    assert small.answer(declined).abstained
+    composer = small.pipeline.extractive
+    monkeypatch.setattr(composer, "second_look", SecondLook([0.0, 0.0, 0.0], 0.0, threshold=-1.0))  # always yes
+    answer = small.answer(declined)
+    assert not answer.abstained and answer.citations
+    assert small.answer("How long was the protest?").abstained  # "long": a word the articles never use
+    monkeypatch.setattr(composer, "second_look", SecondLook([0.0, 0.0, 0.0], 0.0, threshold=1.0))  # never
+    assert small.answer(declined).abstained
+
+
+def test_the_second_look_setting_turns_it_off(corpus, tmp_path):
+    from tests.unit.fakes import HashingEmbedder, MemoryStore
+
+    on = Assistant(load_settings(data_dir=tmp_path / "on"), store=MemoryStore(), embedder=HashingEmbedder())
+    off = Assistant(load_settings(data_dir=tmp_path / "off", second_look=False), store=MemoryStore(),
+                    embedder=HashingEmbedder())
+    assert on.pipeline.extractive.second_look == load_scorer().second_look is not None
+    assert off.pipeline.extractive.second_look is None
