@@ -145,8 +145,10 @@ class Pipeline:
             understand=self.understanding.plain, chunks=chunk_map, rrf_k=s.rrf_k, top_k=s.top_k,
         )
         judge = self.extractive.judge if self.extractive.judge and self.extractive.judge.abstains else None
-        # a short answer only when the judge finds the lead more likely than not to answer
-        self.short_floor = max(SHORT_CONFIDENCE, self.extractive.abstain_threshold) if judge else 0.0
+        # a short answer only when the judge finds the lead more likely than not to answer; without
+        # one, only when the support reaches the threshold: an answer the second look gave has none
+        self.short_floor = max(SHORT_CONFIDENCE, self.extractive.abstain_threshold) if judge else \
+            self.extractive.abstain_threshold
         self.verifier = Verifier(self.similarity, dated_text, s.llm_min_support, s.llm_min_kept,
                                  self.extractive.abstain_threshold if judge else None)
         self.chain = self._build_chain(self.composer)

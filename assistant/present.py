@@ -40,7 +40,8 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
         top_k: how many of the retrieved passages the answer reports.
         notice: a note about the composer (e.g. the LLM is not available), shown with the answer.
         follow_ups: the follow-up questions for an answer (none when not given).
-        short_floor: the least support (the judge's probability that the lead answers) for a short
+        short_floor: the least support (the judge's probability that the lead answers, or the
+            support's threshold: an answer the second look gave has no short answer) for a short
             answer: a bold name is worse than none when the sentence may not answer.
     """
     query = found.query

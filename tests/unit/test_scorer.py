@@ -197,3 +197,22 @@ def test_the_second_look_setting_turns_it_off(corpus, tmp_path):
                     embedder=HashingEmbedder())
     assert on.pipeline.extractive.second_look == load_scorer().second_look is not None
     assert off.pipeline.extractive.second_look is None
+
+
+def test_an_answer_the_second_look_gives_has_no_short_answer(corpus, tmp_path, monkeypatch):
+    from assistant.scorer import SecondLook
+    from tests.unit.fakes import HashingEmbedder, MemoryStore
+
+    strict = Assistant(load_settings(data_dir=tmp_path / "data", abstain_threshold=0.95), store=MemoryStore(),
+                       embedder=HashingEmbedder())
+    strict.ingest([corpus], progress=False)
+    question = "How many voted?"  # "The vote was 7 to 2": support about 0.7, below this threshold
+    monkeypatch.setattr(strict.pipeline.extractive, "second_look", None)
+    assert strict.answer(question).abstained
+    monkeypatch.setattr(strict.pipeline.extractive, "second_look", SecondLook([0.0, 0.0, 0.0], 0.0, threshold=-1.0))
+    answer = strict.answer(question)
+    assert not answer.abstained and "7 to 2" in answer.answer
+    assert answer.short_answer is None  # not confident enough for a bold "7"
+    monkeypatch.setattr(strict.pipeline.extractive, "abstain_threshold", 0.45)  # above the threshold: the same
+    monkeypatch.setattr(strict.pipeline, "short_floor", 0.45)                   # answer gives its short answer
+    assert strict.answer(question).short_answer.text == "7"
