@@ -180,17 +180,22 @@ def week(question_id: str) -> str:
     return m.group(1) if m else question_id
 
 
-def cross_validate(questions: list[Question], k: int = 5, c: float = 0.1, seed: int = 7) -> dict:
-    """Each fold's questions ordered by a ranker fitted on the other folds only (the support score
-    and its threshold are the hand-set ones, fitted on nothing); a week's questions in one fold."""
+def folds(questions: list[Question], k: int, seed: int) -> list[list[int]]:
+    """The questions' indices in ``k`` folds, a news week's questions (of one set) in one fold,
+    the weeks shuffled with ``seed``."""
     groups: dict[str, list[int]] = {}
     for i, q in enumerate(questions):
         groups.setdefault(f"{q.set_name}/{week(q.id)}", []).append(i)
     order = sorted(groups)
     random.Random(seed).shuffle(order)
-    folds = [[i for g in order[f::k] for i in groups[g]] for f in range(k)]
+    return [[i for g in order[f::k] for i in groups[g]] for f in range(k)]
+
+
+def cross_validate(questions: list[Question], k: int = 5, c: float = 0.1, seed: int = 7) -> dict:
+    """Each fold's questions ordered by a ranker fitted on the other folds only (the support score
+    and its threshold are the hand-set ones, fitted on nothing); a week's questions in one fold."""
     scored: list[tuple[Question, float, bool, float]] = []
-    for held in folds:
+    for held in folds(questions, k, seed):
         held_set = set(held)
         try:
             ranker = fit_ranker([q for i, q in enumerate(questions) if i not in held_set], c)
@@ -296,14 +301,8 @@ def train_second_look(scorer: SentenceScorer, questions: list[Question], k: int 
     ``questions``; its threshold the one with the most questions right out of fold (the highest of
     equals: the fewest declines overruled), with the figures before and after in ``report``."""
     items = [judged(scorer, q) for q in questions]
-    groups: dict[str, list[int]] = {}
-    for i, j in enumerate(items):
-        groups.setdefault(f"{j.question.set_name}/{week(j.question.id)}", []).append(i)
-    order = sorted(groups)
-    random.Random(seed).shuffle(order)
-    folds = [[i for g in order[f::k] for i in groups[g]] for f in range(k)]
     log_odds: list[float | None] = [None] * len(items)
-    for held in folds:
+    for held in folds(questions, k, seed):
         held_set = set(held)
         fitted = fit_second_look([j for i, j in enumerate(items) if i not in held_set], c)
         if fitted is None:
