@@ -5,8 +5,9 @@ start (``assistant/scorer.json``; nothing is trained at run time):
 
 - the **support** score, which decides whether to answer at all: the hand-set linear score the
   assistant has used since its first version, ``0.45 * dense + 0.40 * lexical + 0.15 * answer_type``;
-  the assistant abstains when the best candidate's support is below 0.45, when a name in the
-  question never occurs in the articles, or when half of the question's term weight never does;
+  the assistant abstains when the best candidate's support is below 0.45 (unless the second look,
+  below, answers), when a name in the question never occurs in the articles, or when half of the
+  question's term weight never does;
 - the **ranker**, which decides which sentence answers: a linear model fitted by
   ``python -m assistant train-scorer`` (``assistant/training.py``) on pairs of candidate sentences of
   the same question (one that holds the expected answer, one that does not), on question sets with
