@@ -256,3 +256,17 @@ def test_a_missing_or_broken_judge_file_is_one_line_with_what_to_do(corpus, tmp_
         assert run.returncode == 2, run.stderr
         assert says in run.stderr and "make train-judge" in run.stderr and "ASSISTANT_JUDGE=off" in run.stderr
         assert "Traceback" not in run.stderr
+
+
+def test_the_second_look_answers_what_the_support_declines_when_every_word_is_in_the_articles(placed, embedder):
+    question = "Which season is the show coming back for?"  # "... green lit for a second season."
+    answer = placed.answer(question)
+    assert answer.support < placed.pipeline.extractive.abstain_threshold  # the support alone declines it
+    assert not answer.abstained and "second season" in answer.answer
+    assert answer.short_answer is None  # below the threshold: no bold answer
+    for c in answer.citations:  # each citation is the article's text at its offsets
+        assert placed.store.article(c.location.article_id).text[c.location.start:c.location.end] == c.text
+    # a word no article uses ("television") keeps the support's decline
+    assert placed.answer("Which season is the show coming back for on television?").abstained
+    off = Assistant(placed.settings.model_copy(update={"second_look": False}), store=placed.store, embedder=embedder)
+    assert off.answer(question).abstained
