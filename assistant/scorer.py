@@ -17,9 +17,9 @@ start (``assistant/scorer.json``; nothing is trained at run time):
 - the **second look** (optional), which may overrule a decline: a logistic model over the
   question as a whole (the best support, how well the first sentence's article covers the
   question, how strongly the first five sentences agree on an answer), fitted by
-  ``train-scorer --second-look-set NAME`` on questions written by others. It is asked only when the
-  support is below the threshold and every word of the question occurs in the articles; it can
-  turn a decline into an answer, never an answer into a decline.
+  ``make train-second-look`` (``train-scorer --second-look-only``) on questions written by
+  others. It is asked only when the support is below the threshold and every word of the question
+  occurs in the articles; it can turn a decline into an answer, never an answer into a decline.
 
 A fitted support score (a logistic model and threshold) was tried and lost to the hand-set one on
 the cross-validated figures; a scorer file may still hold one (``link: logistic``).
@@ -104,7 +104,7 @@ class SecondLook:
     def from_dict(cls, d: dict) -> SecondLook:
         if tuple(d.get("features", ())) != SECOND_LOOK_FEATURES or len(d.get("coefficients", ())) != len(SECOND_LOOK_FEATURES):
             raise ValueError(f"the scorer's second look was fitted on features {d.get('features')}, the code computes "
-                             f"{list(SECOND_LOOK_FEATURES)}: refit it with 'python -m assistant train-scorer --second-look-set'")
+                             f"{list(SECOND_LOOK_FEATURES)}: refit it with 'make train-second-look'")
         return cls([float(c) for c in d["coefficients"]], float(d["intercept"]), float(d["threshold"]), d.get("report", {}))
 
 

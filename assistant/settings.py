@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     max_answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an extractive answer.")
     abstain_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Below this support score of the best candidate sentence the assistant says the articles do not say; empty = the scorer file's threshold (0.45, hand-set).")
     scorer: Path | None = Field(None, description="A sentence scorer fitted by 'python -m assistant train-scorer' (JSON); empty = the one shipped in assistant/scorer.json.")
-    second_look: bool = Field(True, description="When the best support is below the abstain threshold, let the scorer's second look (a model of the whole question fitted by 'train-scorer --second-look-set', in the scorer file) answer it after all if every word of the question occurs in the articles; off = the threshold alone decides.")
+    second_look: bool = Field(True, description="When the best support is below the abstain threshold, let the scorer's second look (a model of the whole question fitted by 'make train-second-look', in the scorer file) answer it after all if every word of the question occurs in the articles; off = the threshold alone decides.")
     judge: str = Field("off", description="An answer judge made by 'make train-judge' (docs/judge.md): the path of a "
                        ".json (boosted trees: they order the candidates) or .onnx (cross-encoder: it orders them and "
                        "decides whether to answer) file; 'off' (the default: no judge has yet beaten the hand-set "

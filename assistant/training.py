@@ -241,7 +241,9 @@ class Judged:
 
 
 def judged(scorer: SentenceScorer, q: Question) -> Judged:
-    """``q`` ordered as the composer orders it (the ranker's order; ``lead``), with its features."""
+    """``q`` ordered as the composer orders it (the ranker's order; ``lead``), with its features.
+    The composer also ranks a sentence about news older than the time asked after the others; the
+    features do not record that, so here such a sentence keeps its place."""
     rows = [dict(zip(FEATURES, row)) for row in q.features]
     support = [scorer.probability(r) for r in rows]
     order = [scorer.rank(r) for r in rows]
