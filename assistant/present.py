@@ -15,7 +15,7 @@ from dataclasses import replace
 from assistant import short_answer
 from assistant.citations import annotate_dates, closest_matches, day_of, with_context
 from assistant.composers.base import Draft
-from assistant.models import Answer, Retrieved, ShortAnswer
+from assistant.models import Answer, Citation, Passage, Retrieved, ShortAnswer
 from assistant.prompts import ABSTAIN_NOTHING_TEXT, ABSTAIN_TEXT
 from assistant.question import Query
 from assistant.verification import Verdict
@@ -46,7 +46,8 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
     """
     query = found.query
     order = draft.passage_order or (draft.fallback.passage_order if draft.fallback else None)
-    retrieved = [found.passages[i] for i in order][:top_k] if order else found.passages[:top_k]
+    ranked = [found.passages[i] for i in order] if order else found.passages
+    retrieved = ranked[:top_k]
     notice = " ".join(x for x in (notice, draft.notice) if x)
     verified = verdict.verified
     common = dict(question=query.question, retrieved=retrieved, searched=query.searched, support=draft.support,
@@ -58,6 +59,7 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
         return _declined(draft, found, common, why)
     citations = with_context(verified.citations, found.articles)
     short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
+    common["retrieved"] = _with_cited(retrieved, ranked, citations)
     want = short_answer.asked(query.text)
     if short is None and want is not None and want.kind in VALUE_KINDS and not short_answer.gives_any(
             query.text, citations):
@@ -115,6 +117,27 @@ def _concise(verified, citations: list, short: ShortAnswer, lead, question: str)
     verified, renumbered = verified.without(short_answer.rivals(question, citations, short) - {lead_n})
     citations = [replace(c, n=renumbered[c.n]) for c in citations if c.n in renumbered]
     return verified, citations, replace(short, n=renumbered[short.n])
+
+
+def _with_cited(shown: list[Passage], ranked: list[Passage], citations: list[Citation]) -> list[Passage]:
+    """The passages an answer reports: ``shown`` (the first of ``ranked``), with the passage of a
+    citation that is not among them in place of the last one no citation is from, in ``ranked``'s
+    order: every passage the answer cites is listed with it."""
+    def cited(p: Passage) -> bool:
+        return any(p.chunk.article_id == c.location.article_id and p.chunk.start <= c.location.start < p.chunk.end
+                   for c in citations)
+
+    missing = [p for p in ranked[len(shown):] if cited(p)]
+    if not missing:
+        return shown
+    kept = list(shown)
+    for p in missing:
+        free = [i for i, q in enumerate(kept) if not cited(q)]
+        if not free:
+            break
+        kept[free[-1]] = p
+    place = {id(p): i for i, p in enumerate(ranked)}
+    return sorted(kept, key=lambda p: place[id(p)])
 
 
 def _too_old(query: Query, older: str, current_found: bool) -> str:

@@ -30,3 +30,21 @@ def test_the_concise_answer_leaves_out_a_sentence_giving_another_of_the_kind_ask
     # the lead stays even when it names another state
     kept, citations, short = _concise(verified, verified.citations, replace(short, n=3), evs[1].location, question)
     assert [t for t, _ in kept.sentences] == [lead, rival, gives] and short.n == 3
+
+
+def test_the_passages_an_answer_reports_include_every_one_it_cites():
+    from assistant.models import Citation, Passage
+    from assistant.present import _with_cited
+    from vectorstore.models import Chunk
+
+    ranked = [Passage(Chunk(f"a{i}-0", f"a{i}", 0, 0, 100, "x" * 100), 1.0 - i / 10) for i in range(8)]
+    shown = ranked[:5]
+
+    def cite(i: int, at: int = 10) -> Citation:
+        return Citation(1, Location(f"a{i}", f"a{i}.txt", at, at + 20), "x" * 20)
+
+    assert _with_cited(shown, ranked, [cite(0), cite(3)]) == shown  # all cited passages are listed already
+    # a sentence from the seventh passage is cited: it takes the place of the last uncited one, in rank order
+    assert _with_cited(shown, ranked, [cite(6), cite(4)]) == [ranked[i] for i in (0, 1, 2, 4, 6)]
+    assert _with_cited(shown, ranked, [cite(7), cite(6)]) == [ranked[i] for i in (0, 1, 2, 6, 7)]
+    assert _with_cited(shown, ranked, [cite(0, at=150)]) == shown  # outside that passage's text: not from it
