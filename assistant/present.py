@@ -58,8 +58,8 @@ def present(found: Retrieved, draft: Draft, verdict: Verdict, top_k: int, notice
                else "")
         return _declined(draft, found, common, why)
     citations = with_context(verified.citations, found.articles)
-    short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])
-    common["retrieved"] = _with_cited(retrieved, ranked, citations)
+    short = short_answer.find(query.text, citations, [p.chunk.text for p in retrieved])  # the first top_k, as ranked
+    common["retrieved"] = _with_cited(retrieved, ranked, citations)  # what the answer reports
     want = short_answer.asked(query.text)
     if short is None and want is not None and want.kind in VALUE_KINDS and not short_answer.gives_any(
             query.text, citations):

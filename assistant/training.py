@@ -141,32 +141,56 @@ def with_ranker(scorer: SentenceScorer, ranker: dict | None) -> SentenceScorer:
     return dataclasses.replace(scorer, ranker=ranker)
 
 
-def _best(scorer: SentenceScorer, q: Question) -> tuple[float, bool]:
-    """The best support among the candidates (whether to answer) and whether the sentence the
-    answer leads with holds the answer (chosen as the composer chooses it: ``lead``)."""
+@dataclass
+class Judged:
+    """A question as a scorer sees it: its best support (whether to answer), whether the sentence
+    the answer would lead with answers (``first``), and its second-look features (None: it gets no
+    second look)."""
+
+    question: Question
+    support: float
+    first: bool
+    values: list[float] | None
+
+
+def judged(scorer: SentenceScorer, q: Question) -> Judged:
+    """``q`` ordered as the composer orders it (the ranker's order; ``lead``), with its features.
+    The composer also ranks a sentence about news older than the time asked after the others; the
+    features do not record that, so here such a sentence keeps its place."""
     rows = [dict(zip(FEATURES, row)) for row in q.features]
     support = [scorer.probability(r) for r in rows]
-    first = lead([scorer.rank(r) for r in rows], support)
-    return max(support), first is not None and bool(q.labels[first])
+    order = [scorer.rank(r) for r in rows]
+    ranked = sorted(range(len(rows)), key=lambda i: (-order[i], -support[i]))
+    first = lead(order, support)
+    return Judged(q, max(support), first is not None and bool(q.labels[first]),
+                  SecondLook.values([rows[i] for i in ranked], [support[i] for i in ranked]))
 
 
 def outcomes(scorer: SentenceScorer, questions: list[Question]) -> dict:
     """Per question set: hit (answered with an answering sentence first), false_abstain, abstain_correct."""
-    return _tally([(q, *_best(scorer, q), scorer.threshold) for q in questions])
+    return _tally([(q, j.support >= scorer.threshold, j.first) for q in questions for j in [judged(scorer, q)]])
 
 
-def _tally(scored: list[tuple[Question, float, bool, float]]) -> dict:
-    """The figures per set, from ``(question, best support, first answers, threshold)``; ``first``:
-    the ranker's first sentence answers, whether or not the support lets it be shown."""
+def _right(q: Question, answered: bool, first: bool) -> bool:
+    """Answered with an answering first sentence, or declined when the question is to be declined."""
+    return answered and first if q.answerable else not answered
+
+
+def _tally(scored: list[tuple[Question, bool, bool]]) -> dict:
+    """The figures per set, from ``(question, answered, first answers)``; ``first``: the ranker's
+    first sentence answers, whether or not the question is answered; ``accuracy``: the share of
+    questions right (``_right``)."""
     by_set: dict[str, dict[str, list]] = {}
-    for q, p, right, t in scored:
-        s = by_set.setdefault(q.set_name, {"hit": [], "false_abstain": [], "abstain_correct": [], "first": []})
+    for q, answered, first in scored:
+        s = by_set.setdefault(q.set_name, {"hit": [], "false_abstain": [], "abstain_correct": [], "first": [],
+                                           "accuracy": []})
         if q.answerable:
-            s["hit"].append(p >= t and right)
-            s["false_abstain"].append(p < t)
-            s["first"].append(right)
+            s["hit"].append(answered and first)
+            s["false_abstain"].append(not answered)
+            s["first"].append(first)
         else:
-            s["abstain_correct"].append(p < t)
+            s["abstain_correct"].append(not answered)
+        s["accuracy"].append(_right(q, answered, first))
     return {name: {k: round(float(np.mean(v)), 3) if v else None for k, v in s.items()} | {
         "answerable": len(s["hit"]), "unanswerable": len(s["abstain_correct"])} for name, s in by_set.items()}
 
@@ -194,7 +218,7 @@ def folds(questions: list[Question], k: int, seed: int) -> list[list[int]]:
 def cross_validate(questions: list[Question], k: int = 5, c: float = 0.1, seed: int = 7) -> dict:
     """Each fold's questions ordered by a ranker fitted on the other folds only (the support score
     and its threshold are the hand-set ones, fitted on nothing); a week's questions in one fold."""
-    scored: list[tuple[Question, float, bool, float]] = []
+    scored: list[tuple[Question, bool, bool]] = []
     for held in folds(questions, k, seed):
         held_set = set(held)
         try:
@@ -203,8 +227,8 @@ def cross_validate(questions: list[Question], k: int = 5, c: float = 0.1, seed: 
             ranker = None
         scorer = with_ranker(hand_set(), ranker)
         for i in held:
-            p, right = _best(scorer, questions[i])
-            scored.append((questions[i], p, right, scorer.threshold))
+            j = judged(scorer, questions[i])
+            scored.append((questions[i], j.support >= scorer.threshold, j.first))
     return _tally(scored)
 
 
@@ -229,30 +253,6 @@ def save(scorer: SentenceScorer, path: Path) -> None:
 
 # -- the second look -------------------------------------------------------------------------------
 
-@dataclass
-class Judged:
-    """A question as the deployed scorer sees it: its best support, whether the sentence the
-    answer would lead with answers, and its second-look features (None: it gets no second look)."""
-
-    question: Question
-    support: float
-    right: bool
-    values: list[float] | None
-
-
-def judged(scorer: SentenceScorer, q: Question) -> Judged:
-    """``q`` ordered as the composer orders it (the ranker's order; ``lead``), with its features.
-    The composer also ranks a sentence about news older than the time asked after the others; the
-    features do not record that, so here such a sentence keeps its place."""
-    rows = [dict(zip(FEATURES, row)) for row in q.features]
-    support = [scorer.probability(r) for r in rows]
-    order = [scorer.rank(r) for r in rows]
-    ranked = sorted(range(len(rows)), key=lambda i: (-order[i], -support[i]))
-    first = lead(order, support)
-    return Judged(q, max(support), first is not None and bool(q.labels[first]),
-                  SecondLook.values([rows[i] for i in ranked], [support[i] for i in ranked]))
-
-
 def fit_second_look(items: list[Judged], c: float = 1.0) -> tuple[list[float], float] | None:
     """Coefficients and intercept of the logistic model (answerable or not) over the questions that
     get a second look; answerable ones only when a candidate answers (else what is answerable is
@@ -270,28 +270,6 @@ def fit_second_look(items: list[Judged], c: float = 1.0) -> tuple[list[float], f
 def _decide(j: Judged, threshold: float, log_odds: float | None, t: float) -> bool:
     """Whether the question is answered: the support reaches the threshold, or the second look's log-odds reach ``t``."""
     return j.support >= threshold or (log_odds is not None and log_odds >= t)
-
-
-def _second_look_tally(scored: list[tuple[Judged, bool]]) -> dict:
-    """Per set: hit, false_abstain, abstain_correct and accuracy (right answers and right declines)
-    from ``(question, answered)``."""
-    by_set: dict[str, dict[str, list]] = {}
-    for j, answered in scored:
-        s = by_set.setdefault(j.question.set_name, {"hit": [], "false_abstain": [], "abstain_correct": [], "right": []})
-        if j.question.answerable:
-            s["hit"].append(answered and j.right)
-            s["false_abstain"].append(not answered)
-            s["right"].append(answered and j.right)
-        else:
-            s["abstain_correct"].append(not answered)
-            s["right"].append(not answered)
-    out = {}
-    for name, s in by_set.items():
-        right = s.pop("right")
-        out[name] = {k: round(float(np.mean(v)), 3) if v else None for k, v in s.items()} | {
-            "accuracy": round(float(np.mean(right)), 4), "answerable": len(s["hit"]),
-            "unanswerable": len(s["abstain_correct"])}
-    return out
 
 
 THRESHOLDS = np.round(np.arange(-1.0, 3.0001, 0.05), 2)
@@ -315,16 +293,16 @@ def train_second_look(scorer: SentenceScorer, questions: list[Question], k: int 
                 log_odds[i] = look.log_odds(items[i].values)
 
     def right(t: float) -> int:
-        return sum((not j.question.answerable) != _decide(j, scorer.threshold, lo, t) and
-                   (not j.question.answerable or j.right) for j, lo in zip(items, log_odds))
+        return sum(_right(j.question, _decide(j, scorer.threshold, lo, t), j.first) for j, lo in zip(items, log_odds))
 
     best = max(THRESHOLDS, key=lambda t: (right(t), t))
     fitted = fit_second_look(items, c)
     if fitted is None:
         raise ValueError("the second look needs questions to answer and questions to decline that every word of occurs in the articles")
     report = {
-        "cross_validated": _second_look_tally([(j, _decide(j, scorer.threshold, lo, best)) for j, lo in zip(items, log_odds)]),
-        "support_alone_on_the_same_questions": _second_look_tally([(j, j.support >= scorer.threshold) for j in items]),
+        "cross_validated": _tally([(j.question, _decide(j, scorer.threshold, lo, best), j.first)
+                                   for j, lo in zip(items, log_odds)]),
+        "support_alone_on_the_same_questions": _tally([(j.question, j.support >= scorer.threshold, j.first) for j in items]),
         "folds": k, "C": c, "questions": len(items), "asked": sum(j.values is not None for j in items),
         "note": "accuracy: answered with an answering first sentence, or declined when the question is to be declined. "
                 "The second look is asked only below the support's threshold, when every word of the question occurs "
