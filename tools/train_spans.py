@@ -97,6 +97,17 @@ def _best_threshold(questions: list[Question], scores: list[np.ndarray]) -> floa
     return max(THRESHOLDS, key=worth)
 
 
+def out_of_fold(questions: list[Question], seed: int) -> list[np.ndarray]:
+    """Each question's span scores by a model fitted on the other folds (5 folds by weeks)."""
+    oof: list[np.ndarray] = [np.zeros(0)] * len(questions)
+    for fold in week_folds([q.week for q in questions], range(len(questions))):
+        held = set(fold)
+        model = _fit([q for i, q in enumerate(questions) if i not in held], seed)
+        for i, s in zip(fold, _scores(model, [questions[i] for i in fold])):
+            oof[i] = s
+    return oof
+
+
 def fit_spans(pools: list[Pool], valid_from: str, seed: int = 13) -> tuple[SpanScorer, dict[str, dict]]:
     """The span scorer fitted on the weeks before ``valid_from``, and the figures table."""
     questions = span_questions(pools)
@@ -107,13 +118,7 @@ def fit_spans(pools: list[Pool], valid_from: str, seed: int = 13) -> tuple[SpanS
     hand_valid = [np.array([hand_score(x) for _, x in q.spans]) for q in valid]
     table["hand-set weights, training weeks"] = outcome(train, hand_train, short_answer.MIN_SCORE)
     table["hand-set weights"] = outcome(valid, hand_valid, short_answer.MIN_SCORE)
-    # 5 folds by weeks inside the training weeks: out-of-fold scores choose the threshold
-    oof: list[np.ndarray | None] = [None] * len(train)
-    for fold in week_folds([q.week for q in train], range(len(train))):
-        held = set(fold)
-        model = _fit([q for i, q in enumerate(train) if i not in held], seed)
-        for i, s in zip(fold, _scores(model, [train[i] for i in fold])):
-            oof[i] = s
+    oof = out_of_fold(train, seed)  # out-of-fold scores choose the threshold
     threshold = _best_threshold(train, oof)
     table["span scorer, 5-fold CV (training weeks)"] = outcome(train, oof, threshold)
     model = _fit(train, seed)
