@@ -96,29 +96,48 @@ def print_table(table: dict[str, dict]) -> None:
               f"{f['declines']:8.3f} {f['threshold']:9.3f}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    from assistant.answer import Assistant
-    from assistant.evaluation import read_set
-    from assistant.scorer import SentenceScorer
-    from assistant.settings import load_settings
-    from assistant.training import collect
-
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def set_arguments(description: str, out: Path, out_help: str) -> argparse.ArgumentParser:
+    """The command line of a tool that answers a question set over its own store (this one and
+    ``tools.pipeline_spans``): the set, its articles, the store folder, the output file."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("questions", type=Path, help="a question set (subset.py's questions.yaml)")
     ap.add_argument("--articles", type=Path, help="its articles (default: the articles/ folder beside it)")
     ap.add_argument("--data", type=Path, required=True, help="the store folder for the set's articles")
-    ap.add_argument("--out", type=Path, default=OUT, help="where the judge is written (default %(default)s)")
-    ap.add_argument("--abstains", action="store_true", help="the judge also decides whether to answer")
-    args = ap.parse_args(argv)
+    ap.add_argument("--out", type=Path, default=out, help=f"{out_help} (default %(default)s)")
+    return ap
+
+
+def open_set(args: argparse.Namespace, **parts):
+    """``(cases, assistant)`` for ``set_arguments``' arguments: the set read, its store opened (with
+    ``parts``, e.g. a scorer) and its articles ingested first when the folder is there (resumable;
+    unchanged files are skipped); None, with a message, when there is no set at that path."""
+    from assistant.answer import Assistant
+    from assistant.evaluation import read_set
+    from assistant.settings import load_settings
+
     if not args.questions.is_file():
         print(f"skipped: no question set at {args.questions}")
-        return 0
+        return None
     articles = args.articles or args.questions.parent / "articles"
     qset = read_set(args.questions, renumber=True)  # subset.py's file repeats a few ids
-    settings = load_settings(data_dir=args.data)
-    assistant = Assistant(settings, scorer=SentenceScorer.neutral())
-    print(assistant.ingest([articles]).summary())  # resumes an ingest stopped part-way; unchanged files are skipped
-    questions = collect(assistant, qset.cases, args.questions.stem, COMPOSER_FEATURES)
+    assistant = Assistant(load_settings(data_dir=args.data), **parts)
+    if articles.is_dir():
+        print(assistant.ingest([articles]).summary())
+    return qset.cases, assistant
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assistant.scorer import SentenceScorer
+    from assistant.training import collect
+
+    ap = set_arguments(__doc__.split("\n\n")[0], OUT, "where the judge is written")
+    ap.add_argument("--abstains", action="store_true", help="the judge also decides whether to answer")
+    args = ap.parse_args(argv)
+    opened = open_set(args, scorer=SentenceScorer.neutral())
+    if opened is None:
+        return 0
+    cases, assistant = opened
+    questions = collect(assistant, cases, args.questions.stem, COMPOSER_FEATURES)
     print(f"{len(questions)} questions, {sum(len(q.labels) for q in questions):,} candidates, "
           f"{sum(int(q.labels.sum()) for q in questions):,} answering")
     table, model, threshold = compare(questions)

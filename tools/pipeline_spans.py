@@ -23,7 +23,6 @@ is written out of git; try it by copying it to ``assistant/spans.json``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -35,6 +34,7 @@ from tqdm import tqdm
 from assistant import short_answer
 from assistant.short_answer import MIN_SCORE, SpanScorer, hand_score, span_features
 from assistant.training import week
+from tools.pipeline_judge import open_set, set_arguments
 from tools.train_spans import Question, _best_threshold, _fit, out_of_fold, outcome
 
 OUT = Path(".data/judge/pipeline-spans.json")
@@ -92,26 +92,12 @@ def print_table(table: dict[str, dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.answer import Assistant
-    from assistant.evaluation import read_set
-    from assistant.settings import load_settings
-
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("questions", type=Path, help="a question set (subset.py's questions.yaml, or one of ours)")
-    ap.add_argument("--articles", type=Path, help="its articles (default: the articles/ folder beside it)")
-    ap.add_argument("--data", type=Path, required=True, help="the store folder for the set's articles")
-    ap.add_argument("--out", type=Path, default=OUT, help="where the fitted scorer is written (default %(default)s)")
-    args = ap.parse_args(argv)
-    if not args.questions.is_file():
-        print(f"skipped: no question set at {args.questions}")
+    args = set_arguments(__doc__.split("\n\n")[0], OUT, "where the fitted scorer is written").parse_args(argv)
+    opened = open_set(args)
+    if opened is None:
         return 0
-    articles = args.articles or args.questions.parent / "articles"
-    qset = read_set(args.questions, renumber=True)  # subset.py's file repeats a few ids
-    settings = load_settings(data_dir=args.data)
-    assistant = Assistant(settings)
-    if articles.is_dir():
-        print(assistant.ingest([articles]).summary())  # resumes an ingest stopped part-way; unchanged files are skipped
-    questions = collect(assistant, qset.cases, assistant.pipeline.extractive.abstain_threshold)
+    cases, assistant = opened
+    questions = collect(assistant, cases, assistant.pipeline.extractive.abstain_threshold)
     print(f"{len(questions)} questions answered with a short answer possible, "
           f"{sum(len(q.spans) for q in questions):,} candidate spans")
     if len(questions) < 10:
