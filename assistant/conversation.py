@@ -141,6 +141,18 @@ def _rewrite(question: str, last: Turn | None, previous: Rewrite | None) -> Rewr
     return Rewrite(core, tuple(context))
 
 
+def parts_stand_alone(parts: list[str]) -> list[str]:
+    """The parts of one question (``question.sub_questions``), each later part that leans on the
+    one before it ("How many Texas guard soldiers came, and where were they seen gathering?")
+    made stand-alone as a follow-up to it: "where were they seen gathering? (about: Texas)". Unlike
+    a follow-up in a conversation, the names carried are the reader's own words in the same
+    question, so the part is answered with them, not only searched with them."""
+    out = parts[:1]
+    for i, part in enumerate(parts[1:], 1):
+        out.append(_rewrite(part, Turn(parts[i - 1]), Rewrite(parts[i - 1])).searched)
+    return out
+
+
 def turns_from_messages(messages: list[dict]) -> list[Turn]:
     """Pair ``[{"role": "user"|"assistant", "content": str}, ...]`` messages into turns.
 

@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA
 
 from assistant.answer_types import wanted
 from assistant.attribution import asked_bearer, asked_speaker
-from assistant.conversation import Rewrite, Turn, rewrite
+from assistant.conversation import Rewrite, Turn, parts_stand_alone, rewrite
 from assistant.errors import QuestionError
 from assistant.places import is_place, names_a_place
 from vectorstore.copies import near_duplicate
@@ -429,7 +429,7 @@ class Understanding:
         parts = sub_questions(text)
         query = self._one(text, searched, as_of)
         if len(parts) > 1:
-            query.parts = [self._one(p, p, as_of) for p in parts]
+            query.parts = [self._one(p, p, as_of) for p in parts_stand_alone(parts)]
         return query
 
     def _one(self, text: str, searched: str, as_of: dt.date | None) -> Query:

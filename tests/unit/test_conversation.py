@@ -7,6 +7,7 @@ from assistant.conversation import (
     Turn,
     is_follow_up,
     names,
+    parts_stand_alone,
     rewrite,
     rewrites,
     turns_from_messages,
@@ -92,3 +93,17 @@ def test_paragraph_context_stops_at_line_breaks_and_shortens():
     long = "word " * 200 + "Cited." + " word" * 200
     before, after = paragraph_context(long, 1000, 1006, max_chars=50)
     assert before.startswith("\u2026") and len(before) <= 52 and after.endswith("\u2026") and len(after) <= 52
+
+
+def test_a_later_part_that_refers_back_carries_the_names_of_the_part_before():
+    parts = ["How many Texas guard soldiers came", "where were they seen gathering?"]
+    assert parts_stand_alone(parts) == ["How many Texas guard soldiers came",
+                                        "Where were they seen gathering? (about: Texas)"]
+    parts = ["What did Trump post about Pritzker at the end of August", "and what did he post about him in October?"]
+    assert parts_stand_alone(parts)[1] == "What did he post about him in October? (about: Trump; Pritzker)"
+
+
+def test_a_part_that_names_its_own_subject_is_left_as_written():
+    parts = ["Which judge let the Chicago deployment go ahead", "what did the Oregon judge say about Portland?"]
+    assert parts_stand_alone(parts) == parts
+    assert parts_stand_alone(["Who arrived in Elwood and when?"]) == ["Who arrived in Elwood and when?"]
