@@ -149,7 +149,8 @@ def parts_stand_alone(parts: list[str]) -> list[str]:
     question, so the part is answered with them, not only searched with them."""
     out = parts[:1]
     for i, part in enumerate(parts[1:], 1):
-        out.append(_rewrite(part, Turn(parts[i - 1]), Rewrite(parts[i - 1])).searched)
+        done = _rewrite(part, Turn(parts[i - 1]), Rewrite(parts[i - 1]))
+        out.append(done.searched if done.context else part)  # nothing to carry: as written
     return out
 
 

@@ -107,3 +107,4 @@ def test_a_part_that_names_its_own_subject_is_left_as_written():
     parts = ["Which judge let the Chicago deployment go ahead", "what did the Oregon judge say about Portland?"]
     assert parts_stand_alone(parts) == parts
     assert parts_stand_alone(["Who arrived in Elwood and when?"]) == ["Who arrived in Elwood and when?"]
+    assert parts_stand_alone(["How many people marched", "who met them?"]) == ["How many people marched", "who met them?"]

@@ -60,6 +60,9 @@ def test_the_query_is_understood_once_with_everything_later_stages_need(small):
     assert query.profile.wants == {"person"} and query.vector.shape == query.searched_vector.shape
     two = small.pipeline.understanding.plain("How many people marched, and who met them?")
     assert [p.text for p in two.parts] == ["How many people marched", "who met them?"]
+    named = small.pipeline.understanding.plain("How many people marched in Springfield, and who met them?")
+    assert [p.text for p in named.parts] == ["How many people marched in Springfield", "Who met them? (about: Springfield)"]
+    assert "springfield" in named.parts[1].profile.weights  # the part is answered with the names it carries
     dated = small.pipeline.understanding.plain("What happened on Oct. 6?")
     assert [(str(a), str(b)) for a, b in dated.days] == [("2025-10-06", "2025-10-06")]
 
