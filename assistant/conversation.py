@@ -147,11 +147,8 @@ def parts_stand_alone(parts: list[str]) -> list[str]:
     made stand-alone as a follow-up to it: "where were they seen gathering? (about: Texas)". Unlike
     a follow-up in a conversation, the names carried are the reader's own words in the same
     question, so the part is answered with them, not only searched with them."""
-    out = parts[:1]
-    for i, part in enumerate(parts[1:], 1):
-        done = _rewrite(part, Turn(parts[i - 1]), Rewrite(parts[i - 1]))
-        out.append(done.searched if done.context else part)  # nothing to carry: as written
-    return out
+    # the parts as the turns of a conversation; a part with nothing to carry stays as written
+    return [done.searched if done.context else part for part, done in zip(parts, rewrites([Turn(p) for p in parts]))]
 
 
 def turns_from_messages(messages: list[dict]) -> list[Turn]:
