@@ -35,7 +35,7 @@ from assistant import short_answer
 from assistant.short_answer import MIN_SCORE, SpanScorer, hand_score, span_features
 from assistant.training import week
 from tools.pipeline_judge import open_set, set_arguments
-from tools.train_spans import Question, _best_threshold, _fit, out_of_fold, outcome
+from tools.train_spans import Question, best_threshold, fit, out_of_fold, outcome
 
 OUT = Path(".data/judge/pipeline-spans.json")
 SEED = 13
@@ -75,10 +75,10 @@ def compare(questions: list[Question], seed: int = SEED) -> tuple[dict[str, dict
     table = {"hand-set weights": outcome(questions, hand, MIN_SCORE),
              "hand-set weights, best span always given": outcome(questions, hand, always)}
     oof = out_of_fold(questions, seed)
-    threshold = _best_threshold(questions, oof)
+    threshold = best_threshold(questions, oof)
     table["fitted, 5-fold CV by weeks"] = outcome(questions, oof, threshold)
     table["fitted, 5-fold CV, best span always given"] = outcome(questions, oof, always)
-    model = _fit(questions, seed)
+    model = fit(questions, seed)
     report = {k: {m: round(v, 4) if isinstance(v, float) else v for m, v in f.items()} for k, f in table.items()}
     scorer = SpanScorer(tuple(float(c) for c in model.coef_[0]), float(model.intercept_[0]), float(threshold), report)
     return table, scorer

@@ -77,7 +77,9 @@ def _matrix(q: Question) -> np.ndarray:
     return np.array([[x[f] for f in SPAN_FEATURES] for _, x in q.spans], dtype=np.float64).reshape(-1, len(SPAN_FEATURES))
 
 
-def _fit(questions: list[Question], seed: int):
+def fit(questions: list[Question], seed: int):
+    """A logistic model of whether a span is the right short answer, fitted on every span of the
+    questions (label: the span matches the question's gold answer)."""
     from sklearn.linear_model import LogisticRegression
 
     xs = np.vstack([_matrix(q) for q in questions])
@@ -89,7 +91,10 @@ def _scores(model, questions: list[Question]) -> list[np.ndarray]:
     return [model.predict_proba(_matrix(q))[:, 1] if q.spans else np.zeros(0) for q in questions]
 
 
-def _best_threshold(questions: list[Question], scores: list[np.ndarray]) -> float:
+def best_threshold(questions: list[Question], scores: list[np.ndarray]) -> float:
+    """The probability below which no short answer is given: the one of ``THRESHOLDS`` with the
+    most exact matches, less ``WRONG_COST`` per wrong short answer, over these scores."""
+
     def worth(t: float) -> float:
         o = outcome(questions, scores, t)
         return o["em"] - WRONG_COST * o["wrong"]
@@ -102,7 +107,7 @@ def out_of_fold(questions: list[Question], seed: int) -> list[np.ndarray]:
     oof: list[np.ndarray] = [np.zeros(0)] * len(questions)
     for fold in week_folds([q.week for q in questions], range(len(questions))):
         held = set(fold)
-        model = _fit([q for i, q in enumerate(questions) if i not in held], seed)
+        model = fit([q for i, q in enumerate(questions) if i not in held], seed)
         for i, s in zip(fold, _scores(model, [questions[i] for i in fold])):
             oof[i] = s
     return oof
@@ -119,9 +124,9 @@ def fit_spans(pools: list[Pool], valid_from: str, seed: int = 13) -> tuple[SpanS
     table["hand-set weights, training weeks"] = outcome(train, hand_train, short_answer.MIN_SCORE)
     table["hand-set weights"] = outcome(valid, hand_valid, short_answer.MIN_SCORE)
     oof = out_of_fold(train, seed)  # out-of-fold scores choose the threshold
-    threshold = _best_threshold(train, oof)
+    threshold = best_threshold(train, oof)
     table["span scorer, 5-fold CV (training weeks)"] = outcome(train, oof, threshold)
-    model = _fit(train, seed)
+    model = fit(train, seed)
     table["span scorer"] = outcome(valid, _scores(model, valid), threshold)
     scorer = SpanScorer(tuple(float(c) for c in model.coef_[0]), float(model.intercept_[0]), float(threshold),
                         {k: {m: round(v, 4) if isinstance(v, float) else v for m, v in f.items()} for k, f in table.items()})
