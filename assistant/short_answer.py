@@ -506,7 +506,9 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             if country:
                 out.append((start, start + country, 0.9, _NAME))
         if kind == "place":
-            fit = _place_fit(span, want.head) or 0.5
+            # a name we know as no place may still be one ("Calumet Park"), unless the noun asks
+            # for a kind every one of which is listed: "Congress" is no answer to "which state?"
+            fit = _place_fit(span, want.head) or (0.2 if want.head in _PLACE_KINDS else 0.5)
             if span == "Washington" and _DC.match(text[end:]):
                 fit = 0.5  # "Washington, D.C." is the city, not the state
         elif kind == "person":

@@ -294,6 +294,17 @@ def test_washington_dc_is_a_city_not_the_state():
     assert fits["Washington"] < 1.0
 
 
+def test_a_name_that_is_no_state_does_not_answer_which_state():
+    # every state, country and continent is listed, so a name that is none of them is no answer;
+    # "where" and "which city" still take an unlisted name ("Calumet Park")
+    sentence = "Rep. Jane Roe was expelled from Congress on Friday after a scathing House Ethics Committee report."
+    assert find("Jane Roe was expelled this week. Which state is she from?", [_cite(sentence)]) is None
+    assert find("Which continent will require a common charger?",
+                [_cite("The European Union will require a common charger.")]) is None
+    park = "The troops gathered in Calumet Park on Tuesday."
+    assert find("Where did the troops gather?", [_cite(park)]).text == "Calumet Park"
+
+
 @pytest.mark.parametrize("sentence, dateline", [
     ("WASHINGTON \u2013 Rep. Jane Roe of Ohio was expelled from Congress on Friday.", "WASHINGTON \u2013 "),
     ("CAMBRIDGE, Mass. \u2212 Ogden College named a new president on Monday.", "CAMBRIDGE, Mass. \u2212 "),
