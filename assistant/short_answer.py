@@ -506,9 +506,10 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             if country:
                 out.append((start, start + country, 0.9, _NAME))
         if kind == "place":
-            # a name we know as no place may still be one ("Calumet Park"), unless the noun asks
-            # for a kind every one of which is listed: "Congress" is no answer to "which state?"
-            fit = _place_fit(span, want.head) or (0.2 if want.head in _PLACE_KINDS else 0.5)
+            # a name we know as no place may still be one ("Calumet Park"); when the noun asks for
+            # a kind every one of which is listed, it is no short answer ("Congress" for "which
+            # state?"), though it still counts among the candidates' votes (MIN_VOTE_FIT)
+            fit = _place_fit(span, want.head) or (UNLISTED_FIT if want.head in _PLACE_KINDS else 0.5)
             if span == "Washington" and _DC.match(text[end:]):
                 fit = 0.5  # "Washington, D.C." is the city, not the state
         elif kind == "person":
@@ -725,6 +726,12 @@ def find(question: str, citations: list[Citation], others: list[str] = ()) -> Sh
 WEIGHTS = {"fit": 1.5, "novelty": 1.0, "near": 0.6, "agree": 0.4, "rank": 0.3, "head": 0.3}
 MIN_SCORE = 1.6
 MIN_FIT = 0.5
+# The least fit of a span that counts as a candidate sentence's vote for an answer
+# (``composers.extractive``'s ``answer_votes``): weaker than a short answer may be.
+MIN_VOTE_FIT = 0.3
+# The fit of a name no place list knows, for a noun whose every place is listed ("which state"):
+# no short answer, still a vote (an article's country may be one the lists lack).
+UNLISTED_FIT = MIN_VOTE_FIT
 # The fit of a person's name (two to four words) the retrieved passages never refer to as a person.
 PERSON_UNSEEN_FIT = 0.6
 KINDS = ("place", "person", "number", "money", "percent", "quantity", "year", "time", "named", "thing")

@@ -525,7 +525,7 @@ def _answer_votes(out: list[Candidate], raw: list[tuple], want: short_answer.Ask
     for text in texts:
         found = set()
         for start, end, fit in short_answer.candidates(text, want, common):
-            if fit < 0.3:
+            if fit < short_answer.MIN_VOTE_FIT:
                 continue
             span_words = short_answer.span_words(text[start:end])
             span_terms = short_answer.span_terms(text[start:end]) or span_words
