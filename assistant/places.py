@@ -145,10 +145,11 @@ def names_a_place(word: str) -> bool:
 
 # Names of whole countries that ISO 3166 (pycountry) does not look up, by the country's ISO code.
 _COUNTRY_CODES = {"america": "US", "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "uk": "GB",
-                  "u.k.": "GB", "britain": "GB", "great britain": "GB", "russia": "RU", "turkey": "TR", "holland": "NL", "ivory coast": "CI", "burma": "MM",
-                  "czech republic": "CZ", "palestine": "PS", "vatican": "VA", "vatican city": "VA", "kosovo": "XK",
-                  "macedonia": "MK", "micronesia": "FM", "swaziland": "SZ", "east timor": "TL",
-                  "cape verde": "CV", "brunei": "BN", "south korea": "KR", "north korea": "KP"}
+                  "u.k.": "GB", "britain": "GB", "great britain": "GB", "russia": "RU", "turkey": "TR",
+                  "holland": "NL", "ivory coast": "CI", "burma": "MM", "czech republic": "CZ", "palestine": "PS",
+                  "vatican": "VA", "vatican city": "VA", "kosovo": "XK", "macedonia": "MK", "micronesia": "FM",
+                  "swaziland": "SZ", "east timor": "TL", "cape verde": "CV", "brunei": "BN", "south korea": "KR",
+                  "north korea": "KP"}
 # Parts of a country, by its ISO code: places of that country (a kind of place), but not the
 # country itself, so "Scotland" still answers "which part of the UK?" and "Washington, D.C."
 # "which US city?".
