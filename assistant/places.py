@@ -143,16 +143,16 @@ def names_a_place(word: str) -> bool:
     return any(w.endswith(e) and w.removesuffix(e) in kinds() for e in DEMONYM_ENDINGS)
 
 
-# Names of whole countries that ISO 3166 (pycountry) does not look up, by the country's ISO code.
+# Names of whole countries as news writes them, by ISO code; pycountry looks up some ("USA") but
+# not others ("Britain", "U.K.", "Kosovo").
 _COUNTRY_CODES = {"america": "US", "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "uk": "GB",
                   "u.k.": "GB", "britain": "GB", "great britain": "GB", "russia": "RU", "turkey": "TR",
                   "holland": "NL", "ivory coast": "CI", "burma": "MM", "czech republic": "CZ", "palestine": "PS",
                   "vatican": "VA", "vatican city": "VA", "kosovo": "XK", "macedonia": "MK", "micronesia": "FM",
                   "swaziland": "SZ", "east timor": "TL", "cape verde": "CV", "brunei": "BN", "south korea": "KR",
                   "north korea": "KP"}
-# Parts of a country, by its ISO code: places of that country (a kind of place), but not the
-# country itself, so "Scotland" still answers "which part of the UK?" and "Washington, D.C."
-# "which US city?".
+# Parts of a country, by its ISO code: places of that country, whose ``country_code`` is None, so
+# "Scotland" still answers "which part of the UK?" and "Washington, D.C." "which US city?".
 _PART_CODES = {"england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
                "washington, d.c.": "US", "d.c.": "US", "gaza": "PS", "west bank": "PS"}
 
@@ -162,8 +162,8 @@ def country_code(name: str) -> str | None:
     """The ISO code of the country ``name`` names, however written ("US", "U.S.", "the United
     States", "America" are all "US"), or None when it names no country."""
     k = key(name)
-    if k in _COUNTRY_CODES:
-        return _COUNTRY_CODES[k]
+    if k in _COUNTRY_CODES or k.replace(".", "") in _COUNTRY_CODES:  # "U.K" of "the U.K." at a sentence's end
+        return _COUNTRY_CODES.get(k) or _COUNTRY_CODES[k.replace(".", "")]
     if k not in kinds() and k.replace(".", "") not in kinds():
         return None
     import pycountry

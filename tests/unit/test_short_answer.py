@@ -4,6 +4,8 @@ import pytest
 
 from assistant.models import Citation, Location
 from assistant.short_answer import (
+    MIN_FIT,
+    MIN_VOTE_FIT,
     asked,
     candidates,
     dateline_end,
@@ -295,14 +297,21 @@ def test_washington_dc_is_a_city_not_the_state():
 
 
 def test_a_name_that_is_no_state_does_not_answer_which_state():
-    # every state, country and continent is listed, so a name that is none of them is no answer;
-    # "where" and "which city" still take an unlisted name ("Calumet Park")
+    # every US state, country and continent is listed, so a name that is none of them is no short
+    # answer, though it still counts as a candidate's vote for an answer
     sentence = "Rep. Jane Roe was expelled from Congress on Friday after a scathing House Ethics Committee report."
-    assert find("Jane Roe was expelled this week. Which state is she from?", [_cite(sentence)]) is None
+    question = "Jane Roe was expelled this week. Which state is she from?"
+    assert find(question, [_cite(sentence)]) is None
+    fits = {sentence[s:e]: fit for s, e, fit in candidates(sentence, asked(question))}
+    assert MIN_VOTE_FIT <= fits["Congress"] < MIN_FIT
     assert find("Which continent will require a common charger?",
                 [_cite("The European Union will require a common charger.")]) is None
+    # "where", "which city" and another country's states are not all listed: an unlisted name answers
     park = "The troops gathered in Calumet Park on Tuesday."
     assert find("Where did the troops gather?", [_cite(park)]).text == "Calumet Park"
+    assert find("In which city did the troops gather?", [_cite(park)]).text == "Calumet Park"
+    kerala = "Monsoon rains flooded Kerala on Monday."
+    assert find("Which Indian state was flooded by monsoon rains?", [_cite(kerala)]).text == "Kerala"
 
 
 @pytest.mark.parametrize("sentence, dateline", [
