@@ -162,8 +162,9 @@ def country_code(name: str) -> str | None:
     """The ISO code of the country ``name`` names, however written ("US", "U.S.", "the United
     States", "America" are all "US"), or None when it names no country."""
     k = key(name)
-    if k in _COUNTRY_CODES or k.replace(".", "") in _COUNTRY_CODES:  # "U.K" of "the U.K." at a sentence's end
-        return _COUNTRY_CODES.get(k) or _COUNTRY_CODES[k.replace(".", "")]
+    code = _COUNTRY_CODES.get(k) or _COUNTRY_CODES.get(k.replace(".", ""))  # "U.K" of "the U.K." ending a sentence
+    if code:
+        return code
     if k not in kinds() and k.replace(".", "") not in kinds():
         return None
     import pycountry
