@@ -34,7 +34,7 @@ from vectorstore.terms import terms
 
 FILE_NAME = "keyword.sqlite3"
 # Bump when what is indexed per chunk changes: an index of another version is emptied and rebuilt by ``sync``.
-FORMAT = "terms-snowball-3-directory"
+FORMAT = "terms-snowball-4-months"
 CACHE_TERMS = 50_000  # term statistics kept in memory (a few MB at most)
 _LOOKUP_BATCH = 500  # SQLite's limit on bound variables is far above this
 _CHUNK_COLUMNS = 'chunk_id, article_id, idx, start, "end", sentences, text, source, title, outlet, published'

@@ -26,10 +26,17 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:[’'.-][A-Za-z0-9]+)*")
 _stemmer = Stemmer.Stemmer("english")
 
 
+# News style writes a month short beside a day ("Oct. 4", "Sept. 30") and in full without one ("in
+# October"); readers write it in full. Both are one term. ("Mar." and "May" are words too: left alone.)
+_MONTHS = {"jan": "january", "feb": "february", "apr": "april", "jun": "june", "jul": "july", "aug": "august",
+           "sep": "september", "sept": "september", "oct": "october", "nov": "november", "dec": "december"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The Snowball stem of a lower-case word, without a final "e" (so "sue" and "sued" agree)."""
-    s = _stemmer.stemWord(word)
+    """The Snowball stem of a lower-case word, without a final "e" (so "sue" and "sued" agree); a
+    month's short form stems as its full name ("oct" as "october")."""
+    s = _stemmer.stemWord(_MONTHS.get(word, word))
     return s[:-1] if len(s) > 2 and s.endswith("e") else s
 
 

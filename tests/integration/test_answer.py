@@ -111,6 +111,14 @@ def test_a_day_matches_a_weekday_resolved_from_the_articles_date(assistant):
     assert assistant.answer("What happened on Oct. 20?").abstained
 
 
+def test_a_month_a_reader_names_in_full_is_the_one_the_articles_write_short(assistant):
+    # the seeds write October only as "Oct." beside a day: "October" is neither an unknown name
+    # (which declines the question outright) nor a word the sentences lack
+    a = assistant.answer("What did Trump post about Pritzker in October?")
+    assert not a.abstained
+    assert "should be in jail" in a.answer
+
+
 def test_timeline_is_in_date_order_with_exact_citations(assistant):
     events = assistant.timeline()
     assert len(events) > 20

@@ -11,6 +11,7 @@ from dataclasses import replace
 from vectorstore import keyword as keywords
 from vectorstore.fts5 import FILE_NAME, Fts5Index
 from vectorstore.models import Chunk
+from vectorstore.terms import terms
 
 
 def chunk(article: str, n: int, text: str, title: str | None = None) -> Chunk:
@@ -39,6 +40,15 @@ def test_search_ranks_by_bm25_over_stemmed_terms(tmp_path):
     assert index.search("zebra", 5) == []
     assert index.search('"near" OR * ( ) :', 5) == []  # FTS5 syntax in a question is only text
     assert len(index) == 3
+
+
+def test_a_month_written_short_beside_a_day_is_the_month_a_reader_names(tmp_path):
+    index = Fts5Index(tmp_path)
+    index.replace_article("post", "h", [chunk("post", 0, "Trump wrote on Wednesday, Oct. 8, that the mayor should be jailed.")])
+    assert [cid for cid, _ in index.search("What did Trump write in October?", 5)] == ["post-0-x"]
+    assert index.known(terms("October")[0]) and index.known(terms("Sept.")[0]) is False
+    assert terms("Sept. 30 and Sep 30") == terms("September 30 and september 30")
+    assert terms("Mar. 3, May") == ["mar", "3", "may"]  # words too ("mar", "may"): left as they are
 
 
 def test_the_headline_counts_only_with_a_weight(tmp_path):

@@ -6,6 +6,7 @@ from assistant.composers.base import Claim, Draft, Evidence
 from assistant.models import Article, Dropped, Location
 from assistant.question import profile_question
 from assistant.verification import Verifier, verify
+from vectorstore.terms import terms
 
 TEXT = "Troops arrived late Tuesday. The White House ordered their deployment on Oct. 4. Residents protested."
 ARTICLES = {"a": Article("a", "a.txt", TEXT)}
@@ -147,7 +148,7 @@ def test_a_generated_sentence_for_a_day_question_must_cite_a_sentence_placed_on_
     base = Draft([Claim(monday.text, [monday])], False, 0.9)
     draft = Draft([Claim(monday.text, [monday]), Claim(week.text, [week])], False, 0.9, fallback=base, written=2)
     oct6 = dt.date(2025, 10, 6)
-    query = _Query("What happened on Oct. 6?", days=[(oct6, oct6)], day_terms={"oct", "6"})
+    query = _Query("What happened on Oct. 6?", days=[(oct6, oct6)], day_terms=set(terms("Oct. 6")))
     verdict = verifier().check(draft, query, {"d": article}, "bundled")
     assert [s for s, _ in verdict.verified.sentences] == [monday.text]
     assert verdict.verified.dropped == [Dropped(week.text, "its source does not place the event on the day asked about")]
