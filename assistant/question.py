@@ -370,13 +370,14 @@ def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -
 def question_dates(question: str, anchor, as_of: dt.date | None = None) -> list[TimeExpression]:
     """The days a question names ("What happened on Oct. 4?"), resolved.
 
-    Full dates (a month and day, with or without year) count always, the year inferred from
-    ``as_of`` if given, else from ``anchor`` (e.g. the newest article's date). Relative ones
+    Full dates (a month and day, with or without year) and months ("in October", "late August")
+    count always, the year inferred from ``as_of`` if given, else from ``anchor`` (e.g. the newest
+    article's date). Relative ones
     ("this week", "yesterday", "on Monday") count only when the question says when it is asked
     (``as_of``): they are resolved against that day.
     """
     found = find_time_expressions(question, as_of or anchor)
-    return [e for e in found if e.resolved and (as_of is not None or e.rule in ("date", "date-with-year"))]
+    return [e for e in found if e.resolved and (as_of is not None or e.rule in ("date", "date-with-year", "date-month"))]
 
 
 class Understanding:

@@ -17,6 +17,8 @@ news phrasing (clearer here than a general date parser):
 - "Oct. 4", "Sept. 30", "August 30", "Wednesday Oct. 8", "Oct. 4, 2025": that day; without a
   year, the year that puts it nearest the publication date.
 - "N days/weeks ago": that day (less certain).
+- A month alone after "in", "during", "since", "until" or "through", or with "early", "mid-",
+  "late", "the end of" ("late August"): its days, or the ten or so named (``_month``).
 
 Phrases that cannot be placed ("the holiday weekend", "days later", "in recent weeks") are
 kept unresolved, never guessed. Each expression has a confidence: lower for rules that can
@@ -51,6 +53,8 @@ _S = r"(?u:\s)"  # any space, non-breaking ones too, inside the ASCII-only PATTE
 PATTERN = re.compile(
     rf"(?P<explicit>(?:(?P<ewd>{WEEKDAY_PATTERN}),?{_S}+)?(?P<month>{MONTH_PATTERN}){_S}+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
     rf"(?:,?{_S}+(?P<year>(?:19|20)\d\d)\b)?)"
+    rf"|(?P<month_only>(?:(?P<mo_part>early|mid|late|the{_S}+(?:end|beginning|start|middle){_S}+of)(?:-|{_S}+)"
+    rf"|(?:in|during|since|until|through|throughout){_S}+)(?P<mo_month>{MONTH_PATTERN})(?:,?{_S}+(?P<mo_year>(?:19|20)\d\d))?)\b(?!{_S}*\d)"
     rf"|(?P<edge>(?:earlier|later){_S}+this{_S}+(?P<edge_unit>week|month|year))"
     rf"|(?P<span>(?:(?P<span_mod>this{_S}+past|this|last|next|past){_S}+)(?P<span_unit>weekend|week|month|year))\b"
     rf"|(?P<the_weekend>(?:over{_S}+)?the{_S}+weekend)\b"
@@ -229,6 +233,8 @@ def _resolve(m: re.Match, text: str, anchor: dt.date | None):
     g = m.groupdict()
     if g["explicit"]:
         return _explicit(g, anchor)
+    if g["month_only"]:
+        return _month(g, anchor)
     if g["holiday"] or g["vague"]:
         return None, None, 0.0, "unresolved"
     if anchor is None:
@@ -332,6 +338,37 @@ def _explicit(g: dict, anchor: dt.date | None):
     if g["ewd"]:
         confidence = 0.99 if WEEKDAYS.index(g["ewd"].lower()) == d.weekday() else 0.5
     return d, d, confidence, "date"
+
+
+# "early", "mid-", "late" or "the end of" a month: its first, middle or last ten days or so
+_MONTH_PARTS = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20), "middle": (11, 20),
+                "late": (21, 31), "end": (21, 31)}
+
+
+def _month(g: dict, anchor: dt.date | None):
+    """A month named alone ("in October", "late August", "the end of Sept. 2024"): its days, or the
+    part named. Without a year, news means one of the last ten months or the next two ("in
+    January" in October is the January before it); "since" a month looks back and "until" one
+    forward. "may" and "march" in lower case are words, not months."""
+    name = g["mo_month"]
+    if name.lower() in ("may", "march") and name.islower():
+        return None, None, 0.0, "unresolved"
+    month = _MONTHS[name[:3].lower()]
+    if g["mo_year"]:
+        year, confidence = int(g["mo_year"]), 0.95
+    elif anchor is None:
+        return None, None, 0.0, "unresolved"
+    else:
+        back = (anchor.month - month) % 12  # months from that month to the anchor's, looking back
+        lead = g["month_only"].split()[0].lower()
+        ahead = 12 - back <= 2 and back != 0 and lead != "since" or lead == "until" and back != 0
+        year = anchor.year + (month < anchor.month) if ahead else anchor.year - (month > anchor.month)
+        confidence = 0.7
+    first = dt.date(year, month, 1)
+    last_day = _month_days(first)
+    part = (g["mo_part"] or "").lower().replace("the", "").split()
+    lo, hi = next((_MONTH_PARTS[w] for w in part if w in _MONTH_PARTS), (1, last_day))
+    return first.replace(day=lo), first.replace(day=min(hi, last_day)), confidence, "date-month"
 
 
 def _quote_opening(text: str, pos: int) -> int | None:

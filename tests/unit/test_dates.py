@@ -23,6 +23,7 @@ EXPECTED = {
         ("Oct. 9", "Thu 9 Oct 2025"),            # the hearing
         ("Earlier this week", "6–7 Oct 2025"),   # Monday and Tuesday before publication
         ("this week", "6–12 Oct 2025"),
+        ("in August", "Aug 2025"),               # 800 troops deployed in Washington, D.C.
         ("last weekend", "4–5 Oct 2025"),        # protesters arrested in Broadview
         ("This week", "6–12 Oct 2025"),
         ("in recent weeks", UNRESOLVED),
@@ -120,6 +121,15 @@ def test_quoted_phrase_is_resolved_from_when_it_was_said():
     ("this year", "9999-06-01", "9999"),                      # the calendar's last year, shown without overflow
     ("this month", "9999-12-15", "Dec 9999"),                 # its last month: it has no month after it
     ("last month", "0001-02-10", "Jan 1"),
+    ("in October", "2025-10-08", "Oct 2025"),                # a month alone: its days
+    ("in January", "2025-10-08", "Jan 2025"),                 # news looks back ten months...
+    ("in November", "2025-10-08", "Nov 2025"),                # ...and ahead two
+    ("since November", "2025-10-08", "Nov 2024"),             # "since" looks back
+    ("until September", "2025-10-08", "Sep 2026"),            # "until" ahead
+    ("at the end of August", "2025-10-08", "21–31 Aug 2025"),
+    ("in late February", "2024-03-05", "21–29 Feb 2024"),     # a leap year's February
+    ("in mid-September", "2025-10-08", "11–20 Sep 2025"),
+    ("in early Dec. 2023", "2025-10-08", "1–10 Dec 2023"),
 ])
 def test_rules(phrase, published, label):
     [e] = find_time_expressions(f"It happened {phrase}.", published)
@@ -132,6 +142,8 @@ def test_rules(phrase, published, label):
     ("Oct. 4", None),
     ("the long weekend", "2025-10-08"),
     ("a few days later", "2025-10-08"),
+    ("in may", "2025-10-08"),              # "may" and "march" in lower case are words
+    ("in October", None),
 ])
 def test_unresolvable_phrases_stay_unresolved(phrase, published):
     [e] = find_time_expressions(f"It happened {phrase}.", published)
@@ -148,6 +160,10 @@ def test_question_dates_take_only_calendar_dates():
     assert [(e.first, e.last) for e in question_dates("What happened on Oct. 4?", anchor)] == [
         (dt.date(2025, 10, 4), dt.date(2025, 10, 4))]
     assert question_dates("What happened last weekend?", anchor) == []
+    assert [(e.first, e.last) for e in question_dates("What did he post at the end of August?", anchor)] == [
+        (dt.date(2025, 8, 21), dt.date(2025, 8, 31))]  # a month names its days as a calendar date does
+    assert [e.phrase for e in find_time_expressions("Theresa May said on March 3 that she may go.", "2025-10-08")] == [
+        "March 3"]  # a name and a verb are not months; a month with its day is that day
 
 
 def test_format_range():
