@@ -17,8 +17,9 @@ news phrasing (clearer here than a general date parser):
 - "Oct. 4", "Sept. 30", "August 30", "Wednesday Oct. 8", "Oct. 4, 2025": that day; without a
   year, the year that puts it nearest the publication date.
 - "N days/weeks ago": that day (less certain).
-- A month alone after "in", "during", "since", "until" or "through", or with "early", "mid-",
-  "late", "the end of" ("late August"): its days, or the ten or so named (``_month``).
+- A month alone after "in", "during", "since", "until", "through", "last", "next" or "this", or
+  with "early", "mid-", "late", "the end of" ("late August", "in August last year"): its days,
+  or the ten or so named (``_month``).
 
 Phrases that cannot be placed ("the holiday weekend", "days later", "in recent weeks") are
 kept unresolved, never guessed. Each expression has a confidence: lower for rules that can
@@ -54,7 +55,8 @@ PATTERN = re.compile(
     rf"(?P<explicit>(?:(?P<ewd>{WEEKDAY_PATTERN}),?{_S}+)?(?P<month>{MONTH_PATTERN}){_S}+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
     rf"(?:,?{_S}+(?P<year>(?:19|20)\d\d)\b)?)"
     rf"|(?P<month_only>(?:(?P<mo_part>early|mid|late|the{_S}+(?:end|beginning|start|middle){_S}+of)(?:-|{_S}+)"
-    rf"|(?:in|during|since|until|through|throughout){_S}+)(?P<mo_month>{MONTH_PATTERN})(?:,?{_S}+(?P<mo_year>(?:19|20)\d\d))?)\b(?!{_S}*\d)"
+    rf"|(?:in|during|since|until|through|throughout|last|next|this){_S}+)(?P<mo_month>{MONTH_PATTERN})"
+    rf"(?:,?{_S}+(?P<mo_year>(?:19|20)\d\d)|{_S}+(?P<mo_rel>last|this|next){_S}+year)?)\b(?!{_S}*\d)"
     rf"|(?P<edge>(?:earlier|later){_S}+this{_S}+(?P<edge_unit>week|month|year))"
     rf"|(?P<span>(?:(?P<span_mod>this{_S}+past|this|last|next|past){_S}+)(?P<span_unit>weekend|week|month|year))\b"
     rf"|(?P<the_weekend>(?:over{_S}+)?the{_S}+weekend)\b"
@@ -189,6 +191,8 @@ def find_time_expressions(text: str, published) -> list[TimeExpression]:
     found: list[tuple[re.Match, TimeExpression]] = []
     for m in PATTERN.finditer(text):
         if m.group(0).isupper() and len(m.group(0)) > 3:  # "USA TODAY" is a name, not a day
+            continue
+        if m.group("mo_month") in ("may", "march"):  # "this may be", "in march": words, not months
             continue
         first, last, confidence, rule = _bounded(m, text, anchor)
         found.append((m, TimeExpression(m.group(0), m.start(), m.end(), first, last, anchor, confidence, rule)))
@@ -349,18 +353,21 @@ def _month(g: dict, anchor: dt.date | None):
     """A month named alone ("in October", "late August", "the end of Sept. 2024"): its days, or the
     part named. Without a year, news means one of the last ten months or the next two ("in
     January" in October is the January before it); "since" a month looks back and "until" one
-    forward. "may" and "march" in lower case are words, not months."""
-    name = g["mo_month"]
-    if name.lower() in ("may", "march") and name.islower():
-        return None, None, 0.0, "unresolved"
-    month = _MONTHS[name[:3].lower()]
+    forward; "last August", "next March", "this June" and "in August last year" say which. (In
+    lower case, "may" and "march" are words: ``find_time_expressions`` leaves them.)"""
+    month = _MONTHS[g["mo_month"][:3].lower()]
+    lead = g["month_only"].split()[0].lower()
     if g["mo_year"]:
         year, confidence = int(g["mo_year"]), 0.95
     elif anchor is None:
         return None, None, 0.0, "unresolved"
+    elif g["mo_rel"] or lead == "this":  # "in August last year", "this August"
+        year, confidence = anchor.year + {"last": -1, "next": 1}.get((g["mo_rel"] or "").lower(), 0), 0.9
+    elif lead in ("last", "next"):  # the one before (after) the anchor's month
+        year = anchor.year - (month >= anchor.month) if lead == "last" else anchor.year + (month <= anchor.month)
+        confidence = 0.85
     else:
         back = (anchor.month - month) % 12  # months from that month to the anchor's, looking back
-        lead = g["month_only"].split()[0].lower()
         ahead = 12 - back <= 2 and back != 0 and lead != "since" or lead == "until" and back != 0
         year = anchor.year + (month < anchor.month) if ahead else anchor.year - (month > anchor.month)
         confidence = 0.7
