@@ -21,6 +21,7 @@ from assistant.scorer import SentenceScorer
 from assistant.timeline import MIN_DAY_MATCH, day_match
 from vectorstore.copies import near_duplicate
 from vectorstore.dates import years_named
+from vectorstore.models import Chunk, Span
 from vectorstore.sentences import split_sentences
 from vectorstore.store import SentenceKey, Store
 from vectorstore.terms import terms
@@ -93,6 +94,27 @@ class Candidate:
     score: float = 0.0
     order: float = 0.0
     earlier: bool = False  # every time it names is before the question's window: it reports older news
+
+
+# A sentence whose subject is a pronoun ("She suggested that...", "On Monday, they said...").
+_SUBJECT_PRONOUN = re.compile(r"\W*(?:[A-Z][^,.;]{0,40},\s+)?(?:[Hh]e|[Ss]he|[Tt]hey)\b")
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
+
+
+def _names_before(chunk: Chunk, span: Span, article: Article | None) -> set[str]:
+    """The terms of the capitalised words of the sentence before ``span`` in its article (from the
+    chunk, or from the article's text when ``span`` opens the chunk): whom a "he", "she" or "they"
+    opening ``span`` most likely means."""
+    k = chunk.sentences.index(span)
+    if k > 0:
+        prev = chunk.sentences[k - 1]
+        text = chunk.text[prev.start - chunk.start: prev.end - chunk.start]
+    elif article is not None and span.start > 0:
+        spans = split_sentences(article.text, max(0, span.start - 400), span.start)
+        text = article.text[spans[-1].start:spans[-1].end] if spans else ""
+    else:
+        return set()
+    return set(terms(" ".join(_CAPITALISED.findall(text))))
 
 
 @lru_cache(maxsize=512)
@@ -398,6 +420,10 @@ class ExtractiveComposer:
                 if on_day:
                     s_terms |= day_terms
                 lexical = profile.coverage(s_terms)
+                if _SUBJECT_PRONOUN.match(text):  # "She suggested...": the names she stands for count
+                    carried = _names_before(c, span, article) & set(profile.weights)
+                    if carried - s_terms:
+                        lexical = profile.coverage(s_terms | carried)
                 type_score, kinds = answer_type_score(profile, text)
                 # "Which airline...": a name the question does not already say counts as the answer's kind
                 holds.append(short_answer.holds_answer(want, text, q_terms))
@@ -555,14 +581,19 @@ _PRONOUN_START = re.compile(r"\W*(?:[A-Z][^,.;]{0,40},\s+)?(?:[Hh]e|[Ss]he)\b") 
 
 
 def _antecedent(lead: Candidate, candidates: list[Candidate], query: Query) -> Candidate | None:
-    """The sentence just before ``lead`` in its article when it names what the question asks for
-    and ``lead`` only refers back to it: "“Squid Game” is officially coming back." before "Netflix
+    """The sentence just before ``lead`` in its article when ``lead``'s subject is a pronoun ("He
+    pleaded not guilty.") and that sentence names something of the question ``lead`` does not; or
+    when it names what the question asks for and ``lead`` only refers back to it: "“Squid Game” is officially coming back." before "Netflix
     announced Sunday that the wildly popular South Korean show is green lit for a second season."
     for "Which wildly popular show was green lit...?". None otherwise."""
+    q_terms = set(query.profile.weights)
+    if _SUBJECT_PRONOUN.match(lead.evidence.text):  # "He pleaded not guilty.": say who first
+        prev = _next_to(lead, candidates, before=True)
+        if prev is not None and (prev.terms - lead.terms) & q_terms:
+            return prev
     want = short_answer.asked(query.text)
     if want is None or want.kind not in ("named", "person", "place"):
         return None
-    q_terms = set(query.profile.weights)
     text = lead.evidence.text
     if short_answer.holds_answer(want, text, q_terms) >= 1.0:
         return None  # the lead names it itself

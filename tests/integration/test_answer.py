@@ -225,6 +225,26 @@ def test_the_sentence_naming_what_the_answer_refers_back_to_is_cited_before_it(m
                                              "is renewed for a third season.")]
 
 
+def test_a_sentence_opening_with_he_or_she_counts_the_names_before_it_and_is_cited_after_them(make, tmp_path):
+    """"She said..." is about the commissioner the sentence before names: the name counts among the
+    words of the question the sentence has, and that sentence is cited first, so the reader sees who
+    "she" is."""
+    article = tmp_path / "ferry.txt"
+    article.write_text(
+        "Metro Courier \u2014\n\n"
+        "Harbor commissioner Dana Okafor spoke to reporters at the pier on Tuesday.\n\n"
+        "She said the ferry terminal will close for repairs until the spring.\n\n"
+        "The city council approved a budget for new buoys and a lighthouse.\n\n"
+        "Fishermen said catches of cod were down this year.\n", encoding="utf-8")
+    assistant = make()
+    assistant.ingest([article])
+    a = assistant.answer("okafor ferry terminal repairs")
+    assert not a.abstained
+    assert [c.text for c in a.citations][:2] == [
+        "Harbor commissioner Dana Okafor spoke to reporters at the pier on Tuesday.",
+        "She said the ferry terminal will close for repairs until the spring."]
+
+
 def test_a_question_asking_for_a_name_is_declined_when_the_sentences_name_no_one(make, tmp_path):
     """Failure kind 1: "Who was the game's MVP?" answered with sentences about the game that name
     nobody. They come close to the question without answering it: declined, with the reason, and
