@@ -31,7 +31,7 @@ from tqdm import tqdm
 from vectorstore import consistency
 from vectorstore.chunking import SentenceChunker
 from vectorstore.copies import CopyIndex, Fingerprint, fingerprint, likeness
-from vectorstore.dates import find_time_expressions
+from vectorstore.dates import RULES_VERSION, find_time_expressions
 from vectorstore.embedder import Embedder, pool
 from vectorstore.keyword import KeywordIndex
 from vectorstore.loading import (
@@ -87,6 +87,7 @@ class IngestReport:
 
     ingested: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    redated: list[str] = field(default_factory=list)  # unchanged, their time expressions found again by newer rules
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
@@ -103,7 +104,8 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         """Whether the run changed what the store holds (readers should refresh)."""
-        return bool(self.ingested or self.pruned or self.repaired or self.new_copies() or self.promoted)
+        return bool(self.ingested or self.pruned or self.repaired or self.new_copies() or self.promoted
+                    or self.redated)
 
     def new_copies(self) -> list[CopyFound]:
         """The copies found this run (not those known from before)."""
@@ -113,6 +115,8 @@ class IngestReport:
         parts = [f"{len(self.ingested)} ingested", f"{len(self.unchanged)} unchanged", f"{len(self.skipped)} skipped"]
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s)")
+        if self.redated:
+            parts.append(f"{len(self.redated)} unchanged article(s) dated again by newer rules")
         if self.new_copies():
             parts.append(f"{len(self.new_copies())} stored once (copies of stored articles)")
         if self.pruned:
@@ -131,7 +135,7 @@ class IngestReport:
                 f"in {self.seconds:.1f}s.")
 
     def to_dict(self) -> dict:
-        return {"ingested": self.ingested, "unchanged": self.unchanged,
+        return {"ingested": self.ingested, "unchanged": self.unchanged, "redated": self.redated,
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
                 "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
                 "copies": [c.to_dict() for c in self.copies],
@@ -142,7 +146,8 @@ class IngestReport:
 
     def add(self, other: IngestReport) -> IngestReport:
         """This report and ``other`` (a files ingest and a web ingest in one command) as one."""
-        for name in ("ingested", "unchanged", "skipped", "warnings", "pruned", "repaired", "copies", "promoted"):
+        for name in ("ingested", "unchanged", "redated", "skipped", "warnings", "pruned", "repaired", "copies",
+                     "promoted"):
             getattr(self, name).extend(getattr(other, name))
         for name in ("chunks_written", "dates_found", "dates_resolved", "seconds", "requests", "deferred"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -328,6 +333,11 @@ class Ingestion:
             return None
         seen[article.id] = label
         if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
+            if old.get("dates_rules") != RULES_VERSION:  # found by older rules: found again, in place
+                dates = tuple(find_time_expressions(article.text, article.published))
+                self.store.update_article_meta(article.id, dates=dates)
+                old["dates_rules"] = RULES_VERSION
+                report.redated.append(article.id)
             report.unchanged.append(article.id)
             return None
         if len(article.text) >= LONG_TEXT:  # its analysis takes a while before any progress line

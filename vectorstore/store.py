@@ -24,7 +24,7 @@ import numpy as np
 
 from vectorstore import lock
 from vectorstore.copies import fingerprint
-from vectorstore.dates import TimeExpression
+from vectorstore.dates import RULES_VERSION, TimeExpression
 from vectorstore.embedder import pool
 from vectorstore.errors import StoreError
 from vectorstore.lru import Lru
@@ -138,8 +138,10 @@ class Store(Protocol):
         ...
 
     def update_article_meta(self, article_id: str, also_at: tuple[Copy, ...] | None = None,
-                            source: str | None = None, fingerprint: str | None = None) -> None:
-        """Change a stored article's copies, source (its chunks' too) or fingerprint; text and vectors stay."""
+                            source: str | None = None, fingerprint: str | None = None,
+                            dates: tuple[TimeExpression, ...] | None = None) -> None:
+        """Change a stored article's copies, source (its chunks' too), fingerprint or time expressions
+        (found by today's rules); text and vectors stay."""
         ...
 
     def inventory(self) -> Inventory:
@@ -402,7 +404,7 @@ class ChromaStore:
                 "published": _meta_value(article.published), "author": _meta_value(article.author),
                 "content_hash": article.content_hash,
                 "chunks": len(w.chunks), "sentences": sentences,
-                "dates": json.dumps([e.to_dict() for e in article.dates]),
+                "dates": json.dumps([e.to_dict() for e in article.dates]), "dates_rules": RULES_VERSION,
                 "also_at": _also_at_json(article.also_at), "fingerprint": str(fingerprint(article.text)),
                 "chunk_vectors": chunk_vectors_mode,
             })
@@ -442,10 +444,11 @@ class ChromaStore:
         self._article_cache.discard([article_id])
 
     def update_article_meta(self, article_id: str, also_at: tuple[Copy, ...] | None = None,
-                            source: str | None = None, fingerprint: str | None = None) -> None:
+                            source: str | None = None, fingerprint: str | None = None,
+                            dates: tuple[TimeExpression, ...] | None = None) -> None:
         """Change a stored article's copies (``also_at``), ``source`` (its chunks' too, which
-        citations read) or stored fingerprint; its text and vectors are left as they are.
-        An absent article is left alone."""
+        citations read), stored fingerprint or time expressions (``dates``, marked as found by
+        today's rules); its text and vectors are left as they are. An absent article is left alone."""
         got = self.article_rows.get(ids=[article_id], include=["metadatas"])
         if not got["ids"]:
             return
@@ -454,6 +457,8 @@ class ChromaStore:
             meta["also_at"] = _also_at_json(also_at)
         if fingerprint is not None:
             meta["fingerprint"] = fingerprint
+        if dates is not None:
+            meta["dates"], meta["dates_rules"] = json.dumps([e.to_dict() for e in dates]), RULES_VERSION
         self._article_cache.discard([article_id])
         if source is not None and source != meta.get("source"):
             meta["source"] = source

@@ -55,6 +55,28 @@ def test_reingest_is_idempotent_and_a_changed_file_replaces_its_chunks(fresh, wo
     assert all(c.article_id != target.stem for c in fresh.store.all_chunks())
 
 
+def test_an_article_dated_by_older_rules_is_dated_again_in_place_at_the_next_ingest(fresh, workdir):
+    first = fresh.ingest([workdir], progress=False)
+    assert not first.redated
+    aid = "000_260dedd85ce9b948"
+    # as stored by a version whose rules did not read "in August" (its row written before the rules changed)
+    row = fresh.store.article_rows.get(ids=[aid], include=["metadatas"])["metadatas"][0]
+    kept = [d for d in json.loads(row["dates"]) if d["phrase"] != "in August"]
+    assert len(kept) < len(json.loads(row["dates"]))
+    fresh.store.article_rows.update(ids=[aid], metadatas=[{**row, "dates": json.dumps(kept), "dates_rules": 1}])
+    fresh.refresh()
+    assert "in August" not in [e.phrase for e in fresh.timeline()]
+    count = fresh.store.count()
+    again = fresh.ingest([workdir], progress=False)
+    assert again.redated == [aid] and len(again.unchanged) == 5 and again.ingested == [] and again.chunks_written == 0
+    assert "1 unchanged article(s) dated again by newer rules" in again.summary()
+    assert fresh.store.count() == count
+    [article] = fresh.store.articles([aid]).values()
+    assert "in August" in [e.phrase for e in article.dates]
+    assert "Aug 2025" in [e.label for e in fresh.timeline() if e.phrase == "in August"]  # the answers see it
+    assert not fresh.ingest([workdir], progress=False).redated  # marked with today's rules: once only
+
+
 def test_cli_ingest_skips_bad_files_reports_counts_and_answers(tmp_path, workdir):
     (workdir / "empty.txt").write_bytes(b"")
     (workdir / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))

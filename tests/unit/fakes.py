@@ -15,6 +15,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from vectorstore.dates import RULES_VERSION
 from vectorstore.models import (
     Article,
     ArticleRecord,
@@ -101,12 +102,14 @@ class MemoryStore:
             del self._chunks[cid]
             self._sentences.pop(cid, None)
 
-    def update_article_meta(self, article_id: str, also_at=None, source=None, fingerprint=None) -> None:
+    def update_article_meta(self, article_id: str, also_at=None, source=None, fingerprint=None, dates=None) -> None:
         article = self._articles.get(article_id)
         if article is None:
             return
         if also_at is not None:
             article = replace(article, also_at=tuple(also_at))
+        if dates is not None:
+            article = replace(article, dates=tuple(dates))
         if source is not None:
             article = replace(article, source=source)
             for cid, (c, v) in list(self._chunks.items()):
@@ -147,7 +150,7 @@ class MemoryStore:
 
     def article_index(self) -> dict[str, dict]:
         return {a.id: {"source": a.source, "title": a.title, "outlet": a.outlet, "published": a.published,
-                       "content_hash": a.content_hash, "dated": True, "also_at": a.also_at,
+                       "content_hash": a.content_hash, "dated": True, "dates_rules": RULES_VERSION, "also_at": a.also_at,
                        "chunks": sum(c.article_id == a.id for c, _ in self._chunks.values())}
                 for a in self._articles.values()}
 
