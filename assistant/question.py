@@ -367,6 +367,11 @@ def recency(question: str, dates: list[TimeExpression], as_of: dt.date | None) -
     return Recency(current, named=False)
 
 
+# The rules that read a calendar date or month from the words alone ("Oct. 4", "in October 2024", "in
+# October"): they count in a question that does not say when it is asked.
+CALENDAR_RULES = ("date", "date-with-year", "date-month", "date-month-with-year")
+
+
 def question_dates(question: str, anchor, as_of: dt.date | None = None) -> list[TimeExpression]:
     """The days a question names ("What happened on Oct. 4?"), resolved.
 
@@ -377,7 +382,7 @@ def question_dates(question: str, anchor, as_of: dt.date | None = None) -> list[
     (``as_of``): they are resolved against that day.
     """
     found = find_time_expressions(question, as_of or anchor)
-    return [e for e in found if e.resolved and (as_of is not None or e.rule in ("date", "date-with-year", "date-month"))]
+    return [e for e in found if e.resolved and (as_of is not None or e.rule in CALENDAR_RULES)]
 
 
 class Understanding:

@@ -61,14 +61,18 @@ class Event:
 # For a question only about a day, a sentence must place its event on it at least this well
 # (``day_match``): a weekday or a date, or a weekend, not "this week" or "last month".
 MIN_DAY_MATCH = 0.4
+MONTH_ASKED = 27  # days after the first of a time asked that make it a month or more ("in February")
 
 
 def day_match(e: TimeExpression, first: dt.date, last: dt.date) -> float:
-    """How well ``e`` says "it happened on ``first``..``last``": its confidence, less for a wide range."""
+    """How well ``e`` says "it happened on ``first``..``last``": its confidence, less for a wide range
+    (but not when a month or more is asked and ``e`` lies inside it: "in August" for "in August")."""
     if not e.overlaps(first, last):
         return 0.0
     width = (e.last - e.first).days + 1
-    return e.confidence * (1.0 if width == 1 else 0.5 if width <= 7 else 0.2)
+    if width == 1 or ((last - first).days >= MONTH_ASKED and first <= e.first and e.last <= last):
+        return e.confidence
+    return e.confidence * (0.5 if width <= 7 else 0.2)
 
 
 # An expression spanning at most this many days is filed under each month it overlaps; a wider

@@ -17,9 +17,9 @@ news phrasing (clearer here than a general date parser):
 - "Oct. 4", "Sept. 30", "August 30", "Wednesday Oct. 8", "Oct. 4, 2025": that day; without a
   year, the year that puts it nearest the publication date.
 - "N days/weeks ago": that day (less certain).
-- A month alone after "in", "during", "since", "until", "through", "last", "next" or "this", or
-  with "early", "mid-", "late", "the end of" ("late August", "in August last year"): its days,
-  or the ten or so named (``_month``).
+- A month alone, capitalised, after "in", "during", "since", "until", "through", "last", "next" or
+  "this", or with "early", "mid-", "late", "the end of" ("late August", "in August last year"):
+  its days, or the ten or so named (``_month``); not a name ("August Wilson", "in April's").
 
 Phrases that cannot be placed ("the holiday weekend", "days later", "in recent weeks") are
 kept unresolved, never guessed. Each expression has a confidence: lower for rules that can
@@ -51,6 +51,10 @@ _NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "
 WEEKDAY_PATTERN = r"(?a:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 MONTH_PATTERN = (r"(?a:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
                  r"Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)")
+# A month alone ("in August"): capitalised, as a month is, except the full names no one is called
+# ("in october" from a reader); not "August Wilson", "April's", "March Madness" (see PATTERN).
+_MONTH_ALONE = (r"(?-i:(?a:Jan(?:uary|\.)|Feb(?:ruary|\.)|March|April|May|June|July|Aug(?:ust|\.)|Sept?(?:ember|\.)"
+                r"|Oct(?:ober|\.)|Nov(?:ember|\.)|Dec(?:ember|\.)))|(?a:january|february|september|october|november|december)")
 _PART_OF_DAY = r"(?:morning|afternoon|evening|night)"
 _S = r"(?u:\s)"  # any space, non-breaking ones too, inside the ASCII-only PATTERN
 
@@ -58,9 +62,10 @@ _S = r"(?u:\s)"  # any space, non-breaking ones too, inside the ASCII-only PATTE
 PATTERN = re.compile(
     rf"(?P<explicit>(?:(?P<ewd>{WEEKDAY_PATTERN}),?{_S}+)?(?P<month>{MONTH_PATTERN}){_S}+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
     rf"(?:,?{_S}+(?P<year>(?:19|20)\d\d)\b)?)"
-    rf"|(?P<month_only>(?:(?P<mo_part>early|mid|late|the{_S}+(?:end|beginning|start|middle){_S}+of)(?:-|{_S}+)"
-    rf"|(?:in|during|since|until|through|throughout|last|next|this){_S}+)(?P<mo_month>{MONTH_PATTERN})"
-    rf"(?:,?{_S}+(?P<mo_year>(?:19|20)\d\d)|{_S}+(?P<mo_rel>last|this|next){_S}+year)?)\b(?!{_S}*\d)"
+    rf"|(?P<month_only>\b(?:(?P<mo_part>early|mid|late|the{_S}+(?:end|beginning|start|middle){_S}+of)(?:-|{_S}+)"
+    rf"|(?:in|during|since|until|through|throughout|last|next|this){_S}+)(?P<mo_month>{_MONTH_ALONE})"
+    rf"(?:,?{_S}+(?P<mo_year>(?:19|20)\d\d)|{_S}+(?P<mo_rel>last|this|next){_S}+year)?)\b"
+    rf"(?!\.?{_S}*\d)(?!{_S}+(?-i:[A-Z])|['’]s\b)"
     rf"|(?P<edge>(?:earlier|later){_S}+this{_S}+(?P<edge_unit>week|month|year))"
     rf"|(?P<span>(?:(?P<span_mod>this{_S}+past|this|last|next|past){_S}+)(?P<span_unit>weekend|week|month|year))\b"
     rf"|(?P<the_weekend>(?:over{_S}+)?the{_S}+weekend)\b"
@@ -196,14 +201,12 @@ def find_time_expressions(text: str, published) -> list[TimeExpression]:
     for m in PATTERN.finditer(text):
         if m.group(0).isupper() and len(m.group(0)) > 3:  # "USA TODAY" is a name, not a day
             continue
-        if m.group("mo_month") in ("may", "march"):  # "this may be", "in march": words, not months
-            continue
         first, last, confidence, rule = _bounded(m, text, anchor)
         found.append((m, TimeExpression(m.group(0), m.start(), m.end(), first, last, anchor, confidence, rule)))
     out = []
     for m, e in found:
         opening = _quote_opening(text, m.start())
-        if opening is not None and e.resolved and e.rule not in ("date", "date-with-year"):
+        if opening is not None and e.resolved and e.rule not in ("date", "date-with-year", "date-month-with-year"):
             said = _said_on(found, text, opening)
             if said is not None and said != anchor:
                 first, last, confidence, rule = _bounded(m, text, said)
@@ -242,7 +245,7 @@ def _resolve(m: re.Match, text: str, anchor: dt.date | None):
     if g["explicit"]:
         return _explicit(g, anchor)
     if g["month_only"]:
-        return _month(g, anchor)
+        return _month(g, text[max(0, m.start() - 12):m.start()], anchor)
     if g["holiday"] or g["vague"]:
         return None, None, 0.0, "unresolved"
     if anchor is None:
@@ -353,33 +356,36 @@ _MONTH_PARTS = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid":
                 "late": (21, 31), "end": (21, 31)}
 
 
-def _month(g: dict, anchor: dt.date | None):
+def _month(g: dict, before: str, anchor: dt.date | None):
     """A month named alone ("in October", "late August", "the end of Sept. 2024"): its days, or the
     part named. Without a year, news means one of the last ten months or the next two ("in
-    January" in October is the January before it); "since" a month looks back and "until" one
-    forward; "last August", "next March", "this June" and "in August last year" say which. (In
-    lower case, "may" and "march" are words: ``find_time_expressions`` leaves them.)"""
+    January" in October is the January before it); after "since" ("since early May", ``before``
+    being the text just before the phrase), the last one up to now; "last August", "next March",
+    "this June" and "in August last year" say which."""
     month = _MONTHS[g["mo_month"][:3].lower()]
     lead = g["month_only"].split()[0].lower()
     if g["mo_year"]:
-        year, confidence = int(g["mo_year"]), 0.95
+        year, confidence, rule = int(g["mo_year"]), 0.95, "date-month-with-year"
     elif anchor is None:
         return None, None, 0.0, "unresolved"
-    elif g["mo_rel"] or lead == "this":  # "in August last year", "this August"
-        year, confidence = anchor.year + {"last": -1, "next": 1}.get((g["mo_rel"] or "").lower(), 0), 0.9
-    elif lead in ("last", "next"):  # the one before (after) the anchor's month
-        year = anchor.year - (month >= anchor.month) if lead == "last" else anchor.year + (month <= anchor.month)
-        confidence = 0.85
     else:
-        back = (anchor.month - month) % 12  # months from that month to the anchor's, looking back
-        ahead = 12 - back <= 2 and back != 0 and lead != "since" or lead == "until" and back != 0
-        year = anchor.year + (month < anchor.month) if ahead else anchor.year - (month > anchor.month)
-        confidence = 0.7
+        rule = "date-month"
+        if g["mo_rel"] or lead == "this":  # "in August last year", "this August"
+            year, confidence = anchor.year + {"last": -1, "next": 1}.get((g["mo_rel"] or "").lower(), 0), 0.9
+        elif lead in ("last", "next"):  # the one before (after) the anchor's month
+            year = anchor.year - (month >= anchor.month) if lead == "last" else anchor.year + (month <= anchor.month)
+            confidence = 0.85
+        else:
+            back = (anchor.month - month) % 12  # months from that month to the anchor's, looking back
+            since = lead == "since" or bool(_PAST_PREPOSITION.search(before))
+            ahead = not since and back >= 10
+            year = anchor.year + (month < anchor.month) if ahead else anchor.year - (month > anchor.month)
+            confidence = 0.7
     first = dt.date(year, month, 1)
     last_day = _month_days(first)
     part = (g["mo_part"] or "").lower().replace("the", "").split()
     lo, hi = next((_MONTH_PARTS[w] for w in part if w in _MONTH_PARTS), (1, last_day))
-    return first.replace(day=lo), first.replace(day=min(hi, last_day)), confidence, "date-month"
+    return first.replace(day=lo), first.replace(day=min(hi, last_day)), confidence, rule
 
 
 def _quote_opening(text: str, pos: int) -> int | None:

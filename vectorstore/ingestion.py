@@ -333,7 +333,7 @@ class Ingestion:
             return None
         seen[article.id] = label
         if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
-            if old.get("dates_rules") != RULES_VERSION:  # found by older rules: found again, in place
+            if int(old.get("dates_rules") or 0) < RULES_VERSION:  # found by older rules: found again, in place
                 dates = tuple(find_time_expressions(article.text, article.published))
                 self.store.update_article_meta(article.id, dates=dates)
                 old["dates_rules"] = RULES_VERSION

@@ -27,8 +27,9 @@ _stemmer = Stemmer.Stemmer("english")
 
 
 # News style writes a month short beside a day ("Oct. 4", "Sept. 30") and in full without one ("in
-# October"); readers write it in full. Both are one term. ("Mar." and "May" are words too: left alone.)
-_MONTHS = {"jan": "january", "feb": "february", "apr": "april", "jun": "june", "jul": "july", "aug": "august",
+# October"); readers write it in full. Both are one term. ("Mar.", "May" and "Apr." (an APR) are
+# words too: left alone.)
+_MONTHS = {"jan": "january", "feb": "february", "jun": "june", "jul": "july", "aug": "august",
            "sep": "september", "sept": "september", "oct": "october", "nov": "november", "dec": "december"}
 
 

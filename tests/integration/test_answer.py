@@ -119,6 +119,15 @@ def test_a_month_a_reader_names_in_full_is_the_one_the_articles_write_short(assi
     assert "should be in jail" in a.answer
 
 
+def test_what_happened_in_a_month_lists_what_the_articles_place_in_it(assistant):
+    a = assistant.answer("What happened in August?")
+    assert not a.abstained
+    cited = [c.text for c in a.citations]
+    assert any("Saturday (August 30)" in t for t in cited)  # a day in it
+    assert any(t.endswith("in Washington, D.C., in August.") for t in cited)  # the month itself
+    assert all(any(e.first.month == 8 for e in c.dates) for c in a.citations)
+
+
 def test_timeline_is_in_date_order_with_exact_citations(assistant):
     events = assistant.timeline()
     assert len(events) > 20

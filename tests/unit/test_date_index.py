@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
+
 from assistant.timeline import DateIndex
 from vectorstore.chunking import SentenceChunker
 from vectorstore.dates import find_time_expressions
@@ -78,3 +80,20 @@ def test_built_from_places_the_text_is_fetched_only_for_what_is_returned():
     [(chunk, _)] = idx.chunks_on([(dt.date(2025, 10, 4), dt.date(2025, 10, 4))], k=5)
     assert "Saturday" in chunk.text and len(fetched) == 1 and len(fetched[0]) == 1
     assert [(e.label, e.phrase) for e in idx.events()] == [(e.label, e.phrase) for e in index().events()]
+
+
+def test_a_month_asked_takes_what_is_placed_anywhere_in_it_at_its_confidence():
+    import datetime as dt
+
+    from assistant.timeline import day_match
+    from vectorstore.dates import find_time_expressions
+
+    [month] = find_time_expressions("troops were deployed in August.", "2025-10-08")
+    [week] = find_time_expressions("touted a decrease last week.", "2025-09-01")
+    august = (dt.date(2025, 8, 1), dt.date(2025, 8, 31))
+    assert day_match(month, *august) == month.confidence  # "in August" for "in August"
+    assert day_match(week, *august) == week.confidence    # 25-31 Aug, inside it
+    day = (dt.date(2025, 8, 30), dt.date(2025, 8, 30))
+    assert day_match(month, *day) == pytest.approx(0.2 * month.confidence)  # a day asked: "in August" is wide
+    assert day_match(week, *day) == pytest.approx(0.5 * week.confidence)
+

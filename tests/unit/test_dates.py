@@ -125,7 +125,10 @@ def test_quoted_phrase_is_resolved_from_when_it_was_said():
     ("in January", "2025-10-08", "Jan 2025"),                 # news looks back ten months...
     ("in November", "2025-10-08", "Nov 2025"),                # ...and ahead two
     ("since November", "2025-10-08", "Nov 2024"),             # "since" looks back
-    ("until September", "2025-10-08", "Sep 2026"),            # "until" ahead
+    ("until September", "2025-10-08", "Sep 2025"),            # "he served until September"
+    ("since early November", "2025-10-08", "1–10 Nov 2024"),  # "since" looks back, the part named too
+    ("since Sept. 30", "2025-10-08", "Tue 30 Sep 2025"),      # a month with its day is that day
+    ("until Sept. 30, 2024", "2025-10-08", "Mon 30 Sep 2024"),
     ("at the end of August", "2025-10-08", "21–31 Aug 2025"),
     ("in late February", "2024-03-05", "21–29 Feb 2024"),     # a leap year's February
     ("in mid-September", "2025-10-08", "11–20 Sep 2025"),
@@ -167,6 +170,11 @@ def test_question_dates_take_only_calendar_dates():
     assert [e.phrase for e in find_time_expressions("Theresa May said on March 3 that she may go.", "2025-10-08")] == [
         "March 3"]  # a name and a verb are not months; a month with its day is that day
     assert find_time_expressions("This may be the end: troops march in may.", "2025-10-08") == []
+    for text in ("amid August heat", "the late August Wilson", "in August Wilson's play", "in April's report",
+                 "in March Madness", "this august body", "Kevin May said"):
+        assert find_time_expressions(text, "2025-10-08") == [], text  # names and words, not months
+    [e] = find_time_expressions("“We met in October 2024,” she said.", "2025-10-08")
+    assert (e.label, e.rule) == ("Oct 2024", "date-month-with-year")  # its year is its own, quoted or not
 
 
 def test_format_range():
