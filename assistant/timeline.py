@@ -66,11 +66,15 @@ MONTH_ASKED = 27  # days after the first of a time asked that make it a month or
 
 def day_match(e: TimeExpression, first: dt.date, last: dt.date) -> float:
     """How well ``e`` says "it happened on ``first``..``last``": its confidence, less for a wide range
-    (but not when a month or more is asked and ``e`` lies inside it: "in August" for "in August")."""
+    (but not when a month or more is asked and ``e`` lies inside it: "in August" for "in August");
+    a month named alone places nothing on a narrower time asked."""
     if not e.overlaps(first, last):
         return 0.0
+    asked_month = (last - first).days >= MONTH_ASKED
+    if e.rule.startswith("date-month") and not asked_month:
+        return 0.0  # "in October" does not place anything on Oct. 4 or in its week
     width = (e.last - e.first).days + 1
-    if width == 1 or ((last - first).days >= MONTH_ASKED and first <= e.first and e.last <= last):
+    if width == 1 or (asked_month and first <= e.first and e.last <= last):
         return e.confidence
     return e.confidence * (0.5 if width <= 7 else 0.2)
 

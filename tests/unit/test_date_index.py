@@ -94,6 +94,7 @@ def test_a_month_asked_takes_what_is_placed_anywhere_in_it_at_its_confidence():
     assert day_match(month, *august) == month.confidence  # "in August" for "in August"
     assert day_match(week, *august) == week.confidence    # 25-31 Aug, inside it
     day = (dt.date(2025, 8, 30), dt.date(2025, 8, 30))
-    assert day_match(month, *day) == pytest.approx(0.2 * month.confidence)  # a day asked: "in August" is wide
+    assert day_match(month, *day) == 0.0  # a day asked: "in August" places nothing on it
+    assert day_match(month, dt.date(2025, 8, 25), dt.date(2025, 8, 31)) == 0.0  # nor in a week
     assert day_match(week, *day) == pytest.approx(0.5 * week.confidence)
 
