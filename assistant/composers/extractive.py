@@ -583,9 +583,10 @@ _PRONOUN_START = re.compile(r"\W*(?:[A-Z][^,.;]{0,40},\s+)?(?:[Hh]e|[Ss]he)\b") 
 def _antecedent(lead: Candidate, candidates: list[Candidate], query: Query) -> Candidate | None:
     """The sentence just before ``lead`` in its article when ``lead``'s subject is a pronoun ("He
     pleaded not guilty.") and that sentence names something of the question ``lead`` does not; or
-    when it names what the question asks for and ``lead`` only refers back to it: "“Squid Game” is officially coming back." before "Netflix
-    announced Sunday that the wildly popular South Korean show is green lit for a second season."
-    for "Which wildly popular show was green lit...?". None otherwise."""
+    when it names what the question asks for and ``lead`` only refers back to it: "“Squid Game” is
+    officially coming back." before "Netflix announced Sunday that the wildly popular South Korean
+    show is green lit for a second season." for "Which wildly popular show was green lit...?". None
+    otherwise."""
     q_terms = set(query.profile.weights)
     if _SUBJECT_PRONOUN.match(lead.evidence.text):  # "He pleaded not guilty.": say who first
         prev = _next_to(lead, candidates, before=True)
