@@ -128,6 +128,10 @@ class Assistant:
         """Read the web sources again (``Writer.sync``); then refresh and suggest."""
         return self._written(self.writer.sync(sources, prune, progress))
 
+    def redate(self) -> IngestReport:
+        """``Writer.redate``: the stored articles dated by older rules dated again in place."""
+        return self._written(self.writer.redate())
+
     def check_store(self, repair: bool = False) -> StoreHealth:
         """``storage.check_store`` on this store and keyword index; after a repair the pipeline is rebuilt."""
         health = self.writer.check(repair)

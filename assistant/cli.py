@@ -427,7 +427,8 @@ def cmd_chat(args, settings, assistant=None) -> int:
 def add_run(sub) -> None:
     """The options of ``run``."""
     p = sub.add_parser("run", help="repair half-written articles (unless an ingest is running), ingest the seeds "
-                                   "if the store is empty, then serve the web chat and API")
+                                   "if the store is empty (else date again articles dated by older rules), then "
+                                   "serve the web chat and API")
     p.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default 7860)")
     add_store_options(p)
@@ -435,7 +436,8 @@ def add_run(sub) -> None:
 
 
 def cmd_run(args, settings) -> int:
-    """Repair, ingest the seeds into an empty store, then serve the web chat and API until stopped."""
+    """Repair, ingest the seeds into an empty store (or date again what older rules dated), then serve
+    the web chat and API until stopped."""
     from assistant.web import check_port_free, serve
 
     try:
@@ -451,15 +453,31 @@ def cmd_run(args, settings) -> int:
     if assistant.is_empty():
         print(f"The store is empty: ingesting {settings.seeds_dir}/ ...")
         print(assistant.ingest([settings.seeds_dir]).summary())
-    elif settings.suggest_articles and (settings.suggestions_path is None or not settings.suggestions_path.exists()):
-        print("Making the suggested questions (checked against the articles) ...", flush=True)
-        assistant.suggest()
+    else:
+        _redate(assistant)
+        if settings.suggest_articles and (settings.suggestions_path is None or not settings.suggestions_path.exists()):
+            print("Making the suggested questions (checked against the articles) ...", flush=True)
+            assistant.suggest()
     try:
         serve(settings, assistant)
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     return 0
+
+
+def _redate(assistant) -> None:
+    """Date again the stored articles dated by older rules (after an upgrade), saying how many; when
+    another ingest keeps the store, say so and leave them to the next ingest."""
+    from vectorstore.lock import StoreBusy
+
+    try:
+        report = assistant.redate()
+    except StoreBusy as exc:
+        print(f"Not dating the stored articles again now ({exc}); the next ingest does.", flush=True)
+        return
+    if report.redated:
+        print(f"{len(report.redated)} stored article(s) dated again by newer rules.", flush=True)
 
 
 def add_eval(sub) -> None:

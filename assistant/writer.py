@@ -95,6 +95,18 @@ class Writer:
         state.save(self.settings.sources_state)
         return report
 
+    def redate(self) -> IngestReport:
+        """Date again, in place, the stored articles whose dates older rules found
+        (``ingestion.redate``; nothing is embedded again): what ``run`` does before serving.
+
+        Raises:
+            StoreBusy: another ingest kept the store for longer than ``ASSISTANT_LOCK_TIMEOUT``.
+        """
+        with self._locked() as local:
+            report = self._ingestion(local).articles([])
+            self._mark(report)
+        return report
+
     def check(self, repair: bool = False) -> StoreHealth:
         """``storage.check_store`` on this store and its keyword index."""
         return check_store(self.store, repair, self.keyword)

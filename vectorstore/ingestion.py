@@ -154,6 +154,23 @@ class IngestReport:
         return self
 
 
+def redate(store: Store, stored: dict[str, dict], report: IngestReport, batch: int = 200) -> None:
+    """Find again, in place, the time expressions of the stored articles whose dates were found by older
+    rules (their row's ``dates_rules`` below ``dates.RULES_VERSION``), from their stored text and
+    date: nothing is embedded again, whether the article's file is in this run or not (a web
+    article a sync does not fetch, a file elsewhere). ``stored`` (``article_index``) is updated to
+    match; the ids are added to ``report.redated``."""
+    old = [aid for aid, meta in stored.items() if int(meta.get("dates_rules") or 0) < RULES_VERSION]
+    if not old:
+        return
+    log.info("dating %d stored article(s) again by newer rules (no text is embedded again)", len(old))
+    for i in range(0, len(old), batch):
+        for aid, article in store.articles(old[i:i + batch]).items():
+            store.update_article_meta(aid, dates=tuple(find_time_expressions(article.text, article.published)))
+            stored[aid].update(dates_rules=RULES_VERSION, dated=True)
+            report.redated.append(aid)
+
+
 @dataclass(frozen=True)
 class IngestOptions:
     """How an ingest runs.
@@ -295,7 +312,9 @@ class Ingestion:
 
     def _write(self, loaded: list[Loaded], stored: dict[str, dict], report: IngestReport, root: Path,
                prune: bool | None = None) -> dict[str, str]:
-        """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen."""
+        """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen.
+        First, every stored article dated by older rules is dated again (``redate``)."""
+        redate(self.store, stored, report)
         prune = self.options.prune if prune is None else prune
         stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
         copies = _Copies(self.store, stored)
@@ -333,11 +352,6 @@ class Ingestion:
             return None
         seen[article.id] = label
         if old and old.get("content_hash") == article.content_hash and old.get("dated", True):
-            if int(old.get("dates_rules") or 0) < RULES_VERSION:  # found by older rules: found again, in place
-                dates = tuple(find_time_expressions(article.text, article.published))
-                self.store.update_article_meta(article.id, dates=dates)
-                old["dates_rules"] = RULES_VERSION
-                report.redated.append(article.id)
             report.unchanged.append(article.id)
             return None
         if len(article.text) >= LONG_TEXT:  # its analysis takes a while before any progress line

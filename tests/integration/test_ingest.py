@@ -75,6 +75,10 @@ def test_an_article_dated_by_older_rules_is_dated_again_in_place_at_the_next_ing
     assert "in August" in [e.phrase for e in article.dates]
     assert "Aug 2025" in [e.label for e in fresh.timeline() if e.phrase == "in August"]  # the answers see it
     assert not fresh.ingest([workdir], progress=False).redated  # marked with today's rules: once only
+    # what 'run' does before serving: every stored article, whether its file is ingested or not
+    fresh.store.article_rows.update(ids=[aid], metadatas=[{**row, "dates": json.dumps(kept), "dates_rules": 1}])
+    assert fresh.redate().redated == [aid] and not fresh.redate().redated
+    assert "Aug 2025" in [e.label for e in fresh.timeline() if e.phrase == "in August"]
 
 
 def test_cli_ingest_skips_bad_files_reports_counts_and_answers(tmp_path, workdir):
