@@ -22,7 +22,7 @@ from vectorstore.chunking import SentenceChunker
 from vectorstore.consistency import StoreHealth
 from vectorstore.embedder import Embedder
 from vectorstore.fetching import Fetcher
-from vectorstore.ingestion import Ingestion, IngestOptions, IngestReport, Loaded
+from vectorstore.ingestion import Ingestion, IngestOptions, IngestReport, Loaded, redate
 from vectorstore.keyword import KeywordIndex
 from vectorstore.lock import WriterLock, unmarked_writes
 from vectorstore.sources import SyncState, gone_sources, harvest, remember, unlisted
@@ -102,8 +102,9 @@ class Writer:
         Raises:
             StoreBusy: another ingest kept the store for longer than ``ASSISTANT_LOCK_TIMEOUT``.
         """
-        with self._locked() as local:
-            report = self._ingestion(local).articles([])
+        report = IngestReport()
+        with self._locked():
+            redate(self.store, self.store.article_index(), report)
             self._mark(report)
         return report
 

@@ -192,6 +192,11 @@ def _also_at_json(copies: tuple[Copy, ...]) -> str:
     return json.dumps([[c.source, c.content_hash, c.primary_hash] for c in copies])
 
 
+def _dates_meta(dates: tuple[TimeExpression, ...]) -> dict:
+    """An article row's time expressions, marked with the rules that found them (``RULES_VERSION``)."""
+    return {"dates": json.dumps([e.to_dict() for e in dates]), "dates_rules": RULES_VERSION}
+
+
 def _dates(meta: dict) -> list[TimeExpression]:
     """The stored time expressions (none for an article stored before dates were kept)."""
     return [TimeExpression.from_dict(d) for d in json.loads(meta.get("dates") or "[]")]
@@ -404,7 +409,7 @@ class ChromaStore:
                 "published": _meta_value(article.published), "author": _meta_value(article.author),
                 "content_hash": article.content_hash,
                 "chunks": len(w.chunks), "sentences": sentences,
-                "dates": json.dumps([e.to_dict() for e in article.dates]), "dates_rules": RULES_VERSION,
+                **_dates_meta(article.dates),
                 "also_at": _also_at_json(article.also_at), "fingerprint": str(fingerprint(article.text)),
                 "chunk_vectors": chunk_vectors_mode,
             })
@@ -458,7 +463,7 @@ class ChromaStore:
         if fingerprint is not None:
             meta["fingerprint"] = fingerprint
         if dates is not None:
-            meta["dates"], meta["dates_rules"] = json.dumps([e.to_dict() for e in dates]), RULES_VERSION
+            meta.update(_dates_meta(dates))
         self._article_cache.discard([article_id])
         if source is not None and source != meta.get("source"):
             meta["source"] = source
