@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -36,7 +37,7 @@ from importlib import resources
 from assistant import places
 from assistant.answer_types import TIME_EXPRESSION
 from assistant.models import Citation, Location, ShortAnswer
-from vectorstore.dates import MONTH_PATTERN, WEEKDAY_PATTERN
+from vectorstore.dates import MONTH_PATTERN, WEEKDAY_PATTERN, TimeExpression
 from vectorstore.terms import STOPWORDS, stem, terms, words
 
 # Nouns that say the answer is a place, a person, a number; any other noun after "which/what"
@@ -117,8 +118,13 @@ _OPENERS = frozenset("There This That These Those It He She They We You His Her 
                      "When While If After Before".split())
 _PRONOUN_I = re.compile(r"I(?:[’'](?:ll|m|ve|d))?")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\u201c\"(]\s*)$")
-_WH = re.compile(r"\b(which|what|who|whom|whose|where|when|how (?:many|much|long|old|far))\b", re.I)
-_EXPLAIN = re.compile(r"^\W*(?:why|how)\b(?! (?:many|much|long|old|far)\b)", re.I)
+_WH = re.compile(r"\b(which|what|who|whom|whose|where|when|how (?:many|much|long|old|far|soon))\b", re.I)
+_EXPLAIN = re.compile(r"^\W*(?:why|how)\b(?! (?:many|much|long|old|far|soon)\b)", re.I)
+# The words right after "when" (or "what day") in a question about what was still to come when
+# it was reported: "When will it be available?", "When are payments set to restart?", "When were
+# the teams supposed to begin?". Not "When did Trump say he will...": that asks when he said it.
+_AHEAD = re.compile(r"^\W*(?:(?:day|date|month|time)\s+)?(?:will|shall|(?:is|are|was|were)\s+(?:\S+\s+){0,6}?"
+                    r"(?:set|expected|scheduled|due|slated|supposed|planned|poised|going)\s+to)\b", re.I)
 # Words that end the noun phrase after "which/what": "which wildly popular show [was]"; so does a
 # past-tense verb ("which airline announced", "what NFL star retired").
 _PHRASE_END = frozenset("""is are was were did does do has have had will would can could should may might
@@ -172,6 +178,7 @@ class Asked:
     kind: str
     head: str = ""
     phrase: tuple[str, ...] = ()
+    ahead: bool = False  # a time asked about what is still to come ("when will", "how soon"): ``asks_ahead``
 
     @property
     def several(self) -> bool:
@@ -231,11 +238,13 @@ def asked(question: str) -> Asked | None:
             return Asked("number")
         if wh == "how far":
             return Asked("quantity", "far")
+        if wh == "how soon":
+            return Asked("time", ahead=True)
         return Asked("number", _head(rest))
     if wh == "where":
         return Asked("place")
     if wh == "when":
-        return Asked("time")
+        return Asked("time", ahead=asks_ahead(rest))
     if wh in ("who", "whom", "whose"):
         if re.fullmatch(r"\s*(?:is|was|are|were)\s+(?:[A-Z][\w.’'-]*\s*)+\W*", rest):
             return None  # "Who is Russell Vought?" asks for a description
@@ -255,7 +264,7 @@ def asked(question: str) -> Asked | None:
     if head in ("year",):
         return Asked("year", head)
     if head in ("day", "date", "month", "time"):
-        return Asked("time", head)
+        return Asked("time", head, ahead=asks_ahead(rest))
     if head in ("percentage", "percent", "share", "proportion"):
         return Asked("percent", head)
     if head == "figure" and len(phrase) > 1 and (phrase[-2].lower() in _PERSON_FIGURE or phrase[-2][:1].isupper()):
@@ -307,6 +316,32 @@ def names_the_person(text: str, noun: str, question: str, pool: list[str]) -> bo
 _CLAUSE_START = frozenset("""is are was were has have had may might will would can could did does do he she it they
     we you i a an the his her its their this that these those there""".split())
 _PREPOSITION = frozenset("by to with from for of in on at about against".split())
+
+
+def asks_ahead(clause: str) -> bool:
+    """Whether ``clause``, the words after "when" or "what", asks about what was still to come when
+    it was reported: "will it be available", "are payments set to restart", "were they supposed to
+    begin". A day the report places before itself does not answer it (``passed``)."""
+    return bool(_AHEAD.search(clause))
+
+
+def passed(expressions: Iterable[TimeExpression], start: int, end: int) -> bool:
+    """Whether a resolved time expression among ``expressions`` lying over the article's
+    ``start:end`` ends by the day of its report (its anchor): "on Tuesday" in Tuesday's or
+    Wednesday's article, "Oct. 8" in one of Oct. 9. A question is asked after the reports it is
+    answered from, so what was due by the report's own day is no answer to "when will".
+    This week, next month or Oct. 10 have not passed."""
+    return any(e.first is not None and e.last is not None and e.anchor is not None and e.last <= e.anchor
+               and e.start < end and start < e.end for e in expressions)
+
+
+def without_passed(text: str, offset: int, expressions: Iterable[TimeExpression]) -> str:
+    """``text`` (the article's from ``offset``) with every time expression that ``passed`` blanked
+    out, for reading what it holds for a question about what is still to come."""
+    for e in expressions:
+        if passed((e,), e.start, e.end) and offset <= e.start and e.end <= offset + len(text):
+            text = text[:e.start - offset] + " " * (e.end - e.start) + text[e.end - offset:]
+    return text
 
 
 def _asking(ask: str) -> set[int]:
@@ -870,6 +905,8 @@ def span_features(question: str, want: Asked, citations: list[Citation],
             span = text[start:end]
             if asked_in and places.country_code(span) in asked_in:
                 continue
+            if want.ahead and passed(citation.dates, citation.location.start + start, citation.location.start + end):
+                continue  # "When will it be available?": not the Tuesday before the report
             if want.kind == "person" and fit >= 1.0 and not referred_to_as_person(span, pool):
                 fit = PERSON_UNSEEN_FIT  # a name nobody is said to be: the person only if no one else is
             if want.kind == "person" and fit < 1.0 and cited_as_source(span, pool):

@@ -400,6 +400,7 @@ class ExtractiveComposer:
         raw: list[tuple[float, float, float, int, bool, float]] = []
         seen: set[tuple[str, int]] = set()  # neighbouring passages' windows overlap
         holds: list[float] = []  # per candidate: a span of the kind asked for that the question does not say
+        readable: list[str] = []  # per candidate: its text as read for the kind asked for (``without_passed``)
         want, q_terms = short_answer.asked(query.text), set(profile.weights)
         since = query.recency.since if query.recency is not None else None
         for rank, p in enumerate(found.passages):
@@ -424,9 +425,12 @@ class ExtractiveComposer:
                     carried = _names_before(c, span, article) & set(profile.weights)
                     if carried - s_terms:
                         lexical = profile.coverage(s_terms | carried)
-                type_score, kinds = answer_type_score(profile, text)
+                # "When will it be available?" is not answered by the Tuesday before the report
+                typed = short_answer.without_passed(text, span.start, named) if want and want.ahead else text
+                type_score, kinds = answer_type_score(profile, typed)
                 # "Which airline...": a name the question does not already say counts as the answer's kind
-                holds.append(short_answer.holds_answer(want, text, q_terms))
+                holds.append(short_answer.holds_answer(want, typed, q_terms))
+                readable.append(typed)
                 type_score = max(type_score, holds[-1])
                 if days:
                     type_score = max(type_score, on_day)
@@ -448,7 +452,7 @@ class ExtractiveComposer:
         q_terms = set(profile.weights)
         top_dense, top_lexical = max(r[0] for r in raw), max(r[1] for r in raw)
         context = _context_features(out, raw, profile)
-        votes = _answer_votes(out, raw, want, q_terms)
+        votes = _answer_votes(readable, raw, want, q_terms)
         for i, (cand, (dense, lexical, type_score, rank, in_match, position)) in enumerate(zip(out, raw)):
             content = cand.terms - set(day_terms)
             cand.features = {
@@ -533,7 +537,7 @@ def _context_features(out: list[Candidate], raw: list[tuple], profile: QuestionP
     return feats
 
 
-def _answer_votes(out: list[Candidate], raw: list[tuple], want: short_answer.Asked | None,
+def _answer_votes(texts: list[str], raw: list[tuple], want: short_answer.Asked | None,
                   q_terms: set[str]) -> list[float]:
     """Per candidate: how strongly the retrieved sentences agree on an answer span it holds (0..1).
 
@@ -544,8 +548,7 @@ def _answer_votes(out: list[Candidate], raw: list[tuple], want: short_answer.Ask
     over the best span's total. The answer to a news question tends to recur in the passages about
     it; a sentence that only restates the question holds no such span."""
     if want is None:
-        return [0.0] * len(out)
-    texts = [c.evidence.text for c in out]
+        return [0.0] * len(texts)
     common = short_answer.lower_case_words(texts)
     keys: list[set[frozenset[str]]] = []
     for text in texts:
@@ -570,7 +573,7 @@ def _answer_votes(out: list[Candidate], raw: list[tuple], want: short_answer.Ask
         support[key] = sum(relevance[i] for i in near if any(k <= key or key <= k for k in keys[i]))
     top = max(support.values(), default=0.0)
     if top <= 0:
-        return [0.0] * len(out)
+        return [0.0] * len(texts)
     return [max((support[k] for k in found), default=0.0) / top for found in keys]
 
 

@@ -254,6 +254,30 @@ def test_a_sentence_opening_with_he_or_she_counts_the_names_before_it_and_is_cit
         "She said the ferry terminal will close for repairs until the spring."]
 
 
+def test_when_something_will_happen_is_not_answered_by_a_day_already_past_at_the_report(make, tmp_path):
+    """"When will the clinic open?" asks what was still to come: the Monday on which the department
+    spoke (before the report of Wednesday 8 Oct) is no answer; the time still ahead ("early next
+    month") is, and its sentence is cited."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "clinic.md").write_text(
+        "---\nheadline: A second walk-in clinic for Riverside County\npublished: 2025-10-08\n---\n"
+        "Riverside Gazette \u2014\n\n"
+        "The county health department said on Monday that its second walk-in clinic will open.\n\n"
+        "Doors at the new clinic in the old library building are due to open early next month.\n\n"
+        "Nurses at the first clinic saw 40 patients on its first day.\n", encoding="utf-8")
+    assistant = make()
+    assistant.ingest([folder])
+    a = assistant.answer("When will the county's second walk-in clinic open?")
+    assert not a.abstained and a.short_answer is not None
+    assert a.short_answer.text == "next month"
+    assert "Doors at the new clinic in the old library building are due to open early next month." in [
+        c.text for c in a.citations]
+    # asked when the department said it, the Monday answers
+    said = assistant.answer("When did the county health department say its second walk-in clinic will open?")
+    assert said.short_answer is not None and said.short_answer.text == "Monday"
+
+
 def test_a_question_asking_for_a_name_is_declined_when_the_sentences_name_no_one(make, tmp_path):
     """Failure kind 1: "Who was the game's MVP?" answered with sentences about the game that name
     nobody. They come close to the question without answering it: declined, with the reason, and

@@ -1,5 +1,7 @@
 """Short answers: what kind a question asks for, and the span of a cited sentence that answers it."""
 
+import datetime as dt
+
 import pytest
 
 from assistant.models import Citation, Location
@@ -12,9 +14,12 @@ from assistant.short_answer import (
     find,
     gives_any,
     names_the_person,
+    passed,
     persons_name_asked,
     rivals,
+    without_passed,
 )
+from vectorstore.dates import find_time_expressions
 
 
 @pytest.mark.parametrize("question, kind, head", [
@@ -582,3 +587,54 @@ def test_a_known_place_is_of_its_own_kind_whatever_its_last_word():
 def test_an_event_is_no_person():
     sentence = "A former NFL Super Bowl champion says he lost 100 pounds during a fast."
     assert find("Which NFL player says he lost 100 pounds?", [_cite(sentence)]) is None
+
+
+@pytest.mark.parametrize("question, ahead", [
+    ("When will it be available?", True),
+    ("The White House said a new vaccine is coming. When will it be available?", True),
+    ("When are loan payments set to restart?", True),
+    ("When were federal deportation teams supposed to begin their push?", True),  # still ahead when reported
+    ("When is Comey's trial expected to start?", True),
+    ("How soon could shots be available for children?", True),
+    ("What day will the vote take place?", True),
+    ("When did Illinois sue?", False),
+    ("When did Trump say he will send troops?", False),  # asks when he said it
+    ("When is the deadline to file taxes this year?", False),
+])
+def test_a_question_about_what_is_still_to_come_is_told_apart(question, ahead):
+    assert asked(question).kind == "time"
+    assert asked(question).ahead is ahead
+
+
+def _dated(text: str, published: str, n: int = 1) -> Citation:
+    cite = _cite(text, offset=0, n=n)
+    return Citation(n, cite.location, text, dates=find_time_expressions(text, dt.date.fromisoformat(published)))
+
+
+def test_a_day_by_the_report_is_no_answer_to_when_something_will_happen():
+    # published on Wednesday 17 Aug 2022: Tuesday (the 16th) and Wednesday itself have passed
+    sentence = "Health officials said on Tuesday that updated boosters will be available next month."
+    cite = _dated(sentence, "2022-08-17")
+    assert find("When will the updated boosters be available?", [cite]).text == "next month"
+    told = "The updated boosters will be available, health officials said on Wednesday."
+    assert find("When will the updated boosters be available?", [_dated(told, "2022-08-17")]) is None
+    # asked when it was said, the day it was said answers
+    assert find("When did health officials say the boosters will be available?",
+                [_dated(told, "2022-08-17")]).text == "Wednesday"
+    # a day still ahead of the report answers
+    ahead = "The updated boosters will be available on Sept. 6, health officials said."
+    assert find("When will the updated boosters be available?", [_dated(ahead, "2022-08-17")]).text == "Sept. 6"
+
+
+def test_passed_time_expressions_are_those_ending_by_the_report_day():
+    text = "On Tuesday officials met; on Wednesday they spoke; the clinic opens next month, not this week."
+    found = find_time_expressions(text, dt.date(2022, 8, 17))  # a Wednesday
+    by_phrase = {e.phrase.lower(): e for e in found}
+    for phrase, gone in (("tuesday", True), ("wednesday", True), ("next month", False), ("this week", False)):
+        e = next(e for p, e in by_phrase.items() if phrase in p)
+        assert passed(found, e.start, e.end) is gone, phrase
+    blanked = without_passed(text, 0, found)
+    assert "Tuesday" not in blanked and "Wednesday" not in blanked and "next month" in blanked
+    assert len(blanked) == len(text)
+    # an expression the dates could not resolve has not passed
+    assert not passed(find_time_expressions("It happened on Tuesday.", None), 0, 30)
