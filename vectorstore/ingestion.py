@@ -165,8 +165,10 @@ def redate(store: Store, stored: dict[str, dict], report: IngestReport, batch: i
         return
     log.info("dating %d stored article(s) again by newer rules (no text is embedded again)", len(old))
     for i in range(0, len(old), batch):
-        for aid, article in store.articles(old[i:i + batch]).items():
-            store.update_article_meta(aid, dates=tuple(find_time_expressions(article.text, article.published)))
+        found = {aid: tuple(find_time_expressions(article.text, article.published))
+                 for aid, article in store.articles(old[i:i + batch]).items()}
+        store.update_dates(found)
+        for aid in found:
             stored[aid].update(dates_rules=RULES_VERSION, dated=True)
             report.redated.append(aid)
 

@@ -144,6 +144,11 @@ class Store(Protocol):
         (found by today's rules); text and vectors stay."""
         ...
 
+    def update_dates(self, dates: dict[str, tuple[TimeExpression, ...]]) -> None:
+        """Set the time expressions of many stored articles at once (``{article id: dates}``,
+        marked as found by today's rules); text and vectors stay. Absent articles are left alone."""
+        ...
+
     def inventory(self) -> Inventory:
         """Every article row, chunk and sentence record, metadata only (for the consistency check)."""
         ...
@@ -472,6 +477,18 @@ class ChromaStore:
                 self.chunks.update(ids=chunks["ids"][i:i + _BATCH],
                                    metadatas=[{**m, "source": source} for m in chunks["metadatas"][i:i + _BATCH]])
         self.article_rows.update(ids=[article_id], metadatas=[meta])
+
+    def update_dates(self, dates: dict[str, tuple[TimeExpression, ...]]) -> None:
+        """Set the time expressions of many stored articles at once (see ``Store.update_dates``):
+        one read and one write of their rows per ``_BATCH``."""
+        ids = list(dates)
+        for i in range(0, len(ids), _BATCH):
+            got = self.article_rows.get(ids=ids[i:i + _BATCH], include=["metadatas"])
+            if not got["ids"]:
+                continue
+            self._article_cache.discard(list(got["ids"]))
+            self.article_rows.update(ids=list(got["ids"]), metadatas=[
+                {**meta, **_dates_meta(dates[aid])} for aid, meta in zip(got["ids"], got["metadatas"])])
 
     def delete_records(self, chunk_ids: list[str], sentence_ids: list[str]) -> None:
         """Remove these chunk and sentence records (what an interrupted write left behind)."""

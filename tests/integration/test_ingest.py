@@ -76,9 +76,16 @@ def test_an_article_dated_by_older_rules_is_dated_again_in_place_at_the_next_ing
     assert "Aug 2025" in [e.label for e in fresh.timeline() if e.phrase == "in August"]  # the answers see it
     assert not fresh.ingest([workdir], progress=False).redated  # marked with today's rules: once only
     # what 'run' does before serving: every stored article, whether its file is ingested or not
-    fresh.store.article_rows.update(ids=[aid], metadatas=[{**row, "dates": json.dumps(kept), "dates_rules": 1}])
-    assert fresh.redate().redated == [aid] and not fresh.redate().redated
+    other = "003_0ddfd030a1922397"
+    other_row = fresh.store.article_rows.get(ids=[other], include=["metadatas"])["metadatas"][0]
+    fresh.store.article_rows.update(ids=[aid, other], metadatas=[
+        {**row, "dates": json.dumps(kept), "dates_rules": 1}, {**other_row, "dates": "[]", "dates_rules": 1}])
+    assert sorted(fresh.redate().redated) == sorted([aid, other]) and not fresh.redate().redated  # in one batch
     assert "Aug 2025" in [e.label for e in fresh.timeline() if e.phrase == "in August"]
+    now = fresh.store.article_rows.get(ids=[other], include=["metadatas"])["metadatas"][0]
+    assert now == other_row  # the same dates again, and every other field of the row kept
+    fresh.store.update_dates({"no-such-article": ()})  # an absent article is left alone
+    assert fresh.store.article("no-such-article") is None
 
 
 def test_cli_ingest_skips_bad_files_reports_counts_and_answers(tmp_path, workdir):

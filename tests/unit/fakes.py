@@ -102,6 +102,10 @@ class MemoryStore:
             del self._chunks[cid]
             self._sentences.pop(cid, None)
 
+    def update_dates(self, dates) -> None:
+        for article_id, found in dates.items():
+            self.update_article_meta(article_id, dates=found)
+
     def update_article_meta(self, article_id: str, also_at=None, source=None, fingerprint=None, dates=None) -> None:
         article = self._articles.get(article_id)
         if article is None:
