@@ -154,13 +154,16 @@ class IngestReport:
         return self
 
 
-def redate(store: Store, stored: dict[str, dict], report: IngestReport, batch: int = 200) -> None:
+def redate(store: Store, stored: dict[str, dict], report: IngestReport, batch: int = 200,
+           changing: frozenset[str] | set[str] = frozenset()) -> None:
     """Find again, in place, the time expressions of the stored articles whose dates were found by older
     rules (their row's ``dates_rules`` below ``dates.RULES_VERSION``), from their stored text and
     date: nothing is embedded again, whether the article's file is in this run or not (a web
-    article a sync does not fetch, a file elsewhere). ``stored`` (``article_index``) is updated to
-    match; the ids are added to ``report.redated``."""
-    old = [aid for aid, meta in stored.items() if int(meta.get("dates_rules") or 0) < RULES_VERSION]
+    article a sync does not fetch, a file elsewhere). ``changing``: articles this run writes anew
+    (their text changed), dated then. ``stored`` (``article_index``) is updated to match; the ids
+    are added to ``report.redated``."""
+    old = [aid for aid, meta in stored.items()
+           if int(meta.get("dates_rules") or 0) < RULES_VERSION and aid not in changing]
     if not old:
         return
     log.info("dating %d stored article(s) again by newer rules (no text is embedded again)", len(old))
@@ -315,8 +318,11 @@ class Ingestion:
     def _write(self, loaded: list[Loaded], stored: dict[str, dict], report: IngestReport, root: Path,
                prune: bool | None = None) -> dict[str, str]:
         """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen.
-        First, every stored article dated by older rules is dated again (``redate``)."""
-        redate(self.store, stored, report)
+        First, every stored article dated by older rules is dated again (``redate``), but those
+        whose text changed: they are dated when written."""
+        redate(self.store, stored, report, changing={
+            item.article.id for item in loaded
+            if item.article.id in stored and stored[item.article.id].get("content_hash") != item.article.content_hash})
         prune = self.options.prune if prune is None else prune
         stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
         copies = _Copies(self.store, stored)

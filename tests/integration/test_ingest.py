@@ -86,6 +86,13 @@ def test_an_article_dated_by_older_rules_is_dated_again_in_place_at_the_next_ing
     assert now == other_row  # the same dates again, and every other field of the row kept
     fresh.store.update_dates({"no-such-article": ()})  # an absent article is left alone
     assert fresh.store.article("no-such-article") is None
+    # an article whose text changed is dated once, when it is written anew, not also in place
+    fresh.store.article_rows.update(ids=[aid], metadatas=[{**row, "dates": json.dumps(kept), "dates_rules": 1}])
+    target = workdir / f"{aid}.txt"
+    target.write_text(target.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    changed = fresh.ingest([workdir], progress=False)
+    assert changed.ingested == [aid] and changed.redated == [] and "dated again" not in changed.summary()
+    assert "Aug 2025" in [e.label for e in fresh.timeline() if e.phrase == "in August"]
 
 
 def test_cli_ingest_skips_bad_files_reports_counts_and_answers(tmp_path, workdir):
