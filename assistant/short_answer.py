@@ -838,6 +838,23 @@ _SAYS = r"(?:said|says|told|added|wrote|explained|noted|posted|tweeted|announced
 
 
 _SUFFIX = re.compile(r"(?:Jr|Sr)\.?|II|III|IV")
+# The clause that closes a sentence by saying who told it: ", Academy President Janet Yang announced
+# in a press release Wednesday.", ", said Aamer Moussa, spokesperson for the campaign."
+_TELLER_AFTER = re.compile(rf"(?:’s|'s)?\s+(?:[^,;]{{0,60}}?\s)?{_SAYS}\b[^;]*$")
+_TELLER_BEFORE = re.compile(rf",[”\"’']?\s+{_SAYS}\s+(?:[^,;]{{0,40}}?\s)?$")
+_ASKS_WHO_TOLD = re.compile(rf"\b(?:{_SAYS}|say|tell|announce|confirm|report|reveal|claim|warn|write|post|tweet)\w*\b",
+                            re.I)
+
+
+def told_by(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``text[start:end]`` only says who told what the sentence reports, in the
+    clause that closes it after a comma ("..., Academy President Janet Yang announced Wednesday.",
+    "..., said Aamer Moussa, a spokesperson"): the teller, not whom the sentence is about."""
+    clause = text.rfind(",", 0, start)
+    if clause < 0 or re.search(r"[;]", text[clause:start]):
+        return False
+    return bool(_TELLER_BEFORE.search(text[:start]) or (
+        not re.search(r"[,;]", text[clause + 1:start]) and _TELLER_AFTER.match(text, end)))
 
 
 @lru_cache(maxsize=4096)
@@ -885,6 +902,7 @@ def span_features(question: str, want: Asked, citations: list[Citation],
     """Every candidate span of ``citations`` that could be given as the short answer:
     ``(citation, start, end, fit, features)`` (see the module docstring for the features)."""
     q_terms, said = set(terms(question)), _said(question)
+    asks_who_told = bool(_ASKS_WHO_TOLD.search(question))
     pool = [c.text for c in citations] + list(others)
     common = lower_case_words(pool)
     pool_words = [" ".join(words(t)) for t in pool]  # once, not once per span
@@ -909,6 +927,8 @@ def span_features(question: str, want: Asked, citations: list[Citation],
                 continue  # "When will it be available?": not the Tuesday before the report
             if want.kind == "person" and fit >= 1.0 and not referred_to_as_person(span, pool):
                 fit = PERSON_UNSEEN_FIT  # a name nobody is said to be: the person only if no one else is
+            if want.kind == "person" and fit >= 1.0 and not asks_who_told and told_by(text, start, end):
+                fit = PERSON_UNSEEN_FIT  # "..., Janet Yang announced": who told it, the person only if no one else is
             if want.kind == "person" and fit < 1.0 and cited_as_source(span, pool):
                 continue  # "Who is now CEO?": not "New York Times" of "the New York Times reported"
             if want.kind == "place" and fit < 1.0 and not places.is_place(span) and cited_as_source(span, pool):

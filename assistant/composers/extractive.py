@@ -581,6 +581,22 @@ def _answer_votes(texts: list[str], raw: list[tuple], want: short_answer.Asked |
 # the sentence before it names.
 _REFERS_BACK = r"\b(?:the|this|its|their)\s+(?:[\w’'-]+\s+){{0,4}}{head}s?\b"
 _PRONOUN_START = re.compile(r"\W*(?:[A-Z][^,.;]{0,40},\s+)?(?:[Hh]e|[Ss]he)\b")  # "He said", "On Monday, she..."
+# A subject that describes someone instead of naming them, as news refers back to the person the
+# sentence before names: "The late-night TV host and comedian has been tapped...", "The 34-year-old
+# was arrested...", "The former president said...": lower-case words (an acronym or a figure among
+# them) up to the verb, the last a word for a person (``describes_someone``).
+_DESCRIBED_START = re.compile(r"\W*The\s+((?:(?:[a-z][\w’'-]*|[A-Z]{2,}|\d[\w-]*),?\s+){0,6}?(?:[a-z][\w’'-]*|\d+-year-old))\s+"
+                              r"(?:has|have|had|is|was|were|will|would|could|can|said|says|told|[a-z]+ed)\b")
+
+
+def describes_someone(text: str) -> bool:
+    """Whether ``text`` opens with a description of a person as its subject (``_DESCRIBED_START``)."""
+    m = _DESCRIBED_START.match(text)
+    if not m:
+        return False
+    head = m.group(1).split()[-1].lower()
+    return head.endswith("year-old") or head in short_answer.PERSON_NOUNS or (
+        head.endswith("s") and head[:-1] in short_answer.PERSON_NOUNS)
 
 
 def _antecedent(lead: Candidate, candidates: list[Candidate], query: Query) -> Candidate | None:
@@ -599,6 +615,12 @@ def _antecedent(lead: Candidate, candidates: list[Candidate], query: Query) -> C
     if want is None or want.kind not in ("named", "person", "place"):
         return None
     text = lead.evidence.text
+    if want.kind == "person" and describes_someone(text):
+        # "The late-night TV host and comedian has been tapped to host..., Academy President Janet Yang
+        # announced": whoever the lead names is not its subject; the sentence before names the person
+        prev = _next_to(lead, candidates, before=True)
+        if prev is not None and short_answer.holds_answer(want, prev.evidence.text, q_terms) >= 1.0:
+            return prev
     if short_answer.holds_answer(want, text, q_terms) >= 1.0:
         return None  # the lead names it itself
     refers = (re.search(_REFERS_BACK.format(head=re.escape(want.head)), text, re.I) if want.head

@@ -278,6 +278,29 @@ def test_when_something_will_happen_is_not_answered_by_a_day_already_past_at_the
     assert said.short_answer is not None and said.short_answer.text == "Monday"
 
 
+def test_a_lead_whose_subject_only_describes_someone_is_cited_after_the_sentence_naming_them(make, tmp_path):
+    """"The veteran comedian has been tapped to host..., festival director Lee Moran announced":
+    the lead's subject is described, not named, and the name it holds is who told the news. The
+    sentence before names the host: it is cited first, and its name is the short answer."""
+    article = tmp_path / "awards.txt"
+    article.write_text(
+        "Harbor Post \u2014\n\n"
+        "Fourth time's the charm for Dana Okafor.\n\n"
+        "The veteran comedian has been tapped to host the 12th Harbor Film Awards, festival director Lee Moran "
+        "announced in a press release Wednesday.\n\n"
+        "Okafor said she was thrilled to return to the stage in March.\n\n"
+        "Tickets for the ceremony go on sale next week.\n", encoding="utf-8")
+    assistant = make()
+    assistant.ingest([article])
+    a = assistant.answer("Which comedian will host the Harbor Film Awards?")
+    assert not a.abstained
+    assert [c.text for c in a.citations][:2] == [
+        "Fourth time's the charm for Dana Okafor.",
+        "The veteran comedian has been tapped to host the 12th Harbor Film Awards, festival director Lee Moran "
+        "announced in a press release Wednesday."]
+    assert a.short_answer is not None and a.short_answer.text == "Dana Okafor"
+
+
 def test_a_question_asking_for_a_name_is_declined_when_the_sentences_name_no_one(make, tmp_path):
     """Failure kind 1: "Who was the game's MVP?" answered with sentences about the game that name
     nobody. They come close to the question without answering it: declined, with the reason, and

@@ -17,6 +17,7 @@ from assistant.short_answer import (
     passed,
     persons_name_asked,
     rivals,
+    told_by,
     without_passed,
 )
 from vectorstore.dates import find_time_expressions
@@ -638,3 +639,30 @@ def test_passed_time_expressions_are_those_ending_by_the_report_day():
     assert len(blanked) == len(text)
     # an expression the dates could not resolve has not passed
     assert not passed(find_time_expressions("It happened on Tuesday.", None), 0, 30)
+
+
+@pytest.mark.parametrize("sentence, name, teller", [
+    ("The comedian will host the awards, Academy CEO Bill Kramer and Academy President Janet Yang announced "
+     "Wednesday.", "Janet Yang", True),
+    ("The comedian will host the awards, Academy CEO Bill Kramer and Academy President Janet Yang announced "
+     "Wednesday.", "Bill Kramer", True),
+    ("\u201cHe parroted the language of autocrats,\u201d said Aamer Moussa, a campaign spokesperson.", "Aamer Moussa", True),
+    ("Troops will be sent to Chicago, Trump said.", "Trump", True),
+    ("Trump says he could invoke the rarely used Insurrection Act.", "Trump", False),  # the subject speaks
+    ("The Avalanche won, and Cale Makar scored twice, the league said.", "Cale Makar", False),
+    ("Smith, who won the race, said he was happy.", "Smith", False),
+])
+def test_the_name_in_a_closing_said_clause_is_who_told_it(sentence, name, teller):
+    start = sentence.index(name)
+    assert told_by(sentence, start, start + len(name)) is teller
+
+
+def test_who_told_the_news_is_the_answer_only_when_nobody_else_is_or_when_asked():
+    named = _cite("Fourth time's the charm for Dana Okafor.", n=1)
+    told = _cite("The veteran comedian has been tapped to host the Harbor Film Awards, festival director Lee Moran "
+                 "announced Wednesday.", offset=200, n=2)
+    others = ["Okafor said she was thrilled to return to the stage."]
+    assert find("Which comedian will host the Harbor Film Awards?", [named, told], others).text == "Dana Okafor"
+    assert find("Who announced the host of the Harbor Film Awards?", [told], others).text == "Lee Moran"
+    # alone, the teller is still the answer rather than none
+    assert find("Who will host the Harbor Film Awards?", [told]).text == "Lee Moran"
