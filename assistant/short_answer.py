@@ -59,6 +59,8 @@ PERSON_NOUNS = frozenset("""person people actor actress singer rapper player sta
     sheriff detective girl boy teenager veteran""".split())
 NUMBER_NOUNS = frozenset("""number amount figure total magnitude price cost rate age temperature score size
     sum count percentage percent share proportion speed height weight distance""".split())
+# Nouns whose answer is an amount of money ("what price", "what salary"); a number noun otherwise.
+MONEY_NOUNS = frozenset("price prices cost costs salary fee fees fare wage budget bail ransom".split())
 # Nouns whose answer is a proper name ("which airline" -> "JetBlue Airways"). After any other noun
 # ("what was the weather", "which measure") a name is only weak evidence: the answer is a phrase.
 NAMED_NOUNS = frozenset("""company companies firm business airline carrier automaker carmaker retailer chain
@@ -269,6 +271,8 @@ def asked(question: str) -> Asked | None:
         return Asked("percent", head)
     if head == "figure" and len(phrase) > 1 and (phrase[-2].lower() in _PERSON_FIGURE or phrase[-2][:1].isupper()):
         return Asked("person", head, phrase)  # "Which political figure...", "Which Labour Party figure..."
+    if head in MONEY_NOUNS:
+        return Asked("money", head)  # "fell below what price?": "$4", not "one" of "one in five stations"
     if head in NUMBER_NOUNS:
         return Asked("number", head)
     if head in PLACE_NOUNS:

@@ -59,6 +59,9 @@ from vectorstore.dates import find_time_expressions
     ("What is the name of Senator Lee's dog who bit a guard?", "named", "dog"),
     ("The lab, which opened in 2020, has how many staff?", "number", "staff"),
     ("Which NFL player says he lost 40 pounds this summer?", "person", "player"),
+    ("The average price of milk fell below what price this week?", "money", "price"),  # money, not a count
+    ("What salary will the new coach earn?", "money", "salary"),
+    ("What is the rate of inflation?", "number", "rate"),
 ])
 def test_the_kind_of_short_answer_asked_for(question, kind, head):
     assert asked(question) is not None
@@ -666,3 +669,8 @@ def test_who_told_the_news_is_the_answer_only_when_nobody_else_is_or_when_asked(
     assert find("Who announced the host of the Harbor Film Awards?", [told], others).text == "Lee Moran"
     # alone, the teller is still the answer rather than none
     assert find("Who will host the Harbor Film Awards?", [told]).text == "Lee Moran"
+
+
+def test_a_price_asked_for_is_an_amount_of_money_not_a_count():
+    sentence = "Nearly one in four stores is selling milk under the $3 mark for a gallon, the survey found."
+    assert find("The price of milk at stores fell below what price?", [_cite(sentence)]).text == "$3"  # not "four"
