@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 
 # Bump when the rules find or place time phrases differently: ingest then finds the dates of every
 # stored article again, in place (``Ingester``; no text is embedded again).
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
@@ -78,6 +78,20 @@ PATTERN = re.compile(
     re.I | re.A,
 )
 _FUTURE_PREPOSITION = re.compile(r"\b(?:for|until|till|by)\s+$", re.I)
+# A clause that tells what is still to come: "The Senate will vote on the bill [Thursday]", "the
+# show is set to air [Friday]", "payments are expected to resume [Monday]".
+_FUTURE_CLAUSE = re.compile(r"\b(?:will|shall|won[’']t)\b|[’']ll\b|\b(?:is|are)\s+(?:\S+\s+){0,2}?(?:set|scheduled|"
+                            r"expected|due|slated|planned|poised|going)\s+to\b|\bupcoming\b", re.I)
+_CLAUSE_END = re.compile(r"[,;:.!?\u201c\u201d\"\n]")
+
+
+def told_ahead(before: str) -> bool:
+    """Whether the clause that ``before`` (the text up to a time phrase) ends with tells what is
+    still to come ("The Senate will vote on the bill" before "Thursday"). A comma, a full stop or a
+    quotation mark ends a clause ("He will go, officials said [Monday]" looks back to "officials
+    said")."""
+    ends = [m.end() for m in _CLAUSE_END.finditer(before)]
+    return bool(_FUTURE_CLAUSE.search(before[ends[-1] if ends else 0:]))
 _PAST_PREPOSITION = re.compile(r"\b(?:since)\s+$", re.I)
 
 
@@ -316,8 +330,8 @@ def _weekday(g: dict, text: str, start: int, anchor: dt.date, monday: dt.date):
     elif mod == "last":
         delta = (anchor.weekday() - target) % 7 or 7
         day, conf, rule = anchor - dt.timedelta(days=delta), 0.8, "last-weekday"
-    elif _FUTURE_PREPOSITION.search(before):
-        delta = (target - anchor.weekday()) % 7
+    elif _FUTURE_PREPOSITION.search(before) or told_ahead(text[max(0, start - 120):start]):
+        delta = (target - anchor.weekday()) % 7  # "will vote Thursday": the coming one (or today)
         day, conf, rule = anchor + dt.timedelta(days=delta), 0.6, "weekday-ahead"
     else:
         delta = (anchor.weekday() - target) % 7

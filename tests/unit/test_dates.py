@@ -142,6 +142,21 @@ def test_rules(phrase, published, label):
     assert e.label == label
 
 
+@pytest.mark.parametrize("sentence, label", [
+    ("The Senate will vote on the bill Thursday.", "Thu 9 Oct 2025"),           # what is to come: the coming one
+    ("The Senate voted on the bill Thursday.", "Thu 2 Oct 2025"),              # what happened: the last one
+    ("The vote will happen Wednesday.", "Wed 8 Oct 2025"),                     # the day it is said
+    ("The show is set to air Friday at 9 p.m.", "Fri 10 Oct 2025"),
+    ("Payments are expected to resume Monday, officials said.", "Mon 13 Oct 2025"),
+    ("He will go to Paris, the White House said Monday.", "Mon 6 Oct 2025"),   # the clause of "said"
+    ("Officials said Tuesday they will act.", "Tue 7 Oct 2025"),
+    ("\u201cWe will win,\u201d he said Tuesday.", "Tue 7 Oct 2025"),
+])
+def test_a_weekday_in_a_clause_about_what_is_to_come_is_the_coming_one(sentence, label):
+    [e] = find_time_expressions(sentence, "2025-10-08")  # a Wednesday
+    assert e.label == label
+
+
 @pytest.mark.parametrize("phrase, published", [
     ("earlier this week", "2025-10-06"),   # said on a Monday: no earlier day that week
     ("on Tuesday", None),                  # no publication date: nothing to resolve against
