@@ -53,7 +53,7 @@ def wants_time(question: str) -> bool:
     """Whether the question asks when. "When" counts only as a question word ("When did...",
     "...and when?"), not as a conjunction ("...say when asked...")."""
     return bool(re.search(r"^\W*when\b|(?:\band|,|;)\s+when\b|\b(?:what|which) (?:day|date|time|month|year)\b"
-                          r"|\bhow (?:long|soon)\b", question.lower()))
+                          r"|\bhow long\b|^\W*how soon\b|(?:\band|,|;)\s+how soon\b", question.lower()))
 
 
 def answer_type_score(profile: QuestionProfile, text: str) -> tuple[float, set[str]]:

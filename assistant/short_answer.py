@@ -37,7 +37,7 @@ from importlib import resources
 from assistant import places
 from assistant.answer_types import TIME_EXPRESSION
 from assistant.models import Citation, Location, ShortAnswer
-from vectorstore.dates import MONTH_PATTERN, WEEKDAY_PATTERN, TimeExpression
+from vectorstore.dates import MONTH_PATTERN, WEEKDAY_PATTERN, TimeExpression, told_ahead
 from vectorstore.terms import STOPWORDS, stem, terms, words
 
 # Nouns that say the answer is a place, a person, a number; any other noun after "which/what"
@@ -60,7 +60,7 @@ PERSON_NOUNS = frozenset("""person people actor actress singer rapper player sta
 NUMBER_NOUNS = frozenset("""number amount figure total magnitude price cost rate age temperature score size
     sum count percentage percent share proportion speed height weight distance""".split())
 # Nouns whose answer is an amount of money ("what price", "what salary"); a number noun otherwise.
-MONEY_NOUNS = frozenset("price prices cost costs salary fee fees fare wage budget bail ransom".split())
+MONEY_NOUNS = frozenset("price cost salary fee fare wage budget bail ransom".split())  # "what fees": a list of things
 # Nouns whose answer is a proper name ("which airline" -> "JetBlue Airways"). After any other noun
 # ("what was the weather", "which measure") a name is only weak evidence: the answer is a phrase.
 NAMED_NOUNS = frozenset("""company companies firm business airline carrier automaker carmaker retailer chain
@@ -122,10 +122,10 @@ _PRONOUN_I = re.compile(r"I(?:[’'](?:ll|m|ve|d))?")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\u201c\"(]\s*)$")
 _WH = re.compile(r"\b(which|what|who|whom|whose|where|when|how (?:many|much|long|old|far|soon))\b", re.I)
 _EXPLAIN = re.compile(r"^\W*(?:why|how)\b(?! (?:many|much|long|old|far|soon)\b)", re.I)
-# The words right after "when" (or "what day") in a question about what was still to come when
-# it was reported: "When will it be available?", "When are payments set to restart?", "When were
-# the teams supposed to begin?". Not "When did Trump say he will...": that asks when he said it.
-_AHEAD = re.compile(r"^\W*(?:(?:day|date|month|time)\s+)?(?:will|shall|(?:is|are|was|were)\s+(?:\S+\s+){0,6}?"
+# The words right after "when" (or "what day") in a question about what is still to come: "When
+# will it be available?", "When are payments set to restart?". Not "When did Trump say he will...":
+# that asks when he said it; nor "When were the teams supposed to begin?": the day planned may be past.
+_AHEAD = re.compile(r"^\W*(?:(?:day|date|month|time)\s+)?(?:will|shall|(?:is|are)\s+(?:\S+\s+){0,6}?"
                     r"(?:set|expected|scheduled|due|slated|supposed|planned|poised|going)\s+to)\b", re.I)
 # Words that end the noun phrase after "which/what": "which wildly popular show [was]"; so does a
 # past-tense verb ("which airline announced", "what NFL star retired").
@@ -240,8 +240,8 @@ def asked(question: str) -> Asked | None:
             return Asked("number")
         if wh == "how far":
             return Asked("quantity", "far")
-        if wh == "how soon":
-            return Asked("time", ahead=True)
+        if wh == "how soon":  # "How soon could shots begin?"; not "How soon did rescuers arrive?"
+            return Asked("time", ahead=not re.match(r"\s*(?:did|was|were|had)\b", rest, re.I))
         return Asked("number", _head(rest))
     if wh == "where":
         return Asked("place")
@@ -329,23 +329,36 @@ def asks_ahead(clause: str) -> bool:
     return bool(_AHEAD.search(clause))
 
 
-def passed(expressions: Iterable[TimeExpression], start: int, end: int) -> bool:
-    """Whether a resolved time expression among ``expressions`` lying over the article's
-    ``start:end`` ends by the day of its report (its anchor): "on Tuesday" in Tuesday's or
-    Wednesday's article, "Oct. 8" in one of Oct. 9. A question is asked after the reports it is
-    answered from, so what was due by the report's own day is no answer to "when will".
-    This week, next month or Oct. 10 have not passed."""
-    return any(e.first is not None and e.last is not None and e.anchor is not None and e.last <= e.anchor
-               and e.start < end and start < e.end for e in expressions)
+def passed(e: TimeExpression, before: str) -> bool:
+    """Whether the resolved time expression ``e`` names a time its report had already reached, so
+    that it cannot answer when something still to come will happen; ``before`` is the text of its
+    sentence up to it. A day before the report's own (its anchor) has passed: "on Tuesday" in
+    Wednesday's article, "Oct. 8" in one of Oct. 9. The report's own day has passed when its clause
+    tells what happened ("voted Wednesday" in Wednesday's article), not when it tells what is to come
+    ("will vote Wednesday", ``dates.told_ahead``) nor for "today" or "tonight". This week, next month
+    or Oct. 10 have not passed."""
+    if e.first is None or e.last is None or e.anchor is None or e.last > e.anchor:
+        return False
+    if e.last < e.anchor:
+        return True
+    return e.rule not in ("today",) and not told_ahead(before)
 
 
 def without_passed(text: str, offset: int, expressions: Iterable[TimeExpression]) -> str:
-    """``text`` (the article's from ``offset``) with every time expression that ``passed`` blanked
-    out, for reading what it holds for a question about what is still to come."""
+    """``text`` (the article's from ``offset``: a sentence) with every time expression in it that
+    ``passed`` blanked out, for reading what it holds for a question about what is still to come."""
+    out = text
     for e in expressions:
-        if passed((e,), e.start, e.end) and offset <= e.start and e.end <= offset + len(text):
-            text = text[:e.start - offset] + " " * (e.end - e.start) + text[e.end - offset:]
-    return text
+        if offset <= e.start and e.end <= offset + len(text) and passed(e, text[:e.start - offset]):
+            out = out[:e.start - offset] + " " * (e.end - e.start) + out[e.end - offset:]
+    return out
+
+
+def _passed_within(citation: Citation, start: int, end: int) -> bool:
+    """Whether a time expression of ``citation`` lying over its ``text[start:end]`` ``passed``."""
+    base = citation.location.start
+    return any(e.start < base + end and base + start < e.end and passed(e, citation.text[:max(0, e.start - base)])
+               for e in citation.dates)
 
 
 def _asking(ask: str) -> set[int]:
@@ -731,17 +744,18 @@ def lower_case_words(texts: list[str]) -> frozenset[str]:
 
 
 def holds_answer(want: Asked | None, text: str, question_terms: set[str] | frozenset[str],
-                 least: float | None = None) -> float:
+                 least: float | None = None, tellers: bool = True) -> float:
     """How well ``text`` holds a span of the kind ``want`` asks for that the question does not
     already say (0..1): the sentence scorer's answer-type evidence for "which X" questions. Spans
-    that fit less than ``least`` do not count (by default: only what could be given as the short answer)."""
+    that fit less than ``least`` do not count (by default: only what could be given as the short answer);
+    without ``tellers``, nor do the names of who told the news (``told_by``)."""
     if want is None or want.kind == "thing":
         return 0.0
     least = MIN_FIT if least is None else least
     best = 0.0
     for start, end, fit in candidates(text, want):
         span_terms = answer_terms(text[start:end], want)
-        if span_terms and fit > best and fit >= least:
+        if span_terms and fit > best and fit >= least and (tellers or not told_by(text, start, end)):
             best = max(best, fit * sum(t not in question_terms for t in span_terms) / len(span_terms))
     return best
 
@@ -844,7 +858,12 @@ _SAYS = r"(?:said|says|told|added|wrote|explained|noted|posted|tweeted|announced
 _SUFFIX = re.compile(r"(?:Jr|Sr)\.?|II|III|IV")
 # The clause that closes a sentence by saying who told it: ", Academy President Janet Yang announced
 # in a press release Wednesday.", ", said Aamer Moussa, spokesperson for the campaign."
-_TELLER_AFTER = re.compile(rf"(?:’s|'s)?\s+(?:[^,;]{{0,60}}?\s)?{_SAYS}\b[^;]*$")
+# After the teller's verb, only where or when it was told may follow ("in a press release Wednesday"),
+# not what ("said she would donate": then the clause is the sentence's own, "In a statement, Swift said...").
+_TELLER_AFTER = re.compile(rf"(?:’s|'s)?\s+(?:[^,;]{{0,60}}?\s)?{_SAYS}"
+                           rf"(?:\s+(?:in|on|at|during|to|via|from|with|through|after|before|late|early|earlier|last|"
+                           rf"this|today|yesterday|tonight|{WEEKDAY_PATTERN})\b(?:(?!\bthat\b)[^,;]){{0,50}})?"
+                           r"\s*[.!?]?[”\"’']?\s*$", re.I)
 _TELLER_BEFORE = re.compile(rf",[”\"’']?\s+{_SAYS}\s+(?:[^,;]{{0,40}}?\s)?$")
 _ASKS_WHO_TOLD = re.compile(rf"\b(?:{_SAYS}|say|tell|announce|confirm|report|reveal|claim|warn|write|post|tweet)\w*\b",
                             re.I)
@@ -852,8 +871,13 @@ _ASKS_WHO_TOLD = re.compile(rf"\b(?:{_SAYS}|say|tell|announce|confirm|report|rev
 
 def told_by(text: str, start: int, end: int) -> bool:
     """Whether the name at ``text[start:end]`` only says who told what the sentence reports, in the
-    clause that closes it after a comma ("..., Academy President Janet Yang announced Wednesday.",
-    "..., said Aamer Moussa, a spokesperson"): the teller, not whom the sentence is about."""
+    clause that closes it after a comma ("..., Academy President Janet Yang announced in a press release
+    Wednesday.", "..., said Senate leader John Doe."): the teller, not whom the sentence is about.
+    Not when only where or when it was told does not follow the verb ("In a statement, Taylor Swift
+    said she would donate...") nor in a sentence that opens with the words told ("“We will win,”
+    Johnson said.")."""
+    if text.lstrip()[:1] in "“\"‘'":
+        return False  # "“We will win,” Johnson said.": whose words the sentence gives is what it is about
     clause = text.rfind(",", 0, start)
     if clause < 0 or re.search(r"[;]", text[clause:start]):
         return False
@@ -927,7 +951,7 @@ def span_features(question: str, want: Asked, citations: list[Citation],
             span = text[start:end]
             if asked_in and places.country_code(span) in asked_in:
                 continue
-            if want.ahead and passed(citation.dates, citation.location.start + start, citation.location.start + end):
+            if want.ahead and _passed_within(citation, start, end):
                 continue  # "When will it be available?": not the Tuesday before the report
             if want.kind == "person" and fit >= 1.0 and not referred_to_as_person(span, pool):
                 fit = PERSON_UNSEEN_FIT  # a name nobody is said to be: the person only if no one else is

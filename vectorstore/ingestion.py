@@ -319,10 +319,11 @@ class Ingestion:
                prune: bool | None = None) -> dict[str, str]:
         """Write what changed of ``loaded`` (unchanged and colliding articles reported); the ids seen.
         First, every stored article dated by older rules is dated again (``redate``), but those
-        whose text changed: they are dated when written."""
-        redate(self.store, stored, report, changing={
-            item.article.id for item in loaded
-            if item.article.id in stored and stored[item.article.id].get("content_hash") != item.article.content_hash})
+        whose text changed: they are dated when written (or, if they are not written after all, after
+        it is known: a file refused or skipped keeps its stored version, dated again)."""
+        changing = {item.article.id for item in loaded
+                    if item.article.id in stored and stored[item.article.id].get("content_hash") != item.article.content_hash}
+        redate(self.store, stored, report, changing=changing)
         prune = self.options.prune if prune is None else prune
         stored_by_source = {meta.get("source"): aid for aid, meta in stored.items()}
         copies = _Copies(self.store, stored)
@@ -338,6 +339,7 @@ class Ingestion:
                 continue
             if t:
                 todo.append(t)
+        redate(self.store, stored, report, changing={t[1].id for t in todo})  # the changed ones not written
         self._embed_and_write(todo, report, stored_by_source, seen)
         _write_copies(copies, self.store, stored, report, self.keyword)
         return seen

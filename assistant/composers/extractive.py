@@ -595,8 +595,7 @@ def describes_someone(text: str) -> bool:
     if not m:
         return False
     head = m.group(1).split()[-1].lower()
-    return head.endswith("year-old") or head in short_answer.PERSON_NOUNS or (
-        head.endswith("s") and head[:-1] in short_answer.PERSON_NOUNS)
+    return head.endswith("year-old") or head in short_answer.PERSON_NOUNS  # one person: "the officers" are several
 
 
 def _antecedent(lead: Candidate, candidates: list[Candidate], query: Query) -> Candidate | None:
@@ -615,9 +614,10 @@ def _antecedent(lead: Candidate, candidates: list[Candidate], query: Query) -> C
     if want is None or want.kind not in ("named", "person", "place"):
         return None
     text = lead.evidence.text
-    if want.kind == "person" and describes_someone(text):
+    if want.kind == "person" and describes_someone(text) and not short_answer.holds_answer(
+            want, text, q_terms, tellers=False):
         # "The late-night TV host and comedian has been tapped to host..., Academy President Janet Yang
-        # announced": whoever the lead names is not its subject; the sentence before names the person
+        # announced": the lead names only who told it; the sentence before names the person
         prev = _next_to(lead, candidates, before=True)
         if prev is not None and short_answer.holds_answer(want, prev.evidence.text, q_terms) >= 1.0:
             return prev

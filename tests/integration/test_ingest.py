@@ -95,6 +95,25 @@ def test_an_article_dated_by_older_rules_is_dated_again_in_place_at_the_next_ing
     assert "Aug 2025" in [e.label for e in fresh.timeline() if e.phrase == "in August"]
 
 
+def test_a_stored_article_whose_new_version_is_not_written_is_still_dated_again(fresh, tmp_path):
+    """An article left out of the in-place re-dating because its file changed is dated again all the
+    same when that file is not written after all (here: a second file claims the same id)."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "story.txt").write_text("Harbor Post \u2014\n\nThe council met in August to vote on the budget.\n",
+                                     encoding="utf-8")
+    assert fresh.ingest([first], progress=False).ingested == ["story"]
+    row = fresh.store.article_rows.get(ids=["story"], include=["metadatas"])["metadatas"][0]
+    fresh.store.article_rows.update(ids=["story"], metadatas=[{**row, "dates": "[]", "dates_rules": 1}])
+    (second / "story.txt").write_text("Other Post \u2014\n\nA ferry sank in the harbor in March.\n", encoding="utf-8")
+    again = fresh.ingest([first, second], progress=False)
+    assert any("already used" in why for _, why in again.skipped), again.skipped
+    assert again.redated == ["story"] and again.ingested == []
+    [article] = fresh.store.articles(["story"]).values()
+    assert "in August" in [e.phrase for e in article.dates]
+
+
 def test_cli_ingest_skips_bad_files_reports_counts_and_answers(tmp_path, workdir):
     (workdir / "empty.txt").write_bytes(b"")
     (workdir / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
