@@ -89,9 +89,12 @@ def told_ahead(before: str) -> bool:
     """Whether the clause that ``before`` (the text up to a time phrase) ends with tells what is
     still to come ("The Senate will vote on the bill" before "Thursday"). A comma, a full stop or a
     quotation mark ends a clause ("He will go, officials said [Monday]" looks back to "officials
-    said")."""
+    said"), and so does "after", "since" or "following" after the words of what is to come: "will
+    retain her job after a meeting [Monday]" tells when the meeting was."""
     ends = [m.end() for m in _CLAUSE_END.finditer(before)]
-    return bool(_FUTURE_CLAUSE.search(before[ends[-1] if ends else 0:]))
+    clause = before[ends[-1] if ends else 0:]
+    ahead = list(_FUTURE_CLAUSE.finditer(clause))
+    return bool(ahead) and not re.search(r"\b(?:after|since|following)\b", clause[ahead[-1].end():], re.I)
 _PAST_PREPOSITION = re.compile(r"\b(?:since)\s+$", re.I)
 
 

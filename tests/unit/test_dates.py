@@ -151,6 +151,8 @@ def test_rules(phrase, published, label):
     ("He will go to Paris, the White House said Monday.", "Mon 6 Oct 2025"),   # the clause of "said"
     ("Officials said Tuesday they will act.", "Tue 7 Oct 2025"),
     ("\u201cWe will win,\u201d he said Tuesday.", "Tue 7 Oct 2025"),
+    ("She will keep her job after a meeting Monday.", "Mon 6 Oct 2025"),       # the meeting's day: past
+    ("She will join Congress after she won the special election Tuesday.", "Tue 7 Oct 2025"),
 ])
 def test_a_weekday_in_a_clause_about_what_is_to_come_is_the_coming_one(sentence, label):
     [e] = find_time_expressions(sentence, "2025-10-08")  # a Wednesday
