@@ -37,7 +37,7 @@ from importlib import resources
 from assistant import places
 from assistant.answer_types import TIME_EXPRESSION
 from assistant.models import Citation, Location, ShortAnswer
-from vectorstore.dates import MONTH_PATTERN, WEEKDAY_PATTERN, TimeExpression, told_ahead
+from vectorstore.dates import MONTH_PATTERN, PLANNED, WEEKDAY_PATTERN, TimeExpression, told_ahead
 from vectorstore.terms import STOPWORDS, stem, terms, words
 
 # Nouns that say the answer is a place, a person, a number; any other noun after "which/what"
@@ -125,8 +125,8 @@ _EXPLAIN = re.compile(r"^\W*(?:why|how)\b(?! (?:many|much|long|old|far|soon)\b)"
 # The words right after "when" (or "what day") in a question about what is still to come: "When
 # will it be available?", "When are payments set to restart?". Not "When did Trump say he will...":
 # that asks when he said it; nor "When were the teams supposed to begin?": the day planned may be past.
-_AHEAD = re.compile(r"^\W*(?:(?:day|date|month|time)\s+)?(?:will|shall|(?:is|are)\s+(?:\S+\s+){0,6}?"
-                    r"(?:set|expected|scheduled|due|slated|supposed|planned|poised|going)\s+to)\b", re.I)
+_AHEAD = re.compile(rf"^\W*(?:(?:day|date|month|time)\s+)?(?:will|shall|(?:is|are)\s+(?:\S+\s+){{0,6}}?"
+                    rf"(?:supposed|{PLANNED})\s+to)\b", re.I)
 # Words that end the noun phrase after "which/what": "which wildly popular show [was]"; so does a
 # past-tense verb ("which airline announced", "what NFL star retired").
 _PHRASE_END = frozenset("""is are was were did does do has have had will would can could should may might
@@ -323,9 +323,9 @@ _PREPOSITION = frozenset("by to with from for of in on at about against".split()
 
 
 def asks_ahead(clause: str) -> bool:
-    """Whether ``clause``, the words after "when" or "what", asks about what was still to come when
-    it was reported: "will it be available", "are payments set to restart", "were they supposed to
-    begin". A day the report places before itself does not answer it (``passed``)."""
+    """Whether ``clause``, the words after "when" or "what", asks about what is still to come: "will
+    it be available", "are payments set to restart" (not "were they supposed to begin": the day
+    planned may be past). A day its report had already reached does not answer it (``passed``)."""
     return bool(_AHEAD.search(clause))
 
 
@@ -341,7 +341,7 @@ def passed(e: TimeExpression, before: str) -> bool:
         return False
     if e.last < e.anchor:
         return True
-    return e.rule not in ("today",) and not told_ahead(before)
+    return e.rule != "today" and not told_ahead(before)
 
 
 def without_passed(text: str, offset: int, expressions: Iterable[TimeExpression]) -> str:
@@ -953,10 +953,11 @@ def span_features(question: str, want: Asked, citations: list[Citation],
                 continue
             if want.ahead and _passed_within(citation, start, end):
                 continue  # "When will it be available?": not the Tuesday before the report
-            if want.kind == "person" and fit >= 1.0 and not referred_to_as_person(span, pool):
-                fit = PERSON_UNSEEN_FIT  # a name nobody is said to be: the person only if no one else is
-            if want.kind == "person" and fit >= 1.0 and not asks_who_told and told_by(text, start, end):
-                fit = PERSON_UNSEEN_FIT  # "..., Janet Yang announced": who told it, the person only if no one else is
+            if want.kind == "person" and fit >= 1.0 and (
+                    not referred_to_as_person(span, pool) or not asks_who_told and told_by(text, start, end)):
+                # a name nobody is said to be, or only who told the news ("..., Janet Yang announced"):
+                # the person only if no one else is
+                fit = PERSON_UNSEEN_FIT
             if want.kind == "person" and fit < 1.0 and cited_as_source(span, pool):
                 continue  # "Who is now CEO?": not "New York Times" of "the New York Times reported"
             if want.kind == "place" and fit < 1.0 and not places.is_place(span) and cited_as_source(span, pool):

@@ -78,10 +78,14 @@ PATTERN = re.compile(
     re.I | re.A,
 )
 _FUTURE_PREPOSITION = re.compile(r"\b(?:for|until|till|by)\s+$", re.I)
+_PAST_PREPOSITION = re.compile(r"\b(?:since)\s+$", re.I)
+# "is/are ... <one of these> to": what is still to come ("set to air", "expected to resume"); the
+# questions' reader (``assistant.short_answer``) uses the same words.
+PLANNED = r"(?:set|scheduled|expected|due|slated|planned|poised|going)"
 # A clause that tells what is still to come: "The Senate will vote on the bill [Thursday]", "the
 # show is set to air [Friday]", "payments are expected to resume [Monday]".
-_FUTURE_CLAUSE = re.compile(r"\b(?:will|shall|won[’']t)\b|[’']ll\b|\b(?:is|are)\s+(?:\S+\s+){0,2}?(?:set|scheduled|"
-                            r"expected|due|slated|planned|poised|going)\s+to\b|\bupcoming\b", re.I)
+_FUTURE_CLAUSE = re.compile(rf"\b(?:will|shall|won[’']t)\b|[’']ll\b|\b(?:is|are)\s+(?:\S+\s+){{0,2}}?{PLANNED}\s+to\b"
+                            r"|\bupcoming\b", re.I)
 _CLAUSE_END = re.compile(r"[,;:.!?\u201c\u201d\"\n]")
 
 
@@ -95,7 +99,6 @@ def told_ahead(before: str) -> bool:
     clause = before[ends[-1] if ends else 0:]
     ahead = list(_FUTURE_CLAUSE.finditer(clause))
     return bool(ahead) and not re.search(r"\b(?:after|since|following)\b", clause[ahead[-1].end():], re.I)
-_PAST_PREPOSITION = re.compile(r"\b(?:since)\s+$", re.I)
 
 
 @dataclass(frozen=True)

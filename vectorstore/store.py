@@ -138,10 +138,9 @@ class Store(Protocol):
         ...
 
     def update_article_meta(self, article_id: str, also_at: tuple[Copy, ...] | None = None,
-                            source: str | None = None, fingerprint: str | None = None,
-                            dates: tuple[TimeExpression, ...] | None = None) -> None:
-        """Change a stored article's copies, source (its chunks' too), fingerprint or time expressions
-        (found by today's rules); text and vectors stay."""
+                            source: str | None = None, fingerprint: str | None = None) -> None:
+        """Change a stored article's copies, source (its chunks' too) or fingerprint; text and vectors
+        stay. Its time expressions: ``update_dates``."""
         ...
 
     def update_dates(self, dates: dict[str, tuple[TimeExpression, ...]]) -> None:
@@ -454,11 +453,10 @@ class ChromaStore:
         self._article_cache.discard([article_id])
 
     def update_article_meta(self, article_id: str, also_at: tuple[Copy, ...] | None = None,
-                            source: str | None = None, fingerprint: str | None = None,
-                            dates: tuple[TimeExpression, ...] | None = None) -> None:
+                            source: str | None = None, fingerprint: str | None = None) -> None:
         """Change a stored article's copies (``also_at``), ``source`` (its chunks' too, which
-        citations read), stored fingerprint or time expressions (``dates``, marked as found by
-        today's rules); its text and vectors are left as they are. An absent article is left alone."""
+        citations read) or stored fingerprint; its text and vectors are left as they are. An absent
+        article is left alone. Its time expressions: ``update_dates``."""
         got = self.article_rows.get(ids=[article_id], include=["metadatas"])
         if not got["ids"]:
             return
@@ -467,8 +465,6 @@ class ChromaStore:
             meta["also_at"] = _also_at_json(also_at)
         if fingerprint is not None:
             meta["fingerprint"] = fingerprint
-        if dates is not None:
-            meta.update(_dates_meta(dates))
         self._article_cache.discard([article_id])
         if source is not None and source != meta.get("source"):
             meta["source"] = source

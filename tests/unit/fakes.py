@@ -104,16 +104,15 @@ class MemoryStore:
 
     def update_dates(self, dates) -> None:
         for article_id, found in dates.items():
-            self.update_article_meta(article_id, dates=found)
+            if article_id in self._articles:
+                self._articles[article_id] = replace(self._articles[article_id], dates=tuple(found))
 
-    def update_article_meta(self, article_id: str, also_at=None, source=None, fingerprint=None, dates=None) -> None:
+    def update_article_meta(self, article_id: str, also_at=None, source=None, fingerprint=None) -> None:
         article = self._articles.get(article_id)
         if article is None:
             return
         if also_at is not None:
             article = replace(article, also_at=tuple(also_at))
-        if dates is not None:
-            article = replace(article, dates=tuple(dates))
         if source is not None:
             article = replace(article, source=source)
             for cid, (c, v) in list(self._chunks.items()):
